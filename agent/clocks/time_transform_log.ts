@@ -1,0 +1,124 @@
+/**
+ * The session-to-UTC `time_transform_log`: a three-read offset sample every
+ * second (spec cluster.md 7.2, datatypes.md 2.6), recorded and served like any
+ * other resource. Its resource id is `<from clock id>-><to clock id>`.
+ *
+ * @module
+ */
+import { create, toBinary } from "@bufbuild/protobuf";
+import type { Catalog } from "../catalog/catalog.ts";
+import { LogResource } from "../catalog/log_resource.ts";
+import { SegmentLog } from "../logs/log.ts";
+import { logDir, segmentDurationFor } from "../logs/log_dirs.ts";
+import type { Logger } from "../logging.ts";
+import { TimeTransformEntrySchema } from "../proto/gen/auki/time_transform_pb.ts";
+import { APP_ID } from "../sensors/sensor_log.ts";
+import type { Clock } from "./clocks.ts";
+import { threeRead } from "./three_read.ts";
+
+const HOUR_NS = 3_600_000_000_000n;
+const U32_MAX = 0xffff_ffffn;
+
+/** Options of {@link TimeTransformLog.start}. */
+export interface TimeTransformLogOptions {
+  /** Clock the offsets start from (and entries are timestamped on). */
+  from: Clock;
+  /** Clock the offsets lead to. */
+  to: Clock;
+  /** This peer's id. */
+  peerId: string;
+  /** The current session id. */
+  sessionId: string;
+  /** Storage root. */
+  storage: string;
+  /** The catalog to serve the log in. */
+  catalog: Catalog;
+  /** The agent's logger. */
+  logger: Logger;
+  /** Sampling period in ms (default 1000). */
+  periodMs?: number;
+}
+
+/** A running 1 Hz time transform sampler and its resource. */
+export class TimeTransformLog {
+  /** The served resource. */
+  readonly resource: LogResource;
+  readonly #timer: ReturnType<typeof setInterval>;
+
+  private constructor(
+    resource: LogResource,
+    timer: ReturnType<typeof setInterval>,
+  ) {
+    this.resource = resource;
+    this.#timer = timer;
+  }
+
+  /** Opens the log, takes a first sample and samples every period. */
+  static async start(
+    options: TimeTransformLogOptions,
+  ): Promise<TimeTransformLog> {
+    const { from, to, peerId } = options;
+    const id = `${from.entry.clock_id}->${to.entry.clock_id}`;
+    const log = await SegmentLog.open(logDir(options.storage, peerId, id), {
+      manifest: {
+        app_id: APP_ID,
+        session_id: options.sessionId,
+        source_peer_id: peerId,
+        writer_peer_id: peerId,
+        from_clock: from.ref,
+        to_clock: to.ref,
+        source: { kind: "local_clock_read" },
+        segment_duration_ns: segmentDurationFor(HOUR_NS),
+        retention_ns: HOUR_NS,
+      },
+      cacheBytes: 64 * 1024,
+      logger: options.logger,
+    });
+    const resource = new LogResource({
+      id,
+      sourcePeerId: peerId,
+      writerPeerId: peerId,
+      log,
+      kind: {
+        variant: "time_transform_log",
+        manifest: {
+          from_clock: from.ref,
+          to_clock: to.ref,
+          source: { kind: "local_clock_read" },
+        },
+      },
+    });
+    const sample = () => {
+      const { timestampNs, offsetNs, uncertaintyNs } = threeRead(
+        from.now,
+        to.now,
+      );
+      log.append(
+        timestampNs,
+        toBinary(
+          TimeTransformEntrySchema,
+          create(TimeTransformEntrySchema, {
+            offsetNs,
+            uncertaintyNs: Number(
+              uncertaintyNs > U32_MAX ? U32_MAX : uncertaintyNs,
+            ),
+          }),
+        ),
+      );
+    };
+    sample();
+    options.catalog.add(resource);
+    resource.goOnline();
+    return new TimeTransformLog(
+      resource,
+      setInterval(sample, options.periodMs ?? 1000),
+    );
+  }
+
+  /** Stops sampling and closes the log. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.resource.goOffline("source_ended");
+    await this.resource.log.close();
+  }
+}

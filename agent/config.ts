@@ -1,0 +1,154 @@
+/**
+ * The agent's configuration file (JSON) and its resolution against defaults.
+ * Sensor entries name a `driver` and carry that driver's own settings next to
+ * the host settings `retention_s` and `cache_mb`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { z } from "zod";
+import type { DriverFactory } from "../drivers/driver.ts";
+import { parseJson } from "./codec/json.ts";
+import type { SensorSpec } from "./agent.ts";
+import type { LogLevel } from "./logging.ts";
+
+/** Default listen address, fine for devices (tests use port 0). */
+export const DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4001";
+/** Default log retention of a sensor, seconds. */
+export const DEFAULT_RETENTION_S = 60;
+/** Default memory cache per log, MiB. */
+export const DEFAULT_CACHE_MB = 8;
+
+const SensorConfig = z.looseObject({
+  driver: z.string().min(1),
+  retention_s: z.number().min(0).optional(),
+  cache_mb: z.number().positive().optional(),
+});
+
+/** The configuration file's shape. */
+export const ConfigFile = z.strictObject({
+  name: z.string().min(1).optional(),
+  storage: z.string().min(1).optional(),
+  seed: z.string().min(1).optional(),
+  listen: z.array(z.string().min(1)).optional(),
+  log_level: z.enum(["debug", "info", "warn", "error"]).optional(),
+  retention_s: z.number().min(0).optional(),
+  cache_mb: z.number().positive().optional(),
+  sensors: z.array(SensorConfig).optional(),
+});
+/** The configuration file's shape. */
+export type ConfigFile = z.infer<typeof ConfigFile>;
+
+/** A configuration mistake; the message names the file and the field. */
+export class ConfigError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads and validates a configuration file. */
+export async function readConfigFile(path: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError(
+      `config ${path}: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = parseJson(text);
+  } catch (error) {
+    throw new ConfigError(
+      `config ${path}: not valid JSON: ${
+        error instanceof Error ? error.message : error
+      }`,
+    );
+  }
+  const parsed = ConfigFile.safeParse(value);
+  if (!parsed.success) {
+    throw new ConfigError(`config ${path}: ${issues(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+/** The default storage root: `~/.auki/auki-edge`. */
+export function defaultStorage(): string {
+  const home = Deno.env.get("HOME") ?? ".";
+  return join(home, ".auki", "auki-edge");
+}
+
+/** The default seed file inside a storage root. */
+export function defaultSeedPath(storage: string): string {
+  return join(storage, "identity.seed");
+}
+
+/** The resolved log level. */
+export function logLevelOf(file: ConfigFile | undefined): LogLevel {
+  return file?.log_level ?? "info";
+}
+
+/**
+ * Builds the sensor specs of the config's `sensors` plus `extra` (sensors
+ * added on the command line), each validated by its driver's schema.
+ */
+export function resolveSensors(
+  file: ConfigFile | undefined,
+  drivers: readonly DriverFactory[],
+  extra: { driver: string }[],
+  where: string,
+): SensorSpec[] {
+  const retentionS = file?.retention_s ?? DEFAULT_RETENTION_S;
+  const cacheMb = file?.cache_mb ?? DEFAULT_CACHE_MB;
+  const entries = [...(file?.sensors ?? []), ...extra];
+  const ids = new Set<string>();
+  return entries.map((entry, i) => {
+    const at = i < (file?.sensors?.length ?? 0)
+      ? `${where}: sensors[${i}]`
+      : `--sim ${entry.driver}`;
+    const { driver: name, retention_s, cache_mb, ...settings } = entry as
+      & z.infer<typeof SensorConfig>
+      & Record<string, unknown>;
+    const factory = drivers.find((d) => d.name === name);
+    if (factory === undefined) {
+      throw new ConfigError(
+        `${at}.driver: unknown driver "${name}" (known: ${
+          drivers.map((d) => d.name).join(", ")
+        })`,
+      );
+    }
+    const parsed = factory.config.safeParse(settings);
+    if (!parsed.success) {
+      throw new ConfigError(`${at}: ${issues(parsed.error)}`);
+    }
+    const driver = factory.create(parsed.data);
+    const id = driver.description.sensor.sensor_id;
+    if (ids.has(id)) {
+      throw new ConfigError(
+        `${at}: sensor id "${id}" is used twice; give each sensor its own id`,
+      );
+    }
+    ids.add(id);
+    return {
+      driver,
+      retention: {
+        retentionNs: BigInt(
+          Math.round(
+            (retention_s ?? file?.retention_s ?? factory.defaultRetentionS ??
+              retentionS) * 1e9,
+          ),
+        ),
+        cacheBytes: Math.round((cache_mb ?? cacheMb) * 1024 * 1024),
+      },
+    };
+  });
+}
+
+function issues(error: z.ZodError): string {
+  return error.issues.map((i) =>
+    `${i.path.length > 0 ? `${i.path.join(".")}: ` : ""}${i.message}`
+  ).join("; ");
+}

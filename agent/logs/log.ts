@@ -1,0 +1,621 @@
+/**
+ * A segmented, retention-bounded log on disk with a bounded cache of recent
+ * entries in memory (spec datatypes.md section 4). Readers are cursors: they
+ * serve from the cache while they keep up and from disk when they fall
+ * behind, so a slow reader costs a file position, not memory.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type LogManifest, readManifest, writeManifest } from "./manifest.ts";
+import {
+  encodeEntryHeader,
+  encodeSegmentHeader,
+  ENTRY_HEADER_BYTES,
+  parseEntryHeader,
+  parseSegmentFileName,
+  readFull,
+  scanSegment,
+  SEGMENT_HEADER_BYTES,
+  segmentFileName,
+  type SegmentScan,
+  segmentStart,
+} from "./segment.ts";
+import { type Logger, silentLogger } from "../logging.ts";
+
+/** One log entry: its position in this log, timestamp and payload. */
+export interface LogEntry {
+  /** Position in the log since it was opened by this process (0 = oldest then). */
+  index: number;
+  /** Timestamp on the log's clock, ns. */
+  timestampNs: bigint;
+  /** The payload bytes as appended. */
+  payload: Uint8Array;
+}
+
+/** Where a cursor starts (the stream protocol's read positions). */
+export type ReadFrom =
+  | { kind: "latest" }
+  | { kind: "start" }
+  | { kind: "timestamp"; timestampNs: bigint };
+
+/** What the log holds on disk, as the catalog's `available` reports it. */
+export interface LogAvailability {
+  /** Sum of payload bytes. */
+  bytes: bigint;
+  /** Number of entries. */
+  entries: bigint;
+  /** Newest minus oldest timestamp, ns. */
+  durationNs: bigint;
+}
+
+/** Options of {@link SegmentLog.open}. */
+export interface LogOptions {
+  /** The manifest to write when the directory holds no log yet. */
+  manifest: LogManifest;
+  /** Bytes of recent entries kept in memory (at least the newest entry is). */
+  cacheBytes: number;
+  /** Where warnings go. */
+  logger?: Logger;
+}
+
+/** A reader asked for entries that retention deleted before it read them. */
+export class LogEvictedError extends Error {
+  /** Creates the error for `missed` entries the reader can no longer get. */
+  constructor(readonly missed: number) {
+    super(`${missed} entries were evicted by retention before they were read`);
+    this.name = "LogEvictedError";
+  }
+}
+
+interface Segment {
+  startNs: bigint;
+  path: string;
+  firstIndex: number;
+  entries: number;
+  payloadBytes: number;
+  firstNs: bigint | undefined;
+  lastNs: bigint | undefined;
+  sizeBytes: number;
+}
+
+interface CachedEntry extends LogEntry {
+  segmentStartNs: bigint;
+  offset: number;
+}
+
+/** A single-writer segment log directory. */
+export class SegmentLog {
+  /** The on-disk manifest (ground truth once the log exists). */
+  readonly manifest: LogManifest;
+  readonly #dir: string;
+  readonly #segments: Segment[];
+  readonly #cacheBytes: number;
+  readonly #logger: Logger;
+  readonly #cache: CachedEntry[] = [];
+  #cachedBytes = 0;
+  #nextIndex: number;
+  #active: { segment: Segment; file: Deno.FsFile } | undefined;
+  #waiters = new Set<() => void>();
+  readonly #flushing = new Set<Promise<void>>();
+  #closed = false;
+  #clamped = 0;
+
+  private constructor(
+    dir: string,
+    manifest: LogManifest,
+    segments: Segment[],
+    options: LogOptions,
+  ) {
+    this.#dir = dir;
+    this.manifest = manifest;
+    this.#segments = segments;
+    this.#cacheBytes = options.cacheBytes;
+    this.#logger = options.logger ?? silentLogger;
+    const last = segments.at(-1);
+    this.#nextIndex = last === undefined ? 0 : last.firstIndex + last.entries;
+  }
+
+  /**
+   * Opens the log in `dir`, creating it with `options.manifest` if absent.
+   * Recovers from a crash by dropping a truncated tail entry.
+   */
+  static async open(dir: string, options: LogOptions): Promise<SegmentLog> {
+    await Deno.mkdir(join(dir, "segments"), { recursive: true });
+    let manifest = await readManifest(dir);
+    if (manifest === undefined) {
+      manifest = options.manifest;
+      await writeManifest(dir, manifest);
+    }
+    const logger = options.logger ?? silentLogger;
+    const segments = await loadSegments(join(dir, "segments"), logger);
+    return new SegmentLog(dir, manifest, segments, options);
+  }
+
+  /** The directory holding the log. */
+  get dir(): string {
+    return this.#dir;
+  }
+
+  /** Index the next appended entry gets. */
+  get nextIndex(): number {
+    return this.#nextIndex;
+  }
+
+  /** Index of the oldest retained entry. */
+  get firstIndex(): number {
+    return this.#segments[0]?.firstIndex ?? this.#nextIndex;
+  }
+
+  /** Timestamp of the newest entry, if any. */
+  get lastTimestampNs(): bigint | undefined {
+    for (let i = this.#segments.length - 1; i >= 0; i--) {
+      const lastNs = this.#segments[i].lastNs;
+      if (lastNs !== undefined) return lastNs;
+    }
+    return undefined;
+  }
+
+  /** Timestamp of the oldest retained entry, if any. */
+  get firstTimestampNs(): bigint | undefined {
+    return this.#segments.find((s) => s.firstNs !== undefined)?.firstNs;
+  }
+
+  /** Entries whose timestamp went backwards and were recorded at the previous one. */
+  get clampedEntries(): number {
+    return this.#clamped;
+  }
+
+  /** What is retrievable right now. */
+  available(): LogAvailability {
+    let bytes = 0n;
+    let entries = 0n;
+    for (const s of this.#segments) {
+      bytes += BigInt(s.payloadBytes);
+      entries += BigInt(s.entries);
+    }
+    const first = this.firstTimestampNs;
+    const last = this.lastTimestampNs;
+    return {
+      bytes,
+      entries,
+      durationNs: first === undefined || last === undefined ? 0n : last - first,
+    };
+  }
+
+  /**
+   * Appends an entry with a synchronous write, so a crash loses at most the
+   * entry being written. A timestamp older than the newest entry is recorded
+   * at the newest entry's timestamp (logs are ordered); negative timestamps
+   * are refused.
+   */
+  append(timestampNs: bigint, payload: Uint8Array): LogEntry {
+    if (this.#closed) throw new Error(`log ${this.#dir} is closed`);
+    if (timestampNs < 0n) {
+      throw new RangeError(`negative timestamp ${timestampNs} in ${this.#dir}`);
+    }
+    const last = this.lastTimestampNs;
+    if (last !== undefined && timestampNs < last) {
+      if (this.#clamped++ % 1000 === 0) {
+        this.#logger.warn(
+          `log ${this.#dir}: timestamp went back ${
+            last - timestampNs
+          } ns; recorded at the previous timestamp (${this.#clamped} so far)`,
+        );
+      }
+      timestampNs = last;
+    }
+    const segment = this.#segmentFor(timestampNs);
+    const file = this.#active!.file;
+    const offset = segment.sizeBytes;
+    writeAllSync(file, encodeEntryHeader(timestampNs, payload.byteLength));
+    writeAllSync(file, payload);
+    segment.sizeBytes += ENTRY_HEADER_BYTES + payload.byteLength;
+    segment.entries++;
+    segment.payloadBytes += payload.byteLength;
+    segment.firstNs ??= timestampNs;
+    segment.lastNs = timestampNs;
+    const entry: CachedEntry = {
+      index: this.#nextIndex++,
+      timestampNs,
+      payload,
+      segmentStartNs: segment.startNs,
+      offset,
+    };
+    this.#remember(entry);
+    this.#evict(timestampNs);
+    const waiters = this.#waiters;
+    this.#waiters = new Set();
+    for (const wake of waiters) wake();
+    return entry;
+  }
+
+  #segmentFor(timestampNs: bigint): Segment {
+    const duration = this.manifest.segment_duration_ns;
+    const startNs = segmentStart(timestampNs, duration);
+    if (this.#active?.segment.startNs === startNs) return this.#active.segment;
+    const last = this.#segments.at(-1);
+    this.#retireActive();
+    if (last !== undefined && last.startNs === startNs) {
+      const file = Deno.openSync(last.path, { write: true });
+      file.seekSync(last.sizeBytes, Deno.SeekMode.Start);
+      this.#active = { segment: last, file };
+      return last;
+    }
+    const path = join(this.#dir, "segments", segmentFileName(startNs));
+    const file = Deno.openSync(path, { write: true, createNew: true });
+    writeAllSync(file, encodeSegmentHeader(startNs));
+    const segment: Segment = {
+      startNs,
+      path,
+      firstIndex: this.#nextIndex,
+      entries: 0,
+      payloadBytes: 0,
+      firstNs: undefined,
+      lastNs: undefined,
+      sizeBytes: SEGMENT_HEADER_BYTES,
+    };
+    this.#segments.push(segment);
+    this.#active = { segment, file };
+    return segment;
+  }
+
+  #retireActive(): void {
+    const active = this.#active;
+    this.#active = undefined;
+    if (active === undefined) return;
+    // Flush the finished segment off the event loop, then close it.
+    const flushed = active.file.syncData().catch((error) =>
+      this.#logger.warn(`log ${this.#dir}: fsync failed: ${error}`)
+    ).finally(() => {
+      active.file.close();
+      this.#flushing.delete(flushed);
+    });
+    this.#flushing.add(flushed);
+  }
+
+  #remember(entry: CachedEntry): void {
+    this.#cache.push(entry);
+    this.#cachedBytes += entry.payload.byteLength;
+    while (this.#cache.length > 1 && this.#cachedBytes > this.#cacheBytes) {
+      this.#cachedBytes -= this.#cache.shift()!.payload.byteLength;
+    }
+  }
+
+  #evict(newestNs: bigint): void {
+    const retention = this.manifest.retention_ns;
+    if (retention === 0n) return;
+    const duration = this.manifest.segment_duration_ns;
+    while (this.#segments.length > 1) {
+      const oldest = this.#segments[0];
+      if (oldest === this.#active?.segment) break;
+      if (oldest.startNs + duration > newestNs - retention) break;
+      this.#segments.shift();
+      try {
+        Deno.removeSync(oldest.path);
+      } catch (error) {
+        this.#logger.warn(
+          `log ${this.#dir}: cannot delete ${oldest.path}: ${error}`,
+        );
+      }
+    }
+    while (this.#cache.length > 0 && this.#cache[0].index < this.firstIndex) {
+      this.#cachedBytes -= this.#cache.shift()!.payload.byteLength;
+    }
+  }
+
+  /**
+   * Changes the retention of a running log, rewriting the manifest first so
+   * the change survives a restart; eviction applies from the next append.
+   */
+  async setRetention(retentionNs: bigint): Promise<void> {
+    if (retentionNs < 0n) throw new RangeError("retention must be >= 0");
+    const manifest = { ...this.manifest, retention_ns: retentionNs };
+    await writeManifest(this.#dir, manifest);
+    this.manifest.retention_ns = retentionNs;
+  }
+
+  /** Resolves once an entry with `index` exists or the log closes. */
+  waitFor(index: number, signal?: AbortSignal): Promise<void> {
+    if (index < this.#nextIndex || this.#closed) return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        this.#waiters.delete(wake);
+        reject(signal!.reason);
+      };
+      const wake = () => {
+        // Every append wakes all waiters: keep waiting until `index` exists.
+        if (index >= this.#nextIndex && !this.#closed) {
+          this.#waiters.add(wake);
+          return;
+        }
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      this.#waiters.add(wake);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Opens a cursor at a read position. */
+  async cursor(from: ReadFrom): Promise<LogCursor> {
+    switch (from.kind) {
+      case "latest": {
+        const last = this.#segments.at(-1);
+        return new LogCursor(
+          this,
+          this.#nextIndex,
+          last && { startNs: last.startNs, offset: last.sizeBytes },
+        );
+      }
+      case "start":
+        return new LogCursor(this, this.firstIndex, undefined);
+      case "timestamp":
+        return await this.#seek(from.timestampNs);
+    }
+  }
+
+  async #seek(timestampNs: bigint): Promise<LogCursor> {
+    const cached = this.#cache.find((e) => e.timestampNs >= timestampNs);
+    if (cached !== undefined && this.#cache[0].timestampNs < timestampNs) {
+      return new LogCursor(this, cached.index, {
+        startNs: cached.segmentStartNs,
+        offset: cached.offset,
+      });
+    }
+    const segment = this.#segments.find((s) =>
+      s.lastNs !== undefined && s.lastNs >= timestampNs
+    );
+    if (segment === undefined) return this.#after(timestampNs);
+    using file = await Deno.open(segment.path, { read: true });
+    const header = new Uint8Array(ENTRY_HEADER_BYTES);
+    let offset = SEGMENT_HEADER_BYTES;
+    for (let i = 0; i < segment.entries; i++) {
+      await file.seek(offset, Deno.SeekMode.Start);
+      await readFull(file, header);
+      const entry = parseEntryHeader(header);
+      if (entry.timestampNs >= timestampNs) {
+        return new LogCursor(this, segment.firstIndex + i, {
+          startNs: segment.startNs,
+          offset,
+        });
+      }
+      offset += ENTRY_HEADER_BYTES + entry.payloadBytes;
+    }
+    return this.#after(timestampNs);
+  }
+
+  /** A cursor at the end that skips new entries older than `timestampNs`. */
+  #after(timestampNs: bigint): LogCursor {
+    const last = this.#segments.at(-1);
+    return new LogCursor(
+      this,
+      this.#nextIndex,
+      last && { startNs: last.startNs, offset: last.sizeBytes },
+      timestampNs,
+    );
+  }
+
+  /** @internal The cached entry with `index`, if still cached. */
+  cached(index: number): CachedEntry | undefined {
+    const first = this.#cache[0];
+    if (first === undefined || index < first.index) return undefined;
+    return this.#cache[index - first.index];
+  }
+
+  /** @internal Where entry `index` starts, when it opens a segment. */
+  segmentOpening(
+    index: number,
+  ): { startNs: bigint; offset: number } | undefined {
+    const segment = this.#segments.find((s) => s.firstIndex === index);
+    return segment &&
+      { startNs: segment.startNs, offset: SEGMENT_HEADER_BYTES };
+  }
+
+  /** @internal The segment starting at `startNs` and the one after it. */
+  segmentAt(startNs: bigint): { segment?: Segment; next?: Segment } {
+    const i = this.#segments.findIndex((s) => s.startNs === startNs);
+    if (i >= 0) {
+      return { segment: this.#segments[i], next: this.#segments[i + 1] };
+    }
+    return { next: this.#segments.find((s) => s.startNs > startNs) };
+  }
+
+  /** @internal Whether `segment` is still being appended to. */
+  isActive(segment: Segment): boolean {
+    return this.#active?.segment === segment;
+  }
+
+  /** Stops appends, wakes waiting readers and flushes every segment written. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const wake of this.#waiters) wake();
+    this.#waiters.clear();
+    this.#retireActive();
+    await Promise.all([...this.#flushing]);
+  }
+}
+
+/** A reader's position in a {@link SegmentLog}. */
+export class LogCursor {
+  readonly #log: SegmentLog;
+  #index: number;
+  #position: { startNs: bigint; offset: number } | undefined;
+  #file: { startNs: bigint; handle: Deno.FsFile } | undefined;
+  #minTimestampNs: bigint | undefined;
+
+  /** @internal Created by {@link SegmentLog.cursor}. */
+  constructor(
+    log: SegmentLog,
+    index: number,
+    position: { startNs: bigint; offset: number } | undefined,
+    minTimestampNs?: bigint,
+  ) {
+    this.#log = log;
+    this.#index = index;
+    this.#position = position;
+    this.#minTimestampNs = minTimestampNs;
+  }
+
+  /** Index of the next entry this cursor returns. */
+  get index(): number {
+    return this.#index;
+  }
+
+  /**
+   * The next entry, waiting for it to be appended. Resolves `null` once the
+   * log is closed and the cursor has read everything; throws
+   * {@link LogEvictedError} when retention deleted the next entry first.
+   */
+  async next(signal?: AbortSignal): Promise<LogEntry | null> {
+    for (;;) {
+      const entry = await this.#read(signal);
+      if (entry === null) return null;
+      if (
+        this.#minTimestampNs === undefined ||
+        entry.timestampNs >= this.#minTimestampNs
+      ) {
+        // Entries are ordered: once one passes, every later one does.
+        this.#minTimestampNs = undefined;
+        return entry;
+      }
+    }
+  }
+
+  async #read(signal?: AbortSignal): Promise<LogEntry | null> {
+    await this.#log.waitFor(this.#index, signal);
+    if (this.#index >= this.#log.nextIndex) return null;
+    if (this.#index < this.#log.firstIndex) {
+      throw new LogEvictedError(this.#log.firstIndex - this.#index);
+    }
+    const cached = this.#log.cached(this.#index);
+    if (cached !== undefined) {
+      this.#index++;
+      this.#position = {
+        startNs: cached.segmentStartNs,
+        offset: cached.offset + ENTRY_HEADER_BYTES + cached.payload.byteLength,
+      };
+      return cached;
+    }
+    return await this.#readFromDisk();
+  }
+
+  async #readFromDisk(): Promise<LogEntry> {
+    let position = this.#position ?? this.#log.segmentOpening(this.#index);
+    if (position === undefined) {
+      throw new Error(`cursor at ${this.#index} has no disk position`);
+    }
+    for (;;) {
+      const { segment, next } = this.#log.segmentAt(position.startNs);
+      if (
+        segment !== undefined &&
+        (position.offset < segment.sizeBytes || this.#log.isActive(segment))
+      ) {
+        break;
+      }
+      if (next === undefined) {
+        throw new Error(
+          `entry ${this.#index} is missing from ${this.#log.dir}`,
+        );
+      }
+      position = { startNs: next.startNs, offset: SEGMENT_HEADER_BYTES };
+    }
+    const handle = await this.#open(position.startNs);
+    await handle.seek(position.offset, Deno.SeekMode.Start);
+    const header = new Uint8Array(ENTRY_HEADER_BYTES);
+    if (await readFull(handle, header) < ENTRY_HEADER_BYTES) {
+      throw new Error(`entry ${this.#index} is truncated in ${this.#log.dir}`);
+    }
+    const { timestampNs, payloadBytes } = parseEntryHeader(header);
+    const payload = new Uint8Array(payloadBytes);
+    if (await readFull(handle, payload) < payloadBytes) {
+      throw new Error(`entry ${this.#index} is truncated in ${this.#log.dir}`);
+    }
+    const entry = { index: this.#index++, timestampNs, payload };
+    this.#position = {
+      startNs: position.startNs,
+      offset: position.offset + ENTRY_HEADER_BYTES + payloadBytes,
+    };
+    return entry;
+  }
+
+  async #open(startNs: bigint): Promise<Deno.FsFile> {
+    if (this.#file?.startNs === startNs) return this.#file.handle;
+    this.#file?.handle.close();
+    this.#file = undefined;
+    const path = join(this.#log.dir, "segments", segmentFileName(startNs));
+    const handle = await Deno.open(path, { read: true });
+    this.#file = { startNs, handle };
+    return handle;
+  }
+
+  /** Releases the cursor's file handle. */
+  close(): void {
+    this.#file?.handle.close();
+    this.#file = undefined;
+  }
+}
+
+async function loadSegments(dir: string, logger: Logger): Promise<Segment[]> {
+  const names: string[] = [];
+  for await (const item of Deno.readDir(dir)) {
+    if (item.isFile && parseSegmentFileName(item.name) !== undefined) {
+      names.push(item.name);
+    }
+  }
+  names.sort();
+  const segments: Segment[] = [];
+  let index = 0;
+  for (const [i, name] of names.entries()) {
+    const path = join(dir, name);
+    let scan: SegmentScan;
+    try {
+      scan = await scanSegment(path);
+    } catch (error) {
+      logger.warn(`segment ${path} is unreadable (${error}); moved aside`);
+      await Deno.rename(path, `${path}.corrupt`);
+      continue;
+    }
+    if (scan.validBytes < scan.fileBytes) {
+      logger.warn(
+        `segment ${path}: dropped a ${
+          scan.fileBytes - scan.validBytes
+        }-byte truncated entry left by a crash`,
+      );
+      if (i === names.length - 1) await Deno.truncate(path, scan.validBytes);
+    }
+    // An empty segment (even the last, left by a crash right after it was
+    // created) holds nothing; keeping it as the last segment would make an
+    // append whose timestamp falls in an earlier segment try to create that
+    // segment's file again.
+    if (scan.entries === 0) {
+      await Deno.remove(path);
+      continue;
+    }
+    segments.push({
+      startNs: scan.startNs,
+      path,
+      firstIndex: index,
+      entries: scan.entries,
+      payloadBytes: scan.payloadBytes,
+      firstNs: scan.firstNs,
+      lastNs: scan.lastNs,
+      sizeBytes: scan.validBytes,
+    });
+    index += scan.entries;
+  }
+  return segments;
+}
+
+function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
+  for (let n = 0; n < bytes.byteLength;) {
+    n += file.writeSync(bytes.subarray(n));
+  }
+}

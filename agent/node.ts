@@ -1,0 +1,42 @@
+/**
+ * The libp2p node: TCP, Noise, Yamux, identify and ping, as the Rust
+ * generation-A swarm (spec wire.md section 1).
+ *
+ * @module
+ */
+import { createLibp2p } from "libp2p";
+import type { Libp2p, PrivateKey } from "@libp2p/interface";
+import { tcp } from "@libp2p/tcp";
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { identify } from "@libp2p/identify";
+import { ping } from "@libp2p/ping";
+
+/** The agent's name and version, as identify reports them. */
+export const AGENT_VERSION = "auki-edge/0.1.0";
+
+/** Options of {@link createNode}. */
+export interface NodeOptions {
+  /** The peer's private key. */
+  privateKey: PrivateKey;
+  /** Multiaddrs to listen on; none for a dial-only client. */
+  listen: string[];
+}
+
+/** Creates (not starts) a libp2p node speaking what Rust peers speak. */
+export async function createNode(options: NodeOptions): Promise<Libp2p> {
+  return await createLibp2p({
+    start: false,
+    privateKey: options.privateKey,
+    addresses: { listen: options.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    nodeInfo: { userAgent: AGENT_VERSION },
+    // js-libp2p resets the sixth inbound connection per host and second by
+    // default; Rust peers have no such limit, and scripts and dashboards on
+    // one host open many short connections.
+    connectionManager: { inboundConnectionThreshold: 100 },
+    services: { identify: identify(), ping: ping() },
+  });
+}

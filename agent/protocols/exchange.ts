@@ -1,0 +1,110 @@
+/**
+ * One-request, one-response substreams (info, resources, registries): the
+ * responder's 2 s budget and the requester's 5 s timeout (spec wire.md 2.9).
+ *
+ * @module
+ */
+import type { Libp2p, PeerId, Stream } from "@libp2p/interface";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import { z } from "zod";
+import {
+  encodeFrame,
+  FrameError,
+  type FrameLimits,
+  FrameReader,
+} from "../codec/framing.ts";
+
+/** How long a responder may take to read the request and answer, ms. */
+export const RESPONDER_TIMEOUT_MS = 2_000;
+/** How long a requester waits for the response, ms. */
+export const REQUESTER_TIMEOUT_MS = 5_000;
+
+/** A request the responder will not answer: the substream is dropped. */
+export class DropRequest extends Error {
+  /** Creates the error; `message` says why, for the log. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DropRequest";
+  }
+}
+
+/** Who to send a request to: a peer id already known to the node, or an address. */
+export type Target = PeerId | Multiaddr | Multiaddr[];
+
+/**
+ * Serves one request on `stream`: reads a frame, calls `answer` and writes
+ * what it returns, then closes. Malformed frames, {@link DropRequest} and
+ * timeouts drop the substream (no generic error frame exists); the reason
+ * goes to `onDrop`.
+ */
+export async function serveRequest(
+  stream: Stream,
+  limits: FrameLimits,
+  answer: (body: Uint8Array) => Promise<Uint8Array> | Uint8Array,
+  onDrop: (reason: string) => void,
+): Promise<void> {
+  const signal = AbortSignal.timeout(RESPONDER_TIMEOUT_MS);
+  try {
+    const body = await new FrameReader(stream, limits).read(signal);
+    if (body === null) throw new DropRequest("no request before end of stream");
+    const response = await answer(body);
+    signal.throwIfAborted();
+    stream.send(encodeFrame(response, limits));
+    await stream.close({ signal });
+  } catch (error) {
+    onDrop(describe(error));
+    stream.abort(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+/** Opens `protocol` to `target`, sends one request frame and returns the response body. */
+export async function request(
+  node: Libp2p,
+  target: Target,
+  protocol: string,
+  body: Uint8Array,
+  limits: FrameLimits,
+  timeoutMs = REQUESTER_TIMEOUT_MS,
+): Promise<Uint8Array> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const stream = await node.dialProtocol(target, protocol, { signal });
+  try {
+    stream.send(encodeFrame(body, limits));
+    const response = await new FrameReader(stream, limits).read(signal);
+    if (response === null) {
+      throw new Error(
+        `${protocol}: the peer closed the stream without answering`,
+      );
+    }
+    await stream.close({ signal }).catch(() => {});
+    return response;
+  } catch (error) {
+    stream.abort(error instanceof Error ? error : new Error(String(error)));
+    if (signal.aborted) {
+      throw new Error(`${protocol}: no answer within ${timeoutMs} ms`);
+    }
+    throw error;
+  }
+}
+
+/** A one-line description of why a request failed. */
+export function describe(error: unknown): string {
+  if (error instanceof FrameError || error instanceof DropRequest) {
+    return error.message;
+  }
+  if (error instanceof DOMException && error.name === "TimeoutError") {
+    return "timed out";
+  }
+  return error instanceof Error
+    ? `${error.name}: ${error.message}`
+    : String(error);
+}
+
+/** The first issue of a validation error, or the error's message. */
+export function brief(error: unknown): string {
+  if (error instanceof z.ZodError) {
+    const issue = error.issues[0];
+    return `${issue.path.join(".") || "body"}: ${issue.message}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,288 @@
+/**
+ * The producer side of `/auki/stream/0.2.0` (spec wire.md 7.3, 7.4).
+ *
+ * Every subscription is a cursor over the resource's recorded log, so the
+ * sensor never waits for a subscriber and a slow subscriber never holds
+ * memory: it reads from the in-memory cache while it keeps up and from disk
+ * when it falls behind. A subscriber that falls behind retention (the entries
+ * it needs were deleted) is ended with `producer_error`.
+ *
+ * @module
+ */
+import type { Connection, Stream } from "@libp2p/interface";
+import {
+  encodeFrame,
+  FrameReader,
+  waitForDrain,
+  writeFrame,
+} from "../codec/framing.ts";
+import type { Catalog } from "../catalog/catalog.ts";
+import type { LogResource, OfflineReason } from "../catalog/log_resource.ts";
+import { type LogCursor, LogEvictedError } from "../logs/log.ts";
+import type { Logger } from "../logging.ts";
+import type { EndReason } from "../proto/gen/auki/stream_pb.ts";
+import { describe } from "./exchange.ts";
+import {
+  decodeStreamMessage,
+  encodeStreamMessage,
+  entryFrameHead,
+  readFromOfRequest,
+  snakeCase,
+  STREAM_LIMITS,
+} from "./stream_messages.ts";
+
+/** How long a consumer has to send its request after opening, ms. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+const CLOSE_TIMEOUT_MS = 5_000;
+
+type EndKind = NonNullable<EndReason["kind"]["case"]>;
+
+/** The producer ends the subscription with this end reason. */
+class Ended extends Error {
+  constructor(readonly end: EndKind, readonly detail = "") {
+    super(end);
+  }
+}
+
+/** The consumer closed or reset the substream. */
+class ConsumerGone extends Error {
+  constructor() {
+    super("the consumer closed the stream");
+  }
+}
+
+/** Serves subscriptions to the catalog's resources. */
+export class StreamProducer {
+  readonly #catalog: Catalog;
+  readonly #logger: Logger;
+  readonly #shutdown = new AbortController();
+  readonly #active = new Set<Promise<void>>();
+
+  /** A producer serving `catalog`. */
+  constructor(catalog: Catalog, logger: Logger) {
+    this.#catalog = catalog;
+    this.#logger = logger;
+  }
+
+  /** Number of subscriptions being served. */
+  get activeSubscriptions(): number {
+    return this.#active.size;
+  }
+
+  /** The libp2p stream handler. */
+  readonly handler = (stream: Stream, connection: Connection): void => {
+    const task = this.#serve(stream, connection.remotePeer.toString())
+      .catch((error) =>
+        this.#logger.warn(`subscription failed: ${describe(error)}`)
+      );
+    this.#active.add(task);
+    task.finally(() => this.#active.delete(task));
+  };
+
+  /** Ends every subscription with `producer_shutting_down` and waits for them. */
+  async stop(): Promise<void> {
+    this.#shutdown.abort(new Ended("producerShuttingDown"));
+    await Promise.allSettled([...this.#active]);
+  }
+
+  async #serve(stream: Stream, peer: string): Promise<void> {
+    const stop = new AbortController();
+    const onClose = () => stop.abort(new ConsumerGone());
+    stream.addEventListener("close", onClose);
+    const onShutdown = () => stop.abort(this.#shutdown.signal.reason);
+    this.#shutdown.signal.addEventListener("abort", onShutdown);
+    let unsubscribe: (() => void) | undefined;
+    let cursor: LogCursor | undefined;
+    let requested = false;
+    try {
+      const request = await readRequest(stream, stop.signal);
+      requested = true;
+      const resource = this.#catalog.lookup(
+        request.resourceId,
+        request.sourcePeerId,
+      );
+      const decline = this.#shutdown.signal.aborted
+        ? "producerShuttingDown"
+        : resource === undefined
+        ? "sensorNotFound"
+        : !resource.online
+        ? "sensorUnavailable"
+        : undefined;
+      if (decline !== undefined || resource === undefined) {
+        this.#logger.info(
+          `${peer} asked for "${request.resourceId}" (source "${request.sourcePeerId}"): declined with ${
+            snakeCase(decline!)
+          }`,
+        );
+        stream.send(encodeFrame(
+          encodeStreamMessage({
+            variant: {
+              case: "decline",
+              value: { kind: { case: decline!, value: {} } },
+            },
+          }),
+          STREAM_LIMITS,
+        ));
+        await closeGently(stream);
+        return;
+      }
+      unsubscribe = resource.onOffline((reason: OfflineReason) =>
+        stop.abort(
+          reason === "source_ended"
+            ? new Ended("sourceEnded")
+            : new Ended("producerError", `sensor "${resource.id}" failed`),
+        )
+      );
+      const from = readFromOfRequest(request.readFrom);
+      cursor = await resource.log.cursor(from);
+      await writeFrame(
+        stream,
+        encodeStreamMessage({
+          variant: { case: "accept", value: resource.streamManifest() },
+        }),
+        STREAM_LIMITS,
+        stop.signal,
+      );
+      this.#logger.info(
+        `${peer} subscribed to "${resource.id}" from ${from.kind}`,
+      );
+      const { outcome, sent } = await pump(
+        stream,
+        resource,
+        cursor,
+        stop.signal,
+      );
+      if (outcome instanceof Ended) {
+        await this.#end(stream, `${peer} on "${resource.id}"`, outcome, sent);
+      } else {
+        this.#logger.info(
+          `${peer} closed its subscription to "${resource.id}" after ${sent} entries`,
+        );
+      }
+    } catch (error) {
+      const reason = stop.signal.aborted ? stop.signal.reason : error;
+      if (reason instanceof Ended) {
+        await this.#end(stream, peer, reason, 0);
+      } else if (!(reason instanceof ConsumerGone)) {
+        this.#logger.warn(`dropped a stream from ${peer}: ${describe(error)}`);
+        stream.abort(toError(error));
+      } else {
+        this.#logger.warn(
+          `dropped a stream from ${peer}: it went away ${
+            requested
+              ? "before the accept"
+              : "before sending a complete request"
+          }`,
+        );
+      }
+    } finally {
+      unsubscribe?.();
+      cursor?.close();
+      stream.removeEventListener("close", onClose);
+      this.#shutdown.signal.removeEventListener("abort", onShutdown);
+    }
+  }
+
+  async #end(
+    stream: Stream,
+    who: string,
+    reason: Ended,
+    sent: number,
+  ): Promise<void> {
+    this.#logger.info(
+      `subscription of ${who} ended with ${snakeCase(reason.end)}${
+        reason.detail ? ` (${reason.detail})` : ""
+      } after ${sent} entries`,
+    );
+    if (stream.status !== "open" || stream.writeStatus !== "writable") return;
+    try {
+      stream.send(encodeFrame(
+        encodeStreamMessage({
+          variant: {
+            case: "endOfStream",
+            value: {
+              kind: reason.end === "producerError"
+                ? { case: "producerError", value: { detail: reason.detail } }
+                : { case: reason.end, value: {} },
+            },
+          },
+        }),
+        STREAM_LIMITS,
+      ));
+      await closeGently(stream);
+    } catch (error) {
+      stream.abort(toError(error));
+    }
+  }
+}
+
+async function readRequest(stream: Stream, signal: AbortSignal) {
+  const body = await new FrameReader(stream, STREAM_LIMITS).read(
+    AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+  );
+  if (body === null) throw new Error("the stream ended before a request");
+  const message = decodeStreamMessage(body);
+  if (message.variant.case !== "request") {
+    throw new Error(
+      `expected a request, got ${message.variant.case ?? "no variant"}`,
+    );
+  }
+  return message.variant.value;
+}
+
+/**
+ * Sends entries from the cursor until the subscription ends: returns why
+ * (an {@link Ended} to report, or {@link ConsumerGone}) and how many were sent.
+ */
+async function pump(
+  stream: Stream,
+  resource: LogResource,
+  cursor: LogCursor,
+  signal: AbortSignal,
+): Promise<{ outcome: Ended | ConsumerGone; sent: number }> {
+  let seq = 0n;
+  let sent = 0;
+  try {
+    for (;;) {
+      const entry = await cursor.next(signal);
+      if (entry === null) {
+        return { outcome: new Ended("producerShuttingDown"), sent };
+      }
+      // The head, then the payload itself: no copy of large payloads.
+      const { payload } = entry;
+      let writable = stream.send(
+        entryFrameHead(entry.timestampNs, seq, payload.byteLength),
+      );
+      if (payload.byteLength > 0) writable = stream.send(payload);
+      if (!writable) await waitForDrain(stream, signal);
+      seq = (seq + 1n) & 0xffff_ffff_ffff_ffffn;
+      sent++;
+    }
+  } catch (error) {
+    if (error instanceof LogEvictedError) {
+      const detail =
+        `subscriber fell behind the retention of "${resource.id}": ${error.message}`;
+      return { outcome: new Ended("producerError", detail), sent };
+    }
+    if (signal.aborted) {
+      const reason = signal.reason;
+      if (reason instanceof Ended || reason instanceof ConsumerGone) {
+        return { outcome: reason, sent };
+      }
+    }
+    if (stream.status !== "open") return { outcome: new ConsumerGone(), sent };
+    throw error;
+  }
+}
+
+async function closeGently(stream: Stream): Promise<void> {
+  try {
+    await stream.close({ signal: AbortSignal.timeout(CLOSE_TIMEOUT_MS) });
+  } catch (error) {
+    stream.abort(toError(error));
+  }
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

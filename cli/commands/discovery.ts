@@ -1,0 +1,102 @@
+/**
+ * `auki-edge discovery`: run a Discovery service (the generation-A `/clusters`
+ * directory) until SIGINT or SIGTERM.
+ *
+ * @module
+ */
+import {
+  LIVENESS_REQUIREMENT_MS,
+  startDiscoveryServer,
+} from "../../agent/cluster/discovery_server.ts";
+import { stringifyJson } from "../../agent/codec/json.ts";
+import { createLogger } from "../../agent/logging.ts";
+import { flagValue, parseCommand, parseCount } from "../args.ts";
+import { writeReadyFile } from "../ready_file.ts";
+
+/** Default listen address of the discovery command. */
+export const DEFAULT_DISCOVERY_LISTEN = "0.0.0.0:8080";
+
+const HELP = `Usage: auki-edge discovery [options]
+
+Runs a Discovery service: the /clusters directory Managers register with and
+peers look clusters up in. Rows live in memory and are swept when their
+Manager stops posting liveness.
+
+Options:
+  --listen HOST:PORT   address to listen on (default ${DEFAULT_DISCOVERY_LISTEN}; [::]:PORT for IPv6)
+  --ttl-ms N           sweep a cluster after N ms without liveness (default ${LIVENESS_REQUIREMENT_MS})
+  --token TOKEN        require "Authorization: Bearer TOKEN" on writes
+  --ready-file FILE    write {"url"} here once serving
+  -h, --help           show this help
+`;
+
+/** Parses `HOST:PORT` (IPv6 as `[HOST]:PORT`). */
+export function parseListen(raw: string): { hostname: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(raw);
+  if (match === null) throw new Error(`"${raw}" is not HOST:PORT`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new Error(`port ${port} is above 65535`);
+  return { hostname: match[1] ?? match[2], port };
+}
+
+/** Runs the Discovery service until SIGINT or SIGTERM; returns the exit code. */
+export async function discoveryCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommand({
+    name: "discovery",
+    options: {
+      listen: { type: "string" },
+      "ttl-ms": { type: "string" },
+      token: { type: "string" },
+      "ready-file": { type: "string" },
+    },
+  }, argv);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const listen = flagValue(
+    "discovery",
+    "listen",
+    values.listen ?? DEFAULT_DISCOVERY_LISTEN,
+    parseListen,
+  );
+  const ttlMs = values["ttl-ms"] === undefined
+    ? LIVENESS_REQUIREMENT_MS
+    : flagValue("discovery", "ttl-ms", values["ttl-ms"], (raw) => {
+      const ms = parseCount(raw);
+      if (ms === 0) throw new Error("must be at least 1");
+      return ms;
+    });
+  const token = values.token === undefined
+    ? undefined
+    : flagValue("discovery", "token", values.token, (raw) => {
+      if (raw.trim() === "" || /\s/.test(raw)) {
+        throw new Error("must be a non-empty token without spaces");
+      }
+      return raw;
+    });
+  const logger = createLogger().child("discovery");
+  const server = startDiscoveryServer({ ...listen, ttlMs, token, logger });
+  const stopped = Promise.withResolvers<void>();
+  const onSignal = () => stopped.resolve();
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    logger.info(
+      `serving on ${listen.hostname}:${server.port} (${server.url}), ttl ${ttlMs} ms${
+        token === undefined ? "" : ", writes need a bearer token"
+      }`,
+    );
+    const readyFile = values["ready-file"];
+    if (readyFile !== undefined) {
+      await writeReadyFile(readyFile, stringifyJson({ url: server.url }));
+    }
+    await stopped.promise;
+    logger.info("shutting down");
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+    await server.stop();
+  }
+  return 0;
+}

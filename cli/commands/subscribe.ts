@@ -1,0 +1,165 @@
+/**
+ * `auki-edge subscribe MULTIADDR RESOURCE_ID`: read a stream over
+ * `/auki/stream/0.2.0`, one line per entry.
+ *
+ * @module
+ */
+import type { Libp2p } from "@libp2p/interface";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import { stringifyJson } from "../../agent/codec/json.ts";
+import type { ReadFrom } from "../../agent/logs/log.ts";
+import { payloadJson, summarizePayload } from "../../agent/payloads.ts";
+import { requestRegistryEntry } from "../../agent/protocols/registries.ts";
+import {
+  StreamDeclinedError,
+  Subscription,
+} from "../../agent/protocols/stream_consumer.ts";
+import { snakeCase } from "../../agent/protocols/stream_messages.ts";
+import { SensorEntry } from "../../agent/registries/entries.ts";
+import { flagValue, parseCommand, parseCount } from "../args.ts";
+import { parseTarget, withClient } from "../client.ts";
+
+const HELP = `Usage: auki-edge subscribe MULTIADDR RESOURCE_ID [options]
+
+Subscribes to a resource over /auki/stream/0.2.0 and prints one line per entry:
+timestamp (ns and UTC), seq and a payload summary.
+
+Arguments:
+  MULTIADDR          the peer, e.g. /ip4/192.168.1.20/tcp/4001/p2p/12D3KooW...
+  RESOURCE_ID        a resource_id from its catalog
+
+Options:
+  --from POSITION    latest (default), start, or a timestamp in ns on the log's clock
+  --count N          stop after N entries
+  --source PEER_ID   the log's source peer (default: the peer dialled)
+  --json             print each entry decoded as JSON
+  -h, --help         show this help
+`;
+
+/** Parses a `--from` value. */
+export function parseFrom(raw: string): ReadFrom {
+  if (raw === "latest") return { kind: "latest" };
+  if (raw === "start") return { kind: "start" };
+  if (/^\d+$/.test(raw)) return { kind: "timestamp", timestampNs: BigInt(raw) };
+  throw new Error(`"${raw}" is not latest, start or a timestamp in ns`);
+}
+
+/** Runs the subscribe command; returns the exit code. */
+export async function subscribeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommand({
+    name: "subscribe",
+    options: {
+      from: { type: "string" },
+      count: { type: "string" },
+      source: { type: "string" },
+      json: { type: "boolean" },
+    },
+    positionals: ["MULTIADDR", "RESOURCE_ID"],
+  }, argv);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const target = parseTarget("subscribe", positionals[0]);
+  const from = flagValue(
+    "subscribe",
+    "from",
+    values.from ?? "latest",
+    parseFrom,
+  );
+  const count = values.count === undefined
+    ? undefined
+    : flagValue("subscribe", "count", values.count, parseCount);
+  return await withClient((node) =>
+    follow(node, target, {
+      resourceId: positionals[1],
+      sourcePeerId: values.source,
+      from,
+      count,
+      json: values.json ?? false,
+    })
+  );
+}
+
+async function follow(
+  node: Libp2p,
+  target: Multiaddr,
+  options: {
+    resourceId: string;
+    sourcePeerId?: string;
+    from: ReadFrom;
+    count?: number;
+    json: boolean;
+  },
+): Promise<number> {
+  let subscription: Subscription;
+  try {
+    subscription = await Subscription.open(node, target, options);
+  } catch (error) {
+    if (!(error instanceof StreamDeclinedError)) throw error;
+    console.error(
+      `auki-edge subscribe: "${options.resourceId}" ${error.message}`,
+    );
+    return 1;
+  }
+  const { manifest } = subscription;
+  const sensor = manifest.sensorId === ""
+    ? undefined
+    : await requestRegistryEntry(
+      node,
+      target,
+      "sensor",
+      manifest.sensorId,
+      manifest.sensorHash,
+    ).then((e) => e && SensorEntry.parse(e.entry)).catch(() => undefined);
+  const stop = () => subscription.close();
+  Deno.addSignalListener("SIGINT", stop);
+  let received = 0;
+  try {
+    if (options.count === 0) return 0;
+    for await (const entry of subscription.entries()) {
+      console.log(
+        options.json
+          ? stringifyJson({
+            timestamp_ns: entry.timestampNs,
+            seq: entry.seq,
+            payload: payloadJson(manifest.payload, entry.payload),
+          })
+          : `${entry.timestampNs} ${
+            isoNs(entry.timestampNs)
+          } seq=${entry.seq} ${
+            summarizePayload(
+              manifest.payload,
+              entry.payload,
+              sensor ?? undefined,
+            )
+          }`,
+      );
+      if (++received === options.count) {
+        subscription.close();
+        return 0;
+      }
+    }
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+  }
+  const end = subscription.end!;
+  if (end.kind === "closed") return 0;
+  console.error(
+    `auki-edge subscribe: the stream ended with ${snakeCase(end.kind)}${
+      end.detail ? ` (${end.detail})` : ""
+    }`,
+  );
+  return end.kind === "connectionLost" || end.kind === "producerError" ? 1 : 0;
+}
+
+/** Renders a UTC nanosecond timestamp as ISO 8601 with nine fraction digits. */
+export function isoNs(ns: bigint): string {
+  const ms = ns / 1_000_000n;
+  const fraction = (((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n)
+    .toString().padStart(9, "0");
+  return new Date(Number(ms)).toISOString().replace(
+    /\.\d{3}Z$/,
+    `.${fraction}Z`,
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * The `auki-edge` command line: dispatch to a command, map failures to exit
+ * codes (2 for usage mistakes, 1 for runtime failures).
+ *
+ * @module
+ */
+import { ConfigError } from "../agent/config.ts";
+import { SeedFileError } from "../agent/identity/seed_file.ts";
+import { USAGE_EXIT_CODE, UsageError } from "./args.ts";
+import { catalogCommand } from "./commands/catalog.ts";
+import { clustersCommand } from "./commands/clusters.ts";
+import { discoveryCommand } from "./commands/discovery.ts";
+import { identityCommand } from "./commands/identity.ts";
+import { runCommand } from "./commands/run.ts";
+import { subscribeCommand } from "./commands/subscribe.ts";
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  run: runCommand,
+  identity: identityCommand,
+  catalog: catalogCommand,
+  subscribe: subscribeCommand,
+  discovery: discoveryCommand,
+  clusters: clustersCommand,
+};
+
+const HELP = `Usage: auki-edge <command> [options]
+
+An edge sensor agent for the Auki network.
+
+Commands:
+  run         start the agent (simulated sensors by default)
+  identity    print the peer id of the wallet seed
+  catalog     list a peer's resources
+  subscribe   read a peer's stream
+  discovery   run a local Discovery server (the /clusters API)
+  clusters    list the clusters a Discovery server knows
+
+Run "auki-edge <command> --help" for a command's options.
+`;
+
+/** Runs the command line; resolves the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (
+    name === undefined || name === "--help" || name === "-h" || name === "help"
+  ) {
+    console.log(HELP);
+    return name === undefined ? USAGE_EXIT_CODE : 0;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (command === undefined) {
+      throw new UsageError(`unknown command "${name}" (see auki-edge --help)`);
+    }
+    return await command(rest);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      console.error(`auki-edge ${error.message}`);
+      return USAGE_EXIT_CODE;
+    }
+    if (error instanceof SeedFileError) {
+      console.error(`auki-edge: ${error.message}`);
+      return 1;
+    }
+    console.error(
+      `auki-edge ${name}: ${error instanceof Error ? error.message : error}`,
+    );
+    return 1;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * `sim.joints`: a simulated bank of absolute joint encoders (spec
+ * datatypes.md 2.4, payload kind `joint_encoders_frame`).
+ *
+ * Joint `j` follows a sum of {@link HARMONICS} sinusoids around an offset,
+ * with amplitudes, frequencies and phases drawn from `seededRandom(seed, j)`,
+ * evaluated at `index / rateHz` seconds: sample `k` depends only on the
+ * seed, `k` and the rate, never on wall time. Each joint stays within its
+ * own seed-drawn limit inside ±0.95π and never moves faster than
+ * {@link MAX_SPEED_RAD_S}.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { DataSchema } from "../../agent/proto/gen/auki/joint_encoders_pb.ts";
+import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import type { DriverFactory } from "../driver.ts";
+import { RateHz, Seed } from "../sim/config.ts";
+import { seededRandom } from "../sim/random.ts";
+import { tickingDriver } from "../sim/ticking_driver.ts";
+
+/** Sinusoids summed per joint. */
+export const HARMONICS = 3;
+/** Largest joint angle magnitude, radians. */
+export const MAX_ANGLE_RAD = 0.95 * Math.PI;
+/** Upper bound on any joint's angular speed, rad/s. */
+export const MAX_SPEED_RAD_S = 2 * Math.PI * 0.25 * MAX_ANGLE_RAD;
+
+/** Joint angles in radians at sample `index` of `rateHz`, for `jointCount` joints. */
+export function jointAngles(
+  seed: number,
+  jointCount: number,
+  index: number,
+  rateHz: number,
+): number[] {
+  const t = index / rateHz;
+  return Array.from({ length: jointCount }, (_, joint) => {
+    const random = seededRandom(seed, joint);
+    const limit = MAX_ANGLE_RAD * (0.5 + 0.5 * random.next());
+    const offset = limit * 0.4 * (random.next() - 0.5);
+    // Amplitudes share what the offset leaves of the limit, never exceeding it.
+    let budget = limit - Math.abs(offset);
+    let angle = offset;
+    for (let h = 0; h < HARMONICS; h++) {
+      const amplitude = budget * (0.3 + 0.3 * random.next());
+      budget -= amplitude;
+      // 0.02-0.25 Hz keeps the speed under MAX_SPEED_RAD_S.
+      const frequency = 0.02 + 0.23 * random.next();
+      const phase = 2 * Math.PI * random.next();
+      angle += amplitude * Math.sin(2 * Math.PI * frequency * t + phase);
+    }
+    return angle;
+  });
+}
+
+const Config = z.strictObject({
+  id: RegistryId.default("sim_joints"),
+  frame_id: RegistryId.default("base_link"),
+  joint_count: z.number().int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(64, "must be at most 64").default(6),
+  rate_hz: RateHz.default(100),
+  seed: Seed.default(1),
+});
+
+/** The `sim.joints` driver: a bank of absolute encoders on smoothly moving joints. */
+export const simJoints: DriverFactory<typeof Config> = {
+  name: "sim.joints",
+  summary: "simulated absolute joint encoders (smooth seeded motion)",
+  config: Config,
+  create(config) {
+    return tickingDriver({
+      sensor: {
+        sensor_id: config.id,
+        kind: "joint_encoders",
+        type: "absolute",
+        joint_count: config.joint_count,
+        frame_rate_hz: Math.round(config.rate_hz),
+      },
+      frame: {
+        frame_id: config.frame_id,
+        ...FRAME_PRESETS.ros_body,
+        units: "meters",
+      },
+      payload: "joint_encoders_frame",
+      rateHz: config.rate_hz,
+    }, (index) =>
+      toBinary(
+        DataSchema,
+        create(DataSchema, {
+          anglesRad: jointAngles(
+            config.seed,
+            config.joint_count,
+            index,
+            config.rate_hz,
+          ),
+        }),
+      ));
+  },
+};
