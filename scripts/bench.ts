@@ -185,7 +185,6 @@ async function rssOverTime(seconds: number): Promise<number[]> {
     return samples;
   } finally {
     await agent.stop();
-    await Deno.remove(agent.storage, { recursive: true });
   }
 }
 

@@ -22,6 +22,8 @@ import type { ReadFrom } from "../logs/log.ts";
 /** Frame limits of the stream protocol. */
 export const STREAM_LIMITS = { maxBytes: FRAME_CAPS.stream };
 
+const ENTRY_FIELD = StreamEntrySchema.field;
+
 /** Encodes a StreamMessage body. */
 export function encodeStreamMessage(
   init: MessageInitShape<typeof StreamMessageSchema>,
@@ -41,16 +43,26 @@ export function entryFrameHead(
   seq: bigint,
   payloadBytes: number,
 ): Uint8Array {
-  const fields = toBinary(
-    StreamEntrySchema,
-    create(StreamEntrySchema, { timestampNs, seq }),
-  );
-  const payloadHead = payloadBytes === 0
-    ? new Uint8Array()
-    : new BinaryWriter().tag(3, WireType.LengthDelimited).uint32(payloadBytes)
-      .finish();
-  const entryBytes = fields.byteLength + payloadHead.byteLength + payloadBytes;
-  const envelope = new BinaryWriter().tag(4, WireType.LengthDelimited)
+  // Hot path (once per entry per subscriber): the writer and the generated
+  // descriptor's field numbers, without building messages to reflect on.
+  const entry = new BinaryWriter();
+  if (timestampNs !== 0n) {
+    entry.tag(ENTRY_FIELD.timestampNs.number, WireType.Varint).int64(
+      timestampNs,
+    );
+  }
+  if (seq !== 0n) {
+    entry.tag(ENTRY_FIELD.seq.number, WireType.Varint).uint64(seq);
+  }
+  if (payloadBytes > 0) {
+    entry.tag(ENTRY_FIELD.payload.number, WireType.LengthDelimited).uint32(
+      payloadBytes,
+    );
+  }
+  const fields = entry.finish();
+  const entryBytes = fields.byteLength + payloadBytes;
+  const envelope = new BinaryWriter()
+    .tag(StreamMessageSchema.field.entry.number, WireType.LengthDelimited)
     .uint32(entryBytes).finish();
   const bodyBytes = envelope.byteLength + entryBytes;
   if (bodyBytes > STREAM_LIMITS.maxBytes) {
@@ -59,13 +71,10 @@ export function entryFrameHead(
       `entry of ${bodyBytes} bytes exceeds the ${STREAM_LIMITS.maxBytes}-byte frame cap`,
     );
   }
-  const head = new Uint8Array(
-    4 + envelope.byteLength + fields.byteLength + payloadHead.byteLength,
-  );
+  const head = new Uint8Array(4 + envelope.byteLength + fields.byteLength);
   new DataView(head.buffer).setUint32(0, bodyBytes, false);
   head.set(envelope, 4);
   head.set(fields, 4 + envelope.byteLength);
-  head.set(payloadHead, 4 + envelope.byteLength + fields.byteLength);
   return head;
 }
 

@@ -31,6 +31,9 @@ import {
   STREAM_LIMITS,
 } from "./stream_messages.ts";
 
+/** Payloads up to this size are copied behind their frame head and sent in one write. */
+const SMALL_PAYLOAD_BYTES = 64 * 1024;
+
 /** How long a consumer has to send its request after opening, ms. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -248,12 +251,20 @@ async function pump(
       if (entry === null) {
         return { outcome: new Ended("producerShuttingDown"), sent };
       }
-      // The head, then the payload itself: no copy of large payloads.
       const { payload } = entry;
-      let writable = stream.send(
-        entryFrameHead(entry.timestampNs, seq, payload.byteLength),
-      );
-      if (payload.byteLength > 0) writable = stream.send(payload);
+      const head = entryFrameHead(entry.timestampNs, seq, payload.byteLength);
+      let writable: boolean;
+      if (payload.byteLength <= SMALL_PAYLOAD_BYTES) {
+        // One write: one yamux frame, one noise message, one syscall.
+        const frame = new Uint8Array(head.byteLength + payload.byteLength);
+        frame.set(head);
+        frame.set(payload, head.byteLength);
+        writable = stream.send(frame);
+      } else {
+        // The head, then the payload itself: no copy of large payloads.
+        stream.send(head);
+        writable = stream.send(payload);
+      }
       if (!writable) await waitForDrain(stream, signal);
       seq = (seq + 1n) & 0xffff_ffff_ffff_ffffn;
       sent++;

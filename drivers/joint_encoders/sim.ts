@@ -27,31 +27,51 @@ export const MAX_ANGLE_RAD = 0.95 * Math.PI;
 /** Upper bound on any joint's angular speed, rad/s. */
 export const MAX_SPEED_RAD_S = 2 * Math.PI * 0.25 * MAX_ANGLE_RAD;
 
-/** Joint angles in radians at sample `index` of `rateHz`, for `jointCount` joints. */
+/** The motion of a simulated joint bank: coefficients drawn once from the seed. */
+export class JointMotion {
+  readonly #joints: { offset: number; terms: Float64Array }[];
+
+  /** The motion of `jointCount` joints for `seed`. */
+  constructor(seed: number, jointCount: number) {
+    this.#joints = Array.from({ length: jointCount }, (_, joint) => {
+      const random = seededRandom(seed, joint);
+      const limit = MAX_ANGLE_RAD * (0.5 + 0.5 * random.next());
+      const offset = limit * 0.4 * (random.next() - 0.5);
+      // Amplitudes share what the offset leaves of the limit, never exceeding it.
+      let budget = limit - Math.abs(offset);
+      const terms = new Float64Array(3 * HARMONICS);
+      for (let h = 0; h < HARMONICS; h++) {
+        const amplitude = budget * (0.3 + 0.3 * random.next());
+        budget -= amplitude;
+        // 0.02-0.25 Hz keeps the speed under MAX_SPEED_RAD_S.
+        terms[3 * h] = amplitude;
+        terms[3 * h + 1] = 2 * Math.PI * (0.02 + 0.23 * random.next());
+        terms[3 * h + 2] = 2 * Math.PI * random.next();
+      }
+      return { offset, terms };
+    });
+  }
+
+  /** The angles in radians at time `t` seconds. */
+  at(t: number): number[] {
+    return this.#joints.map(({ offset, terms }) => {
+      let angle = offset;
+      for (let h = 0; h < terms.length; h += 3) {
+        angle += terms[h] * Math.sin(terms[h + 1] * t + terms[h + 2]);
+      }
+      return angle;
+    });
+  }
+}
+
+/** The angles of sample `index` of a `jointCount` bank at `rateHz` with `seed`, radians. */
 export function jointAngles(
   seed: number,
   jointCount: number,
   index: number,
   rateHz: number,
 ): number[] {
-  const t = index / rateHz;
-  return Array.from({ length: jointCount }, (_, joint) => {
-    const random = seededRandom(seed, joint);
-    const limit = MAX_ANGLE_RAD * (0.5 + 0.5 * random.next());
-    const offset = limit * 0.4 * (random.next() - 0.5);
-    // Amplitudes share what the offset leaves of the limit, never exceeding it.
-    let budget = limit - Math.abs(offset);
-    let angle = offset;
-    for (let h = 0; h < HARMONICS; h++) {
-      const amplitude = budget * (0.3 + 0.3 * random.next());
-      budget -= amplitude;
-      // 0.02-0.25 Hz keeps the speed under MAX_SPEED_RAD_S.
-      const frequency = 0.02 + 0.23 * random.next();
-      const phase = 2 * Math.PI * random.next();
-      angle += amplitude * Math.sin(2 * Math.PI * frequency * t + phase);
-    }
-    return angle;
-  });
+  return new JointMotion(seed, jointCount).at(index / rateHz);
 }
 
 const Config = z.strictObject({
@@ -70,6 +90,7 @@ export const simJoints: DriverFactory<typeof Config> = {
   summary: "simulated absolute joint encoders (smooth seeded motion)",
   config: Config,
   create(config) {
+    const motion = new JointMotion(config.seed, config.joint_count);
     return tickingDriver({
       sensor: {
         sensor_id: config.id,
@@ -89,12 +110,7 @@ export const simJoints: DriverFactory<typeof Config> = {
       toBinary(
         DataSchema,
         create(DataSchema, {
-          anglesRad: jointAngles(
-            config.seed,
-            config.joint_count,
-            index,
-            config.rate_hz,
-          ),
+          anglesRad: motion.at(index / config.rate_hz),
         }),
       ));
   },
