@@ -1,25 +1,50 @@
 /**
  * The agent: one peer identity, its sensors recorded as logs, and the Auki
- * protocols serving them (info, resources, registries, stream).
+ * protocols serving them (info, resources, registries, stream), alone or as
+ * a member of a cluster.
  *
  * @module
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type { Libp2p } from "@libp2p/interface";
+import type {
+  Connection,
+  Libp2p,
+  Stream,
+  StreamHandler,
+} from "@libp2p/interface";
 import { ulid } from "ulid";
 import type { SensorDriver } from "../drivers/driver.ts";
 import { Catalog } from "./catalog/catalog.ts";
 import { type AgentClocks, registerClocks } from "./clocks/clocks.ts";
 import { TimeTransformLog } from "./clocks/time_transform_log.ts";
+import { advertisedMultiaddrs } from "./cluster/advertised.ts";
+import {
+  ClusterManager,
+  type ClusterSettings,
+} from "./cluster/cluster_manager.ts";
+import { DomainTimeLog } from "./cluster/domain_time_log.ts";
+import {
+  decodeJoinRequest,
+  encodeJoinAnswer,
+  JOIN_LIMITS,
+} from "./cluster/join_protocol.ts";
 import { appInstance } from "./identity/app_instance.ts";
 import { loadOrCreateSeed } from "./identity/seed_file.ts";
 import { peerKeyFromSeed } from "./identity/wallet.ts";
-import type { Logger } from "./logging.ts";
+import { type Logger, rateLimited } from "./logging.ts";
 import { removeStaleSessionLogs } from "./logs/stale_sessions.ts";
 import { createNode } from "./node.ts";
 import { describe, serveRequest } from "./protocols/exchange.ts";
-import { INFO, REGISTRIES, RESOURCES, STREAM } from "./protocols/ids.ts";
+import {
+  HEARTBEAT,
+  INFO,
+  JOIN,
+  MEMBERSHIP,
+  REGISTRIES,
+  RESOURCES,
+  STREAM,
+} from "./protocols/ids.ts";
 import {
   answerInfo,
   INFO_LIMITS,
@@ -54,8 +79,12 @@ export interface AgentOptions {
   seedPath: string;
   /** Multiaddrs to listen on. */
   listen: string[];
+  /** Multiaddrs to advertise instead of the listen addresses. */
+  announce?: string[];
   /** Sensors to run. */
   sensors: SensorSpec[];
+  /** The cluster to be a member of; standalone without. */
+  cluster?: ClusterSettings;
   /** Where log lines go. */
   logger: Logger;
 }
@@ -72,6 +101,8 @@ export class Agent {
   readonly catalog: Catalog;
   /** The local registry. */
   readonly registry: RegistryStore;
+  /** Cluster membership, when the agent is configured for a cluster. */
+  readonly cluster: ClusterManager | undefined;
   readonly #name: string;
   readonly #instance: string;
   readonly #logger: Logger;
@@ -79,6 +110,8 @@ export class Agent {
   readonly #sensors: HostedSensor[];
   readonly #timeTransform: TimeTransformLog;
   readonly #lock: StorageLock;
+  readonly #storage: string;
+  #domainTime: DomainTimeLog | undefined;
 
   private constructor(init: {
     node: Libp2p;
@@ -86,18 +119,21 @@ export class Agent {
     clocks: AgentClocks;
     catalog: Catalog;
     registry: RegistryStore;
+    cluster: ClusterManager | undefined;
     name: string;
     logger: Logger;
     producer: StreamProducer;
     sensors: HostedSensor[];
     timeTransform: TimeTransformLog;
     lock: StorageLock;
+    storage: string;
   }) {
     this.node = init.node;
     this.sessionId = init.sessionId;
     this.clocks = init.clocks;
     this.catalog = init.catalog;
     this.registry = init.registry;
+    this.cluster = init.cluster;
     this.#name = init.name;
     this.#instance = appInstance();
     this.#logger = init.logger;
@@ -105,9 +141,10 @@ export class Agent {
     this.#sensors = init.sensors;
     this.#timeTransform = init.timeTransform;
     this.#lock = init.lock;
+    this.#storage = init.storage;
   }
 
-  /** Starts an agent: identity, clocks, logs, sensors, then the network. */
+  /** Starts an agent: identity, clocks, logs, sensors, the network, then the cluster. */
   static async start(options: AgentOptions): Promise<Agent> {
     const { storage, logger } = options;
     await Deno.mkdir(storage, { recursive: true });
@@ -133,7 +170,7 @@ export class Agent {
         catalog,
         logger,
       });
-      const context = {
+      const sensors = await startSensors(options.sensors, {
         peerId,
         sessionId,
         clock: clocks.utc,
@@ -141,29 +178,27 @@ export class Agent {
         catalog,
         storage,
         logger: logger.child("sensor"),
-      };
-      const sensors: HostedSensor[] = [];
-      for (const spec of options.sensors) {
-        try {
-          sensors.push(
-            await HostedSensor.start(spec.driver, spec.retention, context),
-          );
-        } catch (error) {
-          logger.error(describe(error));
-        }
-      }
+      });
+      const cluster = options.cluster && new ClusterManager(options.cluster, {
+        node,
+        clocks,
+        advertised: () => advertisedMultiaddrs(node, options.announce),
+        logger,
+      });
       const agent = new Agent({
         node,
         sessionId,
         clocks,
         catalog,
         registry,
+        cluster,
         name: options.name ?? hostname(),
         logger,
         producer,
         sensors,
         timeTransform,
         lock,
+        storage,
       });
       await agent.#serve();
       await node.start();
@@ -172,6 +207,10 @@ export class Agent {
           agent.multiaddrs().join(" ")
         }`,
       );
+      if (cluster !== undefined) {
+        cluster.start();
+        cluster.joined.then(() => agent.#startDomainTime()).catch(() => {});
+      }
       return agent;
     } catch (error) {
       lock.release();
@@ -179,34 +218,103 @@ export class Agent {
     }
   }
 
+  async #startDomainTime(): Promise<void> {
+    this.#domainTime = await DomainTimeLog.start({
+      cluster: this.cluster!,
+      session: this.clocks.session,
+      peerId: this.peerId,
+      sessionId: this.sessionId,
+      storage: this.#storage,
+      catalog: this.catalog,
+      registry: this.registry,
+      logger: this.#logger,
+    });
+  }
+
   async #serve(): Promise<void> {
     const log = this.#logger.child("protocols");
     const drop = (protocol: string, peer: string) => (reason: string) =>
       log.warn(`${protocol} from ${peer} dropped: ${reason}`);
-    await this.node.handle(INFO, (stream, connection) =>
+    const request = (
+      protocol: string,
+      limits: { maxBytes: number; allowEmpty?: boolean },
+      answer: (body: Uint8Array) => Uint8Array | Promise<Uint8Array>,
+    ): StreamHandler =>
+    (stream, connection) =>
       serveRequest(
         stream,
-        INFO_LIMITS,
-        (body) => answerInfo(body, this.participantInfo()),
-        drop(INFO, connection.remotePeer.toString()),
-      ));
-    await this.node.handle(RESOURCES, (stream, connection) =>
-      serveRequest(
-        stream,
-        RESOURCES_LIMITS,
-        (body) => answerResources(body, this.catalog),
-        drop(RESOURCES, connection.remotePeer.toString()),
-      ));
-    await this.node.handle(REGISTRIES, (stream, connection) =>
-      serveRequest(
-        stream,
-        REGISTRIES_LIMITS,
-        (body) => answerRegistries(body, this.registry),
-        drop(REGISTRIES, connection.remotePeer.toString()),
-      ));
-    await this.node.handle(STREAM, this.#producer.handler, {
-      maxInboundStreams: 64,
-    });
+        limits,
+        answer,
+        drop(protocol, connection.remotePeer.toString()),
+      );
+    const handlers: [string, StreamHandler, number?][] = [
+      [
+        INFO,
+        request(
+          INFO,
+          INFO_LIMITS,
+          (b) => answerInfo(b, this.participantInfo()),
+        ),
+      ],
+      [
+        RESOURCES,
+        request(
+          RESOURCES,
+          RESOURCES_LIMITS,
+          (b) => answerResources(b, this.catalog),
+        ),
+      ],
+      [
+        REGISTRIES,
+        request(
+          REGISTRIES,
+          REGISTRIES_LIMITS,
+          (b) => answerRegistries(b, this.registry),
+        ),
+      ],
+      [STREAM, this.#producer.handler, 64],
+    ];
+    const cluster = this.cluster;
+    if (cluster === undefined) {
+      await this.node.handle(
+        JOIN,
+        request(JOIN, JOIN_LIMITS, (body) =>
+          encodeJoinAnswer(
+            { kind: "reject", reason: "not the manager" },
+            decodeJoinRequest(body).encoding,
+          )),
+      );
+    } else {
+      await this.node.handle(JOIN, cluster.handleJoin);
+      handlers.push([MEMBERSHIP, cluster.handleMembership], [
+        HEARTBEAT,
+        cluster.handleHeartbeat,
+      ]);
+    }
+    for (const [protocol, handler, maxInboundStreams] of handlers) {
+      await this.node.handle(
+        protocol,
+        cluster === undefined ? handler : this.#gated(protocol, handler),
+        maxInboundStreams ? { maxInboundStreams } : undefined,
+      );
+    }
+  }
+
+  /**
+   * The membership gate: in a cluster, every Auki protocol but join from a
+   * peer that is not a member is dropped, as Rust peers do.
+   */
+  #gated(protocol: string, handler: StreamHandler): StreamHandler {
+    const refused = rateLimited(
+      10_000,
+      (m) => this.#logger.child("gate").info(m),
+    );
+    return (stream: Stream, connection: Connection) => {
+      const peer = connection.remotePeer.toString();
+      if (this.cluster!.admits(peer)) return handler(stream, connection);
+      refused(`dropped ${protocol} from ${peer}: not a member of the cluster`);
+      stream.abort(new Error("not a cluster member"));
+    };
   }
 
   /** This peer's id. */
@@ -221,6 +329,7 @@ export class Agent {
 
   /** This participant's ParticipantInfo now. */
   participantInfo(): ParticipantInfo {
+    const cluster = this.cluster?.status();
     return {
       app: APP,
       name: this.#name,
@@ -228,20 +337,22 @@ export class Agent {
       session_clock_id: this.clocks.session.ref.id,
       session_clock_hash: this.clocks.session.ref.hash,
       session_now_ns: this.clocks.session.now(),
-      cluster_joined_at_ns: null,
+      cluster_joined_at_ns: cluster?.joinedAtNs ?? null,
       peer_id: this.peerId,
       app_instance: this.#instance,
-      is_manager: false,
-      manager_peer_id: "",
+      is_manager: cluster?.isManager ?? false,
+      manager_peer_id: cluster?.managerPeerId ?? "",
     };
   }
 
   /**
-   * Ends every subscription with `producer_shutting_down`, stops the sensors
-   * and the network, and flushes the logs.
+   * Ends every subscription with `producer_shutting_down`, leaves the
+   * cluster, stops the sensors and the network, and flushes the logs.
    */
   async stop(): Promise<void> {
     await this.#producer.stop();
+    await this.cluster?.stop();
+    await this.#domainTime?.stop();
     for (const sensor of this.#sensors) {
       await sensor.stop().catch((error) =>
         this.#logger.warn(`stopping ${sensor.resource.id}: ${describe(error)}`)
@@ -251,4 +362,21 @@ export class Agent {
     await this.node.stop();
     this.#lock.release();
   }
+}
+
+async function startSensors(
+  specs: SensorSpec[],
+  context: Parameters<typeof HostedSensor.start>[2],
+): Promise<HostedSensor[]> {
+  const sensors: HostedSensor[] = [];
+  for (const spec of specs) {
+    try {
+      sensors.push(
+        await HostedSensor.start(spec.driver, spec.retention, context),
+      );
+    } catch (error) {
+      context.logger.error(describe(error));
+    }
+  }
+  return sensors;
 }

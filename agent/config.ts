@@ -25,12 +25,35 @@ const SensorConfig = z.looseObject({
   cache_mb: z.number().positive().optional(),
 });
 
+/** Bootstrap policies (the SDK's `ClusterTarget`). */
+export const CLUSTER_TARGETS = [
+  "create",
+  "join",
+  "join_or_create",
+  "most_recent_or_create",
+] as const;
+
+/** The `cluster` section: which cluster to be a member of, through which Discovery. */
+export const ClusterConfig = z.strictObject({
+  discovery: z.url().optional(),
+  token: z.string().min(1).optional(),
+  embedded_discovery: z.string().min(1).optional(),
+  name: z.string().regex(
+    /^[A-Za-z0-9_-]{1,64}$/,
+    "letters, digits, _ and -, 1 to 64",
+  ).optional(),
+  target: z.enum(CLUSTER_TARGETS).optional(),
+  wire_encoding: z.enum(["protobuf", "json"]).optional(),
+});
+
 /** The configuration file's shape. */
 export const ConfigFile = z.strictObject({
   name: z.string().min(1).optional(),
   storage: z.string().min(1).optional(),
   seed: z.string().min(1).optional(),
   listen: z.array(z.string().min(1)).optional(),
+  announce: z.array(z.string().min(1)).optional(),
+  cluster: ClusterConfig.optional(),
   log_level: z.enum(["debug", "info", "warn", "error"]).optional(),
   retention_s: z.number().min(0).optional(),
   cache_mb: z.number().positive().optional(),

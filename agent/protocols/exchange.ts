@@ -42,8 +42,9 @@ export async function serveRequest(
   limits: FrameLimits,
   answer: (body: Uint8Array) => Promise<Uint8Array> | Uint8Array,
   onDrop: (reason: string) => void,
+  timeoutMs = RESPONDER_TIMEOUT_MS,
 ): Promise<void> {
-  const signal = AbortSignal.timeout(RESPONDER_TIMEOUT_MS);
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
     const body = await new FrameReader(stream, limits).read(signal);
     if (body === null) throw new DropRequest("no request before end of stream");

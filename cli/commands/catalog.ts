@@ -10,6 +10,13 @@ import { type Variant, VARIANTS } from "../../agent/catalog/resource_entry.ts";
 import { requestResources } from "../../agent/protocols/resources.ts";
 import { flagValue, parseCommand } from "../args.ts";
 import { parseTarget, withClient } from "../client.ts";
+import {
+  CLUSTER_FLAGS,
+  CLUSTER_FLAGS_HELP,
+  clusterOf,
+  joinAsMember,
+  untilAdmitted,
+} from "../cluster_flags.ts";
 
 const HELP = `Usage: auki-edge catalog MULTIADDR [--json] [--variant VARIANT]...
 
@@ -23,6 +30,7 @@ Options:
   --variant VARIANT  only rows of this variant (repeatable): ${
   VARIANTS.join(", ")
 }
+${CLUSTER_FLAGS_HELP}
   -h, --help         show this help
 `;
 
@@ -33,6 +41,7 @@ export async function catalogCommand(argv: string[]): Promise<number> {
     options: {
       json: { type: "boolean" },
       variant: { type: "string", multiple: true },
+      ...CLUSTER_FLAGS,
     },
     positionals: ["MULTIADDR"],
   }, argv);
@@ -51,9 +60,17 @@ export async function catalogCommand(argv: string[]): Promise<number> {
       return raw as Variant;
     })
   );
-  const rows = await withClient((node) =>
-    requestResources(node, target, variants)
-  );
+  const cluster = clusterOf("catalog", values);
+  const rows = await withClient(async (node) => {
+    const fetch = () => requestResources(node, target, variants);
+    if (cluster === undefined) return await fetch();
+    const membership = await joinAsMember(node, cluster);
+    try {
+      return await untilAdmitted(fetch);
+    } finally {
+      await membership.leave();
+    }
+  });
   console.log(values.json ? canonicalJson({ resources: rows }) : table(rows));
   return 0;
 }

@@ -5,6 +5,7 @@
  */
 import { Agent } from "../../agent/agent.ts";
 import {
+  CLUSTER_TARGETS,
   type ConfigFile,
   DEFAULT_LISTEN,
   defaultSeedPath,
@@ -14,10 +15,19 @@ import {
   resolveSensors,
 } from "../../agent/config.ts";
 import { createLogger } from "../../agent/logging.ts";
+import {
+  ClusterBootstrapError,
+  type ClusterTarget,
+} from "../../agent/cluster/cluster_manager.ts";
+import { DiscoveryClient } from "../../agent/cluster/discovery_client.ts";
+import { startDiscoveryServer } from "../../agent/cluster/discovery_server.ts";
+import type { WireEncoding } from "../../agent/cluster/join_protocol.ts";
 import { stringifyJson } from "../../agent/codec/json.ts";
 import { multiaddr } from "@multiformats/multiaddr";
 import { ALL_DRIVERS, SIM_KINDS } from "../../drivers/registry.ts";
-import { flagValue, parseCommand } from "../args.ts";
+import { flagValue, parseCommand, UsageError } from "../args.ts";
+import { parseClusterName, parseDiscoveryUrl } from "../cluster_flags.ts";
+import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
 
 const HELP = `Usage: auki-edge run [options]
@@ -35,8 +45,21 @@ Options:
 }, or none
                        (default: all four when the config has no sensors)
   --name NAME          participant name (default: the host name)
+  --announce MULTIADDR address to advertise to the cluster, repeatable
+                       (default: the listen addresses, routable ones first)
   --ready-file FILE    write {"peer_id","multiaddrs"} here once serving
-  -h, --help           show this help
+                       (with "cluster" and "is_manager" once joined)
+
+Cluster (standalone without; in a cluster only members reach the device):
+  --discovery URL          Discovery server of the cluster
+  --discovery-token TOKEN  bearer token for Discovery writes and join requests
+  --embedded-discovery [HOST:]PORT
+                           also run a Discovery server in this process
+  --cluster NAME           the cluster (fallback name for most_recent_or_create)
+  --target TARGET          create, join, join_or_create (default) or
+                           most_recent_or_create
+  --wire-encoding ENC      join requests as protobuf (default) or json
+  -h, --help               show this help
 `;
 
 /** Parses a `--sim` value into driver names. */
@@ -59,6 +82,31 @@ export function parseSimKinds(raw: string): string[] {
   });
 }
 
+/** Parses a `--target` value. */
+export function parseTarget(raw: string): ClusterTarget {
+  if (!(CLUSTER_TARGETS as readonly string[]).includes(raw)) {
+    throw new Error(
+      `unknown target "${raw}" (expected ${CLUSTER_TARGETS.join(", ")})`,
+    );
+  }
+  return raw as ClusterTarget;
+}
+
+/** Parses a `--wire-encoding` value. */
+export function parseWireEncoding(raw: string): WireEncoding {
+  if (raw !== "protobuf" && raw !== "json") {
+    throw new Error(`"${raw}" is not protobuf or json`);
+  }
+  return raw;
+}
+
+/** Parses `--embedded-discovery`: `PORT` (on 0.0.0.0) or `HOST:PORT`. */
+export function parseEmbeddedListen(
+  raw: string,
+): { hostname: string; port: number } {
+  return /^\d+$/.test(raw) ? parseListen(`0.0.0.0:${raw}`) : parseListen(raw);
+}
+
 /** Runs the agent until SIGINT or SIGTERM; returns the exit code. */
 export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parseCommand({
@@ -66,26 +114,72 @@ export async function runCommand(argv: string[]): Promise<number> {
     options: {
       config: { type: "string" },
       listen: { type: "string", multiple: true },
+      announce: { type: "string", multiple: true },
       seed: { type: "string" },
       storage: { type: "string" },
       sim: { type: "string" },
       name: { type: "string" },
       "ready-file": { type: "string" },
+      discovery: { type: "string" },
+      "discovery-token": { type: "string" },
+      "embedded-discovery": { type: "string" },
+      cluster: { type: "string" },
+      target: { type: "string" },
+      "wire-encoding": { type: "string" },
     },
   }, argv);
   if (values.help) {
     console.log(HELP);
     return 0;
   }
-  const listen = (values.listen ?? []).map((addr) =>
-    flagValue("run", "listen", addr, (raw) => multiaddr(raw).toString())
-  );
+  const addrs = (flag: string, list: string[] | undefined) =>
+    (list ?? []).map((addr) =>
+      flagValue("run", flag, addr, (raw) => multiaddr(raw).toString())
+    );
+  const listen = addrs("listen", values.listen);
+  const announce = addrs("announce", values.announce);
   const sims = values.sim === undefined
     ? undefined
     : flagValue("run", "sim", values.sim, parseSimKinds);
   const file: ConfigFile | undefined = values.config === undefined
     ? undefined
     : await readConfigFile(values.config);
+  const clusterFile = file?.cluster;
+  const embedded = values["embedded-discovery"] ??
+    clusterFile?.embedded_discovery;
+  const embeddedListen = embedded === undefined ? undefined : flagValue(
+    "run",
+    "embedded-discovery",
+    embedded,
+    parseEmbeddedListen,
+  );
+  const discoveryUrl = values.discovery === undefined
+    ? clusterFile?.discovery
+    : flagValue("run", "discovery", values.discovery, parseDiscoveryUrl);
+  const clusterName = values.cluster === undefined
+    ? clusterFile?.name
+    : flagValue("run", "cluster", values.cluster, parseClusterName);
+  const target = values.target === undefined
+    ? clusterFile?.target ?? "join_or_create"
+    : flagValue("run", "target", values.target, parseTarget);
+  const wireEncoding = values["wire-encoding"] === undefined
+    ? clusterFile?.wire_encoding ?? "protobuf"
+    : flagValue(
+      "run",
+      "wire-encoding",
+      values["wire-encoding"],
+      parseWireEncoding,
+    );
+  if (clusterName === undefined && (discoveryUrl ?? embedded) !== undefined) {
+    throw new UsageError(
+      "run: --cluster: a cluster name is needed with --discovery",
+    );
+  }
+  if (clusterName !== undefined && (discoveryUrl ?? embedded) === undefined) {
+    throw new UsageError(
+      "run: --discovery: a Discovery URL (or --embedded-discovery) is needed with --cluster",
+    );
+  }
   const storage = values.storage ?? file?.storage ?? defaultStorage();
   const extra =
     (sims ?? (file?.sensors?.length ? [] : Object.values(SIM_KINDS)))
@@ -97,29 +191,69 @@ export async function runCommand(argv: string[]): Promise<number> {
     `config ${values.config}`,
   );
   const logger = createLogger({ level: logLevelOf(file) });
-  const agent = await Agent.start({
-    name: values.name ?? file?.name,
-    storage,
-    seedPath: values.seed ?? file?.seed ?? defaultSeedPath(storage),
-    listen: listen.length > 0 ? listen : file?.listen ?? [DEFAULT_LISTEN],
-    sensors,
-    logger,
+  const discoveryServer = embeddedListen && startDiscoveryServer({
+    ...embeddedListen,
+    logger: logger.child("discovery"),
   });
-  const readyFile = values["ready-file"];
-  if (readyFile !== undefined) {
-    await writeReadyFile(
-      readyFile,
-      stringifyJson({ peer_id: agent.peerId, multiaddrs: agent.multiaddrs() }),
-    );
+  const token = values["discovery-token"] ?? clusterFile?.token;
+  let agent: Agent;
+  try {
+    agent = await Agent.start({
+      name: values.name ?? file?.name,
+      storage,
+      seedPath: values.seed ?? file?.seed ?? defaultSeedPath(storage),
+      listen: listen.length > 0 ? listen : file?.listen ?? [DEFAULT_LISTEN],
+      announce: announce.length > 0 ? announce : file?.announce,
+      sensors,
+      cluster: clusterName === undefined ? undefined : {
+        discovery: new DiscoveryClient(discoveryUrl ?? discoveryServer!.url, {
+          authorization: token,
+        }),
+        name: clusterName,
+        target,
+        wireEncoding,
+        authorization: token,
+      },
+      logger,
+    });
+  } catch (error) {
+    await discoveryServer?.stop();
+    throw error;
   }
   const stopped = Promise.withResolvers<void>();
   const onSignal = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
-  await stopped.promise;
-  Deno.removeSignalListener("SIGINT", onSignal);
-  Deno.removeSignalListener("SIGTERM", onSignal);
-  logger.info("shutting down");
-  await agent.stop();
-  return 0;
+  let code = 0;
+  try {
+    const joined = await Promise.race([
+      (agent.cluster?.joined ?? Promise.resolve()).then(() => true),
+      stopped.promise.then(() => false),
+    ]);
+    const readyFile = values["ready-file"];
+    if (joined && readyFile !== undefined) {
+      const cluster = agent.cluster?.status();
+      await writeReadyFile(
+        readyFile,
+        stringifyJson({
+          peer_id: agent.peerId,
+          multiaddrs: agent.multiaddrs(),
+          ...(cluster
+            ? { cluster: cluster.name, is_manager: cluster.isManager }
+            : {}),
+        }),
+      );
+    }
+    await stopped.promise;
+    logger.info("shutting down");
+  } catch (error) {
+    if (!(error instanceof ClusterBootstrapError)) throw error;
+    code = 1;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+    await agent.stop();
+    await discoveryServer?.stop();
+  }
+  return code;
 }

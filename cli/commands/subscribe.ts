@@ -18,6 +18,13 @@ import { snakeCase } from "../../agent/protocols/stream_messages.ts";
 import { SensorEntry } from "../../agent/registries/entries.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { parseTarget, withClient } from "../client.ts";
+import {
+  CLUSTER_FLAGS,
+  CLUSTER_FLAGS_HELP,
+  clusterOf,
+  joinAsMember,
+  untilAdmitted,
+} from "../cluster_flags.ts";
 
 const HELP = `Usage: auki-edge subscribe MULTIADDR RESOURCE_ID [options]
 
@@ -33,6 +40,7 @@ Options:
   --count N          stop after N entries
   --source PEER_ID   the log's source peer (default: the peer dialled)
   --json             print each entry decoded as JSON
+${CLUSTER_FLAGS_HELP}
   -h, --help         show this help
 `;
 
@@ -53,6 +61,7 @@ export async function subscribeCommand(argv: string[]): Promise<number> {
       count: { type: "string" },
       source: { type: "string" },
       json: { type: "boolean" },
+      ...CLUSTER_FLAGS,
     },
     positionals: ["MULTIADDR", "RESOURCE_ID"],
   }, argv);
@@ -70,8 +79,9 @@ export async function subscribeCommand(argv: string[]): Promise<number> {
   const count = values.count === undefined
     ? undefined
     : flagValue("subscribe", "count", values.count, parseCount);
+  const cluster = clusterOf("subscribe", values);
   return await withClient((node) =>
-    follow(node, target, {
+    follow(node, target, cluster, {
       resourceId: positionals[1],
       sourcePeerId: values.source,
       from,
@@ -84,6 +94,27 @@ export async function subscribeCommand(argv: string[]): Promise<number> {
 async function follow(
   node: Libp2p,
   target: Multiaddr,
+  cluster: ReturnType<typeof clusterOf>,
+  options: {
+    resourceId: string;
+    sourcePeerId?: string;
+    from: ReadFrom;
+    count?: number;
+    json: boolean;
+  },
+): Promise<number> {
+  const membership = cluster && await joinAsMember(node, cluster);
+  try {
+    return await read(node, target, membership !== undefined, options);
+  } finally {
+    await membership?.leave();
+  }
+}
+
+async function read(
+  node: Libp2p,
+  target: Multiaddr,
+  membership: boolean,
   options: {
     resourceId: string;
     sourcePeerId?: string;
@@ -94,7 +125,11 @@ async function follow(
 ): Promise<number> {
   let subscription: Subscription;
   try {
-    subscription = await Subscription.open(node, target, options);
+    subscription = await (membership
+      ? untilAdmitted(() =>
+        Subscription.open(node, target, options)
+      )
+      : Subscription.open(node, target, options));
   } catch (error) {
     if (!(error instanceof StreamDeclinedError)) throw error;
     console.error(
