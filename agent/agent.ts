@@ -18,12 +18,14 @@ import type { SensorDriver } from "../drivers/driver.ts";
 import { Catalog } from "./catalog/catalog.ts";
 import { type AgentClocks, registerClocks } from "./clocks/clocks.ts";
 import { TimeTransformLog } from "./clocks/time_transform_log.ts";
+import { StaticTransforms } from "./calibration/static_transforms.ts";
 import { advertisedMultiaddrs } from "./cluster/advertised.ts";
 import {
   ClusterManager,
   type ClusterSettings,
 } from "./cluster/cluster_manager.ts";
 import { DomainTimeLog } from "./cluster/domain_time_log.ts";
+import { MembershipDump } from "./cluster/membership_dump.ts";
 import {
   decodeJoinRequest,
   encodeJoinAnswer,
@@ -109,8 +111,10 @@ export class Agent {
   readonly #producer: StreamProducer;
   readonly #sensors: HostedSensor[];
   readonly #timeTransform: TimeTransformLog;
+  readonly #statics: StaticTransforms;
   readonly #lock: StorageLock;
   readonly #storage: string;
+  readonly #dump: MembershipDump;
   #domainTime: DomainTimeLog | undefined;
 
   private constructor(init: {
@@ -125,8 +129,10 @@ export class Agent {
     producer: StreamProducer;
     sensors: HostedSensor[];
     timeTransform: TimeTransformLog;
+    statics: StaticTransforms;
     lock: StorageLock;
     storage: string;
+    dump: MembershipDump;
   }) {
     this.node = init.node;
     this.sessionId = init.sessionId;
@@ -140,8 +146,10 @@ export class Agent {
     this.#producer = init.producer;
     this.#sensors = init.sensors;
     this.#timeTransform = init.timeTransform;
+    this.#statics = init.statics;
     this.#lock = init.lock;
     this.#storage = init.storage;
+    this.#dump = init.dump;
   }
 
   /** Starts an agent: identity, clocks, logs, sensors, the network, then the cluster. */
@@ -179,11 +187,23 @@ export class Agent {
         storage,
         logger: logger.child("sensor"),
       });
+      const statics = await StaticTransforms.start({
+        peerId,
+        sessionId,
+        clock: clocks.utc,
+        registry,
+        catalog,
+        storage,
+        logger,
+      });
+      await MembershipDump.clear(storage);
+      const dump = new MembershipDump(storage, logger);
       const cluster = options.cluster && new ClusterManager(options.cluster, {
         node,
         clocks,
         advertised: () => advertisedMultiaddrs(node, options.announce),
         logger,
+        onMembership: (name, membership) => dump.write(name, membership),
       });
       const agent = new Agent({
         node,
@@ -197,8 +217,10 @@ export class Agent {
         producer,
         sensors,
         timeTransform,
+        statics,
         lock,
         storage,
+        dump,
       });
       await agent.#serve();
       await node.start();
@@ -352,12 +374,17 @@ export class Agent {
   async stop(): Promise<void> {
     await this.#producer.stop();
     await this.cluster?.stop();
+    if (this.cluster !== undefined) {
+      this.#dump.write(this.cluster.status().name, undefined);
+      await this.#dump.flushed();
+    }
     await this.#domainTime?.stop();
     for (const sensor of this.#sensors) {
       await sensor.stop().catch((error) =>
         this.#logger.warn(`stopping ${sensor.resource.id}: ${describe(error)}`)
       );
     }
+    await this.#statics.stop();
     await this.#timeTransform.stop();
     await this.node.stop();
     this.#lock.release();

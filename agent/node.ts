@@ -1,6 +1,7 @@
 /**
- * The libp2p node: TCP, Noise, Yamux, identify and ping, as the Rust
- * generation-A swarm (spec wire.md section 1).
+ * The libp2p node: TCP, Noise, Yamux, identify and ping, and the Circuit
+ * Relay v2 client transport, as the Rust generation-A swarm (spec wire.md
+ * section 1), plus DCUtR to upgrade relayed connections to direct ones.
  *
  * @module
  */
@@ -11,6 +12,8 @@ import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { identify } from "@libp2p/identify";
 import { ping } from "@libp2p/ping";
+import { circuitRelayTransport } from "@libp2p/circuit-relay-v2";
+import { dcutr } from "@libp2p/dcutr";
 
 /** The agent's name and version, as identify reports them. */
 export const AGENT_VERSION = "auki-edge/0.1.0";
@@ -29,7 +32,7 @@ export async function createNode(options: NodeOptions): Promise<Libp2p> {
     start: false,
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
-    transports: [tcp()],
+    transports: [tcp(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     nodeInfo: { userAgent: AGENT_VERSION },
@@ -37,6 +40,6 @@ export async function createNode(options: NodeOptions): Promise<Libp2p> {
     // default; Rust peers have no such limit, and scripts and dashboards on
     // one host open many short connections.
     connectionManager: { inboundConnectionThreshold: 100 },
-    services: { identify: identify(), ping: ping() },
+    services: { identify: identify(), ping: ping(), dcutr: dcutr() },
   });
 }

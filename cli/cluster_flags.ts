@@ -5,13 +5,14 @@
  *
  * @module
  */
-import type { Libp2p } from "@libp2p/interface";
+import type { Libp2p, StreamHandler } from "@libp2p/interface";
 import { DiscoveryClient } from "../agent/cluster/discovery_client.ts";
 import { isClusterName } from "../agent/cluster/discovery_types.ts";
 import { ClusterManager } from "../agent/cluster/cluster_manager.ts";
 import type { WireEncoding } from "../agent/cluster/join_protocol.ts";
 import { registerClocks } from "../agent/clocks/clocks.ts";
 import { silentLogger } from "../agent/logging.ts";
+import { HEARTBEAT, MEMBERSHIP } from "../agent/protocols/ids.ts";
 import { RegistryStore } from "../agent/registries/store.ts";
 import { StreamDeclinedError } from "../agent/protocols/stream_consumer.ts";
 import { flagValue, UsageError } from "./args.ts";
@@ -98,6 +99,19 @@ export async function joinAsMember(
     wireEncoding: encoding,
     authorization: cluster.token,
   }, { node, clocks, advertised: () => [], logger: silentLogger });
+  // A member answers the Manager's heartbeats and takes its gossip, or it
+  // is evicted (and cut off) 1.5 s after joining.
+  const gated =
+    (handler: StreamHandler): StreamHandler => (stream, connection) =>
+      manager.admits(connection.remotePeer.toString())
+        ? handler(stream, connection)
+        : stream.abort(new Error("not a cluster member"));
+  await node.handle(MEMBERSHIP, gated(manager.handleMembership));
+  await node.handle(HEARTBEAT, gated(manager.handleHeartbeat));
+  const leave = async () => {
+    await manager.stop();
+    await node.unhandle([MEMBERSHIP, HEARTBEAT]);
+  };
   manager.start();
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -114,12 +128,12 @@ export async function joinAsMember(
       }),
     ]);
   } catch (error) {
-    await manager.stop();
+    await leave();
     throw error;
   } finally {
     clearTimeout(timer);
   }
-  return { leave: () => manager.stop() };
+  return { leave };
 }
 
 /**

@@ -7,10 +7,14 @@
 import { ConfigError } from "../agent/config.ts";
 import { SeedFileError } from "../agent/identity/seed_file.ts";
 import { USAGE_EXIT_CODE, UsageError } from "./args.ts";
+import { calibrateCommand } from "./commands/calibrate.ts";
 import { catalogCommand } from "./commands/catalog.ts";
 import { clustersCommand } from "./commands/clusters.ts";
 import { discoveryCommand } from "./commands/discovery.ts";
+import { framesCommand } from "./commands/frames.ts";
+import { relayCommand } from "./commands/relay.ts";
 import { identityCommand } from "./commands/identity.ts";
+import { portsCommand } from "./commands/ports.ts";
 import { runCommand } from "./commands/run.ts";
 import { subscribeCommand } from "./commands/subscribe.ts";
 
@@ -21,6 +25,10 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   subscribe: subscribeCommand,
   discovery: discoveryCommand,
   clusters: clustersCommand,
+  ports: portsCommand,
+  relay: relayCommand,
+  calibrate: calibrateCommand,
+  frames: framesCommand,
 };
 
 const HELP = `Usage: auki-edge <command> [options]
@@ -34,6 +42,10 @@ Commands:
   subscribe   read a peer's stream
   discovery   run a local Discovery server (the /clusters API)
   clusters    list the clusters a Discovery server knows
+  relay       run a Circuit Relay v2 server for devices behind NAT
+  ports       list the serial ports for serial sensors
+  calibrate   calibrate a camera, extrinsics, joint offsets or the clocks
+  frames      print a peer's frame tree of static transforms
 
 Run "auki-edge <command> --help" for a command's options.
 `;

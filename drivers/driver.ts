@@ -15,6 +15,22 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /** A sensor registry body without the fields the agent fills in (`peer_id`, `frame`). */
 export type SensorBody = DistributiveOmit<SensorEntry, "peer_id" | "frame">;
 
+/**
+ * A pose log a driver writes besides its sensor's log: the pose of
+ * `toFrame` (child) in `fromFrame` (parent) over time, each entry an encoded
+ * `auki.pose.SpatialTransform` (payload kind `spatial_transform`).
+ */
+export interface PoseOutput {
+  /** The parent frame (registered under the agent's peer id). */
+  fromFrame: Omit<FrameEntry, "peer_id">;
+  /** The child frame (registered under the agent's peer id). */
+  toFrame: Omit<FrameEntry, "peer_id">;
+  /** `movable` for a time-varying pose, `rigid` for a stationary one. */
+  writerMode: "movable" | "rigid";
+  /** Nominal entry rate in Hz, 0 when irregular. */
+  rateHz: number;
+}
+
 /** What a driver's sensor is, as the registries and stream manifest publish it. */
 export interface SensorDescription {
   /** Sensor registry body; `sensor_id` is also the catalog `resource_id`. */
@@ -25,6 +41,16 @@ export interface SensorDescription {
   payload: string;
   /** Nominal sample rate in Hz, 0 when irregular. */
   rateHz: number;
+  /** Pose logs the driver also writes (served as `pose_log` resources, online with the sensor). */
+  poses?: PoseOutput[];
+}
+
+/** Per-joint zero offsets and directions: a published angle is `direction * raw + offset_rad`. */
+export interface JointCalibration {
+  /** Added to each joint's (direction-applied) reading, radians. */
+  offsets_rad: number[];
+  /** 1, or -1 for a joint that counts the other way. */
+  directions: (1 | -1)[];
 }
 
 /** Why a sensor stopped producing. */
@@ -34,6 +60,8 @@ export type OfflineReason = "source_ended" | "producer_error";
 export interface SensorSink {
   /** Records one encoded payload captured at `timestampNs` (UTC clock, ns). */
   sample(payload: Uint8Array, timestampNs: bigint): void;
+  /** Records one encoded `SpatialTransform` of pose output `output` (the agent's sink has it; other sinks may not). */
+  pose?(output: number, payload: Uint8Array, timestampNs: bigint): void;
   /** The device is producing: its catalog row appears. */
   online(): void;
   /** The device is gone or failing: its row disappears and streams end. */
@@ -50,8 +78,23 @@ export interface DriverContext {
 
 /** A running source of one sensor's samples. */
 export interface SensorDriver {
-  /** The sensor this driver produces. */
+  /**
+   * The sensor this driver produces. `sensor.sensor_id` is final from
+   * construction; the rest, for drivers with {@link prepare}, once it resolved.
+   */
   readonly description: SensorDescription;
+  /**
+   * Optional: learns the description from the driver's library or device.
+   * The host awaits it before registering anything; a rejection drops the
+   * sensor with the error's message.
+   */
+  prepare?(context: DriverContext): Promise<void>;
+  /**
+   * Optional (joint encoder drivers): replaces the configured per-joint zero
+   * offsets and directions; the host calls it before {@link start} with the
+   * stored calibration (`auki-edge calibrate joints`).
+   */
+  calibrateJoints?(calibration: JointCalibration): void;
   /** Starts producing into `sink`; resolves once started. */
   start(sink: SensorSink, context: DriverContext): Promise<void>;
   /** Stops producing and releases the device. */

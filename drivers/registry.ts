@@ -8,6 +8,14 @@ import { simCamera } from "./camera/sim.ts";
 import { simLidar2d } from "./rangefinder/sim.ts";
 import { simUwb } from "./rf/uwb_sim.ts";
 import { simJoints } from "./joint_encoders/sim.ts";
+import { serialLd06 } from "./rangefinder/ld06.ts";
+import { serialTfmini } from "./rangefinder/tfmini.ts";
+import { serialRplidar } from "./rangefinder/rplidar.ts";
+import { serialDwm1001 } from "./rf/dwm1001.ts";
+import { serialEspCsi } from "./rf/esp_csi.ts";
+import { serialDynamixel } from "./joint_encoders/dynamixel.ts";
+import { nativeDriver } from "./native/native.ts";
+import { v4l2Camera } from "./camera/v4l2.ts";
 
 /** The simulated sensor drivers. */
 export const SIM_DRIVERS: readonly DriverFactory[] = [
@@ -27,5 +35,22 @@ export const SIM_KINDS: Readonly<
   joints: simJoints.name,
 };
 
+/** The drivers of native libraries and kernel devices through FFI. */
+export const FFI_DRIVERS: readonly DriverFactory[] = [nativeDriver, v4l2Camera];
+
+/** The serial hardware drivers. */
+export const SERIAL_DRIVERS: readonly DriverFactory[] = [
+  serialLd06,
+  serialTfmini,
+  serialRplidar,
+  serialDwm1001,
+  serialEspCsi,
+  serialDynamixel,
+];
+
 /** Every driver selectable in the configuration file. */
-export const ALL_DRIVERS: readonly DriverFactory[] = [...SIM_DRIVERS];
+export const ALL_DRIVERS: readonly DriverFactory[] = [
+  ...SIM_DRIVERS,
+  ...FFI_DRIVERS,
+  ...SERIAL_DRIVERS,
+];

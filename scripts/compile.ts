@@ -1,6 +1,7 @@
 /**
  * `deno task compile`: builds the single `auki-edge` binary for linux x86_64
- * and aarch64 with `deno compile`.
+ * and aarch64 with `deno compile`, embedding the reference native driver
+ * libraries (ffi/README.md, "Packaging").
  *
  * `deno compile` needs the `denort` runtime of the target, which it normally
  * downloads. Offline, give it one: `DENORT_BIN` (any single target),
@@ -13,6 +14,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { buildDir, buildFfi, findCompiler } from "./build_ffi.ts";
 
 /** The targets the project ships. */
 export const TARGETS = {
@@ -61,6 +63,25 @@ export async function runtimeFor(
   }
 }
 
+/**
+ * What `deno compile` must embed beyond the module graph: the V4L2 camera's
+ * worker module and the reference native driver libraries of `arch`, built
+ * first (`deno task build:ffi`) when a C compiler for `arch` exists.
+ */
+export async function nativeIncludes(arch: Arch): Promise<string[]> {
+  const root = new URL("..", import.meta.url).pathname;
+  const worker = join(root, "drivers", "camera", "v4l2_worker.ts");
+  const compiler = await findCompiler(arch);
+  if (compiler === undefined) {
+    console.warn(
+      `compile: no C compiler for ${arch} (set CC_${arch.toUpperCase()}): auki-edge-${arch} is built without the reference native drivers`,
+    );
+    return [worker];
+  }
+  await buildFfi(compiler, arch);
+  return [worker, buildDir("drivers", arch)];
+}
+
 /** Compiles the binary for `arch` into `outDir`; returns its path. */
 export async function compile(
   arch: Arch,
@@ -69,6 +90,7 @@ export async function compile(
 ): Promise<string> {
   const output = join(outDir, `auki-edge-${arch}`);
   const root = new URL("..", import.meta.url).pathname;
+  const includes = await nativeIncludes(arch);
   const env: Record<string, string> = runtime.bin
     ? { DENORT_BIN: runtime.bin }
     : {};
@@ -81,6 +103,7 @@ export async function compile(
       TARGETS[arch],
       "--output",
       output,
+      ...includes.flatMap((path) => ["--include", path]),
       join(root, "main.ts"),
     ],
     cwd: root,

@@ -1,11 +1,13 @@
 /**
- * `deno task test`: runs the whole suite (or the paths given) with Deno's own
- * reporter, then prints the one summary line CI reads:
+ * `deno task test`: builds the native test libraries when a C compiler
+ * exists (`deno task build:ffi`), runs the whole suite (or the paths given)
+ * with Deno's own reporter, then prints the one summary line CI reads:
  * `N passed, N failed` (and `, N skipped` when some were).
  *
  * @module
  */
 import { join } from "node:path";
+import { buildFfi, findCompiler } from "./build_ffi.ts";
 
 const SUITE_TIMEOUT_MS = 60 * 60 * 1000;
 
@@ -51,7 +53,32 @@ export function summaryLine(counts: TestCounts): string {
   }`;
 }
 
+/**
+ * Builds the native libraries the FFI tests load (`deno task build:ffi`);
+ * without a C compiler those tests skip, and this says so.
+ */
+async function buildNativeLibraries(): Promise<boolean> {
+  const compiler = await findCompiler();
+  if (compiler === undefined) {
+    console.log(
+      "no C compiler (cc, gcc or clang): the native driver tests will be skipped",
+    );
+    return true;
+  }
+  try {
+    await buildFfi(compiler);
+    return true;
+  } catch (error) {
+    console.error(`build:ffi: ${(error as Error).message}`);
+    return false;
+  }
+}
+
 if (import.meta.main) {
+  if (!await buildNativeLibraries()) {
+    console.log(summaryLine({ passed: 0, failed: 1, skipped: 0 }));
+    Deno.exit(1);
+  }
   const dir = await Deno.makeTempDir({ prefix: "auki-edge-test-" });
   const junit = join(dir, "junit.xml");
   const child = new Deno.Command(Deno.execPath(), {

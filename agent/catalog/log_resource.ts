@@ -9,7 +9,9 @@ import type { StreamManifestSchema } from "../proto/gen/auki/stream_pb.ts";
 import type { SegmentLog } from "../logs/log.ts";
 import type { RegistryRef } from "../registries/entries.ts";
 import type {
+  Extent,
   Head,
+  PoseLogManifest,
   ResourceEntry,
   SensorLogManifest,
   SensorSummary,
@@ -34,10 +36,19 @@ export type ResourceKind =
     variant: "time_transform_log";
     /** From and to clocks of the row's manifest. */
     manifest: TimeTransformLogManifest;
+  }
+  | {
+    variant: "pose_log";
+    /** `movable` for a time-varying pose, `rigid` for a stationary one. */
+    writerMode: "movable" | "rigid";
+    /** Frames, clock, source and rate of the row's manifest. */
+    manifest: PoseLogManifest;
   };
 
 /** Stream manifest payload kind of time transform logs (not named upstream). */
 export const TIME_TRANSFORM_PAYLOAD = "time_transform";
+/** Stream manifest payload kind of pose logs (`auki.pose.SpatialTransform`). */
+export const POSE_PAYLOAD = "spatial_transform";
 
 /** Why a resource went offline, as streams on it are ended. */
 export type OfflineReason = "source_ended" | "producer_error";
@@ -54,6 +65,8 @@ export class LogResource {
   readonly log: SegmentLog;
   /** Variant-specific description. */
   readonly kind: ResourceKind;
+  /** Set for a sealed log (complete, never appended to): its time span. */
+  readonly extent: Extent | undefined;
   #online = false;
   readonly #offlineListeners = new Set<(reason: OfflineReason) => void>();
 
@@ -64,12 +77,14 @@ export class LogResource {
     writerPeerId: string;
     log: SegmentLog;
     kind: ResourceKind;
+    extent?: Extent;
   }) {
     this.id = init.id;
     this.sourcePeerId = init.sourcePeerId;
     this.writerPeerId = init.writerPeerId;
     this.log = init.log;
     this.kind = init.kind;
+    this.extent = init.extent;
   }
 
   /** The variant tag of its catalog row. */
@@ -120,8 +135,9 @@ export class LogResource {
       source_peer_id: this.sourcePeerId,
       writer_peer_id: this.writerPeerId,
       resource_id: this.id,
-      state: "live",
-      head: this.head(),
+      ...(this.extent === undefined
+        ? { state: "live", head: this.head() }
+        : { state: "sealed", extent: this.extent }),
       available: {
         bytes: available.bytes,
         entries: available.entries,
@@ -140,6 +156,13 @@ export class LogResource {
         return {
           ...common,
           variant: "time_transform_log",
+          manifest: { ...this.kind.manifest },
+        };
+      case "pose_log":
+        return {
+          ...common,
+          pose: { writer_mode: this.kind.writerMode },
+          variant: "pose_log",
           manifest: { ...this.kind.manifest },
         };
     }
@@ -167,6 +190,20 @@ export class LogResource {
           resourceId: this.id,
           payload: TIME_TRANSFORM_PAYLOAD,
         };
+      case "pose_log": {
+        const { manifest, writerMode } = this.kind;
+        return {
+          ...clockFields(manifest.clock),
+          resourceId: this.id,
+          payload: POSE_PAYLOAD,
+          fromFrameId: manifest.from_frame.id,
+          fromFrameHash: manifest.from_frame.hash,
+          toFrameId: manifest.to_frame.id,
+          toFrameHash: manifest.to_frame.hash,
+          writerMode,
+          expectedRateHz: manifest.expected_rate_hz,
+        };
+      }
     }
   }
 }

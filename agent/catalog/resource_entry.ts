@@ -30,6 +30,11 @@ export const Head = z.discriminatedUnion("kind", [
 /** How a live log bounds what it keeps. */
 export type Head = z.infer<typeof Head>;
 
+/** The time span of a sealed log. */
+export const Extent = z.object({ start_at_ns: Int64, finish_at_ns: Int64 });
+/** The time span of a sealed log. */
+export type Extent = z.infer<typeof Extent>;
+
 /** What a log can serve now. */
 export const Available = z.object({
   bytes: Int64,
@@ -63,7 +68,7 @@ export const ResourceEntry = z.object({
   resource_id: z.string(),
   state: z.string(),
   head: Head.nullish(),
-  extent: z.object({ start_at_ns: Int64, finish_at_ns: Int64 }).nullish(),
+  extent: Extent.nullish(),
   available: Available,
   sensor: SensorSummary.nullish(),
   pose: z.object({ writer_mode: z.string() }).nullish(),
@@ -99,4 +104,27 @@ export interface TimeTransformLogManifest {
   to_clock: RegistryRef;
   /** How offsets are measured. */
   source: { kind: "local_clock_read" };
+}
+
+/**
+ * Where a pose log's transforms come from. Generation A knows `manual` and
+ * `ros2_tf`; auki-edge writes `manual` (not relayed from ROS tf).
+ */
+export interface PoseSource {
+  /** The source kind. */
+  kind: "manual";
+}
+
+/** Manifest of a `pose_log` row. */
+export interface PoseLogManifest {
+  /** The parent frame. */
+  from_frame: RegistryRef;
+  /** The child frame whose pose in the parent the entries are. */
+  to_frame: RegistryRef;
+  /** Clock of every entry's timestamp. */
+  clock: RegistryRef;
+  /** Where the transforms come from. */
+  source: PoseSource;
+  /** Nominal entry rate, Hz (0: unspecified). */
+  expected_rate_hz: number;
 }

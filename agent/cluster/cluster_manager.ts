@@ -11,11 +11,12 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { AgentClocks } from "../clocks/clocks.ts";
 import { type Logger, rateLimited } from "../logging.ts";
-import { describe, serveRequest } from "../protocols/exchange.ts";
+import { brief, describe, serveRequest } from "../protocols/exchange.ts";
 import { HEARTBEAT } from "../protocols/ids.ts";
 import { OffsetEstimator } from "./clock_estimate.ts";
 import {
   type DiscoveryClient,
+  DiscoveryError,
   DiscoveryRowMissing,
 } from "./discovery_client.ts";
 import type { ClusterEntry } from "./discovery_types.ts";
@@ -36,6 +37,7 @@ import {
 } from "./join_protocol.ts";
 import {
   type ClusterMembership,
+  electionOrder,
   electSuccessor,
   isMember,
   membershipJson,
@@ -74,6 +76,14 @@ export interface ClusterContext {
   advertised(): string[];
   /** Where log lines go. */
   logger: Logger;
+  /**
+   * Called after every change of the membership, with the cluster's name;
+   * `undefined` once this peer was evicted and is joining again.
+   */
+  onMembership?(
+    cluster: string,
+    membership: ClusterMembership | undefined,
+  ): void;
 }
 
 /** The cluster's current state, for ParticipantInfo and the ready file. */
@@ -105,6 +115,9 @@ const CONNECT_BUDGET_MS = 10_000;
 const BACKOFF_MIN_MS = 1_000;
 const BACKOFF_MAX_MS = 60_000;
 const BOOTSTRAP_RETRY_MAX_MS = 30_000;
+/** Bounds on asking a silent Manager whether it is alive (dial, then join). */
+const REJOIN_DIAL_MS = 1_000;
+const REJOIN_ANSWER_MS = 2_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -203,11 +216,19 @@ export class ClusterManager {
     this.#context.node.addEventListener("connection:open", this.#onConnection);
   }
 
-  async #bootstrapLoop(): Promise<void> {
+  /**
+   * Bootstraps until in; the first time by the configured policy, later
+   * (evicted, displaced) by joining this cluster again, or creating it anew
+   * when its row is gone.
+   */
+  async #bootstrapLoop(
+    target: ClusterTarget = this.#settings.target,
+    name: string = this.#settings.name,
+  ): Promise<void> {
     let delay = BACKOFF_MIN_MS;
     while (!this.#stopped) {
       try {
-        await this.#bootstrap();
+        await this.#bootstrap(target, name);
         this.#joined.resolve();
         return;
       } catch (error) {
@@ -218,7 +239,7 @@ export class ClusterManager {
         }
         this.#log.warn(
           `cannot enter cluster "${this.#name}" yet: ${
-            describe(error)
+            error instanceof DiscoveryError ? error.message : describe(error)
           }; retrying in ${delay / 1000} s`,
         );
         await sleep(delay);
@@ -227,25 +248,30 @@ export class ClusterManager {
     }
   }
 
-  async #bootstrap(): Promise<void> {
-    const { discovery, target } = this.#settings;
-    if (target === "create") {
-      return await this.#create(this.#settings.name, true);
-    }
+  async #bootstrap(target: ClusterTarget, name: string): Promise<void> {
+    const { discovery } = this.#settings;
+    if (target === "create") return await this.#create(name, true);
     const clusters = await discovery.listClusters();
     if (target === "most_recent_or_create") {
       return clusters.length > 0
         ? await this.#join(clusters[0])
-        : await this.#create(this.#settings.name, false);
+        : await this.#create(name, false);
     }
-    const entry = clusters.find((c) => c.name === this.#settings.name);
+    const entry = clusters.find((c) => c.name === name);
     if (entry !== undefined) return await this.#join(entry);
     if (target === "join") {
       throw new ClusterBootstrapError(
-        `cluster "${this.#settings.name}" is not listed by Discovery ${discovery.baseUrl}; use --target join_or_create to create it`,
+        `cluster "${name}" is not listed by Discovery ${discovery.baseUrl}; use --target join_or_create to create it`,
       );
     }
-    await this.#create(this.#settings.name, false);
+    await this.#create(name, false);
+  }
+
+  /** Leaves the membership this peer had and enters its cluster again. */
+  #rejoin(): void {
+    this.#membership = undefined;
+    this.#changed();
+    this.#bootstrapLoop("join_or_create", this.#name);
   }
 
   async #create(name: string, fatalIfTaken: boolean): Promise<void> {
@@ -276,6 +302,7 @@ export class ClusterManager {
       }],
     };
     this.#becomeManager(0n);
+    this.#changed();
     this.#log.info(`created cluster "${name}" as its Manager`);
   }
 
@@ -283,7 +310,14 @@ export class ClusterManager {
     const { node } = this.#context;
     const manager = peerIdFromString(entry.manager_peer_id);
     if (entry.manager_peer_id === this.#self) {
-      // Discovery still names this peer (a restart within the sweep window).
+      // Discovery still names this peer: it restarted before the row was
+      // swept. Alone, it takes its cluster back; with other members, they
+      // are failing over, and it joins whoever wins.
+      if (entry.peer_count > 1) {
+        throw new Error(
+          `Discovery still names this peer Manager of "${entry.name}" (${entry.peer_count} members); waiting for the others to fail over`,
+        );
+      }
       return await this.#reclaim(entry);
     }
     this.#preAllowed.add(entry.manager_peer_id);
@@ -324,6 +358,7 @@ export class ClusterManager {
     this.#isManager = false;
     this.#lastSeen.set(this.#managerId, Date.now());
     this.#noteOtherMembers();
+    this.#changed();
     this.#log.info(
       `joined cluster "${entry.name}" (${membership.peers.length} members, Manager ${entry.manager_peer_id})`,
     );
@@ -343,6 +378,7 @@ export class ClusterManager {
     this.#relays = entry.relay_multiaddrs;
     await this.#registerAsManager();
     this.#becomeManager(0n);
+    this.#changed();
     this.#log.info(
       `Discovery still named this peer Manager of "${entry.name}"; took it back`,
     );
@@ -390,10 +426,25 @@ export class ClusterManager {
   async #liveness(): Promise<void> {
     if (!this.#isManager || this.#membership === undefined) return;
     try {
-      await this.#settings.discovery.livenessCheck(
+      const row = await this.#settings.discovery.livenessCheck(
         this.#name,
         this.#membership.peers.length,
       );
+      if (this.#isManager && row.manager_peer_id !== this.#self) {
+        if (this.#lost.has(row.manager_peer_id)) {
+          // The row still names the Manager this peer replaced: the rotation
+          // failed (Discovery was unreachable). Claim the row again.
+          await this.#registerAsManager();
+          return;
+        }
+        // Another peer took the cluster over while this one was cut off
+        // (frozen, partitioned): Discovery's row decides, join that one.
+        this.#log.warn(
+          `Discovery names ${row.manager_peer_id} Manager of "${this.#name}"; stepping down to join it`,
+        );
+        this.#stepDown();
+        this.#rejoin();
+      }
     } catch (error) {
       if (error instanceof DiscoveryRowMissing) {
         this.#log.warn(
@@ -485,6 +536,7 @@ export class ClusterManager {
     this.#lost.delete(peer);
     this.#lastSeen.set(peer, Date.now());
     this.#noteOtherMembers();
+    this.#changed();
     return { kind: "accept", membershipJson: membershipJson(this.#membership) };
   }
 
@@ -497,9 +549,7 @@ export class ClusterManager {
     try {
       this.#apply(from, await readMembership(stream));
     } catch (error) {
-      this.#log.warn(
-        `membership update from ${from} dropped: ${describe(error)}`,
-      );
+      this.#log.warn(`membership update from ${from} dropped: ${brief(error)}`);
       stream.abort(error instanceof Error ? error : new Error(String(error)));
     }
   };
@@ -516,12 +566,20 @@ export class ClusterManager {
     if (!isMember(update.membership, from)) {
       throw new Error("its Manager is not in the membership it sends");
     }
-    if (from !== this.#managerId && this.#alive(this.#managerId)) {
+    if (this.#isManager && !this.#precedesSelf(from)) {
+      // Any member can claim the role; only one the election would have
+      // preferred to this Manager (after a partition) takes it over.
+      throw new Error(`${from} is not the Manager (this peer is)`);
+    }
+    if (
+      !this.#isManager && from !== this.#managerId &&
+      this.#alive(this.#managerId)
+    ) {
       throw new Error(
         `${from} is not the Manager (${this.#managerId} is alive)`,
       );
     }
-    if (this.#isManager && from !== this.#self) {
+    if (this.#isManager) {
       this.#log.warn(`${from} manages "${this.#name}" now; stepping down`);
       this.#stepDown();
     }
@@ -535,6 +593,7 @@ export class ClusterManager {
     this.#lastSeen.set(from, Date.now());
     this.#lost.delete(from);
     this.#noteOtherMembers();
+    this.#changed();
     for (const peer of [...this.#links.keys()]) {
       if (!isMember(update.membership, peer)) {
         this.#links.get(peer)?.close("no longer a member");
@@ -544,9 +603,17 @@ export class ClusterManager {
       this.#log.warn(
         `this peer was evicted from "${this.#name}"; joining again`,
       );
-      this.#membership = undefined;
-      this.#bootstrapLoop();
+      this.#rejoin();
     }
+  }
+
+  /** Whether member `peer` comes before this peer in election order, by this peer's membership. */
+  #precedesSelf(peer: string): boolean {
+    const peers = this.#membership?.peers ?? [];
+    const other = peers.find((p) => p.peer_id === peer);
+    const self = peers.find((p) => p.peer_id === this.#self);
+    return other !== undefined && self !== undefined &&
+      electionOrder(other, self) < 0;
   }
 
   #stepDown(): void {
@@ -584,6 +651,7 @@ export class ClusterManager {
         this.#log.debug(`heartbeat with ${peer} ended: ${reason}`);
       },
       logger: this.#log,
+      peer,
     });
     this.#links.set(peer, link);
     link.start();
@@ -668,6 +736,7 @@ export class ClusterManager {
       } s (${membership.peers.length} members)`,
     );
     this.#context.node.hangUp(peerIdFromString(peer)).catch(() => {});
+    this.#changed();
     this.#gossip();
   }
 
@@ -680,6 +749,7 @@ export class ClusterManager {
       return;
     }
     const lost = this.#managerId;
+    if (await this.#rejoinLiving(lost)) return;
     this.#lost.add(lost);
     const winner = electSuccessor(
       {
@@ -694,6 +764,7 @@ export class ClusterManager {
       `lost the Manager ${lost}; elected ${winner?.peer_id ?? "nobody"}`,
     );
     membership.peers = membership.peers.filter((p) => p.peer_id !== lost);
+    this.#changed();
     this.#links.get(lost)?.close("Manager lost");
     if (winner === undefined) return;
     if (winner.peer_id !== this.#self) {
@@ -712,6 +783,51 @@ export class ClusterManager {
     this.#gossip();
     for (const p of membership.peers) {
       if (p.peer_id !== this.#self) this.#ensureLink(p.peer_id);
+    }
+  }
+
+  /**
+   * The Manager went silent to this peer. If it still answers, this peer was
+   * evicted (it stalled) or cut off rather than the Manager gone: join it
+   * again instead of electing a second Manager.
+   */
+  async #rejoinLiving(manager: string): Promise<boolean> {
+    const entry = this.#membership?.peers.find((p) => p.peer_id === manager);
+    if (entry === undefined || entry.multiaddrs.length === 0) return false;
+    const peer = peerIdFromString(manager);
+    try {
+      await this.#context.node.dial(peer, {
+        signal: AbortSignal.timeout(REJOIN_DIAL_MS),
+      });
+      const answer = await requestJoin(
+        this.#context.node,
+        peer,
+        this.#context.advertised(),
+        {
+          encoding: this.#settings.wireEncoding,
+          authorization: this.#settings.authorization,
+          timeoutMs: REJOIN_ANSWER_MS,
+        },
+      );
+      if (this.#stopped || this.#isManager || this.#managerId !== manager) {
+        return true;
+      }
+      this.#adopt({
+        name: this.#name,
+        manager_peer_id: manager,
+        manager_multiaddrs: entry.multiaddrs,
+        relay_multiaddrs: this.#relays,
+        peer_count: 0,
+        created_ns: 0n,
+        last_liveness_check_ns: 0n,
+      }, answer);
+      this.#log.warn(
+        `the Manager ${manager} went silent but answers: joined it again`,
+      );
+      return true;
+    } catch (error) {
+      this.#log.debug(`the Manager ${manager} is gone: ${describe(error)}`);
+      return false;
     }
   }
 
@@ -785,6 +901,10 @@ export class ClusterManager {
       if (this.#isManager) this.#ensureLink(peer);
     }
   };
+
+  #changed(): void {
+    this.#context.onMembership?.(this.#name, this.#membership);
+  }
 
   #noteOtherMembers(): void {
     if (

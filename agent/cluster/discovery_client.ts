@@ -257,7 +257,7 @@ export class DiscoveryClient {
         url,
         abort.signal.aborted
           ? `no answer within ${this.#timeoutMs} ms`
-          : firstLine(error instanceof Error ? error.message : String(error)),
+          : fetchFailure(error),
       );
     } finally {
       clearTimeout(timer);
@@ -327,6 +327,19 @@ function summary(body: string): string {
     // Not JSON: show the text itself.
   }
   return body.trim() === "" ? "(empty body)" : firstLine(body);
+}
+
+/**
+ * Why a fetch failed: Deno says only "fetch failed" and keeps the reason
+ * (e.g. `tcp connect error: Connection refused (os error 111)`) in the
+ * cause, after the request's description.
+ */
+function fetchFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error
+    ? error.cause.message.split("): ").at(-1)
+    : undefined;
+  return firstLine(cause ? `${message}: ${cause}` : message);
 }
 
 function firstLine(text: string): string {

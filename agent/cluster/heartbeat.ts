@@ -10,7 +10,8 @@ import type { Stream } from "@libp2p/interface";
 import { z } from "zod";
 import { encodeFrame, FRAME_CAPS, FrameReader } from "../codec/framing.ts";
 import { jsonBytes, parseJsonBytes } from "../codec/json.ts";
-import type { Logger } from "../logging.ts";
+import { type Logger, rateLimited } from "../logging.ts";
+import { brief } from "../protocols/exchange.ts";
 import { I64 } from "./discovery_types.ts";
 import {
   type DomainClock,
@@ -63,8 +64,10 @@ export interface HeartbeatOptions {
   onSample(sample: OffsetSample): void;
   /** Called once when the link ends (the stream closed or broke). */
   onClose(reason: string): void;
-  /** Where malformed frames are reported. */
+  /** Where malformed frames are reported (at most one line per 10 s per link). */
   logger: Logger;
+  /** The peer, named in those lines. */
+  peer?: string;
 }
 
 /** One side of a heartbeat substream. */
@@ -76,11 +79,13 @@ export class HeartbeatLink {
   #lastReceived: { sequence: bigint; atNs: bigint } | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  readonly #malformed: (message: string) => void;
 
   /** Wraps `stream`; call {@link start} to begin writing and reading. */
   constructor(stream: Stream, options: HeartbeatOptions) {
     this.#stream = stream;
     this.#options = options;
+    this.#malformed = rateLimited(10_000, (m) => options.logger.warn(m));
   }
 
   /** Writes a frame now and every 500 ms, and reads the peer's frames. */
@@ -130,20 +135,19 @@ export class HeartbeatLink {
       const body = await reader.read();
       if (body === null) return;
       const receivedAt = this.#options.clock.now();
-      const parsed = HeartbeatFrame.safeParse(
-        (() => {
-          try {
-            return parseJsonBytes(body);
-          } catch {
-            return undefined;
-          }
-        })(),
-      );
-      if (!parsed.success) {
-        this.#options.logger.warn("dropped a malformed heartbeat frame");
+      let parsed;
+      try {
+        parsed = HeartbeatFrame.parse(parseJsonBytes(body));
+      } catch (error) {
+        const peer = this.#options.peer;
+        this.#malformed(
+          `dropped a malformed heartbeat frame${peer ? ` from ${peer}` : ""}: ${
+            brief(error)
+          }`,
+        );
         continue;
       }
-      const frame = parsed.data;
+      const frame = parsed;
       if (frame.sequence !== undefined) {
         this.#lastReceived = { sequence: frame.sequence, atNs: receivedAt };
       }

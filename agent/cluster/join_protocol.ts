@@ -143,7 +143,12 @@ export async function requestJoin(
   node: Libp2p,
   target: Target,
   multiaddrs: string[],
-  options: { encoding: WireEncoding; authorization?: string },
+  options: {
+    encoding: WireEncoding;
+    authorization?: string;
+    /** Bound on the exchange, ms (default {@link JOIN_TIMEOUT_MS}). */
+    timeoutMs?: number;
+  },
 ): Promise<JoinAnswer> {
   const body = options.encoding === "json"
     ? jsonBytes({
@@ -160,6 +165,13 @@ export async function requestJoin(
       }),
     );
   return decodeJoinAnswer(
-    await request(node, target, JOIN, body, JOIN_LIMITS, JOIN_TIMEOUT_MS),
+    await request(
+      node,
+      target,
+      JOIN,
+      body,
+      JOIN_LIMITS,
+      options.timeoutMs ?? JOIN_TIMEOUT_MS,
+    ),
   );
 }

@@ -71,7 +71,9 @@ export function electionOrder(a: ClusterMember, b: ClusterMember): number {
 
 /**
  * The election winner after the Manager `lost` is gone: the first member in
- * election order that is this peer or currently connected.
+ * election order that is this peer or currently connected. A member without
+ * addresses (a short-lived CLI member; Rust peers always have some) never
+ * wins: Discovery would name a Manager nobody can dial.
  */
 export function electSuccessor(
   membership: ClusterMembership,
@@ -80,7 +82,7 @@ export function electSuccessor(
   connected: (peerId: string) => boolean,
 ): ClusterMember | undefined {
   return membership.peers
-    .filter((p) => p.peer_id !== lost)
+    .filter((p) => p.peer_id !== lost && p.multiaddrs.length > 0)
     .sort(electionOrder)
     .find((p) => p.peer_id === self || connected(p.peer_id));
 }

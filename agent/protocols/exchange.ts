@@ -28,6 +28,17 @@ export class DropRequest extends Error {
   }
 }
 
+/** The peer ended the substream without answering. */
+export class DroppedRequestError extends Error {
+  /** Creates the error for `protocol`. */
+  constructor(protocol: string) {
+    super(
+      `${protocol}: the peer dropped the request without an answer (peers in a cluster drop requests from non-members: join with --discovery URL --cluster NAME)`,
+    );
+    this.name = "DroppedRequestError";
+  }
+}
+
 /** Who to send a request to: a peer id already known to the node, or an address. */
 export type Target = PeerId | Multiaddr | Multiaddr[];
 
@@ -69,21 +80,22 @@ export async function request(
 ): Promise<Uint8Array> {
   const signal = AbortSignal.timeout(timeoutMs);
   const stream = await node.dialProtocol(target, protocol, { signal });
+  const dropped = new DroppedRequestError(protocol);
   try {
+    if (stream.status !== "open") throw dropped;
     stream.send(encodeFrame(body, limits));
     const response = await new FrameReader(stream, limits).read(signal);
-    if (response === null) {
-      throw new Error(
-        `${protocol}: the peer closed the stream without answering`,
-      );
-    }
+    if (response === null) throw dropped;
     await stream.close({ signal }).catch(() => {});
     return response;
   } catch (error) {
+    const remoteEnded = stream.status === "reset" ||
+      stream.remoteWriteStatus === "closed";
     stream.abort(error instanceof Error ? error : new Error(String(error)));
     if (signal.aborted) {
       throw new Error(`${protocol}: no answer within ${timeoutMs} ms`);
     }
+    if (remoteEnded && !(error instanceof FrameError)) throw dropped;
     throw error;
   }
 }

@@ -13,7 +13,7 @@ import type {
   EndReason,
   StreamManifest,
 } from "../proto/gen/auki/stream_pb.ts";
-import type { Target } from "./exchange.ts";
+import { DroppedRequestError, type Target } from "./exchange.ts";
 import { STREAM } from "./ids.ts";
 import {
   decodeStreamMessage,
@@ -125,6 +125,7 @@ export class Subscription {
     const stream = await node.dialProtocol(target, STREAM, { signal });
     const reader = new FrameReader(stream, STREAM_LIMITS);
     try {
+      if (stream.status !== "open") throw new DroppedRequestError(STREAM);
       stream.send(encodeFrame(
         encodeStreamMessage({
           variant: {
@@ -139,9 +140,7 @@ export class Subscription {
         STREAM_LIMITS,
       ));
       const body = await reader.read(signal);
-      if (body === null) {
-        throw new StreamProtocolError("the producer closed without answering");
-      }
+      if (body === null) throw new DroppedRequestError(STREAM);
       const message = decodeStreamMessage(body);
       switch (message.variant.case) {
         case "accept":
@@ -162,8 +161,12 @@ export class Subscription {
           );
       }
     } catch (error) {
+      const remoteEnded = stream.status === "reset";
       if (stream.status === "open") {
         stream.abort(error instanceof Error ? error : new Error(String(error)));
+      }
+      if (remoteEnded && !(error instanceof StreamDeclinedError)) {
+        throw new DroppedRequestError(STREAM);
       }
       throw error;
     }

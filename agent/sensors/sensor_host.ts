@@ -1,11 +1,14 @@
 /**
  * Runs one sensor driver inside the agent: registers its frame and sensor
  * entries, records every sample in its log and serves the log as a
- * `sensor_log` resource that is online while the device produces.
+ * `sensor_log` resource that is online while the device produces. A
+ * driver's pose outputs are recorded and served the same way, as
+ * `pose_log` resources online with the sensor. Stored calibration
+ * (`<storage>/calibration/`) is applied first.
  *
  * @module
  */
-import type { SensorDriver } from "../../drivers/driver.ts";
+import type { PoseOutput, SensorDriver } from "../../drivers/driver.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import { LogResource } from "../catalog/log_resource.ts";
 import type { Clock } from "../clocks/clocks.ts";
@@ -14,6 +17,8 @@ import { type Logger, rateLimited } from "../logging.ts";
 import type { SensorEntry } from "../registries/entries.ts";
 import type { RegistryStore } from "../registries/store.ts";
 import { manifestClock, openSensorLog, type Retention } from "./sensor_log.ts";
+import { openPoseLog, poseLogResource } from "./pose_log.ts";
+import { applyStoredCalibration } from "../calibration/apply.ts";
 
 /** What a hosted sensor needs from the agent. */
 export interface SensorHostContext {
@@ -37,12 +42,19 @@ export interface SensorHostContext {
 export class HostedSensor {
   /** The served resource. */
   readonly resource: LogResource;
+  /** The served pose logs, in the order of the driver's pose outputs. */
+  readonly poses: readonly LogResource[];
   readonly #driver: SensorDriver;
   readonly #log: SegmentLog;
 
-  private constructor(driver: SensorDriver, resource: LogResource) {
+  private constructor(
+    driver: SensorDriver,
+    resource: LogResource,
+    poses: LogResource[],
+  ) {
     this.#driver = driver;
     this.resource = resource;
+    this.poses = poses;
     this.#log = resource.log;
   }
 
@@ -53,9 +65,18 @@ export class HostedSensor {
     context: SensorHostContext,
   ): Promise<HostedSensor> {
     const { peerId, registry } = context;
-    const description = driver.description;
-    const id = description.sensor.sensor_id;
+    const id = driver.description.sensor.sensor_id;
     const logger = context.logger.child(id);
+    try {
+      await driver.prepare?.({ now: context.clock.now, logger });
+    } catch (error) {
+      throw new Error(`sensor "${id}" failed to prepare: ${error}`);
+    }
+    const description = await applyStoredCalibration(
+      driver,
+      context.storage,
+      logger,
+    );
     const frame = await registry.put("frame", {
       ...description.frame,
       peer_id: peerId,
@@ -92,42 +113,116 @@ export class HostedSensor {
         },
         manifest: { clock: manifestClock(log), frame },
         payload: description.payload,
-        expectedRateHz: description.rateHz,
+        expectedRateHz: Math.round(description.rateHz),
       },
     });
     context.catalog.add(resource);
-    const host = new HostedSensor(driver, resource);
-    const appendFailed = rateLimited(5_000, (m) => logger.error(m));
+    let poses: LogResource[];
     try {
-      await driver.start({
-        sample: (payload, timestampNs) => {
-          try {
-            log.append(timestampNs, payload);
-          } catch (error) {
-            appendFailed(`cannot record a sample: ${error}`);
-          }
-        },
-        online: () => {
-          if (!resource.online) logger.info("online");
-          resource.goOnline();
-        },
-        offline: (reason, detail) => {
-          if (resource.online) logger.warn(`offline: ${detail}`);
-          resource.goOffline(reason);
-        },
-      }, { now: context.clock.now, logger });
+      poses = await servePoses(description.poses ?? [], retention, context);
     } catch (error) {
       context.catalog.delete(id);
       await log.close();
+      throw new Error(`sensor "${id}" failed to open its pose logs: ${error}`);
+    }
+    const host = new HostedSensor(driver, resource, poses);
+    const appendFailed = rateLimited(5_000, (m) => logger.error(m));
+    const append = (target: SegmentLog, ts: bigint, payload: Uint8Array) => {
+      try {
+        target.append(ts, payload);
+      } catch (error) {
+        appendFailed(`cannot record a sample: ${error}`);
+      }
+    };
+    try {
+      await driver.start({
+        sample: (payload, timestampNs) => append(log, timestampNs, payload),
+        pose: (output, payload, timestampNs) => {
+          const pose = poses[output];
+          if (pose === undefined) {
+            appendFailed(`cannot record a pose: no pose output ${output}`);
+          } else append(pose.log, timestampNs, payload);
+        },
+        online: () => {
+          if (!resource.online) logger.info("online");
+          for (const served of [resource, ...poses]) served.goOnline();
+        },
+        offline: (reason, detail) => {
+          if (resource.online) logger.warn(`offline: ${detail}`);
+          for (const served of [resource, ...poses]) served.goOffline(reason);
+        },
+      }, { now: context.clock.now, logger });
+    } catch (error) {
+      for (const served of [resource, ...poses]) {
+        context.catalog.delete(served.id);
+        await served.log.close();
+      }
       throw new Error(`sensor "${id}" failed to start: ${error}`);
     }
     return host;
   }
 
-  /** Stops the driver, takes the resource offline and closes its log. */
+  /** Stops the driver, takes its resources offline and closes their logs. */
   async stop(): Promise<void> {
     await this.#driver.stop();
     this.resource.goOffline("source_ended");
     await this.#log.close();
+    for (const pose of this.poses) {
+      pose.goOffline("source_ended");
+      await pose.log.close();
+    }
   }
+}
+
+/** Registers the frames of, opens and catalogs each pose output; all or none. */
+async function servePoses(
+  outputs: readonly PoseOutput[],
+  retention: Retention,
+  context: SensorHostContext,
+): Promise<LogResource[]> {
+  const { peerId, registry, catalog } = context;
+  const served: LogResource[] = [];
+  try {
+    for (const output of outputs) {
+      const fromFrame = await registry.put("frame", {
+        ...output.fromFrame,
+        peer_id: peerId,
+      });
+      const toFrame = await registry.put("frame", {
+        ...output.toFrame,
+        peer_id: peerId,
+      });
+      const identity = {
+        peerId,
+        sessionId: context.sessionId,
+        fromFrame,
+        toFrame,
+        clock: context.clock.ref,
+        writerMode: output.writerMode,
+        rateHz: output.rateHz,
+        nowNs: context.clock.now(),
+      };
+      const log = await openPoseLog(
+        context.storage,
+        identity,
+        retention,
+        context.logger,
+      );
+      const resource = poseLogResource(identity, log);
+      try {
+        catalog.add(resource);
+      } catch (error) {
+        await log.close();
+        throw error;
+      }
+      served.push(resource);
+    }
+  } catch (error) {
+    for (const resource of served) {
+      catalog.delete(resource.id);
+      await resource.log.close();
+    }
+    throw error;
+  }
+  return served;
 }

@@ -51,26 +51,12 @@ export async function openSensorLog(
   logger: Logger,
 ): Promise<SegmentLog> {
   const dir = logDir(storage, identity.peerId, identity.sensor.id);
-  const existing = await readManifest(dir).catch((error) => {
-    logger.warn(
-      `log ${dir} has an unreadable manifest (${error}); archiving it`,
-    );
-    return null;
-  });
-  if (existing !== undefined && !sameRecording(existing, identity)) {
-    const archive = join(
-      storage,
-      "archive",
-      identity.peerId,
-      encodeURIComponent(identity.sensor.id),
-      new Date().toISOString().replaceAll(":", ""),
-    );
-    await Deno.mkdir(join(archive, ".."), { recursive: true });
-    await Deno.rename(dir, archive);
-    logger.warn(
-      `sensor "${identity.sensor.id}" changed since its log was recorded; the old log was moved to ${archive}`,
-    );
-  }
+  await archiveChanged(
+    { storage, peerId: identity.peerId, resourceId: identity.sensor.id, dir },
+    (manifest) => sameRecording(manifest, identity),
+    `sensor "${identity.sensor.id}"`,
+    logger,
+  );
   const log = await SegmentLog.open(dir, {
     manifest: {
       app_id: APP_ID,
@@ -95,11 +81,43 @@ export async function openSensorLog(
   return log;
 }
 
+/**
+ * Moves the log in `log.dir` to
+ * `<storage>/archive/<peer>/<resource>/<time>/` when its manifest is
+ * unreadable or `same` rejects it (what it records changed), so old and new
+ * entries are never mixed; `what` names it in the warning.
+ */
+export async function archiveChanged(
+  log: { storage: string; peerId: string; resourceId: string; dir: string },
+  same: (manifest: Record<string, unknown>) => boolean,
+  what: string,
+  logger: Logger,
+): Promise<void> {
+  const existing = await readManifest(log.dir).catch((error) => {
+    logger.warn(
+      `log ${log.dir} has an unreadable manifest (${error}); archiving it`,
+    );
+    return null;
+  });
+  if (existing === undefined || (existing !== null && same(existing))) return;
+  const archive = join(
+    log.storage,
+    "archive",
+    log.peerId,
+    encodeURIComponent(log.resourceId),
+    new Date().toISOString().replaceAll(":", ""),
+  );
+  await Deno.mkdir(join(archive, ".."), { recursive: true });
+  await Deno.rename(log.dir, archive);
+  logger.warn(
+    `${what} changed since its log was recorded; the old log was moved to ${archive}`,
+  );
+}
+
 function sameRecording(
-  manifest: Record<string, unknown> | null,
+  manifest: Record<string, unknown>,
   identity: SensorLogIdentity,
 ): boolean {
-  if (manifest === null) return false;
   const sensor = RegistryRef.safeParse(manifest.sensor);
   const frame = RegistryRef.safeParse(manifest.frame);
   const clock = RegistryRef.safeParse(manifest.clock);

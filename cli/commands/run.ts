@@ -191,10 +191,22 @@ export async function runCommand(argv: string[]): Promise<number> {
     `config ${values.config}`,
   );
   const logger = createLogger({ level: logLevelOf(file) });
-  const discoveryServer = embeddedListen && startDiscoveryServer({
-    ...embeddedListen,
-    logger: logger.child("discovery"),
-  });
+  let discoveryServer: ReturnType<typeof startDiscoveryServer> | undefined;
+  if (embeddedListen !== undefined) {
+    try {
+      discoveryServer = startDiscoveryServer({
+        ...embeddedListen,
+        logger: logger.child("discovery"),
+      });
+    } catch (error) {
+      throw new Error(
+        `cannot run the embedded Discovery on ${embeddedListen.hostname}:${embeddedListen.port}: ${
+          error instanceof Error ? error.message : error
+        }`,
+      );
+    }
+    logger.info(`embedded Discovery at ${discoveryServer.url}`);
+  }
   const token = values["discovery-token"] ?? clusterFile?.token;
   let agent: Agent;
   try {

@@ -1,6 +1,9 @@
 /**
  * `sim.camera`: a simulated RGB camera publishing raw `rgb8` frames of a
- * moving test pattern (spec datatypes.md 2.1, payload kind `camera_frame`).
+ * moving test pattern (spec datatypes.md 2.1, payload kind `camera_frame`),
+ * or, with `target` settings, of the calibration board seen through known
+ * intrinsics and distortion (`sim_target.ts`); its registry entry then has
+ * no calibration unless `target.publish_truth` asks for the ground truth.
  *
  * The image depends only on (seed, width, height, frame index): colour bars
  * scrolling right over the top three quarters, a grey ramp scrolling left
@@ -14,10 +17,11 @@ import { z } from "zod";
 
 import { allocateCameraFrame } from "./frame_payload.ts";
 import {
-  type CameraCalibration,
+  CameraCalibration,
   FRAME_PRESETS,
   RegistryId,
 } from "../../agent/registries/entries.ts";
+import { defaultPoses, TargetConfig, TargetScene } from "./sim_target.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz, Seed } from "../sim/config.ts";
 import { seededRandom } from "../sim/random.ts";
@@ -196,9 +200,10 @@ const Config = z.strictObject({
     .gt(0, "must be greater than 0 degrees")
     .lt(180, "must be less than 180 degrees").default(90),
   seed: Seed.default(1),
+  target: TargetConfig.optional(),
 });
 
-/** The `sim.camera` driver: a raw rgb8 pinhole camera showing a moving test pattern. */
+/** The `sim.camera` driver: a raw rgb8 pinhole camera showing a moving test pattern, or the calibration target. */
 export const simCamera: DriverFactory<typeof Config> = {
   name: "sim.camera",
   summary: "simulated RGB camera (raw rgb8 moving test pattern)",
@@ -206,35 +211,92 @@ export const simCamera: DriverFactory<typeof Config> = {
   // Raw frames are large (640x480 at 15 Hz is 13.8 MB/s): keep 10 s.
   defaultRetentionS: 10,
   create(config) {
-    const { width, height, seed } = config;
-    const pattern = new TestPattern(width, height, seed);
-    return tickingDriver({
-      sensor: {
-        sensor_id: config.id,
-        kind: "camera",
-        type: "rgb",
-        width,
-        height,
-        frame_rate_hz: Math.round(config.rate_hz),
-        image_encoding: "raw",
-        pixel_format: "rgb8",
-        row_stride_bytes: width * 3,
-        color_space: "srgb",
-        intrinsics_model: "pinhole",
-        distortion_model: "plumb_bob",
-        calibration: pinholeCalibration(width, height, config.hfov_deg),
+    const { width, height, seed, target } = config;
+    const pinhole = pinholeCalibration(width, height, config.hfov_deg);
+    const truth = target && {
+      ...(target.intrinsics ?? pinhole),
+      distortion_coefficients: target.distortion,
+    };
+    return tickingDriver(
+      {
+        sensor: {
+          sensor_id: config.id,
+          kind: "camera",
+          type: "rgb",
+          width,
+          height,
+          frame_rate_hz: Math.round(config.rate_hz),
+          image_encoding: "raw",
+          pixel_format: "rgb8",
+          row_stride_bytes: width * 3,
+          color_space: "srgb",
+          intrinsics_model: "pinhole",
+          distortion_model: "plumb_bob",
+          ...(truth === undefined
+            ? { calibration: pinhole }
+            : target!.publish_truth
+            ? { calibration: CameraCalibration.parse(truth) }
+            : {}),
+        },
+        frame: {
+          frame_id: config.frame_id ?? `${config.id}_optical`,
+          ...FRAME_PRESETS.ros_optical,
+          units: "meters",
+        },
+        payload: "camera_frame",
+        rateHz: config.rate_hz,
       },
-      frame: {
-        frame_id: config.frame_id ?? `${config.id}_optical`,
-        ...FRAME_PRESETS.ros_optical,
-        units: "meters",
-      },
-      payload: "camera_frame",
-      rateHz: config.rate_hz,
-    }, (index) => {
-      const { payload, image } = allocateCameraFrame(pattern.frameBytes);
-      pattern.renderInto(image, index);
-      return payload;
-    });
+      truth === undefined
+        ? testPatternFrames(width, height, seed)
+        : targetFrames(
+          width,
+          height,
+          truth,
+          target!,
+          config.rate_hz,
+        ),
+    );
   },
 };
+
+/** Frame `index` of the moving test pattern. */
+function testPatternFrames(
+  width: number,
+  height: number,
+  seed: number,
+): (index: number) => Uint8Array {
+  const pattern = new TestPattern(width, height, seed);
+  return (index) => {
+    const { payload, image } = allocateCameraFrame(pattern.frameBytes);
+    pattern.renderInto(image, index);
+    return payload;
+  };
+}
+
+/**
+ * Frame `index` of the calibration target: each pose of the cycle is held
+ * for `pose_s` seconds, rendered once when it comes up.
+ */
+function targetFrames(
+  width: number,
+  height: number,
+  truth: CameraCalibration,
+  target: TargetConfig,
+  rateHz: number,
+): (index: number) => Uint8Array {
+  const poses = target.poses ??
+    defaultPoses(target.board, truth, width, height);
+  const scene = new TargetScene(width, height, truth, target.board, poses);
+  const image = new Uint8Array(width * height * 3);
+  let rendered = -1;
+  return (index) => {
+    const pose = Math.floor(index / (target.pose_s * rateHz)) % poses.length;
+    if (pose !== rendered) {
+      scene.renderInto(image, pose);
+      rendered = pose;
+    }
+    const frame = allocateCameraFrame(image.byteLength);
+    frame.image.set(image);
+    return frame.payload;
+  };
+}

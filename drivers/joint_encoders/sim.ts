@@ -7,7 +7,9 @@
  * evaluated at `index / rateHz` seconds: sample `k` depends only on the
  * seed, `k` and the rate, never on wall time. Each joint stays within its
  * own seed-drawn limit inside ±0.95π and never moves faster than
- * {@link MAX_SPEED_RAD_S}.
+ * {@link MAX_SPEED_RAD_S}. Published angles are `direction * raw +
+ * offset_rad` per joint (`directions`, `offsets_rad`; 1 and 0 by default),
+ * as `serial.dynamixel` applies them.
  *
  * @module
  */
@@ -15,7 +17,7 @@ import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { DataSchema } from "../../agent/proto/gen/auki/joint_encoders_pb.ts";
 import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
-import type { DriverFactory } from "../driver.ts";
+import type { DriverFactory, JointCalibration } from "../driver.ts";
 import { RateHz, Seed } from "../sim/config.ts";
 import { seededRandom } from "../sim/random.ts";
 import { tickingDriver } from "../sim/ticking_driver.ts";
@@ -82,7 +84,39 @@ const Config = z.strictObject({
     .max(64, "must be at most 64").default(6),
   rate_hz: RateHz.default(100),
   seed: Seed.default(1),
-});
+  offsets_rad: z.array(z.number()).optional(),
+  directions: z.array(z.union([z.literal(1), z.literal(-1)], "must be 1 or -1"))
+    .optional(),
+}).refine(
+  (c) =>
+    (c.offsets_rad ?? []).length <= c.joint_count &&
+    (c.directions ?? []).length <= c.joint_count,
+  "offsets_rad and directions have at most one value per joint",
+);
+
+/**
+ * The calibration of `jointCount` joints: the given offsets and directions,
+ * padded with 0 and 1; throws when there are more values than joints.
+ */
+export function jointCalibration(
+  jointCount: number,
+  given: Partial<JointCalibration>,
+): JointCalibration {
+  const offsets = given.offsets_rad ?? [];
+  const directions = given.directions ?? [];
+  if (offsets.length > jointCount || directions.length > jointCount) {
+    throw new Error(
+      `a calibration of ${offsets.length} offsets and ${directions.length} directions does not fit ${jointCount} joints`,
+    );
+  }
+  return {
+    offsets_rad: Array.from({ length: jointCount }, (_, j) => offsets[j] ?? 0),
+    directions: Array.from(
+      { length: jointCount },
+      (_, j) => directions[j] ?? 1,
+    ),
+  };
+}
 
 /** The `sim.joints` driver: a bank of absolute encoders on smoothly moving joints. */
 export const simJoints: DriverFactory<typeof Config> = {
@@ -91,7 +125,8 @@ export const simJoints: DriverFactory<typeof Config> = {
   config: Config,
   create(config) {
     const motion = new JointMotion(config.seed, config.joint_count);
-    return tickingDriver({
+    let calibration = jointCalibration(config.joint_count, config);
+    const driver = tickingDriver({
       sensor: {
         sensor_id: config.id,
         kind: "joint_encoders",
@@ -106,12 +141,27 @@ export const simJoints: DriverFactory<typeof Config> = {
       },
       payload: "joint_encoders_frame",
       rateHz: config.rate_hz,
-    }, (index) =>
-      toBinary(
+    }, (index) => {
+      const { offsets_rad, directions } = calibration;
+      return toBinary(
         DataSchema,
         create(DataSchema, {
-          anglesRad: motion.at(index / config.rate_hz),
+          anglesRad: motion.at(index / config.rate_hz).map((raw, j) =>
+            directions[j] * raw + offsets_rad[j]
+          ),
         }),
-      ));
+      );
+    });
+    return {
+      ...driver,
+      calibrateJoints(stored) {
+        if (stored.offsets_rad.length !== config.joint_count) {
+          throw new Error(
+            `the calibration has ${stored.offsets_rad.length} joints, the bank ${config.joint_count}`,
+          );
+        }
+        calibration = jointCalibration(config.joint_count, stored);
+      },
+    };
   },
 };

@@ -19,6 +19,7 @@ import type {
 export type SinkEvent =
   | { kind: "online" }
   | { kind: "sample"; payload: Uint8Array; timestampNs: bigint }
+  | { kind: "pose"; output: number; payload: Uint8Array; timestampNs: bigint }
   | { kind: "offline"; reason: string; detail: string };
 
 /** A sink that records every call. */
@@ -28,6 +29,10 @@ export class RecordingSink implements SensorSink {
   /** Records a sample. */
   sample(payload: Uint8Array, timestampNs: bigint): void {
     this.events.push({ kind: "sample", payload, timestampNs });
+  }
+  /** Records a pose. */
+  pose(output: number, payload: Uint8Array, timestampNs: bigint): void {
+    this.events.push({ kind: "pose", output, payload, timestampNs });
   }
   /** Records going online. */
   online(): void {
@@ -40,6 +45,10 @@ export class RecordingSink implements SensorSink {
   /** The recorded samples. */
   get samples(): { payload: Uint8Array; timestampNs: bigint }[] {
     return this.events.flatMap((e) => e.kind === "sample" ? [e] : []);
+  }
+  /** The recorded poses. */
+  get poses(): { output: number; payload: Uint8Array; timestampNs: bigint }[] {
+    return this.events.flatMap((e) => e.kind === "pose" ? [e] : []);
   }
 }
 

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { SIM_DRIVERS, SIM_KINDS } from "../../drivers/registry.ts";
+import {
+  ALL_DRIVERS,
+  FFI_DRIVERS,
+  SERIAL_DRIVERS,
+  SIM_DRIVERS,
+  SIM_KINDS,
+} from "../../drivers/registry.ts";
 import { registryEntries } from "./fake_sink.ts";
 
 Deno.test("registry: every --sim kind names a simulated driver", () => {
@@ -31,4 +37,24 @@ Deno.test("registry: defaults build drivers with distinct valid descriptions", (
     "joint_encoders",
   ]);
   assert.equal(new Set(sensors.map((s) => s.sensor_id)).size, 4);
+});
+
+Deno.test("registry: the FFI drivers are selectable next to the simulators", () => {
+  assert.deepEqual(FFI_DRIVERS.map((d) => d.name), ["native", "v4l2"]);
+  const names = ALL_DRIVERS.map((d) => d.name);
+  assert.equal(new Set(names).size, names.length);
+  for (const factory of FFI_DRIVERS) assert.ok(names.includes(factory.name));
+});
+
+Deno.test("registry: the six serial drivers are selectable", () => {
+  assert.deepEqual(SERIAL_DRIVERS.map((d) => d.name), [
+    "serial.ld06",
+    "serial.tfmini",
+    "serial.rplidar",
+    "serial.dwm1001",
+    "serial.esp_csi",
+    "serial.dynamixel",
+  ]);
+  const names = ALL_DRIVERS.map((d) => d.name);
+  for (const factory of SERIAL_DRIVERS) assert.ok(names.includes(factory.name));
 });

@@ -183,8 +183,16 @@ export async function probe(
     "close",
     (event) => ended.resolve(event.error === undefined ? "closed" : "reset"),
   );
+  // The agent may have reset it while it was being negotiated.
+  if (stream.status === "reset" || stream.status === "aborted") {
+    ended.resolve("reset");
+  }
   const started = performance.now();
-  if (bytes.byteLength > 0) stream.send(bytes);
+  try {
+    if (bytes.byteLength > 0) stream.send(bytes);
+  } catch {
+    // The agent reset the substream as soon as it was negotiated.
+  }
   if (options.closeWrite) await stream.close().catch(() => {});
   let timer: ReturnType<typeof setTimeout> | undefined;
   const end = await Promise.race([

@@ -5,7 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type Arch, compile, runtimeFor } from "../../scripts/compile.ts";
+import {
+  type Arch,
+  compile,
+  nativeIncludes,
+  runtimeFor,
+} from "../../scripts/compile.ts";
+import { findCompiler } from "../../scripts/build_ffi.ts";
 
 const arch: Arch = Deno.build.arch === "aarch64" ? "aarch64" : "x86_64";
 const runtime = await runtimeFor(arch, true);
@@ -35,5 +41,27 @@ Deno.test({
     } finally {
       await Deno.remove(out, { recursive: true });
     }
+  },
+});
+
+const cc = await findCompiler();
+
+Deno.test({
+  name: `compile embeds the camera worker and the reference native drivers${
+    cc === undefined ? " (skipped: no C compiler)" : ""
+  }`,
+  ignore: cc === undefined,
+  async fn() {
+    const includes = await nativeIncludes(arch);
+    assert.match(includes[0], /drivers\/camera\/v4l2_worker\.ts$/);
+    assert.match(includes[1], new RegExp(`ffi/build/${arch}/drivers$`));
+    const names = [];
+    for await (const entry of Deno.readDir(includes[1])) names.push(entry.name);
+    assert.deepEqual(names.sort(), [
+      "libauki_ref_camera.so",
+      "libauki_ref_joints.so",
+      "libauki_ref_lidar2d.so",
+      "libauki_ref_uwb.so",
+    ]);
   },
 });

@@ -1,0 +1,98 @@
+/**
+ * A Circuit Relay v2 server for people who host their own relay: standard
+ * libp2p CRv2 over TCP, as the Rust `auki-domain-relay` is, with a
+ * configurable reservation count and per-circuit limits (none by default, so
+ * sensor streams are not cut after 128 KiB or two minutes as on a default
+ * relay).
+ *
+ * @module
+ */
+import { createLibp2p } from "libp2p";
+import type { Libp2p, PrivateKey } from "@libp2p/interface";
+import { tcp } from "@libp2p/tcp";
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { identify } from "@libp2p/identify";
+import { ping } from "@libp2p/ping";
+import {
+  circuitRelayServer,
+  type CircuitRelayService,
+} from "@libp2p/circuit-relay-v2";
+import type { Logger } from "../logging.ts";
+import { AGENT_VERSION } from "../node.ts";
+
+/** What a relay accepts. */
+export interface RelayServerOptions {
+  /** The relay's private key. */
+  privateKey: PrivateKey;
+  /** Multiaddrs to listen on. */
+  listen: string[];
+  /** Most reservations held at once. */
+  maxReservations: number;
+  /** Bytes each relayed connection may carry in each direction; 0 = no limit. */
+  dataLimitBytes: bigint;
+  /** How long each relayed connection may stay open, ms; 0 = no limit. */
+  durationLimitMs: number;
+  /** How long a reservation lasts before the client must renew it, ms. */
+  reservationTtlMs: number;
+  /** Where log lines go. */
+  logger: Logger;
+}
+
+/** A running relay. */
+export interface RelayServer {
+  /** Its libp2p node. */
+  node: Libp2p<{ relay: CircuitRelayService }>;
+  /** Addresses clients dial, each ending in `/p2p/<relay id>`. */
+  multiaddrs(): string[];
+  /** Stops serving. */
+  stop(): Promise<void>;
+}
+
+/** Starts a relay. */
+export async function startRelayServer(
+  options: RelayServerOptions,
+): Promise<RelayServer> {
+  const limited = options.dataLimitBytes > 0n || options.durationLimitMs > 0;
+  const node = await createLibp2p({
+    privateKey: options.privateKey,
+    addresses: { listen: options.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    nodeInfo: { userAgent: `${AGENT_VERSION} relay` },
+    connectionManager: {
+      inboundConnectionThreshold: 100,
+      maxConnections: 1_000,
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      relay: circuitRelayServer({
+        reservations: {
+          maxReservations: options.maxReservations,
+          reservationTtl: options.reservationTtlMs,
+          applyDefaultLimit: limited,
+          ...(options.dataLimitBytes > 0n
+            ? { defaultDataLimit: options.dataLimitBytes }
+            : {}),
+          ...(options.durationLimitMs > 0
+            ? { defaultDurationLimit: options.durationLimitMs }
+            : {}),
+        },
+      }),
+    },
+  });
+  node.services.relay.addEventListener("relay:reservation", (event) => {
+    options.logger.info(
+      `reservation for ${event.detail.addr} until ${event.detail.expiry.toISOString()}`,
+    );
+  });
+  return {
+    node,
+    multiaddrs: () => node.getMultiaddrs().map(String),
+    stop: async () => {
+      await node.stop();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * `auki-edge calibrate <task>`: the calibration tasks of `calibration/`.
+ *
+ * @module
+ */
+import { UsageError } from "../args.ts";
+import { calibrateBoardCommand } from "../../calibration/board_task.ts";
+import { calibrateCameraCommand } from "../../calibration/camera_task.ts";
+import { calibrateClockCommand } from "../../calibration/clock_task.ts";
+import { calibrateExtrinsicsCommand } from "../../calibration/extrinsics_task.ts";
+import { calibrateJointsCommand } from "../../calibration/joints_task.ts";
+
+const TASKS: Record<string, (argv: string[]) => Promise<number>> = {
+  camera: calibrateCameraCommand,
+  extrinsics: calibrateExtrinsicsCommand,
+  joints: calibrateJointsCommand,
+  clock: calibrateClockCommand,
+  board: calibrateBoardCommand,
+};
+
+const HELP = `Usage: auki-edge calibrate <task> [options]
+
+Each task prints what it will change before changing it; --dry-run changes
+nothing. Results go to <storage>/calibration/, which the agent applies.
+
+Tasks:
+  camera      intrinsics and distortion of a camera from views of the board
+  extrinsics  a static transform between two frames (entered or by PnP)
+  joints      zero offsets of a joint-encoder bank at a reference pose
+  clock       offset, drift and uncertainty of the device's clocks
+  board       write the calibration board as a printable SVG
+
+Run "auki-edge calibrate <task> --help" for a task's options.
+`;
+
+/** Runs `calibrate`; returns the exit code. */
+export function calibrateCommand(argv: string[]): Promise<number> {
+  const [task, ...rest] = argv;
+  if (task === undefined || task === "--help" || task === "-h") {
+    console.log(HELP);
+    return Promise.resolve(task === undefined ? 2 : 0);
+  }
+  const run = TASKS[task];
+  if (run === undefined) {
+    throw new UsageError(
+      `calibrate: unknown task "${task}" (expected ${
+        Object.keys(TASKS).join(", ")
+      })`,
+    );
+  }
+  return run(rest);
+}

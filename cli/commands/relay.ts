@@ -1,0 +1,112 @@
+/**
+ * `auki-edge relay`: a Circuit Relay v2 server for devices behind NAT.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { multiaddr } from "@multiformats/multiaddr";
+import { stringifyJson } from "../../agent/codec/json.ts";
+import { loadOrCreateSeed } from "../../agent/identity/seed_file.ts";
+import { peerKeyFromSeed } from "../../agent/identity/wallet.ts";
+import { createLogger } from "../../agent/logging.ts";
+import { startRelayServer } from "../../agent/relay/relay_server.ts";
+import { flagValue, parseCommand, parseCount } from "../args.ts";
+import { writeReadyFile } from "../ready_file.ts";
+
+/** Where relays listen unless told otherwise. */
+export const DEFAULT_RELAY_LISTEN = "/ip4/0.0.0.0/tcp/4002";
+
+const HELP = `Usage: auki-edge relay [options]
+
+Runs a libp2p Circuit Relay v2 server: devices behind NAT reserve a circuit on
+it and are reachable at <relay address>/p2p-circuit/p2p/<device>.
+
+Options:
+  --listen MULTIADDR      address to listen on, repeatable (default ${DEFAULT_RELAY_LISTEN})
+  --seed FILE             the relay's own seed (default: ~/.auki/auki-edge-relay/identity.seed)
+  --max-reservations N    reservations held at once (default 128)
+  --max-data BYTES        bytes per relayed connection and direction, 0 = no limit (default 0)
+  --max-duration SECONDS  lifetime of a relayed connection, 0 = no limit (default 0)
+  --reservation-ttl SECONDS  how long a reservation lasts before renewal (default 3600)
+  --ready-file FILE       write {"peer_id","multiaddrs"} here once serving
+  -h, --help              show this help
+`;
+
+/** Runs the relay until SIGINT or SIGTERM; returns the exit code. */
+export async function relayCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommand({
+    name: "relay",
+    options: {
+      listen: { type: "string", multiple: true },
+      seed: { type: "string" },
+      "max-reservations": { type: "string" },
+      "max-data": { type: "string" },
+      "max-duration": { type: "string" },
+      "reservation-ttl": { type: "string" },
+      "ready-file": { type: "string" },
+    },
+  }, argv);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const listen = (values.listen ?? [DEFAULT_RELAY_LISTEN]).map((addr) =>
+    flagValue("relay", "listen", addr, (raw) => multiaddr(raw).toString())
+  );
+  const count = (flag: string, raw: string | undefined, fallback: number) =>
+    raw === undefined ? fallback : flagValue("relay", flag, raw, parseCount);
+  const maxReservations = count(
+    "max-reservations",
+    values["max-reservations"],
+    128,
+  );
+  const maxData = count("max-data", values["max-data"], 0);
+  const maxDuration = count("max-duration", values["max-duration"], 0);
+  const ttl = count("reservation-ttl", values["reservation-ttl"], 3600);
+  const seedPath = values.seed ??
+    join(
+      Deno.env.get("HOME") ?? ".",
+      ".auki",
+      "auki-edge-relay",
+      "identity.seed",
+    );
+  const logger = createLogger({ component: "auki-edge/relay" });
+  const relay = await startRelayServer({
+    privateKey: await peerKeyFromSeed(await loadOrCreateSeed(seedPath)),
+    listen,
+    maxReservations,
+    dataLimitBytes: BigInt(maxData),
+    durationLimitMs: maxDuration * 1000,
+    reservationTtlMs: Math.max(1, ttl) * 1000,
+    logger,
+  });
+  logger.info(
+    `relay ${relay.node.peerId} on ${
+      relay.multiaddrs().join(" ")
+    } (${maxReservations} reservations, ${
+      maxData || maxDuration
+        ? `limits ${maxData || "unlimited"} bytes / ${
+          maxDuration || "unlimited"
+        } s`
+        : "no circuit limits"
+    })`,
+  );
+  if (values["ready-file"] !== undefined) {
+    await writeReadyFile(
+      values["ready-file"],
+      stringifyJson({
+        peer_id: relay.node.peerId.toString(),
+        multiaddrs: relay.multiaddrs(),
+      }),
+    );
+  }
+  const stopped = Promise.withResolvers<void>();
+  const onSignal = () => stopped.resolve();
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  await stopped.promise;
+  Deno.removeSignalListener("SIGINT", onSignal);
+  Deno.removeSignalListener("SIGTERM", onSignal);
+  await relay.stop();
+  return 0;
+}

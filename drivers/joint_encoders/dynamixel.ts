@@ -1,0 +1,122 @@
+/**
+ * `serial.dynamixel`: a bank of ROBOTIS DYNAMIXEL X-series servos on a
+ * Protocol 2.0 bus (U2D2 or similar, default 57600 baud), read with one
+ * Sync Read of Present Position per cycle and published as absolute joint
+ * encoders (`joint_encoders_frame`, one angle per configured servo, in
+ * configuration order). See `dynamixel_bank.ts` for the angles, the
+ * timestamps and what a missing or failing servo does.
+ *
+ * The bus sets the top rate: one cycle moves `20 + 16 n` bytes for `n`
+ * servos (more with byte stuffing), plus each servo's Return Delay Time
+ * (address 9, 500 µs by default; set it to 0 for fast polling). At 57600
+ * baud six servos take about 20 ms, so 100 Hz needs 1 Mbaud or more.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import type { DriverFactory, JointCalibration } from "../driver.ts";
+import { RateHz } from "../sim/config.ts";
+import {
+  Baud,
+  hasOnePort,
+  ONE_PORT,
+  PortFields,
+  selectorOf,
+} from "../serial/config.ts";
+import { serialDriver } from "../serial/serial_driver.ts";
+import { DynamixelBank } from "./dynamixel_bank.ts";
+import { DXL_MAX_ID } from "./dynamixel_protocol.ts";
+
+/** The X series' factory line speed. */
+export const DYNAMIXEL_BAUD = 57600;
+/** Slack added to a cycle's line time before a servo counts as not answering, ms. */
+export const TIMEOUT_SLACK_MS = 10;
+
+const ServoConfig = z.strictObject({
+  id: z.number().int("must be a whole number").min(0, "must be 0 to 252")
+    .max(DXL_MAX_ID, "must be 0 to 252"),
+  offset_rad: z.number().default(0),
+  direction: z.union([z.literal(1), z.literal(-1)], "must be 1 or -1")
+    .default(1),
+});
+
+const Config = z.strictObject({
+  ...PortFields,
+  baud: Baud.default(DYNAMIXEL_BAUD),
+  id: RegistryId.default("dynamixel"),
+  frame_id: RegistryId.default("base_link"),
+  rate_hz: RateHz.default(100),
+  servos: z.array(ServoConfig)
+    .min(1, "must list at least one servo")
+    .max(64, "must list at most 64 servos")
+    .refine(
+      (servos) => new Set(servos.map((s) => s.id)).size === servos.length,
+      "servo ids must be unique",
+    ),
+}).refine(hasOnePort, ONE_PORT);
+
+/** The time a Sync Read of `servos` servos may take at `baud` before it is expired, ms. */
+export function cycleTimeoutMs(
+  servos: number,
+  baud: number,
+  rateHz: number,
+): number {
+  const bytes = 14 + servos + 15 * servos;
+  const lineMs = bytes * 10 * 1000 / baud;
+  return Math.max(1000 / rateHz, 2 * lineMs + TIMEOUT_SLACK_MS);
+}
+
+/** The `serial.dynamixel` driver. */
+export const serialDynamixel: DriverFactory<typeof Config> = {
+  name: "serial.dynamixel",
+  summary:
+    "ROBOTIS DYNAMIXEL X-series servo bank (Protocol 2.0 Sync Read of Present Position)",
+  config: Config,
+  create(config) {
+    const servos = config.servos.map((s) => ({
+      id: s.id,
+      offsetRad: s.offset_rad,
+      direction: s.direction,
+    }));
+    const driver = serialDriver({
+      sensor: {
+        sensor_id: config.id,
+        kind: "joint_encoders",
+        type: "absolute",
+        joint_count: servos.length,
+        frame_rate_hz: Math.round(config.rate_hz),
+      },
+      frame: {
+        frame_id: config.frame_id,
+        ...FRAME_PRESETS.ros_body,
+        units: "meters",
+      },
+      payload: "joint_encoders_frame",
+      rateHz: config.rate_hz,
+    }, {
+      model: "DYNAMIXEL",
+      selector: selectorOf(config),
+      baudRate: config.baud,
+      decoder: () =>
+        new DynamixelBank({
+          servos,
+          rateHz: config.rate_hz,
+          timeoutMs: cycleTimeoutMs(servos.length, config.baud, config.rate_hz),
+        }),
+    });
+    return Object.assign(driver, {
+      calibrateJoints(calibration: JointCalibration) {
+        if (calibration.offsets_rad.length !== servos.length) {
+          throw new Error(
+            `the calibration has ${calibration.offsets_rad.length} joints, the bank ${servos.length}`,
+          );
+        }
+        servos.forEach((servo, i) => {
+          servo.offsetRad = calibration.offsets_rad[i];
+          servo.direction = calibration.directions[i];
+        });
+      },
+    });
+  },
+};

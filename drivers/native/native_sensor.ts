@@ -1,0 +1,493 @@
+/**
+ * A sensor served by a native driver library (the `native` driver): its
+ * description comes from `aed_describe`, its samples from `aed_read` calls
+ * that run on Deno's blocking threads, never on the event loop.
+ *
+ * One session = one `aed_open` handle, read one call at a time into two
+ * reused buffers that alternate (the next read runs while a sample is
+ * processed). The sensor goes online at the first good sample. A session
+ * ends when the device is gone (`AED_E_NO_DEVICE`), after `offlineAfter`
+ * failed reads in a row (errors, timeouts, samples that do not fit the
+ * description), or when a call outlives its deadline (the driver hangs):
+ * the sensor goes offline and a new session is opened after a backoff that
+ * doubles from `retryMinMs` to `retryMaxMs`, on the same resource. A hung
+ * call pins one blocking thread; its handle is closed, and the next session
+ * opened, only once it returns.
+ *
+ * @module
+ */
+import { FRAME_CAPS } from "../../agent/codec/framing.ts";
+import { type Logger, rateLimited, silentLogger } from "../../agent/logging.ts";
+import { FRAME_PRESETS } from "../../agent/registries/entries.ts";
+import { aborted, type Deadlined, sleep, withDeadline } from "../deadline.ts";
+import type {
+  DriverContext,
+  OfflineReason,
+  SensorDescription,
+  SensorDriver,
+  SensorSink,
+} from "../driver.ts";
+import { implausibleTimestamp, monotonicToUtc } from "../timestamps.ts";
+import {
+  AED_CLOCK,
+  AED_E,
+  cText,
+  type DriverSymbols,
+  SAMPLE_META,
+} from "./abi.ts";
+import { parseDescription } from "./description.ts";
+import { openDriverLibrary, resolveLibrary } from "./library.ts";
+import { allocateCameraFrame } from "../camera/frame_payload.ts";
+import { rawFrameBytes } from "../camera/raw_frame.ts";
+import { type SampleEncoder, sampleEncoder, SampleError } from "./samples.ts";
+
+/** Largest sample the loader accepts: what fits one stream entry frame. */
+export const MAX_SAMPLE_BYTES = FRAME_CAPS.stream - 1024;
+/** Longest description accepted (the registry's entry cap). */
+export const MAX_DESCRIPTION_BYTES = 64 * 1024;
+/** How long `aed_describe` and `aed_open` may take, ms. */
+export const CALL_DEADLINE_MS = 5_000;
+/** How long past its timeout `aed_read` may take before it counts as hung, ms. */
+export const HANG_GRACE_MS = 1_000;
+const INITIAL_BUFFER_BYTES = 64 * 1024;
+const ERROR_BYTES = 1024;
+
+/** The settings of a native sensor. */
+export interface NativeSettings {
+  /** The sensor id (catalog `resource_id`). */
+  id: string;
+  /** The frame id (default from the sensor kind). */
+  frameId?: string;
+  /** A library path, or the name of a bundled reference driver. */
+  library: string;
+  /** The driver's own configuration, passed to it as JSON. */
+  config: Record<string, unknown>;
+  /** The `aed_read` timeout, ms; by default from the rate (2 periods, 1 s to 60 s). */
+  readTimeoutMs?: number;
+  /** Failed reads in a row that take the sensor offline. */
+  offlineAfter: number;
+  /** First retry delay, ms. */
+  retryMinMs: number;
+  /** Longest retry delay, ms. */
+  retryMaxMs: number;
+}
+
+/** Where one `aed_read` writes: the sample buffer and its metadata. */
+interface ReadSlot {
+  buffer: Uint8Array<ArrayBuffer>;
+  meta: Uint8Array<ArrayBuffer>;
+  metaView: DataView;
+  /** For raw camera frames: the CameraFrame payload `buffer` is the image of. */
+  payload?: Uint8Array;
+}
+
+function readSlot(bytes: number): ReadSlot {
+  const meta = new Uint8Array(SAMPLE_META.size);
+  return {
+    buffer: new Uint8Array(bytes),
+    meta,
+    metaView: new DataView(meta.buffer),
+  };
+}
+
+interface Prepared {
+  symbols: DriverSymbols;
+  description: SensorDescription;
+  encode: SampleEncoder;
+  /** Two slots, reused: one being read into while the other is processed. */
+  slots: [ReadSlot, ReadSlot];
+  /**
+   * Bytes of every frame of a raw camera: each is read straight into a new
+   * CameraFrame payload, never copied on this thread.
+   */
+  frameBytes?: number;
+  readTimeoutMs: number;
+}
+
+/** How a session ended. */
+interface SessionEnd {
+  reason: OfflineReason;
+  detail: string;
+  /** Whether it delivered a sample. */
+  produced: boolean;
+  /** A call that outlived its deadline, still running. */
+  stuck?: Promise<unknown>;
+}
+
+/** Bytes of each frame when `description` is a raw camera, else `undefined`. */
+function rawCameraFrameBytes(
+  description: SensorDescription,
+): number | undefined {
+  const sensor = description.sensor;
+  return sensor.kind === "camera" && sensor.image_encoding === "raw"
+    ? rawFrameBytes(sensor.pixel_format, sensor.row_stride_bytes, sensor.height)
+    : undefined;
+}
+
+/** A native driver library hosted as a sensor. */
+export class NativeSensor implements SensorDriver {
+  readonly #settings: NativeSettings;
+  readonly #config: Uint8Array<ArrayBuffer>;
+  readonly #error = new Uint8Array(ERROR_BYTES);
+  #prepared: Prepared | undefined;
+  #abort = new AbortController();
+  #running: Promise<void> | undefined;
+  #logger: Logger = silentLogger;
+
+  /** A sensor for `settings`; {@link prepare} loads and describes it. */
+  constructor(settings: NativeSettings) {
+    this.#settings = settings;
+    this.#config = new TextEncoder().encode(
+      `${JSON.stringify(settings.config)}\0`,
+    );
+  }
+
+  /**
+   * The driver's description once {@link prepare} resolved; before, only
+   * `sensor.sensor_id` is meaningful (the host registers nothing earlier).
+   */
+  get description(): SensorDescription {
+    return this.#prepared?.description ?? {
+      sensor: { sensor_id: this.#settings.id, kind: "rf", type: "native" },
+      frame: {
+        frame_id: this.#settings.frameId ?? `${this.#settings.id}_link`,
+        ...FRAME_PRESETS.ros_body,
+        units: "meters",
+      },
+      payload: "",
+      rateHz: 0,
+    };
+  }
+
+  #where(): string {
+    return `native driver ${this.#settings.library}`;
+  }
+
+  /**
+   * Loads the library, checks its ABI version and validates what
+   * `aed_describe` says about the configuration; throws naming the driver
+   * and the reason.
+   */
+  async prepare(): Promise<void> {
+    if (this.#prepared !== undefined) return;
+    try {
+      const path = await resolveLibrary(this.#settings.library);
+      const symbols = openDriverLibrary(path);
+      const { description, maxSampleBytes } = parseDescription(
+        await this.#describe(symbols),
+        { sensorId: this.#settings.id, frameId: this.#settings.frameId },
+      );
+      const rate = description.rateHz;
+      const bytes = Math.min(
+        maxSampleBytes ?? INITIAL_BUFFER_BYTES,
+        MAX_SAMPLE_BYTES,
+      );
+      this.#prepared = {
+        symbols,
+        description,
+        encode: sampleEncoder(description),
+        slots: [readSlot(bytes), readSlot(bytes)],
+        frameBytes: rawCameraFrameBytes(description),
+        readTimeoutMs: this.#settings.readTimeoutMs ??
+          Math.min(60_000, Math.max(1_000, rate > 0 ? 2_000 / rate : 1_000)),
+      };
+    } catch (error) {
+      throw new Error(
+        `${this.#where()}: ${error instanceof Error ? error.message : error}`,
+      );
+    }
+  }
+
+  async #describe(symbols: DriverSymbols): Promise<string> {
+    for (let size = 4096;; size *= 2) {
+      const out = new Uint8Array(size);
+      const call = await withDeadline(
+        symbols.aed_describe(this.#config, out, size, this.#error, ERROR_BYTES),
+        CALL_DEADLINE_MS,
+      );
+      if (!call.done) {
+        throw new Error(
+          `aed_describe did not return within ${CALL_DEADLINE_MS} ms`,
+        );
+      }
+      const length = call.value;
+      if (length === AED_E.CONFIG) {
+        throw new Error(`the driver rejects its config: ${cText(this.#error)}`);
+      }
+      if (length < 0) throw new Error(`aed_describe failed with ${length}`);
+      if (length < size) return cText(out.subarray(0, length + 1));
+      if (length >= MAX_DESCRIPTION_BYTES || size >= MAX_DESCRIPTION_BYTES) {
+        throw new Error(
+          `the description does not fit ${MAX_DESCRIPTION_BYTES} bytes (aed_describe asks for ${length})`,
+        );
+      }
+    }
+  }
+
+  /** Starts reading sessions in the background; resolves at once. */
+  start(sink: SensorSink, context: DriverContext): Promise<void> {
+    if (this.#prepared === undefined) {
+      return Promise.reject(new Error(`${this.#where()} was not prepared`));
+    }
+    if (this.#running !== undefined) {
+      return Promise.reject(new Error(`${this.#settings.id} already started`));
+    }
+    this.#abort = new AbortController();
+    this.#logger = context.logger;
+    this.#running = this.#run(this.#prepared, sink, context);
+    return Promise.resolve();
+  }
+
+  /**
+   * Stops reading and closes the handle; a call stuck in the driver is left
+   * behind (its handle is closed if it ever returns).
+   */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#running;
+    this.#running = undefined;
+  }
+
+  async #run(
+    prepared: Prepared,
+    sink: SensorSink,
+    context: DriverContext,
+  ): Promise<void> {
+    const signal = this.#abort.signal;
+    const warn = rateLimited(10_000, (m) => context.logger.warn(m));
+    let delay = this.#settings.retryMinMs;
+    while (!signal.aborted) {
+      const end = await this.#session(prepared, sink, context);
+      if (signal.aborted) return;
+      if (end.produced) delay = this.#settings.retryMinMs;
+      sink.offline(end.reason, end.detail);
+      if (end.stuck !== undefined) {
+        warn(
+          `${this.#where()}: ${end.detail}; reopening once the call returns`,
+        );
+        await Promise.race([end.stuck, aborted(signal)]);
+        if (signal.aborted) return;
+      }
+      warn(`${this.#where()}: ${end.detail}; reopening in ${delay} ms`);
+      await sleep(delay, signal);
+      delay = Math.min(2 * delay, this.#settings.retryMaxMs);
+    }
+  }
+
+  async #session(
+    prepared: Prepared,
+    sink: SensorSink,
+    context: DriverContext,
+  ): Promise<SessionEnd> {
+    const { symbols } = prepared;
+    const opened = await withDeadline(
+      symbols.aed_open(this.#config, this.#error, ERROR_BYTES),
+      CALL_DEADLINE_MS,
+    );
+    if (!opened.done) {
+      return {
+        reason: "producer_error",
+        detail: `aed_open did not return within ${CALL_DEADLINE_MS} ms`,
+        produced: false,
+        stuck: opened.pending.then((handle) => this.#close(symbols, handle)),
+      };
+    }
+    const handle = opened.value;
+    if (handle === null) {
+      return {
+        reason: "source_ended",
+        detail: `aed_open failed: ${cText(this.#error) || "no message"}`,
+        produced: false,
+      };
+    }
+    const end = await this.#readUntilEnd(prepared, handle, sink, context);
+    if (end.stuck === undefined) {
+      await this.#close(symbols, handle);
+    } else {
+      end.stuck = end.stuck.then(() => this.#close(symbols, handle));
+    }
+    return end;
+  }
+
+  async #close(
+    symbols: DriverSymbols,
+    handle: Deno.PointerValue,
+  ): Promise<void> {
+    if (handle === null) return;
+    const closed = await withDeadline(
+      symbols.aed_close(handle),
+      CALL_DEADLINE_MS,
+    );
+    if (!closed.done) {
+      this.#logger.warn(
+        `${this.#where()}: aed_close did not return within ${CALL_DEADLINE_MS} ms`,
+      );
+    }
+  }
+
+  /** Starts `aed_read` into `slot`, raced against the hang deadline. */
+  #read(
+    prepared: Prepared,
+    handle: Deno.PointerValue,
+    slot: ReadSlot,
+  ): Promise<Deadlined<number>> {
+    if (prepared.frameBytes !== undefined) {
+      const { payload, image } = allocateCameraFrame(prepared.frameBytes);
+      slot.payload = payload;
+      slot.buffer = image as Uint8Array<ArrayBuffer>;
+    }
+    return withDeadline(
+      prepared.symbols.aed_read(
+        handle,
+        slot.buffer,
+        slot.buffer.byteLength,
+        prepared.readTimeoutMs,
+        slot.meta,
+      ),
+      prepared.readTimeoutMs + HANG_GRACE_MS,
+    );
+  }
+
+  /**
+   * Reads until the session ends. Two slots alternate: as soon as a sample
+   * arrives the next read starts into the other slot, so the driver works
+   * while this thread validates, encodes and records.
+   */
+  async #readUntilEnd(
+    prepared: Prepared,
+    handle: Deno.PointerValue,
+    sink: SensorSink,
+    context: DriverContext,
+  ): Promise<SessionEnd> {
+    const { symbols, readTimeoutMs } = prepared;
+    const signal = this.#abort.signal;
+    const state = { produced: false };
+    let failures = 0;
+    let timeouts = 0;
+    let problem = "";
+    let current = 0;
+    let next: Promise<Deadlined<number>> | undefined = this.#read(
+      prepared,
+      handle,
+      prepared.slots[current],
+    );
+    const end = async (
+      reason: OfflineReason,
+      detail: string,
+    ): Promise<SessionEnd> => {
+      // Never leave a read running on a handle about to be closed.
+      const inFlight = next === undefined ? undefined : await next;
+      return {
+        reason,
+        detail,
+        produced: state.produced,
+        stuck: inFlight?.done === false ? inFlight.pending : undefined,
+      };
+    };
+    while (next !== undefined) {
+      const read = await next;
+      next = undefined;
+      if (!read.done) {
+        return {
+          reason: "producer_error",
+          detail: `aed_read hung: no return within ${
+            readTimeoutMs + HANG_GRACE_MS
+          } ms (timeout ${readTimeoutMs} ms)`,
+          produced: state.produced,
+          stuck: read.pending,
+        };
+      }
+      const n = read.value;
+      const slot = prepared.slots[current];
+      if (signal.aborted) return end("source_ended", "stopped");
+      if (n > 0) {
+        current = 1 - current;
+        next = this.#read(prepared, handle, prepared.slots[current]);
+        const sample = this.#sample(slot, n, prepared, context);
+        if (typeof sample !== "string") {
+          if (!state.produced) sink.online();
+          state.produced = true;
+          failures = 0;
+          timeouts = 0;
+          sink.sample(sample.payload, sample.timestampNs);
+          continue;
+        }
+        problem = sample;
+      } else if (n === 0) {
+        problem = `no sample within ${readTimeoutMs} ms`;
+        timeouts++;
+      } else if (n === AED_E.TOO_SMALL) {
+        problem = this.#grow(slot) ?? "";
+      } else if (n === AED_E.NO_DEVICE) {
+        return end(
+          "source_ended",
+          `device gone: ${this.#lastError(symbols, handle)}`,
+        );
+      } else if (n === AED_E.FAILED) {
+        problem = `aed_read failed: ${this.#lastError(symbols, handle)}`;
+      } else {
+        problem = `aed_read returned ${n}, not a byte count or an AED_E_* code`;
+      }
+      if (problem !== "" && ++failures >= this.#settings.offlineAfter) {
+        return end(
+          timeouts === failures ? "source_ended" : "producer_error",
+          `${failures} failed reads in a row, the last: ${problem}`,
+        );
+      }
+      problem = "";
+      next ??= this.#read(prepared, handle, prepared.slots[current]);
+    }
+    return end("source_ended", "stopped");
+  }
+
+  #lastError(symbols: DriverSymbols, handle: Deno.PointerValue): string {
+    symbols.aed_last_error(handle, this.#error, ERROR_BYTES);
+    return cText(this.#error) || "no message";
+  }
+
+  /** The payload and UTC timestamp of the sample of `n` bytes, or why it has none. */
+  #sample(
+    slot: ReadSlot,
+    n: number,
+    prepared: Prepared,
+    context: DriverContext,
+  ): { payload: Uint8Array; timestampNs: bigint } | string {
+    const capacity = slot.buffer.byteLength;
+    if (n > capacity) {
+      return `aed_read returned ${n} bytes for a ${capacity}-byte buffer`;
+    }
+    const stamp = slot.metaView.getBigInt64(SAMPLE_META.timestampNs, true);
+    const clock = slot.metaView.getInt32(SAMPLE_META.clock, true);
+    let timestampNs: bigint;
+    if (clock === AED_CLOCK.REALTIME) timestampNs = stamp;
+    else if (clock === AED_CLOCK.MONOTONIC) {
+      timestampNs = monotonicToUtc(stamp, context);
+    } else return `unknown clock ${clock} in aed_sample_meta`;
+    const implausible = implausibleTimestamp(timestampNs, context.now());
+    if (implausible !== undefined) return implausible;
+    try {
+      const bytes = slot.buffer.subarray(0, n);
+      const payload = slot.payload !== undefined && n === capacity
+        ? slot.payload
+        : prepared.encode(bytes);
+      return { payload, timestampNs };
+    } catch (error) {
+      if (error instanceof SampleError) return error.message;
+      throw error;
+    }
+  }
+
+  /** Grows the slot's buffer to what `aed_sample_meta.needed` asks; returns why not. */
+  #grow(slot: ReadSlot): string | undefined {
+    const needed = slot.metaView.getBigUint64(SAMPLE_META.needed, true);
+    const capacity = slot.buffer.byteLength;
+    if (needed <= BigInt(capacity)) {
+      return `aed_read says the buffer is too small but needs ${needed} bytes of its ${capacity}`;
+    }
+    if (needed > BigInt(MAX_SAMPLE_BYTES)) {
+      return `a sample of ${needed} bytes exceeds the ${MAX_SAMPLE_BYTES}-byte limit`;
+    }
+    slot.buffer = new Uint8Array(Number(needed));
+    return undefined;
+  }
+}

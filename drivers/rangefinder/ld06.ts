@@ -1,0 +1,98 @@
+/**
+ * `serial.ld06`: an LDROBOT LD06 or LD19 2D lidar on a serial port
+ * (default 230400 baud). Each revolution is published as one
+ * `point_cloud_frame` of packed little-endian float32 `x, y, z, intensity`
+ * records, the layout of `sim.lidar2d` ({@link LIDAR_FIELDS}); see
+ * `ld06_scan.ts` for the frame, timestamps and dropped points.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { DataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
+import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import type { DriverFactory } from "../driver.ts";
+import { RateHz } from "../sim/config.ts";
+import {
+  Baud,
+  hasOnePort,
+  ONE_PORT,
+  PortFields,
+  selectorOf,
+} from "../serial/config.ts";
+import type { Decoded, ProtocolDecoder } from "../serial/device.ts";
+import { serialDriver } from "../serial/serial_driver.ts";
+import { Ld06Decoder } from "./ld06_protocol.ts";
+import { ScanAssembler, scanToPoints } from "./ld06_scan.ts";
+import { LIDAR_FIELDS, packPoints, POINT_STEP } from "./sim.ts";
+
+/** The LD06's line speed. */
+export const LD06_BAUD = 230400;
+
+const Config = z.strictObject({
+  ...PortFields,
+  baud: Baud.default(LD06_BAUD),
+  id: RegistryId.default("ld06"),
+  frame_id: RegistryId.optional(),
+  rate_hz: RateHz.default(10),
+}).refine(hasOnePort, ONE_PORT);
+
+/** Decodes LD06 bytes into one packed point cloud payload per revolution. */
+export function ld06Decoder(): ProtocolDecoder {
+  const packets = new Ld06Decoder();
+  const scans = new ScanAssembler();
+  return {
+    push(bytes, nowNs): Decoded {
+      const { packets: decoded, corrupt } = packets.push(bytes);
+      const samples: Decoded["samples"] = [];
+      for (const packet of decoded) {
+        for (const scan of scans.push(packet, nowNs)) {
+          samples.push({
+            payload: toBinary(
+              DataSchema,
+              create(DataSchema, { data: packPoints(scanToPoints(scan)) }),
+            ),
+            timestampNs: scan.timestampNs,
+          });
+        }
+      }
+      return { samples, valid: decoded.length, corrupt };
+    },
+    reset() {
+      packets.reset();
+      scans.reset();
+    },
+  };
+}
+
+/** The `serial.ld06` driver. */
+export const serialLd06: DriverFactory<typeof Config> = {
+  name: "serial.ld06",
+  summary: "LDROBOT LD06 / LD19 2D lidar on a serial port (one scan per turn)",
+  config: Config,
+  create(config) {
+    return serialDriver({
+      sensor: {
+        sensor_id: config.id,
+        kind: "rangefinder",
+        type: "2d_lidar",
+        fields: LIDAR_FIELDS,
+        point_step: POINT_STEP,
+        is_bigendian: false,
+        frame_rate_hz: Math.round(config.rate_hz),
+      },
+      frame: {
+        frame_id: config.frame_id ?? `${config.id}_link`,
+        ...FRAME_PRESETS.ros_body,
+        units: "meters",
+      },
+      payload: "point_cloud_frame",
+      rateHz: config.rate_hz,
+    }, {
+      model: "LD06",
+      selector: selectorOf(config),
+      baudRate: config.baud,
+      decoder: ld06Decoder,
+    });
+  },
+};

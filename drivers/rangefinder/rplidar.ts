@@ -1,0 +1,69 @@
+/**
+ * `serial.rplidar`: a Slamtec RPLIDAR A1 or A2 2D lidar in standard scan
+ * mode (default 115200 baud, the A1 and A2M8; set `baud: 256000` for the
+ * A2M12 and A3). Each revolution is published as one `point_cloud_frame`
+ * of packed little-endian float32 `x, y, z, intensity` records, the layout
+ * of `sim.lidar2d` ({@link LIDAR_FIELDS}); see `rplidar_session.ts` for
+ * what the driver sends (motor line, STOP, health, info, SCAN) and
+ * `rplidar_scan.ts` for the revolutions.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import type { DriverFactory } from "../driver.ts";
+import { RateHz } from "../sim/config.ts";
+import {
+  Baud,
+  hasOnePort,
+  ONE_PORT,
+  PortFields,
+  selectorOf,
+} from "../serial/config.ts";
+import { serialDriver } from "../serial/serial_driver.ts";
+import { RplidarSession } from "./rplidar_session.ts";
+import { LIDAR_FIELDS, POINT_STEP } from "./sim.ts";
+
+/** The A1's and A2M8's line speed. */
+export const RPLIDAR_BAUD = 115200;
+
+const Config = z.strictObject({
+  ...PortFields,
+  baud: Baud.default(RPLIDAR_BAUD),
+  id: RegistryId.default("rplidar"),
+  frame_id: RegistryId.optional(),
+  rate_hz: RateHz.default(10),
+}).refine(hasOnePort, ONE_PORT);
+
+/** The `serial.rplidar` driver. */
+export const serialRplidar: DriverFactory<typeof Config> = {
+  name: "serial.rplidar",
+  summary:
+    "Slamtec RPLIDAR A1 / A2 2D lidar on a serial port (standard scan, one scan per turn)",
+  config: Config,
+  create(config) {
+    return serialDriver({
+      sensor: {
+        sensor_id: config.id,
+        kind: "rangefinder",
+        type: "2d_lidar",
+        fields: LIDAR_FIELDS,
+        point_step: POINT_STEP,
+        is_bigendian: false,
+        frame_rate_hz: Math.round(config.rate_hz),
+      },
+      frame: {
+        frame_id: config.frame_id ?? `${config.id}_link`,
+        ...FRAME_PRESETS.ros_body,
+        units: "meters",
+      },
+      payload: "point_cloud_frame",
+      rateHz: config.rate_hz,
+    }, {
+      model: "RPLIDAR",
+      selector: selectorOf(config),
+      baudRate: config.baud,
+      decoder: () => new RplidarSession(),
+    });
+  },
+};

@@ -1,0 +1,116 @@
+/**
+ * `serial.tfmini`: a Benewake TFmini-S or TFmini Plus single-point lidar on
+ * a serial port (default 115200 baud).
+ *
+ * Every frame is published as a one-point `point_cloud_frame` in the
+ * `sim.lidar2d` record layout ({@link LIDAR_FIELDS}): the point lies on the
+ * beam, `x = distance` in meters, `y = z = 0`, with `intensity` = the raw
+ * signal strength. An invalid reading (too weak or overexposed, see
+ * `tfmini_protocol.ts`) is still published, so the stream keeps the
+ * device's rate and says "no trustworthy return", as a point whose x, y and
+ * z are NaN (the PCL convention for invalid points), intensity = strength.
+ * Samples are timestamped when their bytes arrive.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { DataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
+import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import type { DriverFactory } from "../driver.ts";
+import { RateHz } from "../sim/config.ts";
+import {
+  Baud,
+  hasOnePort,
+  ONE_PORT,
+  PortFields,
+  selectorOf,
+} from "../serial/config.ts";
+import type { Decoded, ProtocolDecoder } from "../serial/device.ts";
+import { serialDriver } from "../serial/serial_driver.ts";
+import {
+  LIDAR_FIELDS,
+  type LidarPoint,
+  packPoints,
+  POINT_STEP,
+} from "./sim.ts";
+import {
+  isValidReading,
+  TfminiDecoder,
+  type TfminiFrame,
+} from "./tfmini_protocol.ts";
+
+/** The TFmini's default line speed. */
+export const TFMINI_BAUD = 115200;
+
+const Config = z.strictObject({
+  ...PortFields,
+  baud: Baud.default(TFMINI_BAUD),
+  id: RegistryId.default("tfmini"),
+  frame_id: RegistryId.optional(),
+  rate_hz: RateHz.default(100),
+}).refine(hasOnePort, ONE_PORT);
+
+/** The published point of a frame (see the module notes). */
+export function tfminiPoint(frame: TfminiFrame): LidarPoint {
+  return isValidReading(frame)
+    ? { x: frame.distanceCm / 100, y: 0, z: 0, intensity: frame.strength }
+    : { x: NaN, y: NaN, z: NaN, intensity: frame.strength };
+}
+
+/** Decodes TFmini bytes into one single-point payload per frame. */
+export function tfminiDecoder(): ProtocolDecoder {
+  const frames = new TfminiDecoder();
+  return {
+    push(bytes, nowNs): Decoded {
+      const decoded = frames.push(bytes);
+      return {
+        samples: decoded.frames.map((frame) => ({
+          payload: toBinary(
+            DataSchema,
+            create(DataSchema, { data: packPoints([tfminiPoint(frame)]) }),
+          ),
+          timestampNs: nowNs,
+        })),
+        valid: decoded.frames.length,
+        corrupt: decoded.corrupt,
+      };
+    },
+    reset() {
+      frames.reset();
+    },
+  };
+}
+
+/** The `serial.tfmini` driver. */
+export const serialTfmini: DriverFactory<typeof Config> = {
+  name: "serial.tfmini",
+  summary:
+    "Benewake TFmini-S / TFmini Plus single-point lidar on a serial port",
+  config: Config,
+  create(config) {
+    return serialDriver({
+      sensor: {
+        sensor_id: config.id,
+        kind: "rangefinder",
+        type: "1d_lidar",
+        fields: LIDAR_FIELDS,
+        point_step: POINT_STEP,
+        is_bigendian: false,
+        frame_rate_hz: Math.round(config.rate_hz),
+      },
+      frame: {
+        frame_id: config.frame_id ?? `${config.id}_link`,
+        ...FRAME_PRESETS.ros_body,
+        units: "meters",
+      },
+      payload: "point_cloud_frame",
+      rateHz: config.rate_hz,
+    }, {
+      model: "TFmini",
+      selector: selectorOf(config),
+      baudRate: config.baud,
+      decoder: tfminiDecoder,
+    });
+  },
+};

@@ -1,0 +1,121 @@
+/**
+ * `serial.esp_csi`: WiFi channel state information from an ESP32 running
+ * one of Espressif's esp-csi examples, read from its console (default
+ * 921600 baud, the examples' setting). Every `CSI_DATA` line (see
+ * `esp_csi_protocol.ts` for the columns) is published as an
+ * `auki_edge.rf.WifiCsiFrame` (rf sensor of type `wifi`, payload
+ * `auki_edge.rf.wifi_csi`): transmitter MAC, RSSI, channel, and per
+ * subcarrier the amplitude `sqrt(re² + im²)` and phase `atan2(im, re)` of
+ * the buffer's (imaginary, real) pairs, NaN for the two subcarriers of an
+ * invalid first word. Lines are timestamped on arrival (the ESP32's own
+ * microsecond clock is not related to ours).
+ *
+ * A `CSI_DATA` line that does not parse, or one cut short and run into the
+ * next, counts as a corrupt packet and is skipped. The console's other
+ * output (boot messages, logs, the header line) is skipped uncounted.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { WifiCsiFrameSchema } from "../../agent/proto/gen/auki_edge/rf_pb.ts";
+import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import type { DriverFactory } from "../driver.ts";
+import { RateHz } from "../sim/config.ts";
+import {
+  Baud,
+  hasOnePort,
+  ONE_PORT,
+  PortFields,
+  selectorOf,
+} from "../serial/config.ts";
+import type { Decoded, ProtocolDecoder } from "../serial/device.ts";
+import { serialDriver } from "../serial/serial_driver.ts";
+import {
+  CSI_PREFIX,
+  type CsiRecord,
+  LineSplitter,
+  parseCsiLine,
+  subcarriers,
+} from "./esp_csi_protocol.ts";
+
+/** The esp-csi examples' console speed. */
+export const ESP_CSI_BAUD = 921600;
+/** The longest console line kept, bytes (a 384-value HT40 line is about 2 KB). */
+export const MAX_LINE_BYTES = 16 * 1024;
+
+const Config = z.strictObject({
+  ...PortFields,
+  baud: Baud.default(ESP_CSI_BAUD),
+  id: RegistryId.default("esp_csi"),
+  frame_id: RegistryId.optional(),
+  rate_hz: RateHz.default(100),
+}).refine(hasOnePort, ONE_PORT);
+
+/** The payload of one record. */
+export function csiFrame(record: CsiRecord): Uint8Array {
+  const { amplitudes, phases } = subcarriers(record);
+  return toBinary(
+    WifiCsiFrameSchema,
+    create(WifiCsiFrameSchema, {
+      sourceMac: record.mac,
+      rssiDbm: record.fields.rssi,
+      channel: record.fields.channel,
+      amplitudes,
+      phasesRad: phases,
+    }),
+  );
+}
+
+/** Decodes console bytes into one payload per `CSI_DATA` line. */
+export function espCsiDecoder(): ProtocolDecoder {
+  const splitter = new LineSplitter(MAX_LINE_BYTES);
+  return {
+    push(bytes, nowNs): Decoded {
+      const { lines, overlong } = splitter.push(bytes);
+      const samples: Decoded["samples"] = [];
+      let corrupt = overlong;
+      for (const line of lines) {
+        const start = line.lastIndexOf(CSI_PREFIX);
+        if (start < 0) continue;
+        // An earlier record in the same line was cut short.
+        if (line.indexOf(CSI_PREFIX) < start) corrupt++;
+        const record = parseCsiLine(line.slice(start));
+        if (typeof record === "string") {
+          corrupt++;
+          continue;
+        }
+        samples.push({ payload: csiFrame(record), timestampNs: nowNs });
+      }
+      return { samples, valid: samples.length, corrupt };
+    },
+    reset() {
+      splitter.reset();
+    },
+  };
+}
+
+/** The `serial.esp_csi` driver. */
+export const serialEspCsi: DriverFactory<typeof Config> = {
+  name: "serial.esp_csi",
+  summary:
+    "ESP32 WiFi CSI from Espressif's esp-csi examples (CSI_DATA lines on the console)",
+  config: Config,
+  create(config) {
+    return serialDriver({
+      sensor: { sensor_id: config.id, kind: "rf", type: "wifi" },
+      frame: {
+        frame_id: config.frame_id ?? `${config.id}_link`,
+        ...FRAME_PRESETS.ros_body,
+        units: "meters",
+      },
+      payload: "auki_edge.rf.wifi_csi",
+      rateHz: config.rate_hz,
+    }, {
+      model: "ESP32 CSI",
+      selector: selectorOf(config),
+      baudRate: config.baud,
+      decoder: espCsiDecoder,
+    });
+  },
+};

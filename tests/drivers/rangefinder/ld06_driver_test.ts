@@ -1,0 +1,182 @@
+/**
+ * `serial.ld06` against the LD06 simulator through a real socat pty pair:
+ * published scans reproduce the simulated room exactly, corruption is
+ * counted and never published, and a wrong baud rate or a wrong device is
+ * reported naming the port.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { fromBinary } from "@bufbuild/protobuf";
+import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { LD06_BAUD, serialLd06 } from "../../../drivers/rangefinder/ld06.ts";
+import { TFMINI_BAUD } from "../../../drivers/rangefinder/tfmini.ts";
+import type { Ld06Packet } from "../../../drivers/rangefinder/ld06_protocol.ts";
+import {
+  ld06Source,
+  roomScene,
+} from "../../../drivers/rangefinder/ld06_sim.ts";
+import { POINT_STEP } from "../../../drivers/rangefinder/sim.ts";
+import { tfminiSource } from "../../../drivers/rangefinder/tfmini_sim.ts";
+import { configErrors, registryEntries } from "../fake_sink.ts";
+import { ptyTest, runDriver } from "../../helpers/serial.ts";
+
+/** Decodes a published scan into (LD06 angle, distance mm, intensity) triples. */
+function scanPoints(payload: Uint8Array) {
+  const { data } = fromBinary(PointCloudDataSchema, payload);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const points = [];
+  for (let at = 0; at < data.byteLength; at += POINT_STEP) {
+    const x = view.getFloat32(at, true);
+    const y = view.getFloat32(at + 4, true);
+    assert.equal(view.getFloat32(at + 8, true), 0);
+    points.push({
+      angleDeg: ((Math.atan2(-y, x) * 180 / Math.PI) + 360) % 360,
+      distanceMm: Math.hypot(x, y) * 1000,
+      intensity: view.getFloat32(at + 12, true),
+    });
+  }
+  return points;
+}
+
+Deno.test("serial.ld06: configuration defaults and mistakes", () => {
+  const config = serialLd06.config.parse({ port: "/dev/ttyUSB0" });
+  assert.deepEqual(config, {
+    port: "/dev/ttyUSB0",
+    baud: 230400,
+    id: "ld06",
+    rate_hz: 10,
+  });
+  const { sensor, frame } = registryEntries(
+    serialLd06.create(config).description,
+  );
+  assert.equal(sensor.kind, "rangefinder");
+  assert.equal(sensor.kind === "rangefinder" && sensor.type, "2d_lidar");
+  assert.equal(frame.frame_id, "ld06_link");
+  assert.match(configErrors(serialLd06, {}), /port: set exactly one of port/);
+  assert.match(
+    configErrors(serialLd06, { port: "/dev/a", port_id: "10c4:ea60" }),
+    /exactly one/,
+  );
+  assert.match(
+    configErrors(serialLd06, { port: "/dev/a", speed: 1 }),
+    /Unrecognized key: "speed"/,
+  );
+  assert.match(
+    configErrors(serialLd06, { port: "/dev/a", baud: 9600.5 }),
+    /baud: must be a whole number/,
+  );
+});
+
+ptyTest(
+  "serial.ld06: scans through a pty reproduce the simulated room",
+  async () => {
+    const source = ld06Source();
+    const sent: Ld06Packet[] = [];
+    source.onPacket = (packet) => sent.push(packet);
+    const { sink, stats, lines } = await runDriver(
+      serialLd06,
+      source,
+      {},
+      550,
+      LD06_BAUD,
+    );
+    assert.deepEqual(sink.events[0], { kind: "online" });
+    assert.ok(
+      sink.samples.length >= 3 && sink.samples.length <= 6,
+      `${sink.samples.length} scans in 550 ms at 10 Hz`,
+    );
+    assert.equal(stats.corrupt, 0);
+    assert.equal(stats.valid, sent.length, "every packet sent was decoded");
+    for (const { payload } of sink.samples) {
+      const points = scanPoints(payload);
+      // 450 measurements a turn (every 0.8 degrees), less the 19 looking
+      // out of the doorway (80 to 94.4 degrees).
+      assert.equal(points.length, 431);
+      for (const p of points) {
+        const expected = roomScene(Math.round(p.angleDeg * 100) / 100);
+        assert.ok(
+          expected.distanceMm > 0,
+          `a point at ${p.angleDeg} (doorway)`,
+        );
+        assert.ok(
+          Math.abs(p.distanceMm - expected.distanceMm) < 1e-3 * p.distanceMm,
+          `range at ${p.angleDeg}: ${p.distanceMm} vs ${expected.distanceMm}`,
+        );
+        assert.equal(p.intensity, expected.intensity);
+      }
+    }
+    const times = sink.samples.map((s) => s.timestampNs);
+    for (let i = 1; i < times.length; i++) {
+      const gapMs = Number(times[i] - times[i - 1]) / 1e6;
+      assert.ok(Math.abs(gapMs - 100) < 40, `scan gap ${gapMs} ms`);
+    }
+    assert.ok(lines.some((l) => /^INFO opened .*host at 230400 baud$/.test(l)));
+  },
+);
+
+ptyTest(
+  "serial.ld06: corrupt, cut and garbage-led packets are counted and never published",
+  async () => {
+    const source = ld06Source({
+      faults: { checksum: 0.05, partial: 0.05, garbage: 0.05 },
+      seed: 7,
+    });
+    const { sink, stats, lines } = await runDriver(
+      serialLd06,
+      source,
+      {},
+      550,
+      LD06_BAUD,
+    );
+    const injected = source.injected.checksum + source.injected.partial;
+    assert.ok(injected >= 10, `${injected} faults injected`);
+    assert.ok(source.injected.garbage >= 5);
+    assert.ok(
+      stats.corrupt >= injected && stats.corrupt <= injected + 3,
+      `${stats.corrupt} corrupt counted, ${injected} injected`,
+    );
+    assert.ok(sink.samples.length >= 3);
+    for (const { payload } of sink.samples) {
+      for (const p of scanPoints(payload)) {
+        const expected = roomScene(Math.round(p.angleDeg * 100) / 100);
+        assert.ok(
+          Math.abs(p.distanceMm - expected.distanceMm) < 1e-3 * p.distanceMm,
+          `range at ${p.angleDeg}`,
+        );
+      }
+    }
+    assert.ok(
+      lines.some((l) => /^WARN corrupt LD06 packet on .*host/.test(l)),
+      lines.join("\n"),
+    );
+  },
+);
+
+ptyTest(
+  "serial.ld06: a wrong baud rate or a TFmini on the port is reported naming the port",
+  async () => {
+    const [wrongBaud, wrongDevice] = await Promise.all([
+      runDriver(serialLd06, ld06Source(), { baud: 115200 }, 2_400, LD06_BAUD),
+      runDriver(serialLd06, tfminiSource(), {}, 2_400, TFMINI_BAUD),
+    ]);
+    for (const { sink } of [wrongBaud, wrongDevice]) {
+      assert.equal(sink.samples.length, 0);
+      assert.ok(!sink.events.some((e) => e.kind === "online"));
+    }
+    const errorOf = (lines: string[]) =>
+      lines.find((l) => l.startsWith("ERROR"));
+    assert.equal(
+      errorOf(wrongBaud.lines)?.replace(/ \(.*$/, ""),
+      `ERROR no valid LD06 packet in 2 s on ${wrongBaud.host}: wrong baud rate or not an LD06`,
+    );
+    assert.match(
+      errorOf(wrongBaud.lines)!,
+      /\(115200 baud configured; [1-9]\d* bytes, \d+ corrupt packets received\)$/,
+    );
+    assert.equal(
+      errorOf(wrongDevice.lines)?.replace(/ \(.*$/, ""),
+      `ERROR no valid LD06 packet in 2 s on ${wrongDevice.host}: wrong baud rate or not an LD06`,
+    );
+  },
+);

@@ -1,0 +1,263 @@
+/**
+ * `serial.rplidar` against the RPLIDAR simulator through a real socat pty
+ * pair: the driver's handshake (STOP, GET_HEALTH, GET_INFO, SCAN) and STOP
+ * when stopped, scans that reproduce the simulated room, damaged nodes
+ * counted and never published, a health error reported, hot-plug, and a
+ * wrong baud rate or device reported naming the port.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { fromBinary } from "@bufbuild/protobuf";
+import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { LD06_BAUD } from "../../../drivers/rangefinder/ld06.ts";
+import { ld06Source } from "../../../drivers/rangefinder/ld06_sim.ts";
+import {
+  RPLIDAR_BAUD,
+  serialRplidar,
+} from "../../../drivers/rangefinder/rplidar.ts";
+import {
+  roomQualityScene,
+  RplidarSim,
+} from "../../../drivers/rangefinder/rplidar_sim.ts";
+import { POINT_STEP } from "../../../drivers/rangefinder/sim.ts";
+import { SimulatedPort } from "../../../drivers/serial/sim_port.ts";
+import { configErrors, RecordingSink, registryEntries } from "../fake_sink.ts";
+import {
+  MemoryLogger,
+  ptyTest,
+  runDriver,
+  runHotplug,
+  type SerialTestDriver,
+  waitFor,
+  withPair,
+} from "../../helpers/serial.ts";
+
+/** Decodes a published scan into (angle, distance mm, intensity) triples. */
+function scanPoints(payload: Uint8Array) {
+  const { data } = fromBinary(PointCloudDataSchema, payload);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const points = [];
+  for (let at = 0; at < data.byteLength; at += POINT_STEP) {
+    const x = view.getFloat32(at, true);
+    const y = view.getFloat32(at + 4, true);
+    points.push({
+      angleDeg: ((Math.atan2(-y, x) * 180 / Math.PI) + 360) % 360,
+      distanceMm: Math.hypot(x, y) * 1000,
+      intensity: view.getFloat32(at + 12, true),
+    });
+  }
+  return points;
+}
+
+/** Asserts every point of `payload` is the room's range and quality at its angle. */
+function assertRoom(payload: Uint8Array): number {
+  const points = scanPoints(payload);
+  for (const p of points) {
+    const expected = roomQualityScene(Math.round(p.angleDeg * 64) / 64);
+    assert.ok(expected.distanceMm > 0, `a point at ${p.angleDeg} (doorway)`);
+    assert.ok(
+      Math.abs(p.distanceMm - expected.distanceMm) < 1e-3 * p.distanceMm,
+      `range at ${p.angleDeg}: ${p.distanceMm} vs ${expected.distanceMm}`,
+    );
+    assert.equal(p.intensity, expected.quality);
+  }
+  return points.length;
+}
+
+Deno.test("serial.rplidar: configuration defaults and mistakes", () => {
+  const config = serialRplidar.config.parse({ port: "/dev/ttyUSB0" });
+  assert.deepEqual(config, {
+    port: "/dev/ttyUSB0",
+    baud: 115200,
+    id: "rplidar",
+    rate_hz: 10,
+  });
+  const { sensor, frame } = registryEntries(
+    serialRplidar.create({ ...config, baud: 256000 }).description,
+  );
+  assert.equal(sensor.kind === "rangefinder" && sensor.type, "2d_lidar");
+  assert.equal(frame.frame_id, "rplidar_link");
+  assert.match(configErrors(serialRplidar, {}), /port: set exactly one/);
+  assert.match(
+    configErrors(serialRplidar, { port: "/dev/a", motor: true }),
+    /Unrecognized key: "motor"/,
+  );
+});
+
+ptyTest(
+  "serial.rplidar: the handshake, scans that reproduce the room, and STOP when stopped",
+  async () => {
+    await withPair(async (pair) => {
+      const lines: string[] = [];
+      const driver = serialRplidar.create(
+        serialRplidar.config.parse({ port: pair.host }),
+      ) as SerialTestDriver;
+      const sink = new RecordingSink();
+      const sim = new RplidarSim();
+      const port = new SimulatedPort({
+        path: pair.device,
+        baudRate: RPLIDAR_BAUD,
+        source: sim,
+        peer: pair.host,
+      });
+      port.start();
+      await driver.start(sink, {
+        now: () => BigInt(Date.now()) * 1_000_000n,
+        logger: new MemoryLogger(lines),
+      });
+      try {
+        await waitFor(() => sink.samples.length >= 4, "four scans");
+        assert.deepEqual(sim.commands, [0x25, 0x52, 0x50, 0x20]);
+        assert.ok(sim.scanning);
+        await driver.stop();
+        await waitFor(() => !sim.scanning, "STOP after the driver stopped");
+        assert.equal(sim.commands.at(-1), 0x25);
+      } finally {
+        await driver.stop();
+        await port.stop();
+      }
+      assert.equal(sink.events[0]?.kind, "online");
+      for (const { payload } of sink.samples) {
+        // 200 nodes a turn (1.8 degrees apart), less the 8 looking out of
+        // the doorway (81 to 93.6 degrees).
+        assert.equal(assertRoom(payload), 192);
+      }
+      const times = sink.samples.map((s) => s.timestampNs);
+      for (let i = 1; i < times.length; i++) {
+        const gapMs = Number(times[i] - times[i - 1]) / 1e6;
+        assert.ok(Math.abs(gapMs - 100) < 40, `scan gap ${gapMs} ms`);
+      }
+      assert.ok(
+        lines.includes(
+          "INFO RPLIDAR model 0x28, firmware 1.29, hardware 5, serial 00112233445566778899AABBCCDDEEFF",
+        ),
+        lines.join("\n"),
+      );
+      assert.ok(
+        lines.some((l) =>
+          l.startsWith(
+            "DEBUG cannot clear DTR (the A1/A2 adapters' motor enable)",
+          )
+        ),
+        "a pty has no modem lines",
+      );
+    });
+  },
+);
+
+ptyTest(
+  "serial.rplidar: damaged nodes are counted and never published",
+  async () => {
+    const sim = new RplidarSim({
+      faults: { checksum: 0.01, partial: 0.01, garbage: 0.01 },
+      seed: 2,
+    });
+    let faults = 0;
+    sim.onNode = (_, fault) => {
+      if (fault !== "none") faults++;
+    };
+    const { sink, stats, lines } = await runDriver(
+      serialRplidar,
+      sim,
+      {},
+      1_500,
+      RPLIDAR_BAUD,
+    );
+    const { garbage } = sim.injected ?? { garbage: 0 };
+    assert.ok(faults + garbage >= 30, `${faults + garbage} faults`);
+    assert.ok(
+      stats.corrupt <= faults + garbage + 1 &&
+        stats.corrupt >= 0.8 * (faults + garbage),
+      `${stats.corrupt} corrupt counted, ${faults + garbage} injected`,
+    );
+    assert.ok(sink.samples.length >= 10);
+    for (const { payload } of sink.samples) assertRoom(payload);
+    assert.ok(
+      lines.some((l) => /^WARN corrupt RPLIDAR packet on .*host/.test(l)),
+    );
+  },
+);
+
+ptyTest(
+  "serial.rplidar: a health error is reported with its code, a warning is logged and scanned past",
+  async () => {
+    const [error, warning] = await Promise.all([
+      runDriver(
+        serialRplidar,
+        new RplidarSim({ health: { status: 2, errorCode: 0x8012 } }),
+        {},
+        2_400,
+        RPLIDAR_BAUD,
+      ),
+      runDriver(
+        serialRplidar,
+        new RplidarSim({ health: { status: 1, errorCode: 3 } }),
+        {},
+        600,
+        RPLIDAR_BAUD,
+      ),
+    ]);
+    assert.equal(error.sink.samples.length, 0);
+    assert.deepEqual(error.sink.events.find((e) => e.kind === "offline"), {
+      kind: "offline",
+      reason: "producer_error",
+      detail:
+        `RPLIDAR on ${error.host}: reports health error, error code 0x8012 (it stopped itself); sent RESET, trying again in 2 s (no valid packet for 2 s)`,
+    });
+    assert.ok(error.stats.faults >= 1);
+    assert.ok(warning.sink.samples.length >= 3);
+    assert.ok(
+      warning.lines.some((l) =>
+        l.startsWith(
+          `WARN RPLIDAR on ${warning.host}: reports health warning, error code 0x0003`,
+        )
+      ),
+      warning.lines.join("\n"),
+    );
+  },
+);
+
+ptyTest(
+  "serial.rplidar: unplugged, it goes offline; plugged back, it scans again",
+  async () => {
+    const sim = new RplidarSim();
+    const run = await runHotplug(serialRplidar, sim, {}, RPLIDAR_BAUD);
+    const offline = run.sink.events.find((e) => e.kind === "offline");
+    assert.equal(offline?.kind === "offline" && offline.reason, "source_ended");
+    assert.ok(run.offlineAfterMs < 1_000, `offline ${run.offlineAfterMs} ms`);
+    // The second handshake started over with STOP.
+    assert.equal(sim.commands.filter((c) => c === 0x20).length, 2);
+    for (const { payload } of run.sink.samples) assertRoom(payload);
+  },
+);
+
+ptyTest(
+  "serial.rplidar: a wrong baud rate or an LD06 on the port is reported naming the port",
+  async () => {
+    const [wrongBaud, wrongDevice] = await Promise.all([
+      runDriver(
+        serialRplidar,
+        new RplidarSim(),
+        { baud: 256000 },
+        2_400,
+        RPLIDAR_BAUD,
+      ),
+      runDriver(serialRplidar, ld06Source(), {}, 2_400, LD06_BAUD),
+    ]);
+    for (const { sink } of [wrongBaud, wrongDevice]) {
+      assert.equal(sink.samples.length, 0);
+      assert.ok(!sink.events.some((e) => e.kind === "online"));
+    }
+    const errorOf = (lines: string[]) =>
+      lines.find((l) => l.startsWith("ERROR"));
+    assert.equal(
+      errorOf(wrongBaud.lines),
+      `ERROR no answer in 2 s on ${wrongBaud.host}: wrong baud rate (256000 baud configured), not an RPLIDAR, or not connected and powered`,
+    );
+    assert.equal(
+      errorOf(wrongDevice.lines)?.replace(/ \(.*$/, ""),
+      `ERROR no valid RPLIDAR packet in 2 s on ${wrongDevice.host}: wrong baud rate or not an RPLIDAR`,
+    );
+  },
+);

@@ -1,0 +1,148 @@
+/**
+ * `serial.tfmini` against the TFmini simulator through a real socat pty
+ * pair: every frame is published as one point equal to what the simulator
+ * sent, weak readings as NaN, corrupt frames counted and never published,
+ * and an LD06 on the port is reported naming the port.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { fromBinary } from "@bufbuild/protobuf";
+import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { LD06_BAUD } from "../../../drivers/rangefinder/ld06.ts";
+import { ld06Source } from "../../../drivers/rangefinder/ld06_sim.ts";
+import { POINT_STEP } from "../../../drivers/rangefinder/sim.ts";
+import {
+  serialTfmini,
+  TFMINI_BAUD,
+  tfminiPoint,
+} from "../../../drivers/rangefinder/tfmini.ts";
+import type { TfminiFrame } from "../../../drivers/rangefinder/tfmini_protocol.ts";
+import {
+  TFMINI_WEAK_STRENGTH,
+  tfminiSource,
+} from "../../../drivers/rangefinder/tfmini_sim.ts";
+import type { Fault } from "../../../drivers/serial/packet_source.ts";
+import { configErrors, registryEntries } from "../fake_sink.ts";
+import { ptyTest, runDriver } from "../../helpers/serial.ts";
+
+/** The single point of a published payload. */
+function onePoint(payload: Uint8Array) {
+  const { data } = fromBinary(PointCloudDataSchema, payload);
+  assert.equal(data.byteLength, POINT_STEP, "one point per sample");
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  return {
+    x: view.getFloat32(0, true),
+    y: view.getFloat32(4, true),
+    z: view.getFloat32(8, true),
+    intensity: view.getFloat32(12, true),
+  };
+}
+
+Deno.test("serial.tfmini: configuration defaults and the published point", () => {
+  const config = serialTfmini.config.parse({ port_id: "10c4:ea60:0001" });
+  assert.deepEqual(config, {
+    port_id: "10c4:ea60:0001",
+    baud: 115200,
+    id: "tfmini",
+    rate_hz: 100,
+  });
+  const { sensor } = registryEntries(serialTfmini.create(config).description);
+  assert.equal(sensor.kind === "rangefinder" && sensor.type, "1d_lidar");
+  assert.equal(sensor.kind === "rangefinder" && sensor.frame_rate_hz, 100);
+  assert.match(
+    configErrors(serialTfmini, { port: "" }),
+    /port: must not be empty/,
+  );
+  assert.match(
+    configErrors(serialTfmini, { port: "/dev/a", rate_hz: 0 }),
+    /rate_hz: must be greater than 0 Hz/,
+  );
+  assert.deepEqual(
+    tfminiPoint({ distanceCm: 123, strength: 900, temperatureRaw: 2328 }),
+    { x: 1.23, y: 0, z: 0, intensity: 900 },
+  );
+  const weak = tfminiPoint({
+    distanceCm: 0xffff,
+    strength: 40,
+    temperatureRaw: 0,
+  });
+  assert.ok(
+    Number.isNaN(weak.x) && Number.isNaN(weak.y) && Number.isNaN(weak.z),
+  );
+  assert.equal(weak.intensity, 40);
+});
+
+ptyTest(
+  "serial.tfmini: frames through a pty equal what the simulator sent, weak ones as NaN",
+  async () => {
+    const source = tfminiSource({
+      rateHz: 200,
+      weakEvery: 10,
+      faults: { checksum: 0.05, partial: 0.05, garbage: 0.05 },
+      seed: 3,
+    });
+    const sent: { frame: TfminiFrame; fault: Fault }[] = [];
+    source.onPacket = (frame, fault) => sent.push({ frame, fault });
+    const { sink, stats } = await runDriver(
+      serialTfmini,
+      source,
+      {},
+      500,
+      TFMINI_BAUD,
+    );
+    const intact = sent.filter((s) => s.fault === "none").map((s) => s.frame);
+    const injected = sent.length - intact.length;
+    assert.ok(injected >= 5, `${injected} faults injected`);
+    assert.ok(
+      stats.corrupt >= injected && stats.corrupt <= injected + 3,
+      `${stats.corrupt} corrupt counted, ${injected} injected`,
+    );
+    assert.equal(sink.events[0]?.kind, "online");
+    assert.equal(
+      sink.samples.length,
+      intact.length,
+      "every intact frame, no other",
+    );
+    let weak = 0;
+    sink.samples.forEach(({ payload }, i) => {
+      const point = onePoint(payload);
+      const frame = intact[i];
+      assert.equal(point.intensity, frame.strength, `strength of frame ${i}`);
+      if (frame.strength === TFMINI_WEAK_STRENGTH) {
+        weak++;
+        assert.ok(Number.isNaN(point.x), `weak frame ${i} is NaN`);
+      } else {
+        assert.equal(
+          point.x,
+          Math.fround(frame.distanceCm / 100),
+          `frame ${i}`,
+        );
+        assert.equal(point.y, 0);
+      }
+    });
+    assert.ok(weak >= 5, `${weak} weak readings`);
+  },
+);
+
+ptyTest(
+  "serial.tfmini: an LD06 on the port is reported naming the port",
+  async () => {
+    const { sink, lines, host } = await runDriver(
+      serialTfmini,
+      ld06Source(),
+      {},
+      2_400,
+      LD06_BAUD,
+    );
+    assert.equal(sink.samples.length, 0);
+    assert.ok(
+      lines.some((l) =>
+        l.startsWith(
+          `ERROR no valid TFmini packet in 2 s on ${host}: wrong baud rate or not a TFmini (115200 baud configured;`,
+        )
+      ),
+      lines.join("\n"),
+    );
+  },
+);

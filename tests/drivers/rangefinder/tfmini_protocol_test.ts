@@ -1,0 +1,64 @@
+/**
+ * The TFmini frame codec, validity rule and stream decoder against
+ * hand-computed frames.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import {
+  encodeTfminiFrame,
+  isValidReading,
+  tfminiChecksum,
+  TfminiDecoder,
+} from "../../../drivers/rangefinder/tfmini_protocol.ts";
+import { hex } from "../../e2e/_helpers.ts";
+
+// 100 cm, strength 1000 (0x03E8), temperature raw 0x0900 = 2304 (32 °C);
+// checksum 0x59+0x59+0x64+0x00+0xE8+0x03+0x00+0x09 = 0x20A -> 0x0A.
+const FRAME = hex("59 59 64 00 E8 03 00 09 0A");
+const DECODED = { distanceCm: 100, strength: 1000, temperatureRaw: 2304 };
+
+Deno.test("tfmini: a hand-computed frame", () => {
+  assert.equal(tfminiChecksum(FRAME), 0x0a);
+  assert.deepEqual(encodeTfminiFrame(DECODED), FRAME);
+  assert.deepEqual(new TfminiDecoder().push(FRAME), {
+    frames: [DECODED],
+    corrupt: 0,
+  });
+});
+
+Deno.test("tfmini: validity follows the manuals' strength rule", () => {
+  const reading = (distanceCm: number, strength: number) =>
+    isValidReading({ distanceCm, strength, temperatureRaw: 2304 });
+  assert.equal(reading(100, 100), true, "strength 100 is the weakest trusted");
+  assert.equal(reading(100, 99), false, "too weak");
+  assert.equal(reading(100, 65534), true);
+  assert.equal(reading(100, 65535), false, "overexposed");
+  assert.equal(reading(0, 1000), false, "TFmini Plus: distance 0");
+  assert.equal(reading(0xffff, 1000), false, "TFmini-S: distance -1");
+});
+
+Deno.test("tfmini: the decoder resynchronises over garbage, cut and corrupt frames", () => {
+  const second = encodeTfminiFrame({ ...DECODED, distanceCm: 250 });
+  const bad = FRAME.slice();
+  bad[8] ^= 0x01;
+  const stream = Uint8Array.from([
+    ...[0x59, 0x00, 0x13], // garbage with a lone header byte
+    ...FRAME.subarray(0, 5), // cut short
+    ...FRAME,
+    ...bad,
+    ...second,
+  ]);
+  for (const chunk of [stream.length, 1, 4]) {
+    const decoder = new TfminiDecoder();
+    const distances: number[] = [];
+    let corrupt = 0;
+    for (let at = 0; at < stream.length; at += chunk) {
+      const out = decoder.push(stream.subarray(at, at + chunk));
+      distances.push(...out.frames.map((f) => f.distanceCm));
+      corrupt += out.corrupt;
+    }
+    assert.deepEqual(distances, [100, 250], `chunks of ${chunk}`);
+    assert.equal(corrupt, 2, `chunks of ${chunk}: cut and bad checksum`);
+  }
+});
