@@ -7,7 +7,8 @@
 import { parseCommand } from "../cli/args.ts";
 import { boardSvg, readBoard } from "./board.ts";
 
-const HELP = `Usage: auki-edge calibrate board --out FILE.svg [--board FILE]
+const HELP =
+  `Usage: auki-edge calibrate board --out FILE.svg [--board FILE] [--dry-run]
 
 Writes the calibration board as an SVG at true scale (print it at 100%, no
 "fit to page", and measure a marker: its side must be marker_size_m) and
@@ -19,6 +20,7 @@ Options:
   --board FILE   board definition JSON: dictionary (ARUCO_MIP_36h12 or
                  ARUCO), markers_x, markers_y, marker_size_m, marker_gap_m,
                  first_id (default: the default board)
+  --dry-run      print what would be written, write nothing
   -h, --help     show this help
 `;
 
@@ -26,7 +28,11 @@ Options:
 export async function calibrateBoardCommand(argv: string[]): Promise<number> {
   const { values } = parseCommand({
     name: "calibrate board",
-    options: { out: { type: "string" }, board: { type: "string" } },
+    options: {
+      out: { type: "string" },
+      board: { type: "string" },
+      "dry-run": { type: "boolean" },
+    },
   }, argv);
   if (values.help || values.out === undefined) {
     console.log(HELP);
@@ -34,6 +40,10 @@ export async function calibrateBoardCommand(argv: string[]): Promise<number> {
   }
   const board = await readBoard(values.board);
   console.log(`will write ${values.out}: ${JSON.stringify(board)}`);
+  if (values["dry-run"]) {
+    console.log("dry run: nothing written");
+    return 0;
+  }
   await Deno.writeTextFile(values.out, boardSvg(board));
   console.log("written; print it at 100% scale");
   return 0;

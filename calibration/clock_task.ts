@@ -42,6 +42,7 @@ timedatectl NTPSynchronized). Measures only: nothing is saved.
 Options:
   --window S   seconds of history to fit (default 60; the logs keep 1 h)
   --json       print the report as JSON
+  --dry-run    accepted as by every task; this one never changes anything
 ${CLUSTER_FLAGS_HELP}
   -h, --help   show this help
 `;
@@ -65,6 +66,7 @@ export async function calibrateClockCommand(argv: string[]): Promise<number> {
     options: {
       window: { type: "string" },
       json: { type: "boolean" },
+      "dry-run": { type: "boolean" },
       ...CLUSTER_FLAGS,
     },
     positionals: ["MULTIADDR"],
@@ -141,9 +143,9 @@ async function measure(
   device: Device,
   windowS: number,
 ): Promise<RelationReport[]> {
-  const rows = await requestResources(device.node, device.target, [
-    "time_transform_log",
-  ]);
+  const rows = await device.request(() =>
+    requestResources(device.node, device.target, ["time_transform_log"])
+  );
   const reports: RelationReport[] = [];
   for (const row of rows) {
     const relation = relationOf(row);

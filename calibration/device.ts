@@ -31,6 +31,8 @@ export interface Device {
   target: Multiaddr;
   /** Opens a subscription, retrying while a new cluster membership settles. */
   subscribe(resourceId: string, from?: ReadFrom): Promise<Subscription>;
+  /** Runs a request to a peer, retrying while a new cluster membership settles. */
+  request<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** Runs `work` against the device at `target`, joining its cluster first when given. */
@@ -55,14 +57,14 @@ export function withDevice<T>(
         );
       }
     };
+    const request = <T>(work: () => Promise<T>) =>
+      membership === undefined ? work() : untilAdmitted(work);
     try {
       return await work({
         node,
         target,
-        subscribe: (resourceId, from) =>
-          membership === undefined
-            ? open(resourceId, from)
-            : untilAdmitted(() => open(resourceId, from)),
+        subscribe: (resourceId, from) => request(() => open(resourceId, from)),
+        request,
       });
     } finally {
       await membership?.leave();

@@ -39,8 +39,9 @@ const HELP = `Usage: auki-edge calibrate joints MULTIADDR RESOURCE_ID [options]
 Hold the robot still at the reference pose, then run this: it averages the
 joint-encoder bank's streamed angles and saves per-joint zero offsets (and
 directions) to <storage>/calibration/joints/, so that the bank reads the
-reference there. Drivers that take offsets (sim.joints, serial.dynamixel)
-apply them once the agent is restarted: angle = direction * raw + offset.
+reference there. Drivers that take offsets (sim.joints, serial.dynamixel,
+native joint banks) apply them once the agent is restarted:
+angle = direction * raw + offset.
 
 Options:
   --reference A,B,...   the pose's joint angles in radians (default all 0)
@@ -156,7 +157,9 @@ export async function calibrateJointsCommand(argv: string[]): Promise<number> {
 /** The wall-clock time the agent's session started, ms (its session clock is zero then). */
 async function agentStart(device: Device): Promise<number> {
   const before = Date.now();
-  const info = await requestInfo(device.node, device.target);
+  const info = await device.request(() =>
+    requestInfo(device.node, device.target)
+  );
   return before - Number(BigInt(info.session_now_ns) / 1_000_000n);
 }
 

@@ -47,9 +47,9 @@ export async function framesCommand(argv: string[]): Promise<number> {
     target,
     clusterOf("frames", values),
     async (device) => {
-      const rows = await requestResources(device.node, device.target, [
-        "pose_log",
-      ]);
+      const rows = await device.request(() =>
+        requestResources(device.node, device.target, ["pose_log"])
+      );
       const found: FrameEdge[] = [];
       for (const row of rows) {
         if (row.pose?.writer_mode !== "rigid") continue;

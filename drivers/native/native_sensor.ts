@@ -22,6 +22,7 @@ import { FRAME_PRESETS } from "../../agent/registries/entries.ts";
 import { aborted, type Deadlined, sleep, withDeadline } from "../deadline.ts";
 import type {
   DriverContext,
+  JointCalibration,
   OfflineReason,
   SensorDescription,
   SensorDriver,
@@ -222,6 +223,24 @@ export class NativeSensor implements SensorDriver {
         );
       }
     }
+  }
+
+  /**
+   * Joint-encoder banks only: every later sample's angles become
+   * `direction * raw + offset_rad` (the stored `calibrate joints` result).
+   */
+  calibrateJoints(calibration: JointCalibration): void {
+    const prepared = this.#prepared;
+    const sensor = prepared?.description.sensor;
+    if (prepared === undefined || sensor?.kind !== "joint_encoders") {
+      throw new Error(`${this.#where()} is not a prepared joint-encoder bank`);
+    }
+    if (calibration.offsets_rad.length !== sensor.joint_count) {
+      throw new Error(
+        `the calibration has ${calibration.offsets_rad.length} joints, the bank ${sensor.joint_count}`,
+      );
+    }
+    prepared.encode = sampleEncoder(prepared.description, calibration);
   }
 
   /** Starts reading sessions in the background; resolves at once. */

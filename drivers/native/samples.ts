@@ -13,7 +13,7 @@ import {
   WifiCsiFrameSchema,
 } from "../../agent/proto/gen/auki_edge/rf_pb.ts";
 import { rawFrameBytes } from "../camera/raw_frame.ts";
-import type { SensorDescription } from "../driver.ts";
+import type { JointCalibration, SensorDescription } from "../driver.ts";
 import { UWB_HEADER, UWB_RANGE, WIFI_CSI_HEADER } from "./abi.ts";
 
 /** A sample that does not match its sensor's description. */
@@ -147,8 +147,14 @@ function wifiCsiFrame(bytes: Uint8Array): Uint8Array {
   );
 }
 
-/** The encoder for samples of the sensor `description` describes. */
-export function sampleEncoder(description: SensorDescription): SampleEncoder {
+/**
+ * The encoder for samples of the sensor `description` describes; a joint
+ * bank's angles become `direction * raw + offset_rad` with `joints`.
+ */
+export function sampleEncoder(
+  description: SensorDescription,
+  joints?: JointCalibration,
+): SampleEncoder {
   const sensor = description.sensor;
   switch (sensor.kind) {
     case "camera": {
@@ -198,7 +204,21 @@ export function sampleEncoder(description: SensorDescription): SampleEncoder {
         }
         // auki.joint_encoders.Data: packed `repeated float angles_rad = 1`
         // is exactly the little-endian floats, length-delimited.
-        return bytesMessage(1, bytes);
+        const message = bytesMessage(1, bytes);
+        if (joints !== undefined) {
+          const angles = viewOf(
+            message.subarray(message.byteLength - expected),
+          );
+          for (let j = 0; j < sensor.joint_count; j++) {
+            const raw = angles.getFloat32(4 * j, true);
+            angles.setFloat32(
+              4 * j,
+              joints.directions[j] * raw + joints.offsets_rad[j],
+              true,
+            );
+          }
+        }
+        return message;
       };
     case "rf":
       return description.payload === "auki_edge.rf.uwb"

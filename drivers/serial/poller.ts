@@ -2,12 +2,19 @@
  * Paces a polled device: one request at a time, sent every `periodMs` on a
  * fixed schedule. A request answered early waits for its slot; one not
  * answered within `timeoutMs` is expired and the next goes out at once, so
- * a slow line lowers the rate rather than piling requests up. A schedule
- * that fell more than a period behind restarts from now instead of sending
- * a burst.
+ * a slow line lowers the rate rather than piling requests up. A request
+ * whose slot has already come goes out as soon as the previous one is
+ * done, without a timer: Deno's timers fire no sooner than about 2 ms, so
+ * timed sends alone fall short of a 2 ms period and late ones catch up
+ * this way. A schedule that fell more than a period (and more than
+ * {@link MAX_CATCH_UP_MS}, event-loop jitter) behind restarts from now
+ * instead of sending a burst.
  *
  * @module
  */
+
+/** Lag a fast schedule catches up on (back to back, one request at a time) rather than dropping, ms. */
+export const MAX_CATCH_UP_MS = 10;
 
 /** What a {@link Poller} drives. */
 export interface PollerOptions {
@@ -28,6 +35,8 @@ export class Poller {
   #dueMs = 0;
   #outstanding = false;
   #running = false;
+  /** Bumped by {@link stop}, so an immediate send queued before it is dropped. */
+  #generation = 0;
 
   /** A poller with `options`; call {@link start}. */
   constructor(options: PollerOptions) {
@@ -57,6 +66,7 @@ export class Poller {
   /** Stops sending. */
   stop(): void {
     this.#running = false;
+    this.#generation++;
     this.#outstanding = false;
     clearTimeout(this.#timer);
   }
@@ -79,10 +89,17 @@ export class Poller {
     if (!this.#running) return;
     const now = performance.now();
     this.#dueMs += this.#options.periodMs;
-    if (this.#dueMs < now - this.#options.periodMs) this.#dueMs = now;
-    this.#timer = setTimeout(
-      () => this.#send(),
-      Math.max(0, this.#dueMs - now),
-    );
+    const maxLagMs = Math.max(this.#options.periodMs, MAX_CATCH_UP_MS);
+    if (this.#dueMs < now - maxLagMs) this.#dueMs = now;
+    const delayMs = this.#dueMs - now;
+    if (delayMs > 0) {
+      this.#timer = setTimeout(() => this.#send(), delayMs);
+      return;
+    }
+    // After the caller (a decoder handling the answer) is done with this cycle.
+    const generation = this.#generation;
+    queueMicrotask(() => {
+      if (this.#generation === generation) this.#send();
+    });
   }
 }

@@ -29,7 +29,7 @@ Deno.test("calibrate camera recovers the simulated camera's intrinsics over the 
     const before = rowOf(await client((n) => catalogRows(n, agent.address)), {
       id: "cam",
     });
-    const run = await calibrate([
+    const args = [
       "camera",
       agent.address.toString(),
       "cam",
@@ -37,11 +37,22 @@ Deno.test("calibrate camera recovers the simulated camera's intrinsics over the 
       storage,
       "--views",
       "12",
-    ]);
+    ];
+    const dry = await calibrate([...args, "--dry-run"]);
+    assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+    assert.match(
+      dry.stdout,
+      /will save to .*camera\/cam\.json: calibration of "cam" \(published now: none\)\ndry run: nothing saved/,
+    );
+    assert.ok(await storeIsEmpty(storage));
+    const run = await calibrate(args);
     await agent.stop();
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /view 12: /);
-    assert.match(run.stdout, /restart the agent to publish it/);
+    assert.match(
+      run.stdout,
+      /will save to .*camera\/cam\.json: .*\nsaved; restart the agent to publish it/,
+    );
     const stored = await new CalibrationStore(storage).get("camera", "cam");
     assert.ok(stored !== undefined);
     assert.ok(stored.rms_px < 0.5, `RMS ${stored.rms_px} px`);

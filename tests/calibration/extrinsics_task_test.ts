@@ -4,7 +4,10 @@ import { canonicalJson } from "../../agent/codec/json.ts";
 import { SpatialTransformSchema } from "../../agent/proto/gen/auki/pose_pb.ts";
 import { Subscription } from "../../agent/protocols/stream_consumer.ts";
 import { RegistryRef } from "../../agent/registries/entries.ts";
+import { CalibrationStore } from "../../agent/calibration/store.ts";
+import { DEFAULT_BOARD } from "../../calibration/board.ts";
 import { quatFromRpy } from "../../calibration/geometry.ts";
+import { boardToCamera, TargetPose } from "../../drivers/camera/sim_target.ts";
 import { runCli, startAgent } from "../helpers/agent_process.ts";
 import { catalogRows, collect, delay } from "../e2e/_helpers.ts";
 import { calibrate, client, storeIsEmpty } from "./_agent.ts";
@@ -233,5 +236,67 @@ Deno.test("calibrate extrinsics refuses a malformed transform and an unknown fra
     assert.ok(await storeIsEmpty(storage));
   } finally {
     await Deno.remove(storage, { recursive: true });
+  }
+});
+
+Deno.test("calibrate extrinsics --pnp recovers the board's pose in a calibrated camera, and refuses an uncalibrated one", async () => {
+  const pose = { translation: [0.03, -0.02, 0.42], rpy_deg: [12, -18, 6] };
+  const truth = boardToCamera(
+    DEFAULT_BOARD,
+    TargetPose.parse(pose),
+  );
+  const target = {
+    poses: [pose],
+    intrinsics: { fx: 600, fy: 602, cx: 321, cy: 238 },
+  };
+  const agent = await startAgent({
+    config: {
+      sensors: [
+        {
+          driver: "sim.camera",
+          id: "cam",
+          rate_hz: 5,
+          target: { ...target, publish_truth: true },
+        },
+        { driver: "sim.camera", id: "raw", rate_hz: 5, target },
+      ],
+    },
+  });
+  try {
+    const addr = agent.address.toString();
+    const flags = ["--storage", agent.storage];
+    const uncalibrated = await calibrate([
+      "extrinsics",
+      "--pnp",
+      addr,
+      "raw",
+      ...flags,
+    ]);
+    assert.equal(uncalibrated.code, 1);
+    assert.match(uncalibrated.stderr, /camera "raw" is not calibrated/);
+    assert.ok(await storeIsEmpty(agent.storage));
+
+    const run = await calibrate(["extrinsics", "--pnp", addr, "cam", ...flags]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /PnP on 20 markers/);
+    assert.match(run.stdout, /calibration_board->cam_optical: .*\(pnp\)/);
+    const stored = await new CalibrationStore(agent.storage).get(
+      "transforms",
+      "calibration_board->cam_optical",
+    );
+    assert.ok(stored !== undefined);
+    assert.equal(stored.method, "pnp");
+    assert.equal(stored.to_frame.frame_id, "cam_optical");
+    const errorMm = Math.hypot(
+      ...stored.translation.map((v, i) => v - truth.translation[i]),
+    ) * 1000;
+    assert.ok(errorMm < 1, `board position off by ${errorMm} mm`);
+    const dot = Math.abs(
+      stored.rotation.reduce((s, v, i) => s + v * truth.rotation[i], 0),
+    );
+    const errorDeg = 2 * Math.acos(Math.min(1, dot)) * 180 / Math.PI;
+    assert.ok(errorDeg < 0.2, `board rotation off by ${errorDeg}°`);
+  } finally {
+    await agent.stop();
   }
 });

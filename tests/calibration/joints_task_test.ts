@@ -16,7 +16,7 @@ Deno.test("calibrate joints saves offsets that the agent applies to streamed ang
     let agent = await startAgent({ storage, config: CONFIG });
     const reference = [0, 0.5, -0.25, 0, 1, 0];
     const directions = [1, -1, 1, 1, -1, 1];
-    const run = await calibrate([
+    const args = [
       "joints",
       agent.address.toString(),
       "sim_joints",
@@ -28,9 +28,21 @@ Deno.test("calibrate joints saves offsets that the agent applies to streamed ang
       "5",
       "--storage",
       storage,
-    ]);
+    ];
+    const dry = await calibrate([...args, "--dry-run"]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      /joint 5: .*\nwill save to .*joints\/sim_joints\.json\ndry run: nothing saved/,
+    );
+    assert.ok(await storeIsEmpty(storage));
+    const run = await calibrate(args);
     await agent.stop();
     assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /will save to .*joints\/sim_joints\.json\nsaved; restart the agent to apply it/,
+    );
     assert.match(
       run.stdout,
       /joint 1: reads .* reference 0\.500000, offset 0 -> .*, direction -1/,

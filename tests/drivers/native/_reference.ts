@@ -12,6 +12,7 @@ import {
   PointCloudDataSchema,
 } from "../../../agent/proto/payload_schemas.ts";
 import { UwbFrameSchema } from "../../../agent/proto/gen/auki_edge/rf_pb.ts";
+import type { JointCalibration } from "../../../drivers/driver.ts";
 
 /** Frame `k` of `ref_camera` (rgb8, rows padded with `padding` zero bytes). */
 export function cameraFrame(
@@ -112,21 +113,28 @@ export function isUwbCycle(
     close(frame.position.y, tag[1], 1e-9) && frame.position.z === 1;
 }
 
-/** Whether a `ref_joints` payload of `count` joints is sample `k` at `rateHz`. */
+/**
+ * Whether a `ref_joints` payload of `count` joints is sample `k` at
+ * `rateHz`, read through `calibration` when given.
+ */
 export function isJointSample(
   payload: Uint8Array,
   count: number,
   rateHz: number,
   k: number,
+  calibration?: JointCalibration,
 ): boolean {
   const { anglesRad } = fromBinary(JointEncodersDataSchema, payload);
   const t = k / rateHz;
-  return anglesRad.length === count && anglesRad.every((a, j) =>
-    Math.abs(
-      a -
-        Math.fround(0.5 * Math.sin(2 * Math.PI * 0.1 * (j + 1) * t + j / 2)),
-    ) < 1e-6
-  );
+  return anglesRad.length === count && anglesRad.every((a, j) => {
+    const raw = Math.fround(
+      0.5 * Math.sin(2 * Math.PI * 0.1 * (j + 1) * t + j / 2),
+    );
+    const angle = calibration === undefined
+      ? raw
+      : calibration.directions[j] * raw + calibration.offsets_rad[j];
+    return Math.abs(a - angle) < 1e-6;
+  });
 }
 
 /** The first index in [0, max] for which `matches` holds. */

@@ -223,6 +223,61 @@ ffiTest(
 );
 
 ffiTest(
+  "native e2e: a failing driver's row leaves the catalog and returns on the same resource after a backoff",
+  async () => {
+    const agent = await startAgent({
+      config: {
+        sensors: [{
+          driver: "native",
+          id: "flaky",
+          library: lib("fault_error"),
+          config: { good_reads: 25, rate_hz: 50 },
+          retry_min_ms: 700,
+          retry_max_ms: 700,
+        }],
+      },
+    });
+    try {
+      await withClient(async (node) => {
+        const flaky = async () =>
+          (await catalogRows(node, agent.address)).find((r) =>
+            r.resource_id === "flaky"
+          );
+        /** Polls until the row's presence is `present`; returns the row and when. */
+        const until = async (present: boolean) => {
+          const deadline = performance.now() + 10_000;
+          for (;;) {
+            const row = await flaky();
+            if ((row !== undefined) === present) {
+              return { row, at: performance.now() };
+            }
+            if (performance.now() > deadline) {
+              assert.fail(`the row was not ${present ? "back" : "gone"}`);
+            }
+            await delay(50);
+          }
+        };
+        const first = await until(true);
+        const gone = await until(false);
+        const back = await until(true);
+        assert.ok(
+          back.at - gone.at >= 500,
+          `back ${(back.at - gone.at).toFixed(0)} ms after it went`,
+        );
+        assert.equal(back.row?.resource_id, first.row?.resource_id);
+        assert.deepEqual(back.row?.sensor, first.row?.sensor);
+      });
+      assert.match(
+        agent.stderr(),
+        /libauki_fault_error\.so: 3 failed reads in a row, the last: aed_read failed: simulated fault E1 after 25 reads; reopening in 700 ms/,
+      );
+    } finally {
+      assert.equal(await agent.stop(), 0);
+    }
+  },
+);
+
+ffiTest(
   "native e2e: libraries the agent cannot host are named and the other sensors run",
   async () => {
     const agent = await startAgent({

@@ -279,6 +279,46 @@ ffiTest(
   },
 );
 
+ffiTest(
+  "native: a joint bank's stored offsets and directions apply to its angles",
+  async () => {
+    const calibration = {
+      offsets_rad: [0.25, -1.5, 3],
+      directions: [1, -1, -1] as (1 | -1)[],
+    };
+    const driver = sensor({
+      library: lib("ref_joints"),
+      config: { joint_count: 3 },
+    });
+    await driver.prepare!(context());
+    assert.throws(
+      () => driver.calibrateJoints!({ ...calibration, offsets_rad: [0, 0] }),
+      /the calibration has 2 joints, the bank 3/,
+    );
+    driver.calibrateJoints!(calibration);
+    const sink = await runFor(driver, 300);
+    assert.ok(sink.samples.length >= 20);
+    const k0 = findIndex(
+      (k) => isJointSample(sink.samples[0].payload, 3, 100, k, calibration),
+      200,
+      "calibrated joints",
+    );
+    sink.samples.forEach((s, i) =>
+      assert.ok(
+        isJointSample(s.payload, 3, 100, k0 + i, calibration),
+        `sample ${k0 + i}`,
+      )
+    );
+
+    const camera = sensor({ library: lib("ref_camera") });
+    await camera.prepare!(context());
+    assert.throws(
+      () => camera.calibrateJoints!(calibration),
+      /libauki_ref_camera\.so is not a prepared joint-encoder bank/,
+    );
+  },
+);
+
 ffiTest("native: the read buffer grows to what the driver needs", async () => {
   const sink = await runFor(
     sensor({

@@ -1,8 +1,8 @@
 /**
  * `serial.ld06` against the LD06 simulator through a real socat pty pair:
  * published scans reproduce the simulated room exactly, corruption is
- * counted and never published, and a wrong baud rate or a wrong device is
- * reported naming the port.
+ * counted and never published, the device can be unplugged and return, and
+ * a wrong baud rate or a wrong device is reported naming the port.
  *
  * @module
  */
@@ -19,7 +19,7 @@ import {
 import { POINT_STEP } from "../../../drivers/rangefinder/sim.ts";
 import { tfminiSource } from "../../../drivers/rangefinder/tfmini_sim.ts";
 import { configErrors, registryEntries } from "../fake_sink.ts";
-import { ptyTest, runDriver } from "../../helpers/serial.ts";
+import { ptyTest, runDriver, runHotplug } from "../../helpers/serial.ts";
 
 /** Decodes a published scan into (LD06 angle, distance mm, intensity) triples. */
 function scanPoints(payload: Uint8Array) {
@@ -150,6 +150,21 @@ ptyTest(
       lines.some((l) => /^WARN corrupt LD06 packet on .*host/.test(l)),
       lines.join("\n"),
     );
+  },
+);
+
+ptyTest(
+  "serial.ld06: unplugged, it goes offline; plugged back, it scans again",
+  async () => {
+    const run = await runHotplug(serialLd06, ld06Source(), {}, LD06_BAUD);
+    const offline = run.sink.events.find((e) => e.kind === "offline");
+    assert.equal(offline?.kind === "offline" && offline.reason, "source_ended");
+    assert.ok(run.offlineAfterMs < 1_000, `offline ${run.offlineAfterMs} ms`);
+    assert.ok(run.onlineAfterMs < 3_000, `online ${run.onlineAfterMs} ms`);
+    // The partial turns at the unplug and the replug were not published.
+    for (const { payload } of run.sink.samples) {
+      assert.equal(scanPoints(payload).length, 431);
+    }
   },
 );
 

@@ -2,7 +2,8 @@
  * `serial.tfmini` against the TFmini simulator through a real socat pty
  * pair: every frame is published as one point equal to what the simulator
  * sent, weak readings as NaN, corrupt frames counted and never published,
- * and an LD06 on the port is reported naming the port.
+ * the device can be unplugged and return, and a wrong baud rate or an LD06
+ * on the port is reported naming the port.
  *
  * @module
  */
@@ -24,7 +25,7 @@ import {
 } from "../../../drivers/rangefinder/tfmini_sim.ts";
 import type { Fault } from "../../../drivers/serial/packet_source.ts";
 import { configErrors, registryEntries } from "../fake_sink.ts";
-import { ptyTest, runDriver } from "../../helpers/serial.ts";
+import { ptyTest, runDriver, runHotplug } from "../../helpers/serial.ts";
 
 /** The single point of a published payload. */
 function onePoint(payload: Uint8Array) {
@@ -126,23 +127,40 @@ ptyTest(
 );
 
 ptyTest(
-  "serial.tfmini: an LD06 on the port is reported naming the port",
+  "serial.tfmini: unplugged, it goes offline; plugged back, frames resume",
   async () => {
-    const { sink, lines, host } = await runDriver(
-      serialTfmini,
-      ld06Source(),
-      {},
-      2_400,
-      LD06_BAUD,
-    );
-    assert.equal(sink.samples.length, 0);
-    assert.ok(
-      lines.some((l) =>
-        l.startsWith(
-          `ERROR no valid TFmini packet in 2 s on ${host}: wrong baud rate or not a TFmini (115200 baud configured;`,
-        )
+    const run = await runHotplug(serialTfmini, tfminiSource(), {}, TFMINI_BAUD);
+    const offline = run.sink.events.find((e) => e.kind === "offline");
+    assert.equal(offline?.kind === "offline" && offline.reason, "source_ended");
+    assert.ok(run.offlineAfterMs < 1_000, `offline ${run.offlineAfterMs} ms`);
+    assert.ok(run.onlineAfterMs < 3_000, `online ${run.onlineAfterMs} ms`);
+  },
+);
+
+ptyTest(
+  "serial.tfmini: a wrong baud rate or an LD06 on the port is reported naming the port",
+  async () => {
+    const [wrongBaud, wrongDevice] = await Promise.all([
+      runDriver(
+        serialTfmini,
+        tfminiSource(),
+        { baud: 57600 },
+        2_400,
+        TFMINI_BAUD,
       ),
-      lines.join("\n"),
+      runDriver(serialTfmini, ld06Source(), {}, 2_400, LD06_BAUD),
+    ]);
+    for (const { sink, lines, host } of [wrongBaud, wrongDevice]) {
+      assert.equal(sink.samples.length, 0);
+      assert.ok(!sink.events.some((e) => e.kind === "online"));
+      assert.equal(
+        lines.find((l) => l.startsWith("ERROR"))?.replace(/ \(.*$/, ""),
+        `ERROR no valid TFmini packet in 2 s on ${host}: wrong baud rate or not a TFmini`,
+      );
+    }
+    assert.match(
+      wrongBaud.lines.find((l) => l.startsWith("ERROR"))!,
+      /\(57600 baud configured; [1-9]\d* bytes, \d+ corrupt packets received\)$/,
     );
   },
 );
