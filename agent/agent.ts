@@ -36,13 +36,14 @@ import { loadOrCreateSeed } from "./identity/seed_file.ts";
 import { peerKeyFromSeed } from "./identity/wallet.ts";
 import { type Logger, rateLimited } from "./logging.ts";
 import { removeStaleSessionLogs } from "./logs/stale_sessions.ts";
-import { createNode } from "./node.ts";
+import { createNode, trustListenAddresses } from "./node.ts";
 import { describe, serveRequest } from "./protocols/exchange.ts";
 import {
   HEARTBEAT,
   INFO,
   JOIN,
   MEMBERSHIP,
+  OVER_RELAYS,
   REGISTRIES,
   RESOURCES,
   STREAM,
@@ -59,6 +60,14 @@ import { RegistryStore } from "./registries/store.ts";
 import { HostedSensor } from "./sensors/sensor_host.ts";
 import type { Retention } from "./sensors/sensor_log.ts";
 import { lockStorage, type StorageLock } from "./storage_lock.ts";
+import { logConnectionPaths } from "./relay/connection_paths.ts";
+import {
+  FIRST_RESERVATION_WAIT_MS,
+  RelayReservations,
+} from "./relay/reservations.ts";
+import { type AgentStatus, StatusFile } from "./status_file.ts";
+
+type AgentStatusCluster = AgentStatus["cluster"];
 
 /** The application name in ParticipantInfo and log manifests. */
 export const APP = "auki-edge";
@@ -83,6 +92,8 @@ export interface AgentOptions {
   listen: string[];
   /** Multiaddrs to advertise instead of the listen addresses. */
   announce?: string[];
+  /** Circuit Relay v2 relays to hold reservations on (`.../p2p/<relay id>`). */
+  relays?: string[];
   /** Sensors to run. */
   sensors: SensorSpec[];
   /** The cluster to be a member of; standalone without. */
@@ -105,6 +116,8 @@ export class Agent {
   readonly registry: RegistryStore;
   /** Cluster membership, when the agent is configured for a cluster. */
   readonly cluster: ClusterManager | undefined;
+  /** Relay reservations, when relays are configured. */
+  readonly relays: RelayReservations | undefined;
   readonly #name: string;
   readonly #instance: string;
   readonly #logger: Logger;
@@ -115,7 +128,9 @@ export class Agent {
   readonly #lock: StorageLock;
   readonly #storage: string;
   readonly #dump: MembershipDump;
+  readonly #status: StatusFile;
   #domainTime: DomainTimeLog | undefined;
+  #stopPathLog: () => void = () => {};
 
   private constructor(init: {
     node: Libp2p;
@@ -124,6 +139,7 @@ export class Agent {
     catalog: Catalog;
     registry: RegistryStore;
     cluster: ClusterManager | undefined;
+    relays: RelayReservations | undefined;
     name: string;
     logger: Logger;
     producer: StreamProducer;
@@ -140,6 +156,7 @@ export class Agent {
     this.catalog = init.catalog;
     this.registry = init.registry;
     this.cluster = init.cluster;
+    this.relays = init.relays;
     this.#name = init.name;
     this.#instance = appInstance();
     this.#logger = init.logger;
@@ -150,6 +167,13 @@ export class Agent {
     this.#lock = init.lock;
     this.#storage = init.storage;
     this.#dump = init.dump;
+    this.#status = new StatusFile(init.storage, init.logger, () => ({
+      pid: Deno.pid,
+      peer_id: this.peerId,
+      multiaddrs: this.multiaddrs(),
+      cluster: this.#clusterStatus(),
+      relays: this.relays?.status() ?? [],
+    }));
   }
 
   /** Starts an agent: identity, clocks, logs, sensors, the network, then the cluster. */
@@ -198,12 +222,34 @@ export class Agent {
       });
       await MembershipDump.clear(storage);
       const dump = new MembershipDump(storage, logger);
+      let addressesChanged = () => {};
+      let membershipChanged = () => {};
+      const relays = options.relays?.length
+        ? new RelayReservations(
+          node,
+          options.relays,
+          logger.child("relay"),
+          () => addressesChanged(),
+        )
+        : undefined;
       const cluster = options.cluster && new ClusterManager(options.cluster, {
         node,
         clocks,
         advertised: () => advertisedMultiaddrs(node, options.announce),
+        reachable: relays && (async () => {
+          if (!await relays.firstReservation(FIRST_RESERVATION_WAIT_MS)) {
+            logger.warn(
+              `no relay reservation within ${
+                FIRST_RESERVATION_WAIT_MS / 1000
+              } s; entering the cluster with the direct addresses, the circuit addresses follow once reserved`,
+            );
+          }
+        }),
         logger,
-        onMembership: (name, membership) => dump.write(name, membership),
+        onMembership: (name, membership) => {
+          dump.write(name, membership);
+          membershipChanged();
+        },
       });
       const agent = new Agent({
         node,
@@ -212,6 +258,7 @@ export class Agent {
         catalog,
         registry,
         cluster,
+        relays,
         name: options.name ?? hostname(),
         logger,
         producer,
@@ -223,10 +270,26 @@ export class Agent {
         dump,
       });
       await agent.#serve();
+      agent.#stopPathLog = logConnectionPaths(
+        node,
+        relays?.peerIds() ?? new Set(),
+        logger.child("net"),
+      );
       await node.start();
+      trustListenAddresses(node);
+      membershipChanged = () => agent.#status.refresh();
+      addressesChanged = () => {
+        agent.#status.refresh();
+        agent.cluster?.readvertise();
+      };
+      relays?.start();
+      agent.#status.start();
+      const listening = agent.multiaddrs();
       logger.info(
-        `peer ${peerId} serving ${catalog.rows().length} resources on ${
-          agent.multiaddrs().join(" ")
+        `peer ${peerId} serving ${catalog.rows().length} resources ${
+          listening.length > 0
+            ? `on ${listening.join(" ")}`
+            : "without listening (reachable through its relays only)"
         }`,
       );
       if (cluster !== undefined) {
@@ -305,9 +368,10 @@ export class Agent {
             { kind: "reject", reason: "not the manager" },
             decodeJoinRequest(body).encoding,
           )),
+        OVER_RELAYS,
       );
     } else {
-      await this.node.handle(JOIN, cluster.handleJoin);
+      await this.node.handle(JOIN, cluster.handleJoin, OVER_RELAYS);
       handlers.push([MEMBERSHIP, cluster.handleMembership], [
         HEARTBEAT,
         cluster.handleHeartbeat,
@@ -317,7 +381,7 @@ export class Agent {
       await this.node.handle(
         protocol,
         cluster === undefined ? handler : this.#gated(protocol, handler),
-        maxInboundStreams ? { maxInboundStreams } : undefined,
+        { ...OVER_RELAYS, ...(maxInboundStreams ? { maxInboundStreams } : {}) },
       );
     }
   }
@@ -349,6 +413,19 @@ export class Agent {
     return this.node.getMultiaddrs().map(String);
   }
 
+  #clusterStatus(): AgentStatusCluster {
+    const cluster = this.cluster;
+    const membership = cluster?.membership();
+    if (cluster === undefined || membership === undefined) return null;
+    const status = cluster.status();
+    return {
+      name: status.name,
+      is_manager: status.isManager,
+      manager_peer_id: status.managerPeerId,
+      members: membership.peers.length,
+    };
+  }
+
   /** This participant's ParticipantInfo now. */
   participantInfo(): ParticipantInfo {
     const cluster = this.cluster?.status();
@@ -373,6 +450,7 @@ export class Agent {
    */
   async stop(): Promise<void> {
     await this.#producer.stop();
+    this.relays?.stop();
     await this.cluster?.stop();
     if (this.cluster !== undefined) {
       this.#dump.write(this.cluster.status().name, undefined);
@@ -386,6 +464,8 @@ export class Agent {
     }
     await this.#statics.stop();
     await this.#timeTransform.stop();
+    await this.#status.stop();
+    this.#stopPathLog();
     await this.node.stop();
     this.#lock.release();
   }

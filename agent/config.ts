@@ -11,6 +11,7 @@ import type { DriverFactory } from "../drivers/driver.ts";
 import { parseJson } from "./codec/json.ts";
 import type { SensorSpec } from "./agent.ts";
 import type { LogLevel } from "./logging.ts";
+import { parseRelayAddress } from "./relay/relay_address.ts";
 
 /** Default listen address, fine for devices (tests use port 0). */
 export const DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4001";
@@ -53,6 +54,19 @@ export const ConfigFile = z.strictObject({
   seed: z.string().min(1).optional(),
   listen: z.array(z.string().min(1)).optional(),
   announce: z.array(z.string().min(1)).optional(),
+  relays: z.array(
+    z.string().transform((text, ctx) => {
+      try {
+        return parseRelayAddress(text);
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          message: error instanceof Error ? error.message : String(error),
+        });
+        return z.NEVER;
+      }
+    }),
+  ).optional(),
   cluster: ClusterConfig.optional(),
   log_level: z.enum(["debug", "info", "warn", "error"]).optional(),
   retention_s: z.number().min(0).optional(),

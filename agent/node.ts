@@ -14,6 +14,7 @@ import { identify } from "@libp2p/identify";
 import { ping } from "@libp2p/ping";
 import { circuitRelayTransport } from "@libp2p/circuit-relay-v2";
 import { dcutr } from "@libp2p/dcutr";
+import type { Multiaddr } from "@multiformats/multiaddr";
 
 /** The agent's name and version, as identify reports them. */
 export const AGENT_VERSION = "auki-edge/0.1.0";
@@ -42,4 +43,31 @@ export async function createNode(options: NodeOptions): Promise<Libp2p> {
     connectionManager: { inboundConnectionThreshold: 100 },
     services: { identify: identify(), ping: ping(), dcutr: dcutr() },
   });
+}
+
+interface AddressInternals {
+  components: {
+    addressManager: {
+      confirmObservedAddr(
+        addr: Multiaddr,
+        options: { type: "transport" },
+      ): void;
+    };
+    transportManager: { getAddrs(): Multiaddr[] };
+  };
+}
+
+/**
+ * Marks a started node's own listen addresses as verified. js-libp2p hides
+ * public listen addresses until AutoNAT confirms them; Rust peers advertise
+ * what they listen on, so a device or relay on a public address does too.
+ */
+export function trustListenAddresses(node: Libp2p): void {
+  const { addressManager, transportManager } =
+    (node as unknown as AddressInternals).components;
+  for (const addr of transportManager.getAddrs()) {
+    if (!addr.toString().includes("/p2p-circuit")) {
+      addressManager.confirmObservedAddr(addr, { type: "transport" });
+    }
+  }
 }

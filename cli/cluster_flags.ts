@@ -12,7 +12,7 @@ import { ClusterManager } from "../agent/cluster/cluster_manager.ts";
 import type { WireEncoding } from "../agent/cluster/join_protocol.ts";
 import { registerClocks } from "../agent/clocks/clocks.ts";
 import { silentLogger } from "../agent/logging.ts";
-import { HEARTBEAT, MEMBERSHIP } from "../agent/protocols/ids.ts";
+import { HEARTBEAT, MEMBERSHIP, OVER_RELAYS } from "../agent/protocols/ids.ts";
 import { RegistryStore } from "../agent/registries/store.ts";
 import { StreamDeclinedError } from "../agent/protocols/stream_consumer.ts";
 import { flagValue, UsageError } from "./args.ts";
@@ -106,8 +106,8 @@ export async function joinAsMember(
       manager.admits(connection.remotePeer.toString())
         ? handler(stream, connection)
         : stream.abort(new Error("not a cluster member"));
-  await node.handle(MEMBERSHIP, gated(manager.handleMembership));
-  await node.handle(HEARTBEAT, gated(manager.handleHeartbeat));
+  await node.handle(MEMBERSHIP, gated(manager.handleMembership), OVER_RELAYS);
+  await node.handle(HEARTBEAT, gated(manager.handleHeartbeat), OVER_RELAYS);
   const leave = async () => {
     await manager.stop();
     await node.unhandle([MEMBERSHIP, HEARTBEAT]);

@@ -16,6 +16,7 @@ import { relayCommand } from "./commands/relay.ts";
 import { identityCommand } from "./commands/identity.ts";
 import { portsCommand } from "./commands/ports.ts";
 import { runCommand } from "./commands/run.ts";
+import { statusCommand } from "./commands/status.ts";
 import { subscribeCommand } from "./commands/subscribe.ts";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   clusters: clustersCommand,
   ports: portsCommand,
   relay: relayCommand,
+  status: statusCommand,
   calibrate: calibrateCommand,
   frames: framesCommand,
 };
@@ -43,6 +45,7 @@ Commands:
   discovery   run a local Discovery server (the /clusters API)
   clusters    list the clusters a Discovery server knows
   relay       run a Circuit Relay v2 server for devices behind NAT
+  status      show a running agent's cluster and relay reservations
   ports       list the serial ports for serial sensors
   calibrate   calibrate a camera, extrinsics, joint offsets or the clocks
   frames      print a peer's frame tree of static transforms

@@ -14,50 +14,13 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startAgent } from "../tests/helpers/agent_process.ts";
-
-const HERE = new URL("./bench/", import.meta.url).pathname;
-const MIB = 1024 * 1024;
-
-interface SubscriberResult {
-  entries: number;
-  bytes: number;
-  seconds: number;
-  latency_ns: string[];
-}
-
-function spawnJson<T>(script: string, args: string[]): {
-  lines: AsyncGenerator<T>;
-  done: Promise<Deno.CommandStatus>;
-} {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", join(HERE, script), ...args],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  async function* lines(): AsyncGenerator<T> {
-    let buffer = "";
-    for await (
-      const chunk of child.stdout.pipeThrough(new TextDecoderStream())
-    ) {
-      buffer += chunk;
-      let newline;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        yield JSON.parse(buffer.slice(0, newline));
-        buffer = buffer.slice(newline + 1);
-      }
-    }
-  }
-  return { lines: lines(), done: child.status };
-}
-
-async function lastLine<T>(script: string, args: string[]): Promise<T> {
-  const { lines, done } = spawnJson<T>(script, args);
-  let last: T | undefined;
-  for await (const line of lines) last = line;
-  await done;
-  if (last === undefined) throw new Error(`${script} printed nothing`);
-  return last;
-}
+import {
+  HERE,
+  lastLine,
+  mbps,
+  spawnJson,
+  type SubscriberResult,
+} from "./bench/processes.ts";
 
 async function withConfig<T>(
   config: unknown,
@@ -72,9 +35,6 @@ async function withConfig<T>(
     await Deno.remove(dir, { recursive: true });
   }
 }
-
-const mbps = (r: { bytes: number; seconds: number }) =>
-  r.bytes / MIB / r.seconds;
 
 function percentile(sorted: bigint[], p: number): bigint {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];

@@ -12,7 +12,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import type { AgentClocks } from "../clocks/clocks.ts";
 import { type Logger, rateLimited } from "../logging.ts";
 import { brief, describe, serveRequest } from "../protocols/exchange.ts";
-import { HEARTBEAT } from "../protocols/ids.ts";
+import { HEARTBEAT, OVER_RELAYS } from "../protocols/ids.ts";
 import { OffsetEstimator } from "./clock_estimate.ts";
 import {
   type DiscoveryClient,
@@ -74,6 +74,11 @@ export interface ClusterContext {
   clocks: AgentClocks;
   /** This peer's dialable multiaddrs, for Discovery and join requests. */
   advertised(): string[];
+  /**
+   * Resolves once the addresses are worth advertising (a relay reservation
+   * is held, or waiting for one was given up); bootstrap waits for it.
+   */
+  reachable?(): Promise<void>;
   /** Where log lines go. */
   logger: Logger;
   /**
@@ -208,7 +213,9 @@ export class ClusterManager {
 
   /** Starts bootstrapping in the background, retrying transient failures. */
   start(): void {
-    this.#bootstrapLoop();
+    (this.#context.reachable?.() ?? Promise.resolve()).then(() =>
+      this.#bootstrapLoop()
+    );
     this.#timers.push(
       setInterval(() => this.#scan(), SCAN_INTERVAL_MS),
       setInterval(() => this.#dialMembers(), DIAL_INTERVAL_MS),
@@ -265,6 +272,71 @@ export class ClusterManager {
       );
     }
     await this.#create(name, false);
+  }
+
+  /**
+   * Tells the cluster this peer's addresses changed (a relay reservation was
+   * made or lost): a Manager updates its own entry, gossips it and rotates
+   * the Discovery row; a member sends the Manager a new join request, which
+   * refreshes its entry and makes the Manager gossip it.
+   */
+  async readvertise(): Promise<void> {
+    const membership = this.#membership;
+    const addrs = this.#context.advertised();
+    // With no address left (the only relay is gone), keep the last ones:
+    // they work again once the relay is back.
+    if (membership === undefined || this.#stopped || addrs.length === 0) {
+      return;
+    }
+    if (this.#isManager) {
+      const self = membership.peers.find((p) => p.peer_id === this.#self);
+      if (self !== undefined) self.multiaddrs = addrs;
+      this.#changed();
+      this.#gossip();
+      await this.#registerAsManager().catch((error) =>
+        this.#log.warn(
+          `cannot advertise the new addresses to Discovery: ${describe(error)}`,
+        )
+      );
+      this.#log.info(`advertised ${addrs.join(" ")} to the cluster`);
+      return;
+    }
+    const manager = this.#managerId;
+    try {
+      const answer = await requestJoin(
+        this.#context.node,
+        peerIdFromString(manager),
+        addrs,
+        {
+          encoding: this.#settings.wireEncoding,
+          authorization: this.#settings.authorization,
+        },
+      );
+      if (this.#stopped || this.#isManager || this.#managerId !== manager) {
+        return;
+      }
+      this.#adopt(this.#entryOf(manager), answer);
+      this.#log.info(`advertised ${addrs.join(" ")} to the Manager`);
+    } catch (error) {
+      this.#log.warn(
+        `cannot advertise the new addresses to the Manager: ${describe(error)}`,
+      );
+    }
+  }
+
+  /** The Discovery-like entry of the cluster as this peer knows it, managed by `manager`. */
+  #entryOf(manager: string): ClusterEntry {
+    return {
+      name: this.#name,
+      manager_peer_id: manager,
+      manager_multiaddrs:
+        this.#membership?.peers.find((p) => p.peer_id === manager)
+          ?.multiaddrs ?? [],
+      relay_multiaddrs: this.#relays,
+      peer_count: 0,
+      created_ns: 0n,
+      last_liveness_check_ns: 0n,
+    };
   }
 
   /** Leaves the membership this peer had and enters its cluster again. */
@@ -683,6 +755,7 @@ export class ClusterManager {
           HEARTBEAT,
           {
             signal: AbortSignal.timeout(2_000),
+            ...OVER_RELAYS,
           },
         );
         if (!this.#isManager || this.#links.has(peer)) {
@@ -812,15 +885,7 @@ export class ClusterManager {
       if (this.#stopped || this.#isManager || this.#managerId !== manager) {
         return true;
       }
-      this.#adopt({
-        name: this.#name,
-        manager_peer_id: manager,
-        manager_multiaddrs: entry.multiaddrs,
-        relay_multiaddrs: this.#relays,
-        peer_count: 0,
-        created_ns: 0n,
-        last_liveness_check_ns: 0n,
-      }, answer);
+      this.#adopt(this.#entryOf(manager), answer);
       this.#log.warn(
         `the Manager ${manager} went silent but answers: joined it again`,
       );

@@ -9,7 +9,7 @@ import type { Libp2p, PeerId, Stream } from "@libp2p/interface";
 import { z } from "zod";
 import { encodeFrame, FRAME_CAPS, FrameReader } from "../codec/framing.ts";
 import { jsonBytes, parseJsonBytes } from "../codec/json.ts";
-import { MEMBERSHIP } from "../protocols/ids.ts";
+import { MEMBERSHIP, OVER_RELAYS } from "../protocols/ids.ts";
 import { type ClusterMembership, parseMembership } from "./membership.ts";
 
 /** Frame limits of the membership protocol. */
@@ -38,7 +38,10 @@ export async function sendMembership(
   membershipJson: string,
 ): Promise<void> {
   const signal = AbortSignal.timeout(SEND_TIMEOUT_MS);
-  const stream = await node.dialProtocol(peer, MEMBERSHIP, { signal });
+  const stream = await node.dialProtocol(peer, MEMBERSHIP, {
+    signal,
+    ...OVER_RELAYS,
+  });
   try {
     stream.send(encodeFrame(
       jsonBytes({

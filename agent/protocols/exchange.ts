@@ -13,6 +13,7 @@ import {
   type FrameLimits,
   FrameReader,
 } from "../codec/framing.ts";
+import { OVER_RELAYS } from "./ids.ts";
 
 /** How long a responder may take to read the request and answer, ms. */
 export const RESPONDER_TIMEOUT_MS = 2_000;
@@ -79,7 +80,10 @@ export async function request(
   timeoutMs = REQUESTER_TIMEOUT_MS,
 ): Promise<Uint8Array> {
   const signal = AbortSignal.timeout(timeoutMs);
-  const stream = await node.dialProtocol(target, protocol, { signal });
+  const stream = await node.dialProtocol(target, protocol, {
+    signal,
+    ...OVER_RELAYS,
+  });
   const dropped = new DroppedRequestError(protocol);
   try {
     if (stream.status !== "open") throw dropped;

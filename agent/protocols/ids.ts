@@ -20,3 +20,9 @@ export const RESOURCES = "/auki/resources/0.2.0";
 export const REGISTRIES = "/auki/registries/0.2.0";
 /** Typed log streams. */
 export const STREAM = "/auki/stream/0.2.0";
+
+/**
+ * Stream options every Auki protocol handler and dial uses: the protocols
+ * also run over relayed (limited) connections, as they do on Rust peers.
+ */
+export const OVER_RELAYS = { runOnLimitedConnection: true } as const;

@@ -14,7 +14,7 @@ import type {
   StreamManifest,
 } from "../proto/gen/auki/stream_pb.ts";
 import { DroppedRequestError, type Target } from "./exchange.ts";
-import { STREAM } from "./ids.ts";
+import { OVER_RELAYS, STREAM } from "./ids.ts";
 import {
   decodeStreamMessage,
   encodeStreamMessage,
@@ -122,7 +122,10 @@ export class Subscription {
       AbortSignal.timeout(options.timeoutMs ?? OPEN_TIMEOUT_MS),
       ...(options.signal ? [options.signal] : []),
     ]);
-    const stream = await node.dialProtocol(target, STREAM, { signal });
+    const stream = await node.dialProtocol(target, STREAM, {
+      signal,
+      ...OVER_RELAYS,
+    });
     const reader = new FrameReader(stream, STREAM_LIMITS);
     try {
       if (stream.status !== "open") throw new DroppedRequestError(STREAM);

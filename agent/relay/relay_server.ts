@@ -19,7 +19,12 @@ import {
   type CircuitRelayService,
 } from "@libp2p/circuit-relay-v2";
 import type { Logger } from "../logging.ts";
-import { AGENT_VERSION } from "../node.ts";
+import { AGENT_VERSION, trustListenAddresses } from "../node.ts";
+
+/** The largest data limit a reservation can carry (uint64). */
+const UNLIMITED_BYTES = 2n ** 64n - 1n;
+/** The longest duration limit the relay transport can time (a 32-bit timer), ms. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
 /** What a relay accepts. */
 export interface RelayServerOptions {
@@ -72,17 +77,20 @@ export async function startRelayServer(
         reservations: {
           maxReservations: options.maxReservations,
           reservationTtl: options.reservationTtlMs,
+          // With one limit set, the other is lifted as far as the relay
+          // transport allows (it always applies both).
           applyDefaultLimit: limited,
-          ...(options.dataLimitBytes > 0n
-            ? { defaultDataLimit: options.dataLimitBytes }
-            : {}),
-          ...(options.durationLimitMs > 0
-            ? { defaultDurationLimit: options.durationLimitMs }
-            : {}),
+          defaultDataLimit: options.dataLimitBytes > 0n
+            ? options.dataLimitBytes
+            : UNLIMITED_BYTES,
+          defaultDurationLimit: options.durationLimitMs > 0
+            ? options.durationLimitMs
+            : LONGEST_TIMER_MS,
         },
       }),
     },
   });
+  trustListenAddresses(node);
   node.services.relay.addEventListener("relay:reservation", (event) => {
     options.logger.info(
       `reservation for ${event.detail.addr} until ${event.detail.expiry.toISOString()}`,

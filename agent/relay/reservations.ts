@@ -9,11 +9,21 @@
  */
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
+import { isTcpCircuit } from "../cluster/advertised.ts";
 import type { Logger } from "../logging.ts";
 
+/**
+ * How long the first cluster bootstrap and the ready file wait for a relay
+ * reservation before going on with the direct addresses only (the circuit
+ * addresses are advertised once reserved); the Rust reservation timeout.
+ */
+export const FIRST_RESERVATION_WAIT_MS = 10_000;
+
 const CHECK_INTERVAL_MS = 1_000;
+const RESERVE_TIMEOUT_MS = 15_000;
 const RETRY_MIN_MS = 1_000;
-const RETRY_MAX_MS = 30_000;
+/** Short, so a relay that restarts is used again within seconds. */
+const RETRY_MAX_MS = 5_000;
 
 /** One relay's reservation state, as `auki-edge status` shows it. */
 export interface RelayState {
@@ -62,6 +72,8 @@ export class RelayReservations {
   readonly #relays: Tracked[];
   #timer: ReturnType<typeof setInterval> | undefined;
   #circuits = "";
+  #busy = false;
+  readonly #first = Promise.withResolvers<boolean>();
 
   /** Reservations on `relays` (multiaddrs with `/p2p/<relay id>`). */
   constructor(
@@ -92,13 +104,33 @@ export class RelayReservations {
   /** Stops reserving (the node's stop ends the reservations). */
   stop(): void {
     clearInterval(this.#timer);
+    this.#first.resolve(false);
+  }
+
+  /**
+   * Resolves true once any relay holds a reservation, or false after
+   * `timeoutMs` without one (reserving goes on).
+   */
+  async firstReservation(timeoutMs: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.#first.promise, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The relays' peer ids. */
+  peerIds(): Set<string> {
+    return new Set(this.#relays.map((r) => r.peerId));
   }
 
   /** TCP-based circuit addresses of the reservations held, ending in `/p2p/<self>`. */
   circuitAddrs(): string[] {
-    return this.#node.getMultiaddrs().map(String).filter((a) =>
-      a.includes("/p2p-circuit") && a.includes("/tcp/") && !a.includes("/ws")
-    );
+    return this.#node.getMultiaddrs().map(String).filter(isTcpCircuit);
   }
 
   /** Every relay's state. */
@@ -157,10 +189,13 @@ export class RelayReservations {
         relay.state = "waiting";
         relay.retryAt = 0;
       }
-      if (relay.state === "waiting" && Date.now() >= relay.retryAt) {
+      if (
+        !this.#busy && relay.state === "waiting" && Date.now() >= relay.retryAt
+      ) {
         this.#reserve(relay);
       }
     }
+    if (circuits.length > 0) this.#first.resolve(true);
     const now = circuits.join(" ");
     if (now !== this.#circuits) {
       this.#circuits = now;
@@ -168,23 +203,41 @@ export class RelayReservations {
     }
   }
 
+  /**
+   * Reserves on one relay. One at a time: the relay transport queues
+   * reservations one by one anyway, and a second listen issued while one
+   * is pending can stall in its queue.
+   */
   async #reserve(relay: Tracked): Promise<void> {
     relay.state = "reserving";
+    this.#busy = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await (this.#node as unknown as Internals).components.transportManager
-        .listen([relay.address.encapsulate("/p2p-circuit")]);
+      await Promise.race([
+        (this.#node as unknown as Internals).components.transportManager
+          .listen([relay.address.encapsulate("/p2p-circuit")]),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new Error(
+                  `no reservation within ${RESERVE_TIMEOUT_MS / 1000} s`,
+                ),
+              ),
+            RESERVE_TIMEOUT_MS,
+          );
+        }),
+      ]);
       relay.state = this.circuitAddrs().some((c) =>
           c.includes(`/p2p/${relay.peerId}/p2p-circuit`)
         )
         ? "reserved"
         : "waiting";
-      if (relay.state === "reserved") {
-        relay.delay = 0;
-        this.#logger.info(`reserved a circuit on relay ${relay.address}`);
-        this.#check();
-        return;
+      if (relay.state !== "reserved") {
+        throw new Error("the relay gave no circuit address");
       }
-      throw new Error("the relay gave no circuit address");
+      relay.delay = 0;
+      this.#logger.info(`reserved a circuit on relay ${relay.address}`);
     } catch (error) {
       relay.delay = Math.min(
         Math.max(relay.delay * 2, RETRY_MIN_MS),
@@ -198,6 +251,10 @@ export class RelayReservations {
           relay.delay / 1000
         } s`,
       );
+    } finally {
+      clearTimeout(timer);
+      this.#busy = false;
     }
+    this.#check();
   }
 }

@@ -29,6 +29,8 @@ import { flagValue, parseCommand, UsageError } from "../args.ts";
 import { parseClusterName, parseDiscoveryUrl } from "../cluster_flags.ts";
 import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
+import { parseRelayAddress } from "../../agent/relay/relay_address.ts";
+import { FIRST_RESERVATION_WAIT_MS } from "../../agent/relay/reservations.ts";
 
 const HELP = `Usage: auki-edge run [options]
 
@@ -37,7 +39,8 @@ protocols (info, resources, registries, stream).
 
 Options:
   --config FILE        JSON configuration file (sensors, storage, listen, ...)
-  --listen MULTIADDR   address to listen on, repeatable (default ${DEFAULT_LISTEN})
+  --listen MULTIADDR   address to listen on, repeatable (default ${DEFAULT_LISTEN});
+                       "none" listens nowhere (reachable only through --relay)
   --seed FILE          wallet seed file (default: <storage>/identity.seed)
   --storage DIR        logs and registries (default: ~/.auki/auki-edge)
   --sim KINDS          simulated sensors, comma list of ${
@@ -48,7 +51,12 @@ Options:
   --announce MULTIADDR address to advertise to the cluster, repeatable
                        (default: the listen addresses, routable ones first)
   --ready-file FILE    write {"peer_id","multiaddrs"} here once serving
-                       (with "cluster" and "is_manager" once joined)
+                       (with "cluster" and "is_manager" once joined, and
+                       "relays" with the reservations when relays are set)
+  --relay MULTIADDR    Circuit Relay v2 relay to reserve a circuit on,
+                       repeatable: /ip4/HOST/tcp/PORT/p2p/RELAY_PEER_ID; the
+                       circuit addresses are advertised to the cluster
+                       (see "auki-edge status" for the reservations)
 
 Cluster (standalone without; in a cluster only members reach the device):
   --discovery URL          Discovery server of the cluster
@@ -115,6 +123,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       config: { type: "string" },
       listen: { type: "string", multiple: true },
       announce: { type: "string", multiple: true },
+      relay: { type: "string", multiple: true },
       seed: { type: "string" },
       storage: { type: "string" },
       sim: { type: "string" },
@@ -136,7 +145,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     (list ?? []).map((addr) =>
       flagValue("run", flag, addr, (raw) => multiaddr(raw).toString())
     );
-  const listen = addrs("listen", values.listen);
+  const listenNone = values.listen?.length === 1 && values.listen[0] === "none";
+  const listen = listenNone ? [] : addrs("listen", values.listen);
+  const relays = (values.relay ?? []).map((addr) =>
+    flagValue("run", "relay", addr, parseRelayAddress)
+  );
   const announce = addrs("announce", values.announce);
   const sims = values.sim === undefined
     ? undefined
@@ -180,6 +193,15 @@ export async function runCommand(argv: string[]): Promise<number> {
       "run: --discovery: a Discovery URL (or --embedded-discovery) is needed with --cluster",
     );
   }
+  const listenOn = listenNone || listen.length > 0
+    ? listen
+    : file?.listen ?? [DEFAULT_LISTEN];
+  const relayList = relays.length > 0 ? relays : file?.relays ?? [];
+  if (listenOn.length === 0 && relayList.length === 0) {
+    throw new UsageError(
+      "run: --listen: listening nowhere needs at least one --relay, or the agent is unreachable",
+    );
+  }
   const storage = values.storage ?? file?.storage ?? defaultStorage();
   const extra =
     (sims ?? (file?.sensors?.length ? [] : Object.values(SIM_KINDS)))
@@ -214,8 +236,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       name: values.name ?? file?.name,
       storage,
       seedPath: values.seed ?? file?.seed ?? defaultSeedPath(storage),
-      listen: listen.length > 0 ? listen : file?.listen ?? [DEFAULT_LISTEN],
+      listen: listenOn,
       announce: announce.length > 0 ? announce : file?.announce,
+      relays: relayList,
       sensors,
       cluster: clusterName === undefined ? undefined : {
         discovery: new DiscoveryClient(discoveryUrl ?? discoveryServer!.url, {
@@ -243,6 +266,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       stopped.promise.then(() => false),
     ]);
     const readyFile = values["ready-file"];
+    // Ready means reachable: through a relay, when relays are configured.
+    await agent.relays?.firstReservation(FIRST_RESERVATION_WAIT_MS);
     if (joined && readyFile !== undefined) {
       const cluster = agent.cluster?.status();
       await writeReadyFile(
@@ -253,6 +278,7 @@ export async function runCommand(argv: string[]): Promise<number> {
           ...(cluster
             ? { cluster: cluster.name, is_manager: cluster.isManager }
             : {}),
+          ...(agent.relays ? { relays: agent.relays.status() } : {}),
         }),
       );
     }

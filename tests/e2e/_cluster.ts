@@ -86,9 +86,11 @@ class Child {
   #exited = false;
   readonly #status: Promise<Deno.CommandStatus>;
 
-  constructor(args: string[]) {
-    this.process = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", MAIN, ...args],
+  /** Runs `main.ts` with `args`, inside network namespace `netns` when given. */
+  constructor(args: string[], netns?: string) {
+    const command = [Deno.execPath(), "run", "--allow-all", MAIN, ...args];
+    this.process = new Deno.Command(netns ? "ip" : command[0], {
+      args: netns ? ["netns", "exec", netns, ...command] : command.slice(1),
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -165,16 +167,16 @@ export interface DiscoveryProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `auki-edge discovery` on 127.0.0.1 (port 0 picks one). */
+/** Starts `auki-edge discovery` on 127.0.0.1 or `host` (port 0 picks one). */
 export async function startDiscovery(
   dirs: TempDirs,
-  options: { port?: number; ttlMs?: number } = {},
+  options: { port?: number; ttlMs?: number; host?: string } = {},
 ): Promise<DiscoveryProcess> {
   const ready = join(await dirs.make("auki-edge-discovery-"), "ready.json");
   const child = new Child([
     "discovery",
     "--listen",
-    `127.0.0.1:${options.port ?? 0}`,
+    `${options.host ?? "127.0.0.1"}:${options.port ?? 0}`,
     "--ready-file",
     ready,
     ...(options.ttlMs ? ["--ttl-ms", String(options.ttlMs)] : []),
@@ -195,6 +197,59 @@ export async function startDiscovery(
     stderr: () => child.stderr(),
     stop: async () => {
       await child.signal("SIGTERM");
+    },
+  };
+}
+
+/** A running `auki-edge relay` process. */
+export interface RelayProcess {
+  /** The relay's peer id. */
+  peerId: string;
+  /** Its address, `/ip4/127.0.0.1/tcp/<port>/p2p/<relay id>`. */
+  address: string;
+  /** What it logged. */
+  stderr(): string;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts `auki-edge relay` on 127.0.0.1 (or `host`) with the seed in `dir`, so starting
+ * it again on the same directory and port restarts the same relay.
+ */
+export async function startRelay(
+  dir: string,
+  options: { port: number; host?: string; netns?: string; args?: string[] },
+): Promise<RelayProcess> {
+  const ready = join(dir, `relay-ready-${crypto.randomUUID()}.json`);
+  const child = new Child([
+    "relay",
+    "--listen",
+    `/ip4/${options.host ?? "127.0.0.1"}/tcp/${options.port}`,
+    "--seed",
+    join(dir, "relay.seed"),
+    "--ready-file",
+    ready,
+    ...(options.args ?? []),
+  ], options.netns);
+  const info = await poll("the relay ready file", async () => {
+    if (child.exited()) throw new Error(`relay exited:\n${child.stderr()}`);
+    return JSON.parse(await Deno.readTextFile(ready)) as Ready;
+  }, 30_000).catch(async (error) => {
+    await child.signal("SIGKILL");
+    throw error;
+  });
+  return {
+    peerId: info.peer_id,
+    address: info.multiaddrs[0],
+    stderr: () => child.stderr(),
+    stop: async () => {
+      await child.signal("SIGTERM");
+    },
+    kill: async () => {
+      await child.signal("SIGKILL");
     },
   };
 }
@@ -254,6 +309,10 @@ export interface SpawnOptions {
   cluster?: string;
   /** More `run` arguments. */
   args?: string[];
+  /** `--listen` value (default loopback, port 0; `none` for relay-only). */
+  listen?: string;
+  /** Network namespace to run in (`ip netns exec`). */
+  netns?: string;
   /** Configuration (default {@link LIGHT}). */
   config?: unknown;
 }
@@ -267,7 +326,7 @@ export async function spawnAgent(options: SpawnOptions): Promise<ClusterAgent> {
   const child = new Child([
     "run",
     "--listen",
-    "/ip4/127.0.0.1/tcp/0",
+    options.listen ?? "/ip4/127.0.0.1/tcp/0",
     "--storage",
     options.storage,
     "--ready-file",
@@ -277,7 +336,7 @@ export async function spawnAgent(options: SpawnOptions): Promise<ClusterAgent> {
     ...(options.discovery ? ["--discovery", options.discovery] : []),
     ...(options.cluster ? ["--cluster", options.cluster] : []),
     ...(options.args ?? []),
-  ]);
+  ], options.netns);
   let readyInfo: Ready | undefined;
   const agent: ClusterAgent = {
     label: options.label,

@@ -47,6 +47,10 @@ export interface StartAgentOptions {
   config?: unknown;
   /** How long to wait for the ready file, ms. */
   timeoutMs?: number;
+  /** The program to run and its arguments before `run` (default: this Deno on main.ts). */
+  command?: [string, ...string[]];
+  /** Extra environment variables of the process. */
+  env?: Record<string, string>;
 }
 
 /** Starts `auki-edge run` on loopback and waits until its ready file appears. */
@@ -67,11 +71,11 @@ export async function startAgent(
     await Deno.writeTextFile(path, JSON.stringify(options.config));
     configArgs.push("--config", path);
   }
-  const child = new Deno.Command(Deno.execPath(), {
+  const [program, ...leading] = options.command ??
+    [Deno.execPath(), "run", "--allow-all", MAIN];
+  const child = new Deno.Command(program, {
     args: [
-      "run",
-      "--allow-all",
-      MAIN,
+      ...leading,
       "run",
       "--listen",
       "/ip4/127.0.0.1/tcp/0",
@@ -82,6 +86,7 @@ export async function startAgent(
       ...configArgs,
       ...(options.args ?? []),
     ],
+    env: options.env,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -166,10 +171,13 @@ export async function startAgent(
 /** Runs the CLI as a process; returns exit code, stdout and stderr. */
 export async function runCli(
   args: string[],
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; netns?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
+  const command = [Deno.execPath(), "run", "--allow-all", MAIN, ...args];
+  const output = await new Deno.Command(options.netns ? "ip" : command[0], {
+    args: options.netns
+      ? ["netns", "exec", options.netns, ...command]
+      : command.slice(1),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

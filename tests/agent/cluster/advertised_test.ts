@@ -69,3 +69,23 @@ Deno.test("advertised: a real node's ephemeral port, dialable as advertised", as
     assert.equal(connection.remotePeer.toString(), server.peerId.toString());
   });
 });
+
+Deno.test("advertised: TCP circuit addresses follow whole, WebSocket circuits are left out", () => {
+  const relay = "12D3KooWNtkEtuLexidSVsqJdspiGgdomNCLmVSjFARCMEBhHh7g";
+  const circuit =
+    `/ip4/203.0.113.7/tcp/4002/p2p/${relay}/p2p-circuit/p2p/${PEER}`;
+  const node = fakeNode([
+    circuit,
+    `/ip4/203.0.113.7/tcp/4003/ws/p2p/${relay}/p2p-circuit/p2p/${PEER}`,
+    `/ip4/192.168.1.20/tcp/4001/p2p/${PEER}`,
+  ]);
+  assert.deepEqual(advertisedMultiaddrs(node), [
+    "/ip4/192.168.1.20/tcp/4001",
+    circuit,
+  ]);
+  assert.deepEqual(
+    advertisedMultiaddrs(node, ["/dns4/robot.example/tcp/4001"]),
+    ["/dns4/robot.example/tcp/4001", circuit],
+  );
+  assert.deepEqual(advertisedMultiaddrs(fakeNode([circuit])), [circuit]);
+});

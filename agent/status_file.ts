@@ -1,0 +1,93 @@
+/**
+ * `<storage>/status.json`: the running agent's state for operators and
+ * `auki-edge status` (addresses, cluster, relay reservations), rewritten
+ * atomically whenever it changes and removed when the agent stops.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Logger } from "./logging.ts";
+import { describe } from "./protocols/exchange.ts";
+import type { RelayState } from "./relay/reservations.ts";
+
+/** What the status file holds. */
+export interface AgentStatus {
+  /** The agent's process id. */
+  pid: number;
+  /** Its peer id. */
+  peer_id: string;
+  /** Its dialable addresses, each ending in `/p2p/<peer id>`. */
+  multiaddrs: string[];
+  /** Its cluster, or null when standalone or not joined yet. */
+  cluster: {
+    name: string;
+    is_manager: boolean;
+    manager_peer_id: string;
+    members: number;
+  } | null;
+  /** The state of each configured relay's reservation. */
+  relays: RelayState[];
+}
+
+const REFRESH_MS = 1_000;
+
+/** The status file of a storage root. */
+export function statusPath(storage: string): string {
+  return join(storage, "status.json");
+}
+
+/** Reads a storage root's status file; undefined when no agent wrote one. */
+export async function readStatus(
+  storage: string,
+): Promise<AgentStatus | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(statusPath(storage)));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw new Error(`cannot read ${statusPath(storage)}: ${describe(error)}`);
+  }
+}
+
+/** Keeps the status file current while the agent runs. */
+export class StatusFile {
+  readonly #path: string;
+  readonly #logger: Logger;
+  readonly #snapshot: () => AgentStatus;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #written = "";
+  #chain: Promise<void> = Promise.resolve();
+
+  /** A status file under `storage`, written from `snapshot`. */
+  constructor(storage: string, logger: Logger, snapshot: () => AgentStatus) {
+    this.#path = statusPath(storage);
+    this.#logger = logger;
+    this.#snapshot = snapshot;
+  }
+
+  /** Writes it now and whenever it changes. */
+  start(): void {
+    this.refresh();
+    this.#timer = setInterval(() => this.refresh(), REFRESH_MS);
+  }
+
+  /** Writes the status when it differs from the last written. */
+  refresh(): void {
+    const text = `${JSON.stringify(this.#snapshot(), null, 2)}\n`;
+    if (text === this.#written) return;
+    this.#written = text;
+    const temp = `${this.#path}.tmp`;
+    this.#chain = this.#chain.then(async () => {
+      await Deno.writeTextFile(temp, text);
+      await Deno.rename(temp, this.#path);
+    }).catch((error) =>
+      this.#logger.warn(`cannot write ${this.#path}: ${describe(error)}`)
+    );
+  }
+
+  /** Stops refreshing and removes the file. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#chain;
+    await Deno.remove(this.#path).catch(() => {});
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * `auki-edge status`: the running agent's addresses, cluster and relay
+ * reservations, read from its storage's status file.
+ *
+ * @module
+ */
+import { defaultStorage } from "../../agent/config.ts";
+import { readStatus } from "../../agent/status_file.ts";
+import { parseCommand } from "../args.ts";
+
+const HELP = `Usage: auki-edge status [--storage DIR] [--json]
+
+Shows what the agent running on a storage root is doing: its peer id and
+addresses, its cluster, and each relay reservation (relay, state, circuit
+address, expiry or the next retry and why the last attempt failed).
+
+Options:
+  --storage DIR   the agent's storage root (default: ~/.auki/auki-edge)
+  --json          print the status file as it is
+  -h, --help      show this help
+`;
+
+/** Whether process `pid` is running (Linux). */
+async function running(pid: number): Promise<boolean> {
+  try {
+    await Deno.stat(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the status command; returns the exit code (1 when no agent runs there). */
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommand({
+    name: "status",
+    options: { storage: { type: "string" }, json: { type: "boolean" } },
+  }, argv);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const storage = values.storage ?? defaultStorage();
+  const status = await readStatus(storage);
+  if (status === undefined || !await running(status.pid)) {
+    console.error(`status: no agent is running on storage ${storage}`);
+    return 1;
+  }
+  if (values.json) {
+    console.log(JSON.stringify(status, null, 2));
+    return 0;
+  }
+  const lines = [`peer      ${status.peer_id} (pid ${status.pid})`];
+  const cluster = status.cluster;
+  lines.push(
+    cluster === null
+      ? "cluster   none (standalone, or not joined yet)"
+      : `cluster   ${cluster.name}: ${
+        cluster.is_manager
+          ? "Manager"
+          : `member, Manager ${cluster.manager_peer_id}`
+      }, ${cluster.members} members`,
+  );
+  lines.push("addresses");
+  for (const addr of status.multiaddrs) lines.push(`  ${addr}`);
+  if (status.relays.length > 0) lines.push("relays");
+  for (const relay of status.relays) {
+    lines.push(`  ${relay.relay}`);
+    if (relay.state === "reserved") {
+      lines.push(
+        `    reserved${relay.expires_at ? ` until ${relay.expires_at}` : ""}`,
+      );
+      for (const circuit of relay.circuits) lines.push(`    ${circuit}`);
+    } else {
+      lines.push(
+        `    ${relay.state}${
+          relay.retry_at ? `, retry at ${relay.retry_at}` : ""
+        }${relay.error ? `: ${relay.error}` : ""}`,
+      );
+    }
+  }
+  console.log(lines.join("\n"));
+  return 0;
+}
