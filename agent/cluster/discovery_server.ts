@@ -169,7 +169,9 @@ export function startDiscoveryServer(
     }
     if (request.method !== "GET") {
       const error = (reply.body as { error?: string } | undefined)?.error;
-      logger.info(
+      // Liveness repeats every second per cluster: only failures at info.
+      const routine = path.endsWith("/liveness") && reply.status < 300;
+      (routine ? logger.debug : logger.info)(
         `${request.method} ${path} ${reply.status}${error ? `: ${error}` : ""}`,
       );
     }

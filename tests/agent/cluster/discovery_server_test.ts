@@ -472,24 +472,30 @@ Deno.test("token: writes need the bearer token, reads stay open", async () => {
   });
 });
 
-Deno.test("logging: one line per write request, none for reads", async () => {
-  const lines: string[] = [];
-  const logger = createLogger({ sink: (line) => lines.push(line) });
-  await withServer({ logger }, async (_server, client) => {
-    await client.createCluster("alpha", MANAGER, [NATIVE]);
-    await client.createCluster("alpha", MANAGER, [NATIVE]);
-    await client.livenessCheck("alpha", 2);
-    await client.listClusters();
-    await client.deregister("alpha");
-  });
-  assert.equal(lines.length, 4, lines.join("\n"));
-  assert.match(lines[0], /POST \/clusters\/alpha 201$/);
-  assert.match(
-    lines[1],
-    /POST \/clusters\/alpha 409: cluster "alpha" already exists$/,
-  );
-  assert.match(lines[2], /POST \/clusters\/alpha\/liveness 200$/);
-  assert.match(lines[3], /DELETE \/clusters\/alpha 204$/);
+Deno.test("logging: one line per write request, none for reads, successful liveness only at debug", async () => {
+  for (const level of ["info", "debug"] as const) {
+    const lines: string[] = [];
+    const logger = createLogger({ level, sink: (line) => lines.push(line) });
+    await withServer({ logger }, async (_server, client) => {
+      await client.createCluster("alpha", MANAGER, [NATIVE]);
+      await client.createCluster("alpha", MANAGER, [NATIVE]);
+      await client.livenessCheck("alpha", 2);
+      await client.livenessCheck("beta", 2).catch(() => {});
+      await client.listClusters();
+      await client.deregister("alpha");
+    });
+    const expected = [
+      /INFO .*POST \/clusters\/alpha 201$/,
+      /INFO .*POST \/clusters\/alpha 409: cluster "alpha" already exists$/,
+      ...(level === "debug"
+        ? [/DEBUG .*POST \/clusters\/alpha\/liveness 200$/]
+        : []),
+      /INFO .*POST \/clusters\/beta\/liveness 404/,
+      /INFO .*DELETE \/clusters\/alpha 204$/,
+    ];
+    assert.equal(lines.length, expected.length, lines.join("\n"));
+    expected.forEach((pattern, i) => assert.match(lines[i], pattern));
+  }
 });
 
 Deno.test("stop: idempotent, and the client then finds Discovery unreachable", async () => {
