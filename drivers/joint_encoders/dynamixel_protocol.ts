@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { ByteAccumulator } from "../serial/byte_accumulator.ts";
 
 /** Packet header. */
 export const DXL_HEADER: Uint8Array = Uint8Array.from([0xff, 0xff, 0xfd, 0x00]);
@@ -183,17 +184,15 @@ export interface DxlDecoded {
  * one byte and searches again.
  */
 export class DxlDecoder {
-  #buffer = new Uint8Array(256);
-  #length = 0;
+  readonly #bytes = new ByteAccumulator(256);
 
   /** Decodes `bytes`, keeping an incomplete packet for the next call. */
   push(bytes: Uint8Array): DxlDecoded {
-    this.#append(bytes);
-    const buffer = this.#buffer;
+    const buffer = this.#bytes.append(bytes);
     const packets: DxlPacket[] = [];
     let corrupt = 0;
     let at = 0;
-    while (this.#length - at >= 4) {
+    while (buffer.length - at >= 4) {
       if (
         buffer[at] !== 0xff || buffer[at + 1] !== 0xff ||
         buffer[at + 2] !== 0xfd || buffer[at + 3] !== 0x00
@@ -201,7 +200,7 @@ export class DxlDecoder {
         at++;
         continue;
       }
-      if (this.#length - at < PREFIX) break;
+      if (buffer.length - at < PREFIX) break;
       const length = buffer[at + 5] | buffer[at + 6] << 8;
       if (length < 3 || length > MAX_LENGTH) {
         corrupt++;
@@ -209,7 +208,7 @@ export class DxlDecoder {
         continue;
       }
       const end = at + PREFIX + length;
-      if (this.#length < end) break;
+      if (buffer.length < end) break;
       const crc = buffer[end - 2] | buffer[end - 1] << 8;
       const params = dxlCrc(buffer, at, end - 2) === crc
         ? unstuff(buffer.subarray(at + PREFIX + 1, end - 2))
@@ -226,31 +225,19 @@ export class DxlDecoder {
       });
       at = end;
     }
-    buffer.copyWithin(0, at, this.#length);
-    this.#length -= at;
+    this.#bytes.consume(at);
     return { packets, corrupt };
   }
 
   /** Whether a packet has begun (its header arrived) and waits for the rest. */
   get partial(): boolean {
-    const b = this.#buffer;
-    return this.#length >= 4 && b[0] === 0xff && b[1] === 0xff &&
+    const b = this.#bytes.view();
+    return b.length >= 4 && b[0] === 0xff && b[1] === 0xff &&
       b[2] === 0xfd && b[3] === 0x00;
   }
 
   /** Forgets buffered bytes. */
   reset(): void {
-    this.#length = 0;
-  }
-
-  #append(bytes: Uint8Array): void {
-    const needed = this.#length + bytes.length;
-    if (needed > this.#buffer.length) {
-      const grown = new Uint8Array(Math.max(needed, 2 * this.#buffer.length));
-      grown.set(this.#buffer.subarray(0, this.#length));
-      this.#buffer = grown;
-    }
-    this.#buffer.set(bytes, this.#length);
-    this.#length = needed;
+    this.#bytes.reset();
   }
 }

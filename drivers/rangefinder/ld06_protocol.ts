@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { ByteAccumulator } from "../serial/byte_accumulator.ts";
 
 /** Bytes per packet. */
 export const LD06_PACKET_SIZE = 47;
@@ -394,22 +395,20 @@ export interface Ld06Decoded {
  * themselves.
  */
 export class Ld06Decoder {
-  #buffer = new Uint8Array(4 * LD06_PACKET_SIZE);
-  #length = 0;
+  readonly #bytes = new ByteAccumulator(4 * LD06_PACKET_SIZE);
 
   /** Decodes `bytes`, keeping an incomplete packet for the next call. */
   push(bytes: Uint8Array): Ld06Decoded {
-    this.#append(bytes);
-    const buffer = this.#buffer;
+    const buffer = this.#bytes.append(bytes);
     const packets: Ld06Packet[] = [];
     let corrupt = 0;
     let at = 0;
-    while (this.#length - at >= 2) {
+    while (buffer.length - at >= 2) {
       if (buffer[at] !== LD06_HEADER || buffer[at + 1] !== LD06_VER_LEN) {
         at++;
         continue;
       }
-      if (this.#length - at < LD06_PACKET_SIZE) break;
+      if (buffer.length - at < LD06_PACKET_SIZE) break;
       const crcOk = ld06Crc(buffer, at, at + 46) === buffer[at + 46];
       const packet = crcOk ? decodeLd06Packet(buffer, at) : undefined;
       if (
@@ -423,24 +422,12 @@ export class Ld06Decoder {
       packets.push(packet);
       at += LD06_PACKET_SIZE;
     }
-    buffer.copyWithin(0, at, this.#length);
-    this.#length -= at;
+    this.#bytes.consume(at);
     return { packets, corrupt };
   }
 
   /** Forgets buffered bytes. */
   reset(): void {
-    this.#length = 0;
-  }
-
-  #append(bytes: Uint8Array): void {
-    const needed = this.#length + bytes.length;
-    if (needed > this.#buffer.length) {
-      const grown = new Uint8Array(Math.max(needed, 2 * this.#buffer.length));
-      grown.set(this.#buffer.subarray(0, this.#length));
-      this.#buffer = grown;
-    }
-    this.#buffer.set(bytes, this.#length);
-    this.#length = needed;
+    this.#bytes.reset();
   }
 }

@@ -24,6 +24,7 @@
  *
  * @module
  */
+import { ByteAccumulator } from "../serial/byte_accumulator.ts";
 
 /** First byte of every request and descriptor. */
 export const RPLIDAR_SYNC = 0xa5;
@@ -222,8 +223,7 @@ export interface NodesDecoded {
  * many other bytes.
  */
 export class NodeDecoder {
-  #buffer = new Uint8Array(64 * NODE_SIZE);
-  #length = 0;
+  readonly #bytes = new ByteAccumulator(64 * NODE_SIZE);
   #dropping = false;
   #last: RplidarNode | undefined;
   #dropped = 0;
@@ -233,12 +233,11 @@ export class NodeDecoder {
 
   /** Decodes `bytes`, keeping nodes that wait for their successors. */
   push(bytes: Uint8Array): NodesDecoded {
-    this.#append(bytes);
-    const buffer = this.#buffer;
+    const buffer = this.#bytes.append(bytes);
     const nodes: RplidarNode[] = [];
     let corrupt = 0;
     let at = 0;
-    while (this.#length - at >= 3 * NODE_SIZE) {
+    while (buffer.length - at >= 3 * NODE_SIZE) {
       const node = decodeNode(buffer, at);
       const next = node && decodeNode(buffer, at + NODE_SIZE);
       const after = next && decodeNode(buffer, at + 2 * NODE_SIZE);
@@ -263,8 +262,7 @@ export class NodeDecoder {
       nodes.push(node);
       at += NODE_SIZE;
     }
-    buffer.copyWithin(0, at, this.#length);
-    this.#length -= at;
+    this.#bytes.consume(at);
     return { nodes, corrupt };
   }
 
@@ -290,19 +288,8 @@ export class NodeDecoder {
 
   /** Forgets buffered bytes. */
   reset(): void {
-    this.#length = 0;
+    this.#bytes.reset();
     this.#dropping = false;
     this.#forget();
-  }
-
-  #append(bytes: Uint8Array): void {
-    const needed = this.#length + bytes.length;
-    if (needed > this.#buffer.length) {
-      const grown = new Uint8Array(Math.max(needed, 2 * this.#buffer.length));
-      grown.set(this.#buffer.subarray(0, this.#length));
-      this.#buffer = grown;
-    }
-    this.#buffer.set(bytes, this.#length);
-    this.#length = needed;
   }
 }

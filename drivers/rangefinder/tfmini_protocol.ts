@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { ByteAccumulator } from "../serial/byte_accumulator.ts";
 
 /** Bytes per frame. */
 export const TFMINI_FRAME_SIZE = 9;
@@ -79,22 +80,20 @@ export interface TfminiDecoded {
  * again.
  */
 export class TfminiDecoder {
-  #buffer = new Uint8Array(64);
-  #length = 0;
+  readonly #bytes = new ByteAccumulator(64);
 
   /** Decodes `bytes`, keeping an incomplete frame for the next call. */
   push(bytes: Uint8Array): TfminiDecoded {
-    this.#append(bytes);
-    const buffer = this.#buffer;
+    const buffer = this.#bytes.append(bytes);
     const frames: TfminiFrame[] = [];
     let corrupt = 0;
     let at = 0;
-    while (this.#length - at >= 2) {
+    while (buffer.length - at >= 2) {
       if (buffer[at] !== TFMINI_HEADER || buffer[at + 1] !== TFMINI_HEADER) {
         at++;
         continue;
       }
-      if (this.#length - at < TFMINI_FRAME_SIZE) break;
+      if (buffer.length - at < TFMINI_FRAME_SIZE) break;
       if (tfminiChecksum(buffer, at) !== buffer[at + 8]) {
         corrupt++;
         at++;
@@ -107,24 +106,12 @@ export class TfminiDecoder {
       });
       at += TFMINI_FRAME_SIZE;
     }
-    buffer.copyWithin(0, at, this.#length);
-    this.#length -= at;
+    this.#bytes.consume(at);
     return { frames, corrupt };
   }
 
   /** Forgets buffered bytes. */
   reset(): void {
-    this.#length = 0;
-  }
-
-  #append(bytes: Uint8Array): void {
-    const needed = this.#length + bytes.length;
-    if (needed > this.#buffer.length) {
-      const grown = new Uint8Array(Math.max(needed, 2 * this.#buffer.length));
-      grown.set(this.#buffer.subarray(0, this.#length));
-      this.#buffer = grown;
-    }
-    this.#buffer.set(bytes, this.#length);
-    this.#length = needed;
+    this.#bytes.reset();
   }
 }
