@@ -11,11 +11,11 @@
  */
 import { LogResource } from "../catalog/log_resource.ts";
 import type { Extent, PoseLogManifest } from "../catalog/resource_entry.ts";
-import { SegmentLog } from "../logs/log.ts";
-import { logDir, segmentDurationFor } from "../logs/log_dirs.ts";
+import type { SegmentLog } from "../logs/log.ts";
+import { logDir } from "../logs/log_dirs.ts";
 import type { Logger } from "../logging.ts";
 import { RegistryRef } from "../registries/entries.ts";
-import { APP_ID, archiveChanged, type Retention } from "./sensor_log.ts";
+import { archiveChanged, openOwnLog, type Retention } from "./sensor_log.ts";
 
 /** What identifies a pose log's contents. */
 export interface PoseLogIdentity {
@@ -61,27 +61,16 @@ export async function openPoseLog(
     logger,
   );
   const manifest = poseManifest(identity);
-  const log = await SegmentLog.open(dir, {
-    manifest: {
-      app_id: APP_ID,
-      session_id: identity.sessionId,
-      source_peer_id: identity.peerId,
-      writer_peer_id: identity.peerId,
+  return await openOwnLog(
+    dir,
+    identity,
+    {
       ...manifest,
       writer_mode: identity.writerMode,
-      segment_duration_ns: segmentDurationFor(retention.retentionNs),
-      retention_ns: retention.retentionNs,
-      ...(retention.retentionNs === 0n
-        ? { started_at_ns: identity.nowNs }
-        : {}),
     },
-    cacheBytes: retention.cacheBytes,
+    retention,
     logger,
-  });
-  if (log.manifest.retention_ns !== retention.retentionNs) {
-    await log.setRetention(retention.retentionNs);
-  }
-  return log;
+  );
 }
 
 /**

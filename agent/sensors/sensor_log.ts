@@ -57,20 +57,41 @@ export async function openSensorLog(
     `sensor "${identity.sensor.id}"`,
     logger,
   );
-  const log = await SegmentLog.open(dir, {
-    manifest: {
-      app_id: APP_ID,
-      session_id: identity.sessionId,
-      source_peer_id: identity.peerId,
-      writer_peer_id: identity.peerId,
+  return await openOwnLog(
+    dir,
+    identity,
+    {
       sensor: identity.sensor,
       clock: identity.clock,
       frame: identity.frame,
+    },
+    retention,
+    logger,
+  );
+}
+
+/**
+ * Opens the log in `dir` that this peer writes in its session: a new one
+ * gets the common manifest fields and the variant's `fields`; an existing
+ * one takes `retention`.
+ */
+export async function openOwnLog(
+  dir: string,
+  owner: { peerId: string; sessionId: string; nowNs: bigint },
+  fields: Record<string, unknown>,
+  retention: Retention,
+  logger: Logger,
+): Promise<SegmentLog> {
+  const log = await SegmentLog.open(dir, {
+    manifest: {
+      app_id: APP_ID,
+      session_id: owner.sessionId,
+      source_peer_id: owner.peerId,
+      writer_peer_id: owner.peerId,
+      ...fields,
       segment_duration_ns: segmentDurationFor(retention.retentionNs),
       retention_ns: retention.retentionNs,
-      ...(retention.retentionNs === 0n
-        ? { started_at_ns: identity.nowNs }
-        : {}),
+      ...(retention.retentionNs === 0n ? { started_at_ns: owner.nowNs } : {}),
     },
     cacheBytes: retention.cacheBytes,
     logger,
