@@ -18,7 +18,6 @@
  */
 import { FRAME_CAPS } from "../../agent/codec/framing.ts";
 import { type Logger, rateLimited, silentLogger } from "../../agent/logging.ts";
-import { FRAME_PRESETS } from "../../agent/registries/entries.ts";
 import { aborted, type Deadlined, sleep, withDeadline } from "../deadline.ts";
 import type {
   DriverContext,
@@ -41,6 +40,7 @@ import { openDriverLibrary, resolveLibrary } from "./library.ts";
 import { allocateCameraFrame } from "../camera/frame_payload.ts";
 import { rawFrameBytes } from "../camera/raw_frame.ts";
 import { type SampleEncoder, sampleEncoder, SampleError } from "./samples.ts";
+import { bodyFrame } from "../body_frame.ts";
 
 /** Largest sample the loader accepts: what fits one stream entry frame. */
 export const MAX_SAMPLE_BYTES = FRAME_CAPS.stream - 1024;
@@ -150,11 +150,7 @@ export class NativeSensor implements SensorDriver {
   get description(): SensorDescription {
     return this.#prepared?.description ?? {
       sensor: { sensor_id: this.#settings.id, kind: "rf", type: "native" },
-      frame: {
-        frame_id: this.#settings.frameId ?? `${this.#settings.id}_link`,
-        ...FRAME_PRESETS.ros_body,
-        units: "meters",
-      },
+      frame: bodyFrame(this.#settings.id, this.#settings.frameId),
       payload: "",
       rateHz: 0,
     };

@@ -2,7 +2,7 @@
  * `serial.ld06`: an LDROBOT LD06 or LD19 2D lidar on a serial port
  * (default 230400 baud). Each revolution is published as one
  * `point_cloud_frame` of packed little-endian float32 `x, y, z, intensity`
- * records, the layout of `sim.lidar2d` ({@link LIDAR_FIELDS}); see
+ * records, the layout of `sim.lidar2d` (`LIDAR_FIELDS`); see
  * `ld06_scan.ts` for the frame, timestamps and dropped points.
  *
  * @module
@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { DataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
-import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import { RegistryId } from "../../agent/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz } from "../sim/config.ts";
 import {
@@ -24,7 +24,7 @@ import type { Decoded, ProtocolDecoder } from "../serial/device.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import { Ld06Decoder } from "./ld06_protocol.ts";
 import { ScanAssembler, scanToPoints } from "./ld06_scan.ts";
-import { LIDAR_FIELDS, packPoints, POINT_STEP } from "./sim.ts";
+import { lidar2dDescription, packPoints } from "./sim.ts";
 
 /** The LD06's line speed. */
 export const LD06_BAUD = 230400;
@@ -71,24 +71,7 @@ export const serialLd06: DriverFactory<typeof Config> = {
   summary: "LDROBOT LD06 / LD19 2D lidar on a serial port (one scan per turn)",
   config: Config,
   create(config) {
-    return serialDriver({
-      sensor: {
-        sensor_id: config.id,
-        kind: "rangefinder",
-        type: "2d_lidar",
-        fields: LIDAR_FIELDS,
-        point_step: POINT_STEP,
-        is_bigendian: false,
-        frame_rate_hz: Math.round(config.rate_hz),
-      },
-      frame: {
-        frame_id: config.frame_id ?? `${config.id}_link`,
-        ...FRAME_PRESETS.ros_body,
-        units: "meters",
-      },
-      payload: "point_cloud_frame",
-      rateHz: config.rate_hz,
-    }, {
+    return serialDriver(lidar2dDescription(config), {
       model: "LD06",
       selector: selectorOf(config),
       baudRate: config.baud,

@@ -3,14 +3,14 @@
  * mode (default 115200 baud, the A1 and A2M8; set `baud: 256000` for the
  * A2M12 and A3). Each revolution is published as one `point_cloud_frame`
  * of packed little-endian float32 `x, y, z, intensity` records, the layout
- * of `sim.lidar2d` ({@link LIDAR_FIELDS}); see `rplidar_session.ts` for
+ * of `sim.lidar2d` (`LIDAR_FIELDS`); see `rplidar_session.ts` for
  * what the driver sends (motor line, STOP, health, info, SCAN) and
  * `rplidar_scan.ts` for the revolutions.
  *
  * @module
  */
 import { z } from "zod";
-import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import { RegistryId } from "../../agent/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz } from "../sim/config.ts";
 import {
@@ -22,7 +22,7 @@ import {
 } from "../serial/config.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import { RplidarSession } from "./rplidar_session.ts";
-import { LIDAR_FIELDS, POINT_STEP } from "./sim.ts";
+import { lidar2dDescription } from "./sim.ts";
 
 /** The A1's and A2M8's line speed. */
 export const RPLIDAR_BAUD = 115200;
@@ -42,24 +42,7 @@ export const serialRplidar: DriverFactory<typeof Config> = {
     "Slamtec RPLIDAR A1 / A2 2D lidar on a serial port (standard scan, one scan per turn)",
   config: Config,
   create(config) {
-    return serialDriver({
-      sensor: {
-        sensor_id: config.id,
-        kind: "rangefinder",
-        type: "2d_lidar",
-        fields: LIDAR_FIELDS,
-        point_step: POINT_STEP,
-        is_bigendian: false,
-        frame_rate_hz: Math.round(config.rate_hz),
-      },
-      frame: {
-        frame_id: config.frame_id ?? `${config.id}_link`,
-        ...FRAME_PRESETS.ros_body,
-        units: "meters",
-      },
-      payload: "point_cloud_frame",
-      rateHz: config.rate_hz,
-    }, {
+    return serialDriver(lidar2dDescription(config), {
       model: "RPLIDAR",
       selector: selectorOf(config),
       baudRate: config.baud,

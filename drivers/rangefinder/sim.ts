@@ -20,15 +20,12 @@
 import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { DataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
-import {
-  FRAME_PRESETS,
-  type PointField,
-  RegistryId,
-} from "../../agent/registries/entries.ts";
-import type { DriverFactory } from "../driver.ts";
+import { type PointField, RegistryId } from "../../agent/registries/entries.ts";
+import type { DriverFactory, SensorDescription } from "../driver.ts";
 import { RateHz, Seed } from "../sim/config.ts";
 import { seededRandom } from "../sim/random.ts";
 import { tickingDriver } from "../sim/ticking_driver.ts";
+import { bodyFrame } from "../body_frame.ts";
 
 /** Points per scan, one per degree. */
 export const POINTS_PER_SCAN = 360;
@@ -185,30 +182,33 @@ const Config = z.strictObject({
   seed: Seed.default(1),
 });
 
+/** The description of 2D lidar `config.id`: packed `x,y,z,intensity` point clouds in its body frame. */
+export function lidar2dDescription(
+  config: { id: string; frame_id?: string; rate_hz: number },
+): SensorDescription {
+  return {
+    sensor: {
+      sensor_id: config.id,
+      kind: "rangefinder",
+      type: "2d_lidar",
+      fields: LIDAR_FIELDS,
+      point_step: POINT_STEP,
+      is_bigendian: false,
+      frame_rate_hz: Math.round(config.rate_hz),
+    },
+    frame: bodyFrame(config.id, config.frame_id),
+    payload: "point_cloud_frame",
+    rateHz: config.rate_hz,
+  };
+}
+
 /** The `sim.lidar2d` driver: a 360-point 2D lidar moving through a room. */
 export const simLidar2d: DriverFactory<typeof Config> = {
   name: "sim.lidar2d",
   summary: "simulated 2D lidar (360 points per scan in an 8 m x 6 m room)",
   config: Config,
   create(config) {
-    return tickingDriver({
-      sensor: {
-        sensor_id: config.id,
-        kind: "rangefinder",
-        type: "2d_lidar",
-        fields: LIDAR_FIELDS,
-        point_step: POINT_STEP,
-        is_bigendian: false,
-        frame_rate_hz: Math.round(config.rate_hz),
-      },
-      frame: {
-        frame_id: config.frame_id ?? `${config.id}_link`,
-        ...FRAME_PRESETS.ros_body,
-        units: "meters",
-      },
-      payload: "point_cloud_frame",
-      rateHz: config.rate_hz,
-    }, (index) =>
+    return tickingDriver(lidar2dDescription(config), (index) =>
       toBinary(
         DataSchema,
         create(DataSchema, {

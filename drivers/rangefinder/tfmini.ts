@@ -16,7 +16,7 @@
 import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { DataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
-import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import { RegistryId } from "../../agent/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz } from "../sim/config.ts";
 import {
@@ -39,6 +39,7 @@ import {
   TfminiDecoder,
   type TfminiFrame,
 } from "./tfmini_protocol.ts";
+import { bodyFrame } from "../body_frame.ts";
 
 /** The TFmini's default line speed. */
 export const TFMINI_BAUD = 115200;
@@ -99,11 +100,7 @@ export const serialTfmini: DriverFactory<typeof Config> = {
         is_bigendian: false,
         frame_rate_hz: Math.round(config.rate_hz),
       },
-      frame: {
-        frame_id: config.frame_id ?? `${config.id}_link`,
-        ...FRAME_PRESETS.ros_body,
-        units: "meters",
-      },
+      frame: bodyFrame(config.id, config.frame_id),
       payload: "point_cloud_frame",
       rateHz: config.rate_hz,
     }, {

@@ -25,6 +25,7 @@ import {
 } from "../serial/config.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import { Dwm1001Tag } from "./dwm1001_tag.ts";
+import { bodyFrame } from "../body_frame.ts";
 
 /** The DWM1001 UART's line speed. */
 export const DWM1001_BAUD = 115200;
@@ -63,11 +64,7 @@ export const serialDwm1001: DriverFactory<typeof Config> = {
       rateHz: config.rate_hz,
       poses: [{
         fromFrame: area,
-        toFrame: {
-          frame_id: config.tag_frame_id ?? `${config.id}_link`,
-          ...FRAME_PRESETS.ros_body,
-          units: "meters",
-        },
+        toFrame: bodyFrame(config.id, config.tag_frame_id),
         writerMode: "movable",
         rateHz: config.rate_hz,
       }],

@@ -19,7 +19,7 @@
 import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { WifiCsiFrameSchema } from "../../agent/proto/gen/auki_edge/rf_pb.ts";
-import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import { RegistryId } from "../../agent/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz } from "../sim/config.ts";
 import {
@@ -38,6 +38,7 @@ import {
   parseCsiLine,
   subcarriers,
 } from "./esp_csi_protocol.ts";
+import { bodyFrame } from "../body_frame.ts";
 
 /** The esp-csi examples' console speed. */
 export const ESP_CSI_BAUD = 921600;
@@ -104,11 +105,7 @@ export const serialEspCsi: DriverFactory<typeof Config> = {
   create(config) {
     return serialDriver({
       sensor: { sensor_id: config.id, kind: "rf", type: "wifi" },
-      frame: {
-        frame_id: config.frame_id ?? `${config.id}_link`,
-        ...FRAME_PRESETS.ros_body,
-        units: "meters",
-      },
+      frame: bodyFrame(config.id, config.frame_id),
       payload: "auki_edge.rf.wifi_csi",
       rateHz: config.rate_hz,
     }, {
