@@ -65,7 +65,7 @@ async function rawThroughput(seconds: number): Promise<number> {
 }
 
 /** Camera rates tried for (b): the agent's throughput is the best it sustains. */
-const CAMERA_RATES_HZ = [10, 20, 30, 40, 50, 60];
+const CAMERA_RATES_HZ = [10, 20, 30, 35, 40, 45, 50, 60];
 
 async function cameraThroughput(
   subscribers: number,

@@ -64,22 +64,25 @@ export async function runtimeFor(
 }
 
 /**
- * What `deno compile` must embed beyond the module graph: the V4L2 camera's
- * worker module and the reference native driver libraries of `arch`, built
+ * What `deno compile` must embed beyond the module graph: the worker modules
+ * (V4L2 capture, simulated camera rendering) and the reference native driver
+ * libraries of `arch`, built
  * first (`deno task build:ffi`) when a C compiler for `arch` exists.
  */
 export async function nativeIncludes(arch: Arch): Promise<string[]> {
   const root = new URL("..", import.meta.url).pathname;
-  const worker = join(root, "drivers", "camera", "v4l2_worker.ts");
+  const workers = ["v4l2_worker.ts", "sim_worker.ts"].map((name) =>
+    join(root, "drivers", "camera", name)
+  );
   const compiler = await findCompiler(arch);
   if (compiler === undefined) {
     console.warn(
       `compile: no C compiler for ${arch} (set CC_${arch.toUpperCase()}): auki-edge-${arch} is built without the reference native drivers`,
     );
-    return [worker];
+    return workers;
   }
   await buildFfi(compiler, arch);
-  return [worker, buildDir("drivers", arch)];
+  return [...workers, buildDir("drivers", arch)];
 }
 
 /** Compiles the binary for `arch` into `outDir`; returns its path. */

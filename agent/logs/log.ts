@@ -4,6 +4,10 @@
  * serve from the cache while they keep up and from disk when they fall
  * behind, so a slow reader costs a file position, not memory.
  *
+ * Small entries are written synchronously as they are appended. Large ones
+ * (camera frames) are written off the event loop, in order, and become
+ * readable once written, so a multi-megabyte write never blocks the agent.
+ *
  * @module
  */
 import { join } from "node:path";
@@ -57,6 +61,41 @@ export interface LogOptions {
   cacheBytes: number;
   /** Where warnings go. */
   logger?: Logger;
+  /**
+   * Bytes of large entries that may wait for the disk (default
+   * {@link DEFAULT_MAX_UNWRITTEN_BYTES}); an append past it is refused.
+   */
+  maxUnwrittenBytes?: number;
+}
+
+/** Payloads from this size up are written off the event loop. */
+export const ASYNC_WRITE_BYTES = 64 * 1024;
+/**
+ * Finished segments of logs kept this long or more (or kept whole) are
+ * fsynced. Shorter rolling buffers are left to the kernel's writeback: their
+ * segments would otherwise be written to flash only to be deleted seconds
+ * later, which costs the device's bandwidth and wear.
+ */
+export const FSYNC_MIN_RETENTION_NS = 60_000_000_000n;
+
+function keptForLong(retentionNs: bigint): boolean {
+  return retentionNs === 0n || retentionNs >= FSYNC_MIN_RETENTION_NS;
+}
+
+/** Default of {@link LogOptions.maxUnwrittenBytes}. */
+export const DEFAULT_MAX_UNWRITTEN_BYTES = 64 * 1024 * 1024;
+
+/** An append refused because the disk is too far behind. */
+export class LogBehindError extends Error {
+  /** Creates the error for a log whose disk is `unwrittenBytes` behind. */
+  constructor(dir: string, readonly unwrittenBytes: number) {
+    super(
+      `the disk is ${
+        (unwrittenBytes / 1024 / 1024).toFixed(1)
+      } MiB behind on ${dir}; entry dropped`,
+    );
+    this.name = "LogBehindError";
+  }
 }
 
 /** A reader asked for entries that retention deleted before it read them. */
@@ -84,6 +123,17 @@ interface CachedEntry extends LogEntry {
   offset: number;
 }
 
+/** An appended entry waiting for its write, or a segment file to retire. */
+type WriteJob =
+  | {
+    kind: "entry";
+    segment: Segment;
+    file: Deno.FsFile;
+    timestampNs: bigint;
+    payload: Uint8Array;
+  }
+  | { kind: "retire"; file: Deno.FsFile };
+
 /** A single-writer segment log directory. */
 export class SegmentLog {
   /** The on-disk manifest (ground truth once the log exists). */
@@ -94,12 +144,19 @@ export class SegmentLog {
   readonly #logger: Logger;
   readonly #cache: CachedEntry[] = [];
   #cachedBytes = 0;
+  readonly #maxUnwrittenBytes: number;
   #nextIndex: number;
   #active: { segment: Segment; file: Deno.FsFile } | undefined;
   #waiters = new Set<() => void>();
   readonly #flushing = new Set<Promise<void>>();
+  readonly #queue: WriteJob[] = [];
+  #unwrittenBytes = 0;
+  #writing: Promise<void> | undefined;
+  #lastAppendedNs: bigint | undefined;
+  #closing = false;
   #closed = false;
   #clamped = 0;
+  #failedWrites = 0;
 
   private constructor(
     dir: string,
@@ -112,8 +169,11 @@ export class SegmentLog {
     this.#segments = segments;
     this.#cacheBytes = options.cacheBytes;
     this.#logger = options.logger ?? silentLogger;
+    this.#maxUnwrittenBytes = options.maxUnwrittenBytes ??
+      DEFAULT_MAX_UNWRITTEN_BYTES;
     const last = segments.at(-1);
     this.#nextIndex = last === undefined ? 0 : last.firstIndex + last.entries;
+    this.#lastAppendedNs = this.lastTimestampNs;
   }
 
   /**
@@ -137,7 +197,7 @@ export class SegmentLog {
     return this.#dir;
   }
 
-  /** Index the next appended entry gets. */
+  /** Index the next entry to become readable gets. */
   get nextIndex(): number {
     return this.#nextIndex;
   }
@@ -147,7 +207,7 @@ export class SegmentLog {
     return this.#segments[0]?.firstIndex ?? this.#nextIndex;
   }
 
-  /** Timestamp of the newest entry, if any. */
+  /** Timestamp of the newest readable entry, if any. */
   get lastTimestampNs(): bigint | undefined {
     for (let i = this.#segments.length - 1; i >= 0; i--) {
       const lastNs = this.#segments[i].lastNs;
@@ -184,17 +244,22 @@ export class SegmentLog {
   }
 
   /**
-   * Appends an entry with a synchronous write, so a crash loses at most the
-   * entry being written. A timestamp older than the newest entry is recorded
-   * at the newest entry's timestamp (logs are ordered); negative timestamps
-   * are refused.
+   * Appends an entry and returns the timestamp it is recorded at. A small
+   * entry is written synchronously and readable at once, so a crash loses at
+   * most the entry being written. A large one ({@link ASYNC_WRITE_BYTES} and
+   * up), and any entry appended while one waits, is written off the event
+   * loop in order and readable once written: a crash loses at most those
+   * entries. A timestamp older than the newest entry is recorded at the
+   * newest entry's timestamp (logs are ordered); negative timestamps are
+   * refused, and so is an entry that would put more than `maxUnwrittenBytes`
+   * behind the disk ({@link LogBehindError}).
    */
-  append(timestampNs: bigint, payload: Uint8Array): LogEntry {
-    if (this.#closed) throw new Error(`log ${this.#dir} is closed`);
+  append(timestampNs: bigint, payload: Uint8Array): bigint {
+    if (this.#closing) throw new Error(`log ${this.#dir} is closed`);
     if (timestampNs < 0n) {
       throw new RangeError(`negative timestamp ${timestampNs} in ${this.#dir}`);
     }
-    const last = this.lastTimestampNs;
+    const last = this.#lastAppendedNs;
     if (last !== undefined && timestampNs < last) {
       if (this.#clamped++ % 1000 === 0) {
         this.#logger.warn(
@@ -205,29 +270,115 @@ export class SegmentLog {
       }
       timestampNs = last;
     }
+    const busy = this.#queue.length > 0 || this.#writing !== undefined;
+    const large = payload.byteLength >= ASYNC_WRITE_BYTES;
+    if (
+      busy &&
+      this.#unwrittenBytes + payload.byteLength > this.#maxUnwrittenBytes
+    ) {
+      throw new LogBehindError(this.#dir, this.#unwrittenBytes);
+    }
     const segment = this.#segmentFor(timestampNs);
     const file = this.#active!.file;
-    const offset = segment.sizeBytes;
-    writeAllSync(file, encodeEntryHeader(timestampNs, payload.byteLength));
-    writeAllSync(file, payload);
-    segment.sizeBytes += ENTRY_HEADER_BYTES + payload.byteLength;
+    this.#lastAppendedNs = timestampNs;
+    if (!busy && !large) {
+      const offset = segment.sizeBytes;
+      try {
+        writeAllSync(file, encodeEntryHeader(timestampNs, payload.byteLength));
+        writeAllSync(file, payload);
+      } catch (error) {
+        this.#undoWrite(file, offset);
+        throw error;
+      }
+      this.#commit(segment, offset, timestampNs, payload);
+      return timestampNs;
+    }
+    this.#queue.push({ kind: "entry", segment, file, timestampNs, payload });
+    this.#unwrittenBytes += payload.byteLength;
+    this.#startWriting();
+    return timestampNs;
+  }
+
+  /** Starts writing the queue unless it is being written. */
+  #startWriting(): void {
+    if (this.#writing !== undefined) return;
+    const done = Promise.withResolvers<void>();
+    this.#writing = done.promise;
+    this.#writeQueue().finally(() => {
+      this.#writing = undefined;
+      done.resolve();
+    });
+  }
+
+  /** Writes the queued jobs in order, off the event loop, until none is left. */
+  async #writeQueue(): Promise<void> {
+    for (let job; (job = this.#queue.shift()) !== undefined;) {
+      if (job.kind === "retire") {
+        this.#retire(job.file);
+        continue;
+      }
+      const { segment, file, timestampNs, payload } = job;
+      const offset = segment.sizeBytes;
+      try {
+        await writeAll(
+          file,
+          encodeEntryHeader(timestampNs, payload.byteLength),
+        );
+        await writeAll(file, payload);
+        this.#commit(segment, offset, timestampNs, payload);
+      } catch (error) {
+        if (this.#failedWrites++ % 100 === 0) {
+          this.#logger.error(
+            `log ${this.#dir}: an entry could not be written and is lost (${error}); ${this.#failedWrites} so far`,
+          );
+        }
+        this.#undoWrite(file, offset);
+      } finally {
+        this.#unwrittenBytes -= payload.byteLength;
+      }
+    }
+  }
+
+  /** Cuts a failed write back to `offset`, so later entries follow the last good one. */
+  #undoWrite(file: Deno.FsFile, offset: number): void {
+    try {
+      file.truncateSync(offset);
+      file.seekSync(offset, Deno.SeekMode.Start);
+    } catch (error) {
+      this.#logger.error(
+        `log ${this.#dir}: cannot undo a failed write: ${error}`,
+      );
+    }
+  }
+
+  /** Makes a written entry readable. */
+  #commit(
+    segment: Segment,
+    offset: number,
+    timestampNs: bigint,
+    payload: Uint8Array,
+  ): void {
+    segment.sizeBytes = offset + ENTRY_HEADER_BYTES + payload.byteLength;
     segment.entries++;
     segment.payloadBytes += payload.byteLength;
     segment.firstNs ??= timestampNs;
     segment.lastNs = timestampNs;
-    const entry: CachedEntry = {
+    this.#remember({
       index: this.#nextIndex++,
       timestampNs,
       payload,
       segmentStartNs: segment.startNs,
       offset,
-    };
-    this.#remember(entry);
+    });
     this.#evict(timestampNs);
     const waiters = this.#waiters;
     this.#waiters = new Set();
     for (const wake of waiters) wake();
-    return entry;
+  }
+
+  /** Resolves once every appended entry is written (or failed to be). */
+  async written(): Promise<void> {
+    while (this.#writing !== undefined) await this.#writing;
   }
 
   #segmentFor(timestampNs: bigint): Segment {
@@ -264,11 +415,24 @@ export class SegmentLog {
     const active = this.#active;
     this.#active = undefined;
     if (active === undefined) return;
-    // Flush the finished segment off the event loop, then close it.
-    const flushed = active.file.syncData().catch((error) =>
+    if (this.#queue.length > 0 || this.#writing !== undefined) {
+      this.#queue.push({ kind: "retire", file: active.file });
+    } else this.#retire(active.file);
+  }
+
+  /**
+   * Closes a finished segment file; for a log kept {@link FSYNC_MIN_RETENTION_NS}
+   * or more, flushes it to the device first, off the event loop.
+   */
+  #retire(file: Deno.FsFile): void {
+    if (!keptForLong(this.manifest.retention_ns)) {
+      file.close();
+      return;
+    }
+    const flushed = file.syncData().catch((error) =>
       this.#logger.warn(`log ${this.#dir}: fsync failed: ${error}`)
     ).finally(() => {
-      active.file.close();
+      file.close();
       this.#flushing.delete(flushed);
     });
     this.#flushing.add(flushed);
@@ -288,7 +452,12 @@ export class SegmentLog {
     const duration = this.manifest.segment_duration_ns;
     while (this.#segments.length > 1) {
       const oldest = this.#segments[0];
-      if (oldest === this.#active?.segment) break;
+      if (
+        oldest === this.#active?.segment ||
+        this.#queue.some((job) =>
+          job.kind === "entry" && job.segment === oldest
+        )
+      ) break;
       if (oldest.startNs + duration > newestNs - retention) break;
       this.#segments.shift();
       try {
@@ -340,7 +509,7 @@ export class SegmentLog {
 
   /** Whether {@link close} was called. */
   get closed(): boolean {
-    return this.#closed;
+    return this.#closing;
   }
 
   /** Opens a cursor at a read position. */
@@ -432,9 +601,14 @@ export class SegmentLog {
     return this.#active?.segment === segment;
   }
 
-  /** Stops appends, wakes waiting readers and flushes every segment written. */
+  /**
+   * Stops appends, writes what is queued, wakes waiting readers and flushes
+   * every segment written.
+   */
   async close(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#closing) return await this.written();
+    this.#closing = true;
+    await this.written();
     this.#closed = true;
     for (const wake of this.#waiters) wake();
     this.#waiters.clear();
@@ -617,5 +791,11 @@ async function loadSegments(dir: string, logger: Logger): Promise<Segment[]> {
 function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
   for (let n = 0; n < bytes.byteLength;) {
     n += file.writeSync(bytes.subarray(n));
+  }
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let n = 0; n < bytes.byteLength;) {
+    n += await file.write(bytes.subarray(n));
   }
 }

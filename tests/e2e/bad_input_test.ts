@@ -24,7 +24,7 @@ import {
 } from "../../agent/protocols/stream_messages.ts";
 import { Subscription } from "../../agent/protocols/stream_consumer.ts";
 import { CameraFrameSchema } from "../../agent/proto/gen/auki/camera_pb.ts";
-import { frameIndexOf } from "../../drivers/camera/sim.ts";
+import { frameIndexOf } from "../../drivers/camera/test_pattern.ts";
 import { startAgent } from "../helpers/agent_process.ts";
 import {
   assertSequence,

@@ -23,7 +23,10 @@ import { TimeTransformEntrySchema } from "../../agent/proto/gen/auki/time_transf
 import { UwbFrameSchema } from "../../agent/proto/gen/auki_edge/rf_pb.ts";
 import { PointCloudDataSchema } from "../../agent/proto/payload_schemas.ts";
 import { RegistryRef } from "../../agent/registries/entries.ts";
-import { frameIndexOf, renderTestPattern } from "../../drivers/camera/sim.ts";
+import {
+  frameIndexOf,
+  renderTestPattern,
+} from "../../drivers/camera/test_pattern.ts";
 import {
   MAX_RANGE_M,
   packPoints,

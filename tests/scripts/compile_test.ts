@@ -90,16 +90,17 @@ Deno.test({
 });
 
 Deno.test({
-  name: `compile embeds the camera worker and the reference native drivers${
+  name: `compile embeds the camera workers and the reference native drivers${
     cc === undefined ? " (skipped: no C compiler)" : ""
   }`,
   ignore: cc === undefined,
   async fn() {
     const includes = await nativeIncludes(arch);
     assert.match(includes[0], /drivers\/camera\/v4l2_worker\.ts$/);
-    assert.match(includes[1], new RegExp(`ffi/build/${arch}/drivers$`));
+    assert.match(includes[1], /drivers\/camera\/sim_worker\.ts$/);
+    assert.match(includes[2], new RegExp(`ffi/build/${arch}/drivers$`));
     const names = [];
-    for await (const entry of Deno.readDir(includes[1])) names.push(entry.name);
+    for await (const entry of Deno.readDir(includes[2])) names.push(entry.name);
     assert.deepEqual(names.sort(), [
       "libauki_ref_camera.so",
       "libauki_ref_joints.so",

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
 import { CameraFrameSchema } from "../../../agent/proto/gen/auki/camera_pb.ts";
+import { pinholeCalibration, simCamera } from "../../../drivers/camera/sim.ts";
 import {
   frameIndexOf,
-  pinholeCalibration,
   renderTestPattern,
-  simCamera,
-} from "../../../drivers/camera/sim.ts";
+} from "../../../drivers/camera/test_pattern.ts";
 import {
   assertPlausibleRun,
   configErrors,

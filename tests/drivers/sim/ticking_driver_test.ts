@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import type { SensorDescription } from "../../../drivers/driver.ts";
-import { tickingDriver } from "../../../drivers/sim/ticking_driver.ts";
+import {
+  type AsyncTickSource,
+  MAX_TICKS_IN_FLIGHT,
+  tickingDriver,
+} from "../../../drivers/sim/ticking_driver.ts";
+import type { Logger } from "../../../agent/logging.ts";
 import { RecordingSink, runFor, utcContext } from "../fake_sink.ts";
 
 const description: SensorDescription = {
@@ -79,4 +84,118 @@ Deno.test("tickingDriver: a failing producer takes the sensor offline", async ()
     detail: "device unplugged",
   });
   await driver.stop();
+});
+
+/** An async source whose payloads resolve when the test says so. */
+class ManualSource implements AsyncTickSource {
+  readonly asked: number[] = [];
+  readonly pending = new Map<number, PromiseWithResolvers<Uint8Array>>();
+  opened = 0;
+  closed = 0;
+  open(): Promise<void> {
+    this.opened++;
+    return Promise.resolve();
+  }
+  produce(index: number): Promise<Uint8Array> {
+    this.asked.push(index);
+    const payload = Promise.withResolvers<Uint8Array>();
+    this.pending.set(index, payload);
+    return payload.promise;
+  }
+  close(): void {
+    this.closed++;
+  }
+  resolve(index: number): void {
+    this.pending.get(index)!.resolve(Uint8Array.of(index));
+  }
+}
+
+function recordingContext() {
+  const warnings: string[] = [];
+  const errors: string[] = [];
+  const logger: Logger = {
+    debug() {},
+    info() {},
+    warn: (m) => warnings.push(m),
+    error: (m) => errors.push(m),
+    child: () => logger,
+  };
+  let now = 0n;
+  return {
+    warnings,
+    errors,
+    context: { now: () => (now += 1000n), logger },
+  };
+}
+
+Deno.test("tickingDriver: async payloads are delivered in tick order with their tick's timestamp", async () => {
+  const source = new ManualSource();
+  const driver = tickingDriver(description, source);
+  const sink = new RecordingSink();
+  const { context } = recordingContext();
+  await driver.start(sink, context);
+  assert.equal(source.opened, 1);
+  while (source.asked.length < 2) await delay(5);
+  // The second payload is ready first: it waits for the first.
+  source.resolve(1);
+  await delay(1);
+  assert.equal(sink.samples.length, 0);
+  source.resolve(0);
+  await delay(1);
+  assert.deepEqual(sink.samples.map((s) => s.payload[0]), [0, 1]);
+  assert.deepEqual(sink.samples.map((s) => s.timestampNs), [1000n, 2000n]);
+  await driver.stop();
+  assert.equal(source.closed, 1);
+});
+
+Deno.test("tickingDriver: ticks beyond the payloads in flight are skipped, with a warning", async () => {
+  const source = new ManualSource();
+  const driver = tickingDriver(description, source);
+  const sink = new RecordingSink();
+  const { context, warnings } = recordingContext();
+  await driver.start(sink, context);
+  await delay(100); // about 5 ticks at 50 Hz, none answered
+  assert.equal(source.asked.length, MAX_TICKS_IN_FLIGHT);
+  assert.match(warnings[0], /frame 2 skipped: rendering is 2 frames behind/);
+  source.resolve(0);
+  source.resolve(1);
+  while (source.asked.length < MAX_TICKS_IN_FLIGHT + 1) await delay(5);
+  // Skipped ticks are gone: the next payload asked for is a later tick.
+  assert.ok(source.asked[2] > 2);
+  assert.deepEqual(sink.samples.map((s) => s.payload[0]), [0, 1]);
+  await driver.stop();
+});
+
+Deno.test("tickingDriver: a failing async payload takes the sensor offline; after stop nothing arrives", async () => {
+  const source = new ManualSource();
+  const driver = tickingDriver(description, source);
+  const sink = new RecordingSink();
+  const { context, errors } = recordingContext();
+  await driver.start(sink, context);
+  while (source.asked.length < 2) await delay(5);
+  source.pending.get(0)!.reject(new Error("worker crashed"));
+  await delay(1);
+  assert.deepEqual(sink.events.at(-1), {
+    kind: "offline",
+    reason: "producer_error",
+    detail: "worker crashed",
+  });
+  assert.match(errors[0], /sample 0 failed: worker crashed/);
+  assert.equal(source.closed, 1);
+  // A payload answered after the stop is dropped.
+  source.resolve(1);
+  await delay(1);
+  assert.equal(sink.samples.length, 0);
+  await driver.stop();
+});
+
+Deno.test("tickingDriver: a source that cannot open fails the start", async () => {
+  const source = new ManualSource();
+  source.open = () => Promise.reject(new Error("no worker"));
+  const sink = new RecordingSink();
+  await assert.rejects(
+    tickingDriver(description, source).start(sink, utcContext),
+    /no worker/,
+  );
+  assert.deepEqual(sink.events, []);
 });
