@@ -60,6 +60,7 @@ import { RegistryStore } from "./registries/store.ts";
 import { HostedSensor } from "./sensors/sensor_host.ts";
 import type { Retention } from "./sensors/sensor_log.ts";
 import { lockStorage, type StorageLock } from "./storage_lock.ts";
+import { mapLargeBuffers } from "./memory.ts";
 import { logConnectionPaths } from "./relay/connection_paths.ts";
 import {
   FIRST_RESERVATION_WAIT_MS,
@@ -179,6 +180,9 @@ export class Agent {
   /** Starts an agent: identity, clocks, logs, sensors, the network, then the cluster. */
   static async start(options: AgentOptions): Promise<Agent> {
     const { storage, logger } = options;
+    if (!mapLargeBuffers()) {
+      logger.debug("not glibc: large buffers are left to the C library");
+    }
     await Deno.mkdir(storage, { recursive: true });
     const lock = await lockStorage(storage);
     try {

@@ -21,6 +21,7 @@ const SYMBOLS = {
   tcdrain: { parameters: ["i32"], result: "i32", nonblocking: true },
   __errno_location: { parameters: [], result: "pointer" },
   adjtimex: { parameters: ["buffer"], result: "i32" },
+  mallopt: { parameters: ["i32", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 let library: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;

@@ -159,9 +159,14 @@ if (import.meta.main) {
   const only = new Set(values.only!.split(","));
   let raw: number | undefined;
   if (only.has("a") || only.has("b")) {
-    raw = await rawThroughput(8);
+    // The best of three runs, as (b) is the best of its ladder.
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await rawThroughput(8));
+    raw = Math.max(...runs);
     console.log(
-      `(a) bare js-libp2p stream throughput: ${raw.toFixed(1)} MiB/s`,
+      `(a) bare js-libp2p stream throughput: ${raw.toFixed(1)} MiB/s (best of ${
+        runs.map((r) => r.toFixed(1)).join(", ")
+      })`,
     );
   }
   if (only.has("b")) {
