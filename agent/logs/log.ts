@@ -452,13 +452,14 @@ export class SegmentLog {
     const duration = this.manifest.segment_duration_ns;
     while (this.#segments.length > 1) {
       const oldest = this.#segments[0];
+      if (oldest.startNs + duration > newestNs - retention) break;
+      // Never the open segment, nor one with entries still to be written.
       if (
         oldest === this.#active?.segment ||
         this.#queue.some((job) =>
           job.kind === "entry" && job.segment === oldest
         )
       ) break;
-      if (oldest.startNs + duration > newestNs - retention) break;
       this.#segments.shift();
       try {
         Deno.removeSync(oldest.path);
