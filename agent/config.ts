@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { DriverFactory } from "../drivers/driver.ts";
 import { parseJson } from "./codec/json.ts";
 import type { SensorSpec } from "./agent.ts";
-import type { LogLevel } from "./logging.ts";
+import { errorMessage, type LogLevel } from "./logging.ts";
 import { parseRelayAddress } from "./relay/relay_address.ts";
 
 /** Default listen address, fine for devices (tests use port 0). */
@@ -61,7 +61,7 @@ export const ConfigFile = z.strictObject({
       } catch (error) {
         ctx.addIssue({
           code: "custom",
-          message: error instanceof Error ? error.message : String(error),
+          message: errorMessage(error),
         });
         return z.NEVER;
       }
@@ -92,7 +92,7 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
     text = await Deno.readTextFile(path);
   } catch (error) {
     throw new ConfigError(
-      `config ${path}: ${error instanceof Error ? error.message : error}`,
+      `config ${path}: ${errorMessage(error)}`,
     );
   }
   let value: unknown;
@@ -100,9 +100,7 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
     value = parseJson(text);
   } catch (error) {
     throw new ConfigError(
-      `config ${path}: not valid JSON: ${
-        error instanceof Error ? error.message : error
-      }`,
+      `config ${path}: not valid JSON: ${errorMessage(error)}`,
     );
   }
   const parsed = ConfigFile.safeParse(value);

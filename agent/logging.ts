@@ -88,3 +88,8 @@ export function rateLimited(
     suppressed = 0;
   };
 }
+
+/** The message of a thrown value: an Error's message, anything else as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { errorMessage } from "../agent/logging.ts";
 
 /** A usage mistake: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -82,7 +83,7 @@ export function parseCommand<Options extends ParseArgsOptionsConfig>(
 
 function explain(error: unknown, options: ParseArgsOptionsConfig): string {
   const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? "";
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
@@ -109,9 +110,7 @@ export function flagValue<T>(
     return parse(raw);
   } catch (error) {
     throw new UsageError(
-      `${command}: --${flag}: ${
-        error instanceof Error ? error.message : error
-      }`,
+      `${command}: --${flag}: ${errorMessage(error)}`,
     );
   }
 }

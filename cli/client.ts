@@ -9,6 +9,7 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 import { createNode } from "../agent/node.ts";
 import { UsageError } from "./args.ts";
+import { errorMessage } from "../agent/logging.ts";
 
 /** Parses a MULTIADDR argument; a bad one is a usage error. */
 export function parseTarget(command: string, text: string): Multiaddr {
@@ -17,7 +18,7 @@ export function parseTarget(command: string, text: string): Multiaddr {
   } catch (error) {
     throw new UsageError(
       `${command}: MULTIADDR: "${text}" is not a multiaddr (${
-        error instanceof Error ? error.message : error
+        errorMessage(error)
       })`,
     );
   }

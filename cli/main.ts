@@ -18,6 +18,7 @@ import { portsCommand } from "./commands/ports.ts";
 import { runCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { subscribeCommand } from "./commands/subscribe.ts";
+import { errorMessage } from "../agent/logging.ts";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
@@ -78,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     console.error(
-      `auki-edge ${name}: ${error instanceof Error ? error.message : error}`,
+      `auki-edge ${name}: ${errorMessage(error)}`,
     );
     return 1;
   }

@@ -18,6 +18,7 @@ import {
   ErrorBody,
   ListResponse,
 } from "./discovery_types.ts";
+import { errorMessage } from "../logging.ts";
 
 /** Bound on one Discovery round trip, body included (`DISCOVERY_HTTP_TIMEOUT`). */
 export const DISCOVERY_HTTP_TIMEOUT_MS = 2_000;
@@ -305,7 +306,7 @@ function decode<T extends z.ZodType>(answer: Answer, schema: T): z.output<T> {
     throw new DiscoveryResponseError(
       answer.method,
       answer.url,
-      `not JSON (${error instanceof Error ? error.message : error})`,
+      `not JSON (${errorMessage(error)})`,
     );
   }
   const parsed = schema.safeParse(value);
@@ -335,7 +336,7 @@ function summary(body: string): string {
  * cause, after the request's description.
  */
 function fetchFailure(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const cause = error instanceof Error && error.cause instanceof Error
     ? error.cause.message.split("): ").at(-1)
     : undefined;

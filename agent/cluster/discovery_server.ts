@@ -10,7 +10,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { realtimeNs } from "../clocks/system_time.ts";
 import { parseJsonBytes, stringifyJson } from "../codec/json.ts";
-import { type Logger, silentLogger } from "../logging.ts";
+import { errorMessage, type Logger, silentLogger } from "../logging.ts";
 import {
   CLUSTER_NAME_PATTERN,
   type ClusterEntry,
@@ -276,7 +276,7 @@ async function readBody<T extends z.ZodType>(
   } catch (error) {
     throw new Refusal(
       400,
-      `malformed JSON body: ${error instanceof Error ? error.message : error}`,
+      `malformed JSON body: ${errorMessage(error)}`,
     );
   }
   const parsed = schema.safeParse(value);

@@ -14,6 +14,7 @@ import {
   FrameReader,
 } from "../codec/framing.ts";
 import { OVER_RELAYS } from "./ids.ts";
+import { errorMessage } from "../logging.ts";
 
 /** How long a responder may take to read the request and answer, ms. */
 export const RESPONDER_TIMEOUT_MS = 2_000;
@@ -123,5 +124,5 @@ export function brief(error: unknown): string {
     const issue = error.issues[0];
     return `${issue.path.join(".") || "body"}: ${issue.message}`;
   }
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

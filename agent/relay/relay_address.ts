@@ -6,6 +6,7 @@
  * @module
  */
 import { multiaddr } from "@multiformats/multiaddr";
+import { errorMessage } from "../logging.ts";
 
 /** Checks a relay address and returns it normalised; throws saying what is wrong. */
 export function parseRelayAddress(text: string): string {
@@ -14,9 +15,7 @@ export function parseRelayAddress(text: string): string {
     normalised = multiaddr(text).toString();
   } catch (error) {
     throw new Error(
-      `"${text}" is not a multiaddr (${
-        error instanceof Error ? error.message : error
-      })`,
+      `"${text}" is not a multiaddr (${errorMessage(error)})`,
     );
   }
   if (normalised.includes("/p2p-circuit")) {

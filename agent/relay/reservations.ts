@@ -10,7 +10,7 @@
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 import { isTcpCircuit } from "../cluster/advertised.ts";
-import type { Logger } from "../logging.ts";
+import { errorMessage, type Logger } from "../logging.ts";
 
 /**
  * How long the first cluster bootstrap and the ready file wait for a relay
@@ -245,7 +245,7 @@ export class RelayReservations {
       );
       relay.retryAt = Date.now() + relay.delay;
       relay.state = "waiting";
-      relay.error = error instanceof Error ? error.message : String(error);
+      relay.error = errorMessage(error);
       this.#logger.warn(
         `cannot reserve on relay ${relay.address}: ${relay.error}; retrying in ${
           relay.delay / 1000

@@ -14,7 +14,7 @@ import {
   readConfigFile,
   resolveSensors,
 } from "../../agent/config.ts";
-import { createLogger } from "../../agent/logging.ts";
+import { createLogger, errorMessage } from "../../agent/logging.ts";
 import {
   ClusterBootstrapError,
   type ClusterTarget,
@@ -223,7 +223,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     } catch (error) {
       throw new Error(
         `cannot run the embedded Discovery on ${embeddedListen.hostname}:${embeddedListen.port}: ${
-          error instanceof Error ? error.message : error
+          errorMessage(error)
         }`,
       );
     }

@@ -9,6 +9,7 @@
  */
 /// <reference lib="deno.worker" />
 import { simFrames, type SimFrameSettings } from "./sim_frames.ts";
+import { errorMessage } from "../../agent/logging.ts";
 
 /** Requests to the worker: settings first, then frame indices in order. */
 export type ToRenderer =
@@ -39,7 +40,7 @@ self.onmessage = (event: MessageEvent<ToRenderer>) => {
   } catch (error) {
     post({
       kind: "failed",
-      message: error instanceof Error ? error.message : String(error),
+      message: errorMessage(error),
     });
   }
 };

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { V4l2Device } from "./v4l2_device.ts";
 import { DEFAULT_LIBC, v4l2Libc } from "./v4l2_libc.ts";
+import { errorMessage } from "../../agent/logging.ts";
 
 /** One video device. */
 export interface VideoDevice {
@@ -67,7 +68,7 @@ export function listVideoDevices(options: ListOptions = {}): VideoDevice[] {
         bus: "",
         canStream: false,
         formats: [],
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       };
     } finally {
       device?.close();

@@ -27,6 +27,7 @@ import {
   negotiate,
   UnsuitableDeviceError,
 } from "./v4l2_negotiate.ts";
+import { errorMessage } from "../../agent/logging.ts";
 
 /** Requests to the worker. */
 export type ToWorker =
@@ -66,7 +67,7 @@ function post(message: FromWorker, transfer: Transferable[] = []): void {
 function fail(error: unknown): void {
   post({
     kind: "failed",
-    message: error instanceof Error ? error.message : String(error),
+    message: errorMessage(error),
     gone: error instanceof V4l2Error && error.gone,
     unsuitable: error instanceof UnsuitableDeviceError,
   });

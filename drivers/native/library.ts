@@ -10,6 +10,7 @@
 import { resolve } from "node:path";
 import { ABI_VERSION, DRIVER_SYMBOLS, type DriverSymbols } from "./abi.ts";
 import { bundledLibraryPath } from "./bundled.ts";
+import { errorMessage } from "../../agent/logging.ts";
 
 const opened = new Map<string, DriverSymbols>();
 
@@ -45,7 +46,7 @@ export function openDriverLibrary(path: string): DriverSymbols {
     library = Deno.dlopen(path, DRIVER_SYMBOLS);
   } catch (error) {
     throw new Error(
-      `cannot load ${path}: ${error instanceof Error ? error.message : error}`,
+      `cannot load ${path}: ${errorMessage(error)}`,
     );
   }
   const version = library.symbols.aed_abi_version();

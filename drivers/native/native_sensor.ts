@@ -17,7 +17,12 @@
  * @module
  */
 import { FRAME_CAPS } from "../../agent/codec/framing.ts";
-import { type Logger, rateLimited, silentLogger } from "../../agent/logging.ts";
+import {
+  errorMessage,
+  type Logger,
+  rateLimited,
+  silentLogger,
+} from "../../agent/logging.ts";
 import { aborted, type Deadlined, sleep, withDeadline } from "../deadline.ts";
 import type {
   DriverContext,
@@ -190,7 +195,7 @@ export class NativeSensor implements SensorDriver {
       };
     } catch (error) {
       throw new Error(
-        `${this.#where()}: ${error instanceof Error ? error.message : error}`,
+        `${this.#where()}: ${errorMessage(error)}`,
       );
     }
   }

@@ -27,7 +27,7 @@ import type {
   BindingPortInterface,
   OpenOptions,
 } from "@serialport/bindings-interface";
-import { type Logger, rateLimited } from "../../agent/logging.ts";
+import { errorMessage, type Logger, rateLimited } from "../../agent/logging.ts";
 import type { DriverContext, SensorSink } from "../driver.ts";
 import { ffiBinding } from "./binding.ts";
 import { type PortSelector, resolvePort } from "./port_selector.ts";
@@ -221,7 +221,7 @@ export class SerialDevice {
         stream.open((error) => error ? reject(error) : resolve())
       );
     } catch (error) {
-      this.#openFailed(`${model}: ${errorText(error)}; retrying`);
+      this.#openFailed(`${model}: ${errorMessage(error)}; retrying`);
       this.#scheduleRetry();
       return;
     }
@@ -283,7 +283,7 @@ export class SerialDevice {
       this.#options.decoder.reset();
       const detail =
         `${this.#options.model} on ${connection.path}: cannot decode: ${
-          errorText(error)
+          errorMessage(error)
         }`;
       this.#faultLog(detail);
       if (this.#online) this.#goOffline("producer_error", detail);
@@ -451,8 +451,4 @@ function closeStream(stream: SerialPortStream): Promise<void> {
 
 function article(word: string): string {
   return /^[AEIOUaeiou]|^[FHLMNRSX][A-Z0-9]/.test(word) ? "an" : "a";
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { rateLimited } from "../../agent/logging.ts";
+import { errorMessage, rateLimited } from "../../agent/logging.ts";
 import type { SensorDescription, SensorDriver } from "../driver.ts";
 import { Ticker } from "./ticker.ts";
 
@@ -49,7 +49,7 @@ export function tickingDriver(
       sink.online();
       const fail = (index: number, error: unknown) => {
         stop();
-        const detail = error instanceof Error ? error.message : String(error);
+        const detail = errorMessage(error);
         context.logger.error(`sample ${index} failed: ${detail}`);
         sink.offline("producer_error", detail);
       };
