@@ -1,6 +1,6 @@
 /**
  * Conformance against the 47 locked vectors of `aukilabs/auki-sdk` in
- * `shared/conformance/vectors/` (spec datatypes.md 7 and 8, wire.md 6, 8, 14).
+ * `tests/conformance/vectors/` (spec datatypes.md 7 and 8, wire.md 6, 8, 14).
  * Every vector file becomes its own test, named after its id; a vector whose
  * encoding, message or registry kind is not handled here fails.
  */

@@ -14,7 +14,7 @@ import {
   validateRegistryId,
 } from "../../../agent/registries/entries.ts";
 
-// Locked vectors (shared/conformance/vectors/registry_*_m1.json).
+// Locked vectors (tests/conformance/vectors/registry_*_m1.json).
 const FRAME_REF = {
   hash: "03b86f32827ec6a25a5e619b2f36478b",
   id: "K1-AABBCCDDEEFF/head_left_cam_optical",

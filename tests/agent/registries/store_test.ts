@@ -17,7 +17,7 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-// Locked vectors (shared/conformance/vectors/registry_*_m1.json).
+// Locked vectors (tests/conformance/vectors/registry_*_m1.json).
 const PEER = "test-peer";
 
 const CAMERA = {
