@@ -3,10 +3,13 @@
  * and aarch64 with `deno compile`, embedding the reference native driver
  * libraries (ffi/README.md, "Packaging").
  *
- * `deno compile` needs the `denort` runtime of the target, which it normally
- * downloads. Offline, give it one: `DENORT_BIN` (any single target),
- * `DENORT_BIN_X86_64` / `DENORT_BIN_AARCH64` (per target), or a runtime
- * already in Deno's cache (`$DENO_DIR/dl/release/v<version>/denort-<target>.zip`).
+ * The binary runs with the agent's permissions (scripts/permissions.ts).
+ * `deno compile` needs the `denort` runtime of the target: `DENORT_BIN_X86_64`
+ * / `DENORT_BIN_AARCH64` (per target) or `DENORT_BIN` (one `--target`) when
+ * given, else a runtime already in Deno's cache
+ * (`$DENO_DIR/dl/release/v<version>/denort-<target>.zip`), else `deno compile`
+ * downloads it. When that download fails (offline), Deno's error is followed
+ * by one line saying how to supply a runtime.
  *
  * Usage: deno task compile [--target x86_64|aarch64]... [--out DIR]
  *
@@ -14,7 +17,9 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildDir, buildFfi, findCompiler } from "./build_ffi.ts";
+import { errorMessage } from "../agent/logging.ts";
+import { buildDir, buildFfi, findCompiler, hostArch } from "./build_ffi.ts";
+import { AGENT_PERMISSIONS } from "./permissions.ts";
 
 /** The targets the project ships. */
 export const TARGETS = {
@@ -25,10 +30,11 @@ export const TARGETS = {
 /** An architecture name of {@link TARGETS}. */
 export type Arch = keyof typeof TARGETS;
 
-/** Deno's cache directory. */
-export async function denoDir(): Promise<string> {
-  const env = Deno.env.get("DENO_DIR");
-  if (env) return env;
+/** Deno's cache directory: `DENO_DIR` of `env`, else what `deno info` says. */
+export async function denoDir(
+  env: Record<string, string> = Deno.env.toObject(),
+): Promise<string> {
+  if (env.DENO_DIR) return env.DENO_DIR;
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["info", "--json"],
     stdout: "piped",
@@ -37,47 +43,82 @@ export async function denoDir(): Promise<string> {
   return JSON.parse(new TextDecoder().decode(output.stdout)).denoDir;
 }
 
-/**
- * Where the runtime for `arch` comes from: an explicit binary, the cache, or
- * `undefined` when `deno compile` would have to download it.
- */
-export async function runtimeFor(
-  arch: Arch,
-  single: boolean,
-): Promise<{ bin?: string; cached?: string } | undefined> {
-  const bin = Deno.env.get(`DENORT_BIN_${arch.toUpperCase()}`) ??
-    (single ? Deno.env.get("DENORT_BIN") : undefined);
-  if (bin) return { bin };
-  const cached = join(
-    await denoDir(),
+/** Where `deno compile` looks for a cached runtime of `arch`. */
+export function cachedRuntimePath(dir: string, arch: Arch): string {
+  return join(
+    dir,
     "dl",
     "release",
     `v${Deno.version.deno}`,
     `denort-${TARGETS[arch]}.zip`,
   );
+}
+
+/**
+ * Where the denort runtime of one target comes from: a binary given by
+ * `DENORT_BIN*`, Deno's cache, or a download by `deno compile` itself.
+ */
+export type Runtime =
+  | { source: "given"; bin: string }
+  | { source: "cached"; path: string }
+  | { source: "download" };
+
+/**
+ * The runtime for `arch` under environment `env`: `DENORT_BIN_<ARCH>`, or
+ * `DENORT_BIN` when `single` target is compiled, else a zip in Deno's cache,
+ * else a download.
+ */
+export async function runtimeFor(
+  arch: Arch,
+  single: boolean,
+  env: Record<string, string> = Deno.env.toObject(),
+): Promise<Runtime> {
+  const bin = env[`DENORT_BIN_${arch.toUpperCase()}`] ??
+    (single ? env.DENORT_BIN : undefined);
+  if (bin) return { source: "given", bin };
+  const path = cachedRuntimePath(await denoDir(env), arch);
   try {
-    await Deno.stat(cached);
-    return { cached };
+    await Deno.stat(path);
+    return { source: "cached", path };
   } catch {
-    return undefined;
+    return { source: "download" };
   }
+}
+
+/** The one line printed after `deno compile` failed to download the runtime of `arch`. */
+export function runtimeHint(arch: Arch, dir: string): string {
+  return `compile: deno compile failed for ${
+    TARGETS[arch]
+  } (its error is above); offline, set DENORT_BIN_${arch.toUpperCase()} (or DENORT_BIN with one --target) to a denort ${Deno.version.deno} binary, or put denort-${
+    TARGETS[arch]
+  }.zip into ${cachedRuntimePath(dir, arch).replace(/[^/]+$/, "")}`;
+}
+
+/** The worker modules `deno compile` must embed: V4L2 capture, simulated camera rendering. */
+export function workerIncludes(): string[] {
+  const root = new URL("..", import.meta.url).pathname;
+  return ["v4l2_worker.ts", "sim_worker.ts"].map((name) =>
+    join(root, "drivers", "camera", name)
+  );
 }
 
 /**
  * What `deno compile` must embed beyond the module graph: the worker modules
- * (V4L2 capture, simulated camera rendering) and the reference native driver
- * libraries of `arch`, built
- * first (`deno task build:ffi`) when a C compiler for `arch` exists.
+ * and the reference native driver libraries of `arch`, built first
+ * (`deno task build:ffi`) when a C compiler for `arch` exists.
  */
 export async function nativeIncludes(arch: Arch): Promise<string[]> {
-  const root = new URL("..", import.meta.url).pathname;
-  const workers = ["v4l2_worker.ts", "sim_worker.ts"].map((name) =>
-    join(root, "drivers", "camera", name)
-  );
+  const workers = workerIncludes();
   const compiler = await findCompiler(arch);
   if (compiler === undefined) {
     console.warn(
-      `compile: no C compiler for ${arch} (set CC_${arch.toUpperCase()}): auki-edge-${arch} is built without the reference native drivers`,
+      `compile: no C compiler for ${arch} (${
+        arch === hostArch()
+          ? "set CC or install gcc"
+          : `set CC_${arch.toUpperCase()} or install gcc-${
+            arch.replace("_", "-")
+          }-linux-gnu`
+      }): auki-edge-${arch} is built without the reference native drivers`,
     );
     return workers;
   }
@@ -85,22 +126,30 @@ export async function nativeIncludes(arch: Arch): Promise<string[]> {
   return [...workers, buildDir("drivers", arch)];
 }
 
-/** Compiles the binary for `arch` into `outDir`; returns its path. */
+/**
+ * Compiles the binary for `arch` into `outDir` with the agent's permissions
+ * ({@link AGENT_PERMISSIONS}); returns its path, or `undefined` when
+ * `deno compile` failed (its error went to standard error). It uses a given
+ * runtime, else its cache, else downloads one. `drivers: false` leaves the
+ * reference native drivers out.
+ */
 export async function compile(
   arch: Arch,
   outDir: string,
-  runtime: { bin?: string },
-): Promise<string> {
+  runtime: Runtime,
+  drivers = true,
+): Promise<string | undefined> {
   const output = join(outDir, `auki-edge-${arch}`);
   const root = new URL("..", import.meta.url).pathname;
-  const includes = await nativeIncludes(arch);
-  const env: Record<string, string> = runtime.bin
-    ? { DENORT_BIN: runtime.bin }
-    : {};
+  const includes = drivers ? await nativeIncludes(arch) : workerIncludes();
+  // deno compile reads DENORT_BIN itself: only a runtime given for this target may reach it.
+  const env = Deno.env.toObject();
+  delete env.DENORT_BIN;
+  if (runtime.source === "given") env.DENORT_BIN = runtime.bin;
   const result = await new Deno.Command(Deno.execPath(), {
     args: [
       "compile",
-      "--allow-all",
+      ...AGENT_PERMISSIONS,
       "--no-check",
       "--target",
       TARGETS[arch],
@@ -111,11 +160,11 @@ export async function compile(
     ],
     cwd: root,
     env,
+    clearEnv: true,
     stdout: "inherit",
     stderr: "inherit",
   }).output();
-  if (!result.success) throw new Error(`deno compile failed for ${arch}`);
-  return output;
+  return result.success ? output : undefined;
 }
 
 if (import.meta.main) {
@@ -138,16 +187,23 @@ if (import.meta.main) {
   let failed = false;
   for (const arch of archs) {
     const runtime = await runtimeFor(arch, archs.length === 1);
-    if (runtime === undefined) {
+    try {
+      const output = await compile(arch, values.out!, runtime);
+      if (output !== undefined) {
+        console.log(`compiled ${output}`);
+        continue;
+      }
       console.error(
-        `compile: no denort runtime for ${
-          TARGETS[arch]
-        } offline; set DENORT_BIN_${arch.toUpperCase()} (or DENORT_BIN with one --target) to a denort ${Deno.version.deno} binary`,
+        runtime.source === "download"
+          ? runtimeHint(arch, await denoDir())
+          : `compile: deno compile failed for ${
+            TARGETS[arch]
+          } (its error is above)`,
       );
-      failed = true;
-      continue;
+    } catch (error) {
+      console.error(`compile: ${errorMessage(error)}`);
     }
-    console.log(`compiled ${await compile(arch, values.out!, runtime)}`);
+    failed = true;
   }
   Deno.exit(failed ? 1 : 0);
 }

@@ -3,11 +3,14 @@ import { relative } from "node:path";
 import {
   buildDir,
   buildFfi,
+  type FfiArch,
   findCompiler,
+  hostArch,
   LIBRARIES,
   libraryPath,
 } from "../../scripts/build_ffi.ts";
 import { BUNDLED_DRIVERS } from "../../drivers/native/bundled.ts";
+import { ELF_MACHINES, elfMachine } from "../helpers/elf.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const compiler = await findCompiler();
@@ -61,3 +64,31 @@ Deno.test({
     }
   },
 });
+
+for (const arch of ["x86_64", "aarch64"] as FfiArch[]) {
+  const cc = await findCompiler(arch);
+  Deno.test({
+    name: `build_ffi: every library is built for ${arch} (ELF machine ${
+      ELF_MACHINES[arch]
+    })${
+      cc === undefined
+        ? ` (skipped: no C compiler for ${arch}${
+          arch === hostArch()
+            ? ""
+            : `; install gcc-${arch.replace("_", "-")}-linux-gnu`
+        })`
+        : ""
+    }`,
+    ignore: cc === undefined,
+    async fn() {
+      await buildFfi(cc!, arch);
+      for (const name of Object.keys(LIBRARIES)) {
+        assert.equal(
+          await elfMachine(libraryPath(name, arch)),
+          ELF_MACHINES[arch],
+          `${name} for ${arch}`,
+        );
+      }
+    },
+  });
+}

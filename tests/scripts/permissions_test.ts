@@ -1,0 +1,136 @@
+/**
+ * The agent's permission set (scripts/permissions.ts): deno.json's
+ * long-running tasks spell exactly it, and an agent with the four
+ * simulators and a native reference driver serves every sensor under it,
+ * with `calibrate clock` reaching `timedatectl`. A missing permission is a
+ * failure, never a prompt (`--no-prompt`).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { withClient } from "../../cli/client.ts";
+import { Subscription } from "../../agent/protocols/stream_consumer.ts";
+import { AGENT_PERMISSIONS } from "../../scripts/permissions.ts";
+import { startAgent } from "../helpers/agent_process.ts";
+import {
+  assertSequence,
+  catalogRows,
+  collect,
+  delay,
+  SMALL_SIMS,
+} from "../e2e/_helpers.ts";
+import { ffiTest } from "../ffi/_libs.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const MAIN = join(ROOT, "main.ts");
+const DENIED = /NotCapable|PermissionDenied|Requires \w+ access/;
+
+Deno.test("permissions: deno.json's start, relay, discovery and calibrate tasks, and the README, spell exactly the agent's flags", async () => {
+  const { tasks } = JSON.parse(
+    await Deno.readTextFile(join(ROOT, "deno.json")),
+  ) as { tasks: Record<string, { command: string }> };
+  const names = Object.keys(tasks).filter((name) =>
+    ["start", "relay", "discovery"].includes(name) ||
+    name.startsWith("calibrate:")
+  );
+  assert.equal(names.length, 8, `tasks: ${names}`);
+  for (const name of names) {
+    const words = tasks[name].command.split(" ");
+    assert.deepEqual(words.slice(0, 2), ["deno", "run"], name);
+    assert.deepEqual(
+      words.slice(2, words.indexOf("main.ts")),
+      [...AGENT_PERMISSIONS],
+      name,
+    );
+  }
+  assert.ok(!AGENT_PERMISSIONS.some((flag) => /^(-A|--allow-all)$/.test(flag)));
+  const readme = await Deno.readTextFile(join(ROOT, "README.md"));
+  assert.ok(
+    readme.includes(`\n${AGENT_PERMISSIONS.join(" ")}\n`),
+    "README.md's Permissions section spells other flags",
+  );
+  assert.ok(AGENT_PERMISSIONS.includes("--no-prompt"));
+});
+
+ffiTest(
+  "permissions: the four simulators and a native driver stream, and calibrate clock runs timedatectl, under exactly the agent's flags",
+  async () => {
+    const agent = await startAgent({
+      command: [Deno.execPath(), "run", ...AGENT_PERMISSIONS, MAIN],
+      config: {
+        sensors: [
+          ...SMALL_SIMS.sensors,
+          { driver: "native", id: "ref_joints", library: "ref_joints" },
+        ],
+      },
+    });
+    const ready = Date.now();
+    const bin = await Deno.makeTempDir();
+    try {
+      const ids = [
+        "sim_camera",
+        "sim_lidar",
+        "sim_uwb",
+        "sim_joints",
+        "ref_joints",
+      ];
+      await withClient(async (node) => {
+        for (let tries = 0;; tries++) {
+          const rows = await catalogRows(node, agent.address);
+          if (ids.every((id) => rows.some((r) => r.resource_id === id))) break;
+          if (tries === 100) {
+            assert.fail(
+              `not every one of ${ids} is online; have ${
+                rows.map((r) => r.resource_id)
+              }:\n${agent.stderr()}`,
+            );
+          }
+          await delay(100);
+        }
+        for (const resourceId of ids) {
+          const sub = await Subscription.open(node, agent.address, {
+            resourceId,
+          }, { timeoutMs: 10_000 });
+          try {
+            assertSequence(await collect(sub, 2), resourceId);
+          } finally {
+            sub.close();
+          }
+        }
+      });
+
+      // calibrate clock fits at least 2 of the 1 Hz clock heartbeats.
+      await delay(ready + 2_500 - Date.now());
+      // A timedatectl that says "yes": its answer arrives only if it may run.
+      const timedatectl = join(bin, "timedatectl");
+      await Deno.writeTextFile(timedatectl, "#!/bin/sh\necho yes\n");
+      await Deno.chmod(timedatectl, 0o755);
+      const clock = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          ...AGENT_PERMISSIONS,
+          MAIN,
+          "calibrate",
+          "clock",
+          agent.address.toString(),
+          "--window",
+          "3",
+          "--json",
+        ],
+        env: { PATH: `${bin}:${Deno.env.get("PATH")}` },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(60_000),
+      }).output();
+      const stderr = new TextDecoder().decode(clock.stderr);
+      assert.equal(clock.code, 0, stderr);
+      assert.doesNotMatch(stderr, DENIED);
+      const report = JSON.parse(new TextDecoder().decode(clock.stdout));
+      assert.equal(report.system_clock.ntp_synchronized, true);
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+      assert.equal(await agent.stop(), 0, agent.stderr());
+      assert.doesNotMatch(agent.stderr(), DENIED);
+    }
+  },
+);
