@@ -1,9 +1,10 @@
 /**
  * The agent's permission set (scripts/permissions.ts): deno.json's
- * long-running tasks spell exactly it, and an agent with the four
- * simulators and a native reference driver serves every sensor under it,
- * with `calibrate clock` reaching `timedatectl`. A missing permission is a
- * failure, never a prompt (`--no-prompt`).
+ * long-running tasks and the README spell exactly it, and an agent with the
+ * four simulators, a native reference driver and (with socat) an LD06 on a
+ * pty serves every sensor under it, with `calibrate clock` reaching
+ * `timedatectl`. A missing permission is a failure, never a prompt
+ * (`--no-prompt`).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -19,10 +20,34 @@ import {
   SMALL_SIMS,
 } from "../e2e/_helpers.ts";
 import { ffiTest } from "../ffi/_libs.ts";
+import { SOCAT } from "../helpers/serial.ts";
+import { LD06_BAUD } from "../../drivers/rangefinder/ld06.ts";
+import { ld06Source } from "../../drivers/rangefinder/ld06_sim.ts";
+import { PtyPair } from "../../drivers/serial/pty_pair.ts";
+import { SimulatedPort } from "../../drivers/serial/sim_port.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = join(ROOT, "main.ts");
 const DENIED = /NotCapable|PermissionDenied|Requires \w+ access/;
+
+/** A simulated LD06 on the device end of a pty pair in `dir`; the agent opens `port`. */
+async function startLd06(dir: string) {
+  const pair = await PtyPair.start(join(dir, "ld06-device"), join(dir, "ld06"));
+  const sim = new SimulatedPort({
+    path: pair.device,
+    baudRate: LD06_BAUD,
+    source: ld06Source(),
+    peer: pair.host,
+  });
+  sim.start();
+  return {
+    port: pair.host,
+    async stop() {
+      await sim.stop();
+      await pair.unplug();
+    },
+  };
+}
 
 Deno.test("permissions: deno.json's start, relay, discovery and calibrate tasks, and the README, spell exactly the agent's flags", async () => {
   const { tasks } = JSON.parse(
@@ -52,19 +77,28 @@ Deno.test("permissions: deno.json's start, relay, discovery and calibrate tasks,
 });
 
 ffiTest(
-  "permissions: the four simulators and a native driver stream, and calibrate clock runs timedatectl, under exactly the agent's flags",
+  `permissions: the four simulators, a native driver and a serial LD06 stream, and calibrate clock runs timedatectl, under exactly the agent's flags${
+    SOCAT ? "" : " (serial part skipped: socat is not installed)"
+  }`,
   async () => {
+    const bin = await Deno.makeTempDir();
+    const ld06 = SOCAT ? await startLd06(bin) : undefined;
     const agent = await startAgent({
       command: [Deno.execPath(), "run", ...AGENT_PERMISSIONS, MAIN],
       config: {
         sensors: [
           ...SMALL_SIMS.sensors,
           { driver: "native", id: "ref_joints", library: "ref_joints" },
+          ...(ld06
+            ? [{ driver: "serial.ld06", id: "ld06", port: ld06.port }]
+            : []),
         ],
       },
+    }).catch(async (error) => {
+      await ld06?.stop();
+      throw error;
     });
     const ready = Date.now();
-    const bin = await Deno.makeTempDir();
     try {
       const ids = [
         "sim_camera",
@@ -72,6 +106,7 @@ ffiTest(
         "sim_uwb",
         "sim_joints",
         "ref_joints",
+        ...(ld06 ? ["ld06"] : []),
       ];
       await withClient(async (node) => {
         for (let tries = 0;; tries++) {
@@ -128,8 +163,10 @@ ffiTest(
       const report = JSON.parse(new TextDecoder().decode(clock.stdout));
       assert.equal(report.system_clock.ntp_synchronized, true);
     } finally {
+      const code = await agent.stop();
+      await ld06?.stop();
       await Deno.remove(bin, { recursive: true });
-      assert.equal(await agent.stop(), 0, agent.stderr());
+      assert.equal(code, 0, agent.stderr());
       assert.doesNotMatch(agent.stderr(), DENIED);
     }
   },
