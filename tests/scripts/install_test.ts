@@ -1,8 +1,9 @@
 /**
  * scripts/install.sh into a temporary root and back out: files and modes,
  * an existing configuration never overwritten, configuration kept after
- * --uninstall, bad input (exit 2, one line), and the default configuration
- * starting an agent with no sensors.
+ * --uninstall, bad input (exit 2, one line), the default configuration
+ * starting an agent with no sensors; and, in a private mount namespace
+ * where systemd seems to run, the user, groups and systemctl calls.
  *
  * @module
  */
@@ -110,6 +111,122 @@ Deno.test("install.sh --root installs, keeps an existing config, and --uninstall
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** Whether this process may make a private mount namespace (root, CAP_SYS_ADMIN). */
+async function canUnshare(): Promise<boolean> {
+  try {
+    const { success } = await new Deno.Command("unshare", {
+      args: ["-m", "true"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return success;
+  } catch {
+    return false;
+  }
+}
+
+const unshare = await canUnshare();
+
+Deno.test({
+  name:
+    `install.sh on a machine running systemd creates the user and enables the service${
+      unshare
+        ? ""
+        : " (skipped: needs root for a private mount namespace, unshare -m)"
+    }`,
+  ignore: !unshare,
+  async fn() {
+    const { dir, binary } = await fixture();
+    try {
+      // The machine's /etc, /run and /usr/local/bin are replaced, inside a
+      // private mount namespace only, by a copy of /etc, a /run where
+      // systemd runs, and an empty directory; systemctl only logs its calls.
+      const etc = join(dir, "etc");
+      const bin = join(dir, "bin");
+      const stubs = join(dir, "stubs");
+      const calls = join(dir, "systemctl.log");
+      await Deno.mkdir(bin);
+      await Deno.mkdir(stubs);
+      const copy = await new Deno.Command("cp", { args: ["-a", "/etc", etc] })
+        .output();
+      assert.ok(copy.success);
+      await Deno.writeTextFile(
+        join(stubs, "systemctl"),
+        `#!/bin/sh\necho "$*" >> ${calls}\n`,
+        { mode: 0o755 },
+      );
+      const script = join(dir, "machine.sh");
+      await Deno.writeTextFile(
+        script,
+        [
+          "set -e",
+          "mount --make-rprivate /",
+          `mount --bind ${etc} /etc`,
+          "mount -t tmpfs tmpfs /run",
+          "mkdir -p /run/systemd/system",
+          `mount --bind ${bin} /usr/local/bin`,
+          `export PATH=${stubs}:$PATH`,
+          `sh ${INSTALL} --binary ${binary}`,
+          "echo ---",
+          `sh ${INSTALL} --binary ${binary}`,
+          "echo ---",
+          "id -nG auki-edge",
+          "getent passwd auki-edge",
+          "echo ---",
+          `sh ${INSTALL} --uninstall`,
+        ].join("\n"),
+      );
+      const result = await new Deno.Command("unshare", {
+        args: ["-m", "sh", script],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const decoder = new TextDecoder();
+      const stdout = decoder.decode(result.stdout);
+      assert.equal(result.code, 0, decoder.decode(result.stderr) + stdout);
+      const [first, second, user, removed] = stdout.split("---\n");
+      assert.match(first, /created the system user auki-edge/);
+      assert.match(first, /started auki-edge\.service/);
+      assert.doesNotMatch(second, /created the system user/);
+      assert.match(second, /kept the existing \/etc\/auki-edge\/config\.json/);
+      const groups = user.split("\n")[0].split(" ");
+      assert.equal(groups[0], "auki-edge");
+      for (const group of ["dialout", "video"]) {
+        const known = (await Deno.readTextFile(join(etc, "group")))
+          .split("\n").some((line) => line.startsWith(`${group}:`));
+        assert.equal(groups.includes(group), known, `group ${group}`);
+      }
+      assert.match(
+        user,
+        /^auki-edge:x:\d+:\d+:[^:]*:\/var\/lib\/auki-edge:\/usr\/sbin\/nologin$/m,
+      );
+      assert.match(removed, /^removed \/usr\/local\/bin\/auki-edge /);
+      assert.equal(
+        await Deno.readTextFile(calls),
+        [
+          ...Array(2).fill([
+            "daemon-reload",
+            "enable auki-edge.service",
+            "restart auki-edge.service",
+          ]).flat(),
+          "disable --now auki-edge.service",
+          "daemon-reload",
+          "",
+        ].join("\n"),
+      );
+      // The uninstall emptied the stand-in for /usr/local/bin; the
+      // configuration stayed in the copy of /etc.
+      assert.deepEqual([...Deno.readDirSync(bin)], []);
+      assert.match(
+        await Deno.readTextFile(join(etc, "auki-edge", "config.json")),
+        /"storage": "\/var\/lib\/auki-edge"/,
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });
 
 Deno.test("install.sh refuses bad input with one line and exit 2", async () => {
