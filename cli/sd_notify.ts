@@ -98,6 +98,8 @@ export function watchdogIntervalMs(
 export interface ServiceNotifier {
   /** Sends `READY=1` with a status line. */
   ready(status: string): void;
+  /** Sends a status line (shown by `systemctl status`). */
+  status(status: string): void;
   /** Sends `STOPPING=1` with a status line. */
   stopping(status: string): void;
   /** Stops the watchdog pings. */
@@ -116,7 +118,7 @@ export function startServiceNotifier(
 ): ServiceNotifier {
   const socket = env("NOTIFY_SOCKET");
   if (socket === undefined || socket === "") {
-    return { ready() {}, stopping() {}, close() {} };
+    return { ready() {}, status() {}, stopping() {}, close() {} };
   }
   let warned = false;
   const send = (state: string) => {
@@ -136,6 +138,7 @@ export function startServiceNotifier(
   if (timer !== undefined) Deno.unrefTimer(timer);
   return {
     ready: (status) => send(`READY=1\nSTATUS=${status}`),
+    status: (status) => send(`STATUS=${status}`),
     stopping: (status) => send(`STOPPING=1\nSTATUS=${status}`),
     close: () => clearInterval(timer),
   };

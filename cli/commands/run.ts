@@ -262,6 +262,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   Deno.addSignalListener("SIGTERM", onSignal);
   const service = startServiceNotifier(logger);
   let code = 0;
+  if (clusterName !== undefined) service.status(`joining ${clusterName}`);
   try {
     const joined = await Promise.race([
       (agent.cluster?.joined ?? Promise.resolve()).then(() => true),

@@ -2,8 +2,8 @@
  * systemd notifications: datagrams received on a real AF_UNIX socket bound
  * in the test (by path and abstract name), the watchdog interval rules, and
  * a real `auki-edge run` process started with `NOTIFY_SOCKET` and
- * `WATCHDOG_USEC`: READY=1 after its ready file, repeating WATCHDOG=1, and
- * STOPPING=1 on SIGTERM.
+ * `WATCHDOG_USEC`: READY=1 after its ready file (after STATUS=joining in a
+ * cluster), repeating WATCHDOG=1, and STOPPING=1 on SIGTERM.
  *
  * @module
  */
@@ -91,6 +91,8 @@ Deno.test("startServiceNotifier pings the watchdog until closed", async () => {
   };
   const service = startServiceNotifier(silentLogger, (name) => vars[name]);
   try {
+    service.status("joining");
+    assert.equal(await socket.next(), "STATUS=joining");
     service.ready("serving");
     assert.equal(await socket.next(), "READY=1\nSTATUS=serving");
     for (let i = 0; i < 3; i++) assert.equal(await socket.next(), "WATCHDOG=1");
@@ -173,5 +175,34 @@ Deno.test("auki-edge run notifies READY after its ready file, pings the watchdog
   } finally {
     socket.close();
     await Deno.remove(storage, { recursive: true });
+  }
+});
+
+Deno.test("auki-edge run in a cluster reports joining, then READY once joined", async () => {
+  const socket = bindNotifySocket(abstractName());
+  try {
+    const agent = await startAgent({
+      args: [
+        "--sim",
+        "joints",
+        "--embedded-discovery",
+        "127.0.0.1:0",
+        "--cluster",
+        "notify",
+      ],
+      env: { NOTIFY_SOCKET: socket.name },
+    });
+    try {
+      assert.equal(await socket.next(), "STATUS=joining notify");
+      assert.equal(
+        await socket.next(),
+        `READY=1\nSTATUS=serving as ${agent.peerId}`,
+      );
+    } finally {
+      assert.equal(await agent.stop(), 0);
+    }
+    assert.equal(await socket.next(), "STOPPING=1\nSTATUS=shutting down");
+  } finally {
+    socket.close();
   }
 });
