@@ -12,6 +12,7 @@ import { stringifyJson } from "../../agent/codec/json.ts";
 import { createLogger } from "../../agent/logging.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { writeReadyFile } from "../ready_file.ts";
+import { startServiceNotifier } from "../sd_notify.ts";
 
 /** Default listen address of the discovery command. */
 export const DEFAULT_DISCOVERY_LISTEN = "0.0.0.0:8080";
@@ -81,6 +82,7 @@ export async function discoveryCommand(argv: string[]): Promise<number> {
   const onSignal = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
+  const service = startServiceNotifier(logger);
   try {
     logger.info(
       `serving on ${listen.hostname}:${server.port} (${server.url}), ttl ${ttlMs} ms${
@@ -91,11 +93,14 @@ export async function discoveryCommand(argv: string[]): Promise<number> {
     if (readyFile !== undefined) {
       await writeReadyFile(readyFile, stringifyJson({ url: server.url }));
     }
+    service.ready(`serving ${server.url}`);
     await stopped.promise;
     logger.info("shutting down");
+    service.stopping("shutting down");
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
+    service.close();
     await server.stop();
   }
   return 0;

@@ -12,6 +12,7 @@ import { createLogger } from "../../agent/logging.ts";
 import { startRelayServer } from "../../agent/relay/relay_server.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { writeReadyFile } from "../ready_file.ts";
+import { startServiceNotifier } from "../sd_notify.ts";
 
 /** Where relays listen unless told otherwise. */
 export const DEFAULT_RELAY_LISTEN = "/ip4/0.0.0.0/tcp/4002";
@@ -104,7 +105,11 @@ export async function relayCommand(argv: string[]): Promise<number> {
   const onSignal = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
+  const service = startServiceNotifier(logger);
+  service.ready(`relay ${relay.node.peerId}`);
   await stopped.promise;
+  service.stopping("shutting down");
+  service.close();
   Deno.removeSignalListener("SIGINT", onSignal);
   Deno.removeSignalListener("SIGTERM", onSignal);
   await relay.stop();

@@ -29,6 +29,7 @@ import { flagValue, parseCommand, UsageError } from "../args.ts";
 import { parseClusterName, parseDiscoveryUrl } from "../cluster_flags.ts";
 import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
+import { startServiceNotifier } from "../sd_notify.ts";
 import { parseRelayAddress } from "../../agent/relay/relay_address.ts";
 import { FIRST_RESERVATION_WAIT_MS } from "../../agent/relay/reservations.ts";
 
@@ -46,7 +47,7 @@ Options:
   --sim KINDS          simulated sensors, comma list of ${
   Object.keys(SIM_KINDS).join(",")
 }, or none
-                       (default: all four when the config has no sensors)
+                       (default: all four when the config has no "sensors")
   --name NAME          participant name (default: the host name)
   --announce MULTIADDR address to advertise to the cluster, repeatable
                        (default: the listen addresses, routable ones first)
@@ -204,7 +205,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const storage = values.storage ?? file?.storage ?? defaultStorage();
   const extra =
-    (sims ?? (file?.sensors?.length ? [] : Object.values(SIM_KINDS)))
+    (sims ?? (file?.sensors === undefined ? Object.values(SIM_KINDS) : []))
       .map((driver) => ({ driver }));
   const sensors = resolveSensors(
     file,
@@ -259,7 +260,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const onSignal = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
+  const service = startServiceNotifier(logger);
   let code = 0;
+  if (clusterName !== undefined) service.status(`joining ${clusterName}`);
   try {
     const joined = await Promise.race([
       (agent.cluster?.joined ?? Promise.resolve()).then(() => true),
@@ -282,14 +285,17 @@ export async function runCommand(argv: string[]): Promise<number> {
         }),
       );
     }
+    if (joined) service.ready(`serving as ${agent.peerId}`);
     await stopped.promise;
     logger.info("shutting down");
+    service.stopping("shutting down");
   } catch (error) {
     if (!(error instanceof ClusterBootstrapError)) throw error;
     code = 1;
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
+    service.close();
     await agent.stop();
     await discoveryServer?.stop();
   }
