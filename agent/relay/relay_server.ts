@@ -20,6 +20,7 @@ import {
 } from "@libp2p/circuit-relay-v2";
 import type { Logger } from "../logging.ts";
 import { AGENT_VERSION, trustListenAddresses } from "../node.ts";
+import { ReservationHolders } from "./reservation_holders.ts";
 
 /** The largest data limit a reservation can carry (uint64). */
 const UNLIMITED_BYTES = 2n ** 64n - 1n;
@@ -34,6 +35,8 @@ export interface RelayServerOptions {
   listen: string[];
   /** Most reservations held at once. */
   maxReservations: number;
+  /** Most reservations peers at one IP hold at once. */
+  maxReservationsPerIp: number;
   /** Bytes each relayed connection may carry in each direction; 0 = no limit. */
   dataLimitBytes: bigint;
   /** How long each relayed connection may stay open, ms; 0 = no limit. */
@@ -59,6 +62,10 @@ export async function startRelayServer(
   options: RelayServerOptions,
 ): Promise<RelayServer> {
   const limited = options.dataLimitBytes > 0n || options.durationLimitMs > 0;
+  const holders = new ReservationHolders(
+    options.maxReservationsPerIp,
+    options.logger,
+  );
   const node = await createLibp2p({
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
@@ -69,6 +76,9 @@ export async function startRelayServer(
     connectionManager: {
       inboundConnectionThreshold: 100,
       maxConnections: 1_000,
+    },
+    connectionGater: {
+      denyInboundRelayReservation: (peer) => holders.deny(peer),
     },
     services: {
       identify: identify(),
@@ -91,6 +101,7 @@ export async function startRelayServer(
     },
   });
   trustListenAddresses(node);
+  holders.attach(node);
   node.services.relay.addEventListener("relay:reservation", (event) => {
     options.logger.info(
       `reservation for ${event.detail.addr} until ${event.detail.expiry.toISOString()}`,

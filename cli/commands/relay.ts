@@ -9,6 +9,7 @@ import { stringifyJson } from "../../agent/codec/json.ts";
 import { loadOrCreateSeed } from "../../agent/identity/seed_file.ts";
 import { peerKeyFromSeed } from "../../agent/identity/wallet.ts";
 import { createLogger } from "../../agent/logging.ts";
+import { DEFAULT_MAX_RESERVATIONS_PER_IP } from "../../agent/relay/reservation_holders.ts";
 import { startRelayServer } from "../../agent/relay/relay_server.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { writeReadyFile } from "../ready_file.ts";
@@ -25,7 +26,10 @@ it and are reachable at <relay address>/p2p-circuit/p2p/<device>.
 Options:
   --listen MULTIADDR      address to listen on, repeatable (default ${DEFAULT_RELAY_LISTEN})
   --seed FILE             the relay's own seed (default: ~/.auki/auki-edge-relay/identity.seed)
-  --max-reservations N    reservations held at once (default 128)
+  --max-reservations N    reservations held at once (default 128); a reservation
+                          is freed when its peer's last connection closes
+  --max-reservations-per-ip N  reservations peers at one IP hold at once
+                          (default ${DEFAULT_MAX_RESERVATIONS_PER_IP})
   --max-data BYTES        bytes per relayed connection and direction, 0 = no limit (default 0)
   --max-duration SECONDS  lifetime of a relayed connection, 0 = no limit (default 0)
   --reservation-ttl SECONDS  how long a reservation lasts before renewal (default 3600)
@@ -41,6 +45,7 @@ export async function relayCommand(argv: string[]): Promise<number> {
       listen: { type: "string", multiple: true },
       seed: { type: "string" },
       "max-reservations": { type: "string" },
+      "max-reservations-per-ip": { type: "string" },
       "max-data": { type: "string" },
       "max-duration": { type: "string" },
       "reservation-ttl": { type: "string" },
@@ -61,6 +66,11 @@ export async function relayCommand(argv: string[]): Promise<number> {
     values["max-reservations"],
     128,
   );
+  const maxPerIp = count(
+    "max-reservations-per-ip",
+    values["max-reservations-per-ip"],
+    DEFAULT_MAX_RESERVATIONS_PER_IP,
+  );
   const maxData = count("max-data", values["max-data"], 0);
   const maxDuration = count("max-duration", values["max-duration"], 0);
   const ttl = count("reservation-ttl", values["reservation-ttl"], 3600);
@@ -76,6 +86,7 @@ export async function relayCommand(argv: string[]): Promise<number> {
     privateKey: await peerKeyFromSeed(await loadOrCreateSeed(seedPath)),
     listen,
     maxReservations,
+    maxReservationsPerIp: maxPerIp,
     dataLimitBytes: BigInt(maxData),
     durationLimitMs: maxDuration * 1000,
     reservationTtlMs: Math.max(1, ttl) * 1000,
@@ -84,7 +95,7 @@ export async function relayCommand(argv: string[]): Promise<number> {
   logger.info(
     `relay ${relay.node.peerId} on ${
       relay.multiaddrs().join(" ")
-    } (${maxReservations} reservations, ${
+    } (${maxReservations} reservations, ${maxPerIp} per IP, ${
       maxData || maxDuration
         ? `limits ${maxData || "unlimited"} bytes / ${
           maxDuration || "unlimited"
