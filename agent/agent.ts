@@ -35,6 +35,8 @@ import { appInstance } from "./identity/app_instance.ts";
 import { loadOrCreateSeed } from "./identity/seed_file.ts";
 import { peerKeyFromSeed } from "./identity/wallet.ts";
 import { type Logger, rateLimited } from "./logging.ts";
+import { rateLimitedByKey } from "../core/keyed_rate_limit.ts";
+import { truncated } from "../core/log_text.ts";
 import { removeStaleSessionLogs } from "./logs/stale_sessions.ts";
 import { createNode, trustListenAddresses } from "./node.ts";
 import { describe, serveRequest } from "./protocols/exchange.ts";
@@ -189,7 +191,11 @@ export class Agent {
       const privateKey = await peerKeyFromSeed(
         await loadOrCreateSeed(options.seedPath),
       );
-      const node = await createNode({ privateKey, listen: options.listen });
+      const node = await createNode({
+        privateKey,
+        listen: options.listen,
+        logger: logger.child("net"),
+      });
       const peerId = node.peerId.toString();
       const sessionId = ulid();
       const registry = new RegistryStore(peerId, join(storage, "registries"));
@@ -322,8 +328,12 @@ export class Agent {
 
   async #serve(): Promise<void> {
     const log = this.#logger.child("protocols");
+    const dropped = rateLimitedByKey(10_000, (m) => log.warn(m));
     const drop = (protocol: string, peer: string) => (reason: string) =>
-      log.warn(`${protocol} from ${peer} dropped: ${reason}`);
+      dropped(
+        `${protocol} ${peer} ${reason.slice(0, 40)}`,
+        `${protocol} from ${peer} dropped: ${truncated(reason, 400)}`,
+      );
     const request = (
       protocol: string,
       limits: { maxBytes: number; allowEmpty?: boolean },

@@ -15,6 +15,11 @@ import { ping } from "@libp2p/ping";
 import { circuitRelayTransport } from "@libp2p/circuit-relay-v2";
 import { dcutr } from "@libp2p/dcutr";
 import type { Multiaddr } from "@multiformats/multiaddr";
+import {
+  CONNECTION_LIMITS,
+  logRefusedConnections,
+} from "./connection_limits.ts";
+import type { Logger } from "./logging.ts";
 
 /** The agent's name and version, as identify reports them. */
 export const AGENT_VERSION = "auki-edge/0.1.0";
@@ -25,11 +30,13 @@ export interface NodeOptions {
   privateKey: PrivateKey;
   /** Multiaddrs to listen on; none for a dial-only client. */
   listen: string[];
+  /** Where refused inbound connections are logged (not logged without one). */
+  logger?: Logger;
 }
 
 /** Creates (not starts) a libp2p node speaking what Rust peers speak. */
 export async function createNode(options: NodeOptions): Promise<Libp2p> {
-  return await createLibp2p({
+  const node = await createLibp2p({
     start: false,
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
@@ -37,12 +44,16 @@ export async function createNode(options: NodeOptions): Promise<Libp2p> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     nodeInfo: { userAgent: AGENT_VERSION },
-    // js-libp2p resets the sixth inbound connection per host and second by
-    // default; Rust peers have no such limit, and scripts and dashboards on
-    // one host open many short connections.
-    connectionManager: { inboundConnectionThreshold: 100 },
+    // js-libp2p resets the sixth inbound connection per host and second, and
+    // the eleventh in its handshake, by default; Rust peers have no such
+    // limits, and scripts and dashboards on one host open many connections.
+    connectionManager: CONNECTION_LIMITS,
     services: { identify: identify(), ping: ping(), dcutr: dcutr() },
   });
+  if (options.logger !== undefined) {
+    logRefusedConnections(node, options.logger);
+  }
+  return node;
 }
 
 interface AddressInternals {

@@ -20,6 +20,8 @@ import type { Catalog } from "../catalog/catalog.ts";
 import type { LogResource, OfflineReason } from "../catalog/log_resource.ts";
 import { type LogCursor, LogEvictedError } from "../logs/log.ts";
 import type { Logger } from "../logging.ts";
+import { rateLimitedByKey } from "../../core/keyed_rate_limit.ts";
+import { truncated } from "../../core/log_text.ts";
 import type { EndReason } from "../proto/gen/auki/stream_pb.ts";
 import { describe } from "./exchange.ts";
 import {
@@ -61,10 +63,17 @@ export class StreamProducer {
   readonly #shutdown = new AbortController();
   readonly #active = new Set<Promise<void>>();
 
+  /** Lines about one peer's declined requests, rate-limited per peer. */
+  readonly #declined: (peer: string, message: string) => void;
+  /** Lines about one peer's dropped streams, rate-limited per peer. */
+  readonly #dropped: (peer: string, message: string) => void;
+
   /** A producer serving `catalog`. */
   constructor(catalog: Catalog, logger: Logger) {
     this.#catalog = catalog;
     this.#logger = logger;
+    this.#declined = rateLimitedByKey(10_000, (m) => logger.info(m));
+    this.#dropped = rateLimitedByKey(10_000, (m) => logger.warn(m));
   }
 
   /** Number of subscriptions being served. */
@@ -76,7 +85,9 @@ export class StreamProducer {
   readonly handler = (stream: Stream, connection: Connection): void => {
     const task = this.#serve(stream, connection.remotePeer.toString())
       .catch((error) =>
-        this.#logger.warn(`subscription failed: ${describe(error)}`)
+        this.#logger.warn(
+          `subscription failed: ${truncated(describe(error), 400)}`,
+        )
       );
     this.#active.add(task);
     task.finally(() => this.#active.delete(task));
@@ -112,10 +123,11 @@ export class StreamProducer {
         ? "sensorUnavailable"
         : undefined;
       if (decline !== undefined || resource === undefined) {
-        this.#logger.info(
-          `${peer} asked for "${request.resourceId}" (source "${request.sourcePeerId}"): declined with ${
-            snakeCase(decline!)
-          }`,
+        this.#declined(
+          `${peer} ${decline}`,
+          `${peer} asked for "${truncated(request.resourceId)}" (source "${
+            truncated(request.sourcePeerId)
+          }"): declined with ${snakeCase(decline!)}`,
         );
         stream.send(encodeFrame(
           encodeStreamMessage({
@@ -167,10 +179,14 @@ export class StreamProducer {
       if (reason instanceof Ended) {
         await this.#end(stream, peer, reason, 0);
       } else if (!(reason instanceof ConsumerGone)) {
-        this.#logger.warn(`dropped a stream from ${peer}: ${describe(error)}`);
+        this.#dropped(
+          `${peer} ${describe(error).slice(0, 40)}`,
+          `dropped a stream from ${peer}: ${truncated(describe(error), 400)}`,
+        );
         stream.abort(toError(error));
       } else {
-        this.#logger.warn(
+        this.#dropped(
+          peer,
           `dropped a stream from ${peer}: it went away ${
             requested
               ? "before the accept"

@@ -19,6 +19,10 @@ import {
   type CircuitRelayService,
 } from "@libp2p/circuit-relay-v2";
 import type { Logger } from "../logging.ts";
+import {
+  CONNECTION_LIMITS,
+  logRefusedConnections,
+} from "../connection_limits.ts";
 import { AGENT_VERSION, trustListenAddresses } from "../node.ts";
 import { ReservationHolders } from "./reservation_holders.ts";
 
@@ -73,10 +77,7 @@ export async function startRelayServer(
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     nodeInfo: { userAgent: `${AGENT_VERSION} relay` },
-    connectionManager: {
-      inboundConnectionThreshold: 100,
-      maxConnections: 1_000,
-    },
+    connectionManager: CONNECTION_LIMITS,
     connectionGater: {
       denyInboundRelayReservation: (peer) => holders.deny(peer),
     },
@@ -102,6 +103,7 @@ export async function startRelayServer(
   });
   trustListenAddresses(node);
   holders.attach(node);
+  logRefusedConnections(node, options.logger);
   node.services.relay.addEventListener("relay:reservation", (event) => {
     options.logger.info(
       `reservation for ${event.detail.addr} until ${event.detail.expiry.toISOString()}`,
