@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import type { DriverFactory } from "../drivers/driver.ts";
+import { unstreamableReason } from "./sensors/entry_size.ts";
 import { parseJson } from "./codec/json.ts";
 import type { SensorSpec } from "./agent.ts";
 import { errorMessage, type LogLevel } from "./logging.ts";
@@ -161,6 +162,13 @@ export function resolveSensors(
     }
     const driver = factory.create(parsed.data);
     const id = driver.description.sensor.sensor_id;
+    // Drivers with `prepare` learn their layout at start (the host checks it).
+    const unstreamable = driver.prepare === undefined
+      ? unstreamableReason(driver.description)
+      : undefined;
+    if (unstreamable !== undefined) {
+      throw new ConfigError(`${at}: sensor "${id}": ${unstreamable}`);
+    }
     if (ids.has(id)) {
       throw new ConfigError(
         `${at}: sensor id "${id}" is used twice; give each sensor its own id`,

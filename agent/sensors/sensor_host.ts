@@ -19,6 +19,7 @@ import type { RegistryStore } from "../registries/store.ts";
 import { manifestClock, openSensorLog, type Retention } from "./sensor_log.ts";
 import { openPoseLog, poseLogResource } from "./pose_log.ts";
 import { applyStoredCalibration } from "../calibration/apply.ts";
+import { unstreamableReason } from "./entry_size.ts";
 
 /** What a hosted sensor needs from the agent. */
 export interface SensorHostContext {
@@ -71,6 +72,10 @@ export class HostedSensor {
       await driver.prepare?.({ now: context.clock.now, logger });
     } catch (error) {
       throw new Error(`sensor "${id}" failed to prepare: ${error}`);
+    }
+    const unstreamable = unstreamableReason(driver.description);
+    if (unstreamable !== undefined) {
+      throw new Error(`sensor "${id}": ${unstreamable}`);
     }
     const description = await applyStoredCalibration(
       driver,
