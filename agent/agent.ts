@@ -62,6 +62,7 @@ import { RegistryStore } from "./registries/store.ts";
 import { HostedSensor } from "./sensors/sensor_host.ts";
 import type { Retention } from "./sensors/sensor_log.ts";
 import { lockStorage, type StorageLock } from "./storage_lock.ts";
+import { tightenStorage, useOwnerOnlyModes } from "./private_storage.ts";
 import { mapLargeBuffers } from "./memory.ts";
 import { logConnectionPaths } from "./relay/connection_paths.ts";
 import {
@@ -185,9 +186,11 @@ export class Agent {
     if (!mapLargeBuffers()) {
       logger.debug("not glibc: large buffers are left to the C library");
     }
+    useOwnerOnlyModes();
     await Deno.mkdir(storage, { recursive: true });
     const lock = await lockStorage(storage);
     try {
+      await tightenStorage(storage, logger);
       const privateKey = await peerKeyFromSeed(
         await loadOrCreateSeed(options.seedPath),
       );

@@ -4,6 +4,7 @@
  * @module
  */
 import { UsageError } from "../args.ts";
+import { useOwnerOnlyModes } from "../../agent/private_storage.ts";
 import { calibrateBoardCommand } from "../../calibration/board_task.ts";
 import { calibrateCameraCommand } from "../../calibration/camera_task.ts";
 import { calibrateClockCommand } from "../../calibration/clock_task.ts";
@@ -48,5 +49,7 @@ export function calibrateCommand(argv: string[]): Promise<number> {
       })`,
     );
   }
+  // Calibration records land in the agent's storage, which is owner-only.
+  if (task !== "board") useOwnerOnlyModes();
   return run(rest);
 }
