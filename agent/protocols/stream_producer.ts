@@ -22,7 +22,11 @@ import { type LogCursor, LogEvictedError } from "../logs/log.ts";
 import type { Logger } from "../logging.ts";
 import { rateLimitedByKey } from "../../core/keyed_rate_limit.ts";
 import { truncated } from "../../core/log_text.ts";
-import type { EndReason } from "../proto/gen/auki/stream_pb.ts";
+import { wireTypeMismatch } from "../../core/codec/wire_types.ts";
+import {
+  type EndReason,
+  StreamMessageSchema,
+} from "../proto/gen/auki/stream_pb.ts";
 import { describe } from "./exchange.ts";
 import {
   decodeStreamMessage,
@@ -240,6 +244,8 @@ async function readRequest(stream: Stream, signal: AbortSignal) {
     AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
   );
   if (body === null) throw new Error("the stream ended before a request");
+  const mismatch = wireTypeMismatch(StreamMessageSchema, body);
+  if (mismatch !== undefined) throw new Error(`malformed request: ${mismatch}`);
   const message = decodeStreamMessage(body);
   if (message.variant.case !== "request") {
     throw new Error(

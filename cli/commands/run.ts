@@ -61,7 +61,9 @@ Options:
 
 Cluster (standalone without; in a cluster only members reach the device):
   --discovery URL          Discovery server of the cluster
-  --discovery-token TOKEN  bearer token for Discovery writes and join requests
+  --discovery-token TOKEN  bearer token for Discovery writes (also required by
+                           the embedded Discovery); sent with join requests,
+                           which generation-A Managers do not check
   --embedded-discovery [HOST:]PORT
                            also run a Discovery server in this process
   --cluster NAME           the cluster (fallback name for most_recent_or_create)
@@ -214,11 +216,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     `config ${values.config}`,
   );
   const logger = createLogger({ level: logLevelOf(file) });
+  const token = values["discovery-token"] ?? clusterFile?.token;
   let discoveryServer: ReturnType<typeof startDiscoveryServer> | undefined;
   if (embeddedListen !== undefined) {
     try {
       discoveryServer = startDiscoveryServer({
         ...embeddedListen,
+        // The cluster's own token guards every write to it.
+        token: token?.replace(/^bearer\s+/i, "").trim() || undefined,
         logger: logger.child("discovery"),
       });
     } catch (error) {
@@ -228,9 +233,14 @@ export async function runCommand(argv: string[]): Promise<number> {
         }`,
       );
     }
-    logger.info(`embedded Discovery at ${discoveryServer.url}`);
+    logger.info(
+      `embedded Discovery on ${embeddedListen.hostname}:${discoveryServer.port} (${
+        token === undefined
+          ? "writes open to anyone who reaches it: set --discovery-token to guard them"
+          : "every write needs the cluster's token"
+      })`,
+    );
   }
-  const token = values["discovery-token"] ?? clusterFile?.token;
   let agent: Agent;
   try {
     agent = await Agent.start({

@@ -159,6 +159,8 @@ export interface DiscoveryProcess {
   url: string;
   /** Its port. */
   port: number;
+  /** Its process id. */
+  pid: number;
   /** A client of it. */
   client: DiscoveryClient;
   /** What it logged. */
@@ -170,7 +172,8 @@ export interface DiscoveryProcess {
 /** Starts `auki-edge discovery` on 127.0.0.1 or `host` (port 0 picks one). */
 export async function startDiscovery(
   dirs: TempDirs,
-  options: { port?: number; ttlMs?: number; host?: string } = {},
+  options: { port?: number; ttlMs?: number; host?: string; args?: string[] } =
+    {},
 ): Promise<DiscoveryProcess> {
   const ready = join(await dirs.make("auki-edge-discovery-"), "ready.json");
   const child = new Child([
@@ -180,6 +183,7 @@ export async function startDiscovery(
     "--ready-file",
     ready,
     ...(options.ttlMs ? ["--ttl-ms", String(options.ttlMs)] : []),
+    ...(options.args ?? []),
   ]);
   const { url } = await poll("the Discovery ready file", async () => {
     if (child.exited()) {
@@ -193,6 +197,7 @@ export async function startDiscovery(
   return {
     url,
     port: Number(new URL(url).port),
+    pid: child.pid,
     client: new DiscoveryClient(url),
     stderr: () => child.stderr(),
     stop: async () => {
