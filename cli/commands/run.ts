@@ -10,11 +10,10 @@ import {
   DEFAULT_LISTEN,
   defaultSeedPath,
   defaultStorage,
-  logLevelOf,
   readConfigFile,
   resolveSensors,
 } from "../../agent/config.ts";
-import { createLogger, errorMessage } from "../../agent/logging.ts";
+import { errorMessage } from "../../agent/logging.ts";
 import {
   ClusterBootstrapError,
   type ClusterTarget,
@@ -29,6 +28,11 @@ import { flagValue, parseCommand, UsageError } from "../args.ts";
 import { parseClusterName, parseDiscoveryUrl } from "../cluster_flags.ts";
 import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
+import {
+  LOG_FLAG_OPTIONS,
+  LOG_FLAGS_HELP,
+  loggerFromFlags,
+} from "../log_flags.ts";
 import { parseRelayAddress } from "../../agent/relay/relay_address.ts";
 import { FIRST_RESERVATION_WAIT_MS } from "../../agent/relay/reservations.ts";
 
@@ -57,6 +61,7 @@ Options:
                        repeatable: /ip4/HOST/tcp/PORT/p2p/RELAY_PEER_ID; the
                        circuit addresses are advertised to the cluster
                        (see "auki-edge status" for the reservations)
+${LOG_FLAGS_HELP}
 
 Cluster (standalone without; in a cluster only members reach the device):
   --discovery URL          Discovery server of the cluster
@@ -135,6 +140,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       cluster: { type: "string" },
       target: { type: "string" },
       "wire-encoding": { type: "string" },
+      ...LOG_FLAG_OPTIONS,
     },
   }, argv);
   if (values.help) {
@@ -212,7 +218,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     extra,
     `config ${values.config}`,
   );
-  const logger = createLogger({ level: logLevelOf(file) });
+  const logger = loggerFromFlags("run", values, {
+    level: file?.log_level,
+    format: file?.log_format,
+  });
   let discoveryServer: ReturnType<typeof startDiscoveryServer> | undefined;
   if (embeddedListen !== undefined) {
     try {
@@ -221,11 +230,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         logger: logger.child("discovery"),
       });
     } catch (error) {
-      throw new Error(
-        `cannot run the embedded Discovery on ${embeddedListen.hostname}:${embeddedListen.port}: ${
-          errorMessage(error)
-        }`,
-      );
+      throw new Error(`embedded Discovery: ${errorMessage(error)}`);
     }
     logger.info(`embedded Discovery at ${discoveryServer.url}`);
   }
