@@ -15,11 +15,12 @@ import { ping } from "@libp2p/ping";
 import { circuitRelayTransport } from "@libp2p/circuit-relay-v2";
 import { dcutr } from "@libp2p/dcutr";
 import type { Multiaddr } from "@multiformats/multiaddr";
+import project from "../deno.json" with { type: "json" };
 import { libp2pLogging } from "./libp2p_logger.ts";
 import type { Logger } from "./logging.ts";
 
-/** The agent's name and version, as identify reports them. */
-export const AGENT_VERSION = "auki-edge/0.1.0";
+/** The agent's name and version (deno.json's), as identify reports them. */
+export const AGENT_VERSION = `auki-edge/${project.version}`;
 
 /** Options of {@link createNode}. */
 export interface NodeOptions {

@@ -21,12 +21,28 @@ export const LOG_FLAG_OPTIONS = {
   "log-format": { type: "string" },
 } as const;
 
-/** The logging flags' lines of a command's `--help`. */
-export const LOG_FLAGS_HELP =
-  `  --log-level LEVEL    error, warn, info (default) or debug; debug includes
-                       libp2p's own logs
-  --log-format FORMAT  text (default) or json: one object per line on stderr
-                       with time, level, component, message and fields`;
+/**
+ * The logging flags' lines of a command's `--help`, descriptions starting at
+ * `column` like the command's other flags.
+ */
+export function logFlagsHelp(column: number): string {
+  const flags: [string, string[]][] = [
+    ["--log-level LEVEL", [
+      "error, warn, info (default) or debug;",
+      "debug includes libp2p's own logs",
+    ]],
+    ["--log-format FORMAT", [
+      "text (default) or json: one object per line",
+      "on stderr with time, level, component, message",
+    ]],
+  ];
+  return flags.map(([flag, [first, ...rest]]) =>
+    [
+      `  ${flag.padEnd(column - 2)}${first}`,
+      ...rest.map((line) => `${" ".repeat(column)}${line}`),
+    ].join("\n")
+  ).join("\n");
+}
 
 /** Parses a `--log-level` value. */
 export function parseLogLevel(raw: string): LogLevel {

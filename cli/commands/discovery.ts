@@ -13,7 +13,7 @@ import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import {
   LOG_FLAG_OPTIONS,
-  LOG_FLAGS_HELP,
+  logFlagsHelp,
   loggerFromFlags,
 } from "../log_flags.ts";
 
@@ -31,7 +31,7 @@ Options:
   --ttl-ms N           sweep a cluster after N ms without liveness (default ${LIVENESS_REQUIREMENT_MS})
   --token TOKEN        require "Authorization: Bearer TOKEN" on writes
   --ready-file FILE    write {"url"} here once serving
-${LOG_FLAGS_HELP}
+${logFlagsHelp(23)}
   -h, --help           show this help
 `;
 

@@ -13,7 +13,7 @@ import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import {
   LOG_FLAG_OPTIONS,
-  LOG_FLAGS_HELP,
+  logFlagsHelp,
   loggerFromFlags,
 } from "../log_flags.ts";
 
@@ -33,7 +33,7 @@ Options:
   --max-duration SECONDS  lifetime of a relayed connection, 0 = no limit (default 0)
   --reservation-ttl SECONDS  how long a reservation lasts before renewal (default 3600)
   --ready-file FILE       write {"peer_id","multiaddrs"} here once serving
-${LOG_FLAGS_HELP}
+${logFlagsHelp(26)}
   -h, --help              show this help
 `;
 

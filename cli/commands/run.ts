@@ -30,7 +30,7 @@ import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import {
   LOG_FLAG_OPTIONS,
-  LOG_FLAGS_HELP,
+  logFlagsHelp,
   loggerFromFlags,
 } from "../log_flags.ts";
 import { parseRelayAddress } from "../../agent/relay/relay_address.ts";
@@ -61,7 +61,7 @@ Options:
                        repeatable: /ip4/HOST/tcp/PORT/p2p/RELAY_PEER_ID; the
                        circuit addresses are advertised to the cluster
                        (see "auki-edge status" for the reservations)
-${LOG_FLAGS_HELP}
+${logFlagsHelp(23)}
 
 Cluster (standalone without; in a cluster only members reach the device):
   --discovery URL          Discovery server of the cluster

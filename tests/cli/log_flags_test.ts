@@ -145,3 +145,18 @@ Deno.test("bad logging flags exit 2 with one line naming the flag", async () => 
     assert.match(errors[0], pattern);
   });
 });
+
+Deno.test("the long-running commands' --help lists the logging flags", async () => {
+  const commands = ["run", "relay", "discovery"];
+  const results = await Promise.all(
+    commands.map((command) => runCli([command, "--help"])),
+  );
+  results.forEach((result, i) => {
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /\n {2}--log-level LEVEL +error, warn, info \(default\) or debug;\n[\s\S]*\n {2}--log-format FORMAT +text \(default\) or json/,
+      commands[i],
+    );
+  });
+});
