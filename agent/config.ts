@@ -7,10 +7,9 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import type { DriverFactory } from "../drivers/driver.ts";
+import type { DriverFactory, SensorDriver } from "../drivers/driver.ts";
 import { parseJson } from "./codec/json.ts";
 import type { SensorSpec } from "./agent.ts";
-import type { SensorDriver } from "../drivers/driver.ts";
 import { errorMessage, LOG_FORMATS, LOG_LEVELS } from "./logging.ts";
 import { parseRelayAddress } from "./relay/relay_address.ts";
 
@@ -202,7 +201,7 @@ export function duplicateId(at: string, id: string): string {
 }
 
 /** A zod issue path as it is written in JSON terms: `sensors[1].rate_hz`. */
-export function issuePath(base: string, path: readonly PropertyKey[]): string {
+function issuePath(base: string, path: readonly PropertyKey[]): string {
   return path.reduce<string>(
     (at, key) =>
       typeof key === "number"

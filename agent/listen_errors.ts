@@ -14,7 +14,8 @@ export function listenReason(text: string, port: string | undefined): string {
   if (/EADDRINUSE|already in use|AddrInUse/i.test(text)) {
     return `${where} is already in use`;
   }
-  if (/EADDRNOTAVAIL|not available|AddrNotAvailable/i.test(text)) {
+  // Deno's node:net reports a foreign address as EINVAL on listen.
+  if (/EADDRNOTAVAIL|EINVAL|not available|AddrNotAvailable/i.test(text)) {
     return "the address is not one of this host's";
   }
   if (/EACCES|permission denied/i.test(text)) {
