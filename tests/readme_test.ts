@@ -44,9 +44,9 @@ Deno.test("the README's configuration examples pass config check", async () => {
   const marked = blocks.filter((b) => b.marked);
   assert.ok(marked.length >= 3, `${marked.length} marked config examples`);
   assert.equal(
-    text.split(MARKER).length - 1,
+    text.split("\n").filter((line) => line === MARKER).length,
     marked.length,
-    `every ${MARKER} marker is right before a json block`,
+    `every ${MARKER} line is right before a json block`,
   );
   for (const block of blocks) {
     assert.equal(
