@@ -10,7 +10,12 @@ import { z } from "zod";
 import type { DriverFactory, SensorDriver } from "../drivers/driver.ts";
 import { parseJson } from "./codec/json.ts";
 import type { SensorSpec } from "./agent.ts";
-import { errorMessage, LOG_FORMATS, LOG_LEVELS } from "./logging.ts";
+import {
+  errorMessage,
+  fileErrorMessage,
+  LOG_FORMATS,
+  LOG_LEVELS,
+} from "./logging.ts";
 import { parseRelayAddress } from "./relay/relay_address.ts";
 
 /** Default listen address, fine for devices (tests use port 0). */
@@ -93,9 +98,7 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
-    throw new ConfigError(
-      `config ${path}: ${errorMessage(error)}`,
-    );
+    throw new ConfigError(`config ${path}: ${fileErrorMessage(error)}`);
   }
   let value: unknown;
   try {

@@ -12,14 +12,21 @@ import type {
 import { stringifyJson } from "./codec/json.ts";
 import { errorMessage, type Logger } from "./logging.ts";
 
-/** Expands libp2p's printf-style format (`%s`, `%p`, `%a`, `%o`, ...); extra arguments follow. */
+/**
+ * Expands libp2p's printf-style format (`%s`, `%p`, `%a`, `%o`, ...; bytes
+ * as hex); extra arguments follow.
+ */
 export function formatLibp2p(formatter: unknown, args: unknown[]): string {
-  const text = (value: unknown) =>
-    value instanceof Error ? errorMessage(value) : Array.isArray(value) ||
-        (typeof value === "object" && value !== null &&
-          Object.getPrototypeOf(value) === Object.prototype)
-      ? plainJson(value)
-      : String(value);
+  const text = (value: unknown): string => {
+    if (value instanceof Error) return errorMessage(value);
+    if (value instanceof Uint8Array) {
+      return Array.from(value, (b) => b.toString(16).padStart(2, "0")).join("");
+    }
+    const plain = Array.isArray(value) ||
+      (typeof value === "object" && value !== null &&
+        Object.getPrototypeOf(value) === Object.prototype);
+    return plain ? plainJson(value) : String(value);
+  };
   const rest = [...args];
   const head = typeof formatter === "string"
     ? formatter.replace(/%([a-zA-Z%])/g, (token, letter) => {

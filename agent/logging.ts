@@ -147,3 +147,11 @@ export function rateLimited(
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * {@link errorMessage} without the call and path Deno appends to file-system
+ * errors (`...(os error 2): readfile '/x'`), for lines that name the path.
+ */
+export function fileErrorMessage(error: unknown): string {
+  return errorMessage(error).replace(/(\(os error \d+\)):.*$/, "$1");
+}

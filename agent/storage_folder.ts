@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { errorMessage } from "./logging.ts";
+import { fileErrorMessage } from "./logging.ts";
 
 /** Creates `storage` if needed and checks that files can be written in it. */
 export async function prepareStorage(storage: string): Promise<void> {
@@ -16,8 +16,8 @@ export async function prepareStorage(storage: string): Promise<void> {
     });
     await Deno.remove(probe);
   } catch (error) {
-    // Deno appends the call and path (": mkdir '/x'"); the line names the folder.
-    const reason = errorMessage(error).replace(/(\(os error \d+\)):.*$/, "$1");
-    throw new Error(`storage ${storage} cannot be written: ${reason}`);
+    throw new Error(
+      `storage ${storage} cannot be written: ${fileErrorMessage(error)}`,
+    );
   }
 }

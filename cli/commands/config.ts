@@ -7,7 +7,7 @@
  */
 import { configJsonSchema, configProblems } from "../../agent/config_check.ts";
 import { parseJson } from "../../agent/codec/json.ts";
-import { errorMessage } from "../../agent/logging.ts";
+import { fileErrorMessage } from "../../agent/logging.ts";
 import { ALL_DRIVERS } from "../../drivers/registry.ts";
 import { parseCommand, USAGE_EXIT_CODE, UsageError } from "../args.ts";
 
@@ -66,7 +66,7 @@ async function check(path: string): Promise<number> {
     value = parseJson(await Deno.readTextFile(path));
   } catch (error) {
     const what = error instanceof SyntaxError ? "not valid JSON: " : "";
-    console.error(`${path}: ${what}${errorMessage(error)}`);
+    console.error(`${path}: ${what}${fileErrorMessage(error)}`);
     return USAGE_EXIT_CODE;
   }
   const problems = configProblems(value, ALL_DRIVERS);

@@ -20,6 +20,10 @@ Deno.test("formatLibp2p fills %s/%p/%a/%o in order and appends the rest", () => 
   assert.equal(formatLibp2p("%d%% done %o", [5, { a: 1n }]), '5% done {"a":1}');
   assert.equal(formatLibp2p("no args %s", []), "no args %s");
   assert.equal(formatLibp2p("extra", [1, "two"]), "extra 1 two");
+  assert.equal(
+    formatLibp2p("key %b", [new Uint8Array([0, 171, 255])]),
+    "key 00abff",
+  );
   assert.equal(formatLibp2p(new Error("boom"), []), "boom");
 });
 
