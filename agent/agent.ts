@@ -37,6 +37,8 @@ import { peerKeyFromSeed } from "./identity/wallet.ts";
 import { type Logger, rateLimited } from "./logging.ts";
 import { removeStaleSessionLogs } from "./logs/stale_sessions.ts";
 import { createNode, trustListenAddresses } from "./node.ts";
+import { libp2pListenError } from "./listen_errors.ts";
+import { prepareStorage } from "./storage_folder.ts";
 import { describe, serveRequest } from "./protocols/exchange.ts";
 import {
   HEARTBEAT,
@@ -183,13 +185,17 @@ export class Agent {
     if (!mapLargeBuffers()) {
       logger.debug("not glibc: large buffers are left to the C library");
     }
-    await Deno.mkdir(storage, { recursive: true });
+    await prepareStorage(storage);
     const lock = await lockStorage(storage);
     try {
       const privateKey = await peerKeyFromSeed(
         await loadOrCreateSeed(options.seedPath),
       );
-      const node = await createNode({ privateKey, listen: options.listen });
+      const node = await createNode({
+        privateKey,
+        listen: options.listen,
+        logger,
+      });
       const peerId = node.peerId.toString();
       const sessionId = ulid();
       const registry = new RegistryStore(peerId, join(storage, "registries"));
@@ -279,7 +285,11 @@ export class Agent {
         relays?.peerIds() ?? new Set(),
         logger.child("net"),
       );
-      await node.start();
+      try {
+        await node.start();
+      } catch (error) {
+        throw libp2pListenError(error);
+      }
       trustListenAddresses(node);
       membershipChanged = () => agent.#status.refresh();
       addressesChanged = () => {
@@ -295,6 +305,12 @@ export class Agent {
             ? `on ${listening.join(" ")}`
             : "without listening (reachable through its relays only)"
         }`,
+        {
+          event: "serving",
+          peer_id: peerId,
+          resources: catalog.rows().length,
+          multiaddrs: listening,
+        },
       );
       if (cluster !== undefined) {
         cluster.start();

@@ -42,14 +42,29 @@ export function logConnectionPaths(
         `peer ${peer} connected through relay ${relay} (${connection.direction}, ${
           describeLimits(connection)
         })`,
+        {
+          event: "peer_connected",
+          peer,
+          path: "relay",
+          relay,
+          direction: connection.direction,
+        },
       );
     } else if (relayedPeers.has(peer)) {
       logger.info(
         `peer ${peer} upgraded from the relay to a direct connection at ${remote}`,
+        { event: "peer_connected", peer, path: "upgraded", remote },
       );
     } else {
       logger.info(
         `peer ${peer} connected directly at ${remote} (${connection.direction})`,
+        {
+          event: "peer_connected",
+          peer,
+          path: "direct",
+          remote,
+          direction: connection.direction,
+        },
       );
     }
   };

@@ -144,11 +144,20 @@ export class HostedSensor {
           } else append(pose.log, timestampNs, payload);
         },
         online: () => {
-          if (!resource.online) logger.info("online");
+          if (!resource.online) {
+            logger.info("online", { event: "online", sensor_id: id });
+          }
           for (const served of [resource, ...poses]) served.goOnline();
         },
         offline: (reason, detail) => {
-          if (resource.online) logger.warn(`offline: ${detail}`);
+          if (resource.online) {
+            logger.warn(`offline: ${detail}`, {
+              event: "offline",
+              sensor_id: id,
+              reason,
+              detail,
+            });
+          }
           for (const served of [resource, ...poses]) served.goOffline(reason);
         },
       }, { now: context.clock.now, logger });

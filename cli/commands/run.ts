@@ -10,11 +10,10 @@ import {
   DEFAULT_LISTEN,
   defaultSeedPath,
   defaultStorage,
-  logLevelOf,
   readConfigFile,
   resolveSensors,
 } from "../../agent/config.ts";
-import { createLogger, errorMessage } from "../../agent/logging.ts";
+import { errorMessage } from "../../agent/logging.ts";
 import {
   ClusterBootstrapError,
   type ClusterTarget,
@@ -30,6 +29,11 @@ import { parseClusterName, parseDiscoveryUrl } from "../cluster_flags.ts";
 import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import { startServiceNotifier } from "../sd_notify.ts";
+import {
+  LOG_FLAG_OPTIONS,
+  logFlagsHelp,
+  loggerFromFlags,
+} from "../log_flags.ts";
 import { parseRelayAddress } from "../../agent/relay/relay_address.ts";
 import { FIRST_RESERVATION_WAIT_MS } from "../../agent/relay/reservations.ts";
 
@@ -58,6 +62,7 @@ Options:
                        repeatable: /ip4/HOST/tcp/PORT/p2p/RELAY_PEER_ID; the
                        circuit addresses are advertised to the cluster
                        (see "auki-edge status" for the reservations)
+${logFlagsHelp(23)}
 
 Cluster (standalone without; in a cluster only members reach the device):
   --discovery URL          Discovery server of the cluster
@@ -136,6 +141,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       cluster: { type: "string" },
       target: { type: "string" },
       "wire-encoding": { type: "string" },
+      ...LOG_FLAG_OPTIONS,
     },
   }, argv);
   if (values.help) {
@@ -213,7 +219,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     extra,
     `config ${values.config}`,
   );
-  const logger = createLogger({ level: logLevelOf(file) });
+  const logger = loggerFromFlags("run", values, {
+    level: file?.log_level,
+    format: file?.log_format,
+  });
   let discoveryServer: ReturnType<typeof startDiscoveryServer> | undefined;
   if (embeddedListen !== undefined) {
     try {
@@ -222,11 +231,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         logger: logger.child("discovery"),
       });
     } catch (error) {
-      throw new Error(
-        `cannot run the embedded Discovery on ${embeddedListen.hostname}:${embeddedListen.port}: ${
-          errorMessage(error)
-        }`,
-      );
+      throw new Error(`embedded Discovery: ${errorMessage(error)}`);
     }
     logger.info(`embedded Discovery at ${discoveryServer.url}`);
   }

@@ -170,7 +170,8 @@ export interface DiscoveryProcess {
 /** Starts `auki-edge discovery` on 127.0.0.1 or `host` (port 0 picks one). */
 export async function startDiscovery(
   dirs: TempDirs,
-  options: { port?: number; ttlMs?: number; host?: string } = {},
+  options: { port?: number; ttlMs?: number; host?: string; args?: string[] } =
+    {},
 ): Promise<DiscoveryProcess> {
   const ready = join(await dirs.make("auki-edge-discovery-"), "ready.json");
   const child = new Child([
@@ -180,6 +181,7 @@ export async function startDiscovery(
     "--ready-file",
     ready,
     ...(options.ttlMs ? ["--ttl-ms", String(options.ttlMs)] : []),
+    ...(options.args ?? []),
   ]);
   const { url } = await poll("the Discovery ready file", async () => {
     if (child.exited()) {
