@@ -8,8 +8,8 @@
  * @module
  */
 import { fromBinary } from "@bufbuild/protobuf";
-import { CameraFrameSchema } from "../agent/proto/gen/auki/camera_pb.ts";
-import type { CameraSensor } from "../agent/registries/entries.ts";
+import { CameraFrameSchema } from "../core/proto/gen/auki/camera_pb.ts";
+import type { CameraSensor } from "../core/registries/entries.ts";
 import type { z } from "zod";
 import type { BoardDefinition } from "./board.ts";
 import { type BoardView, boardView, detectMarkers } from "./detect.ts";

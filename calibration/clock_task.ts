@@ -10,10 +10,10 @@
  */
 import { fromBinary } from "@bufbuild/protobuf";
 import type { ResourceEntry } from "../agent/catalog/resource_entry.ts";
-import { stringifyJson } from "../agent/codec/json.ts";
-import { TimeTransformEntrySchema } from "../agent/proto/gen/auki/time_transform_pb.ts";
+import { stringifyJson } from "../core/codec/json.ts";
+import { TimeTransformEntrySchema } from "../core/proto/gen/auki/time_transform_pb.ts";
 import { requestResources } from "../agent/protocols/resources.ts";
-import { RegistryRef } from "../agent/registries/entries.ts";
+import { RegistryRef } from "../core/registries/entries.ts";
 import { flagValue, parseCommand } from "../cli/args.ts";
 import { parseTarget } from "../cli/client.ts";
 import {

@@ -16,9 +16,9 @@ import {
   FRAME_PRESETS,
   FrameEntry,
   validateRegistryId,
-} from "../agent/registries/entries.ts";
+} from "../core/registries/entries.ts";
 import { requestRegistryEntry } from "../agent/protocols/registries.ts";
-import { parseJson } from "../agent/codec/json.ts";
+import { parseJson } from "../core/codec/json.ts";
 import { flagValue, parseCommand, UsageError } from "../cli/args.ts";
 import { parseTarget } from "../cli/client.ts";
 import {

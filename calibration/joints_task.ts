@@ -11,7 +11,7 @@ import {
   CalibrationStore,
   type JointsRecord,
 } from "../agent/calibration/store.ts";
-import { JointEncodersDataSchema } from "../agent/proto/payload_schemas.ts";
+import { JointEncodersDataSchema } from "../core/proto/payload_schemas.ts";
 import { requestInfo } from "../agent/protocols/info.ts";
 import {
   flagValue,

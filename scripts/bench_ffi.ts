@@ -16,8 +16,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { silentLogger } from "../agent/logging.ts";
-import { realtimeNs } from "../agent/clocks/system_time.ts";
+import { silentLogger } from "../core/logging.ts";
+import { realtimeNs } from "../core/clocks/system_time.ts";
 import type { SensorDriver, SensorSink } from "../drivers/driver.ts";
 import { DRIVER_SYMBOLS, SAMPLE_META } from "../drivers/native/abi.ts";
 import { nativeDriver } from "../drivers/native/native.ts";

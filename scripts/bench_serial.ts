@@ -65,7 +65,7 @@ import { concat } from "../drivers/serial/packet_source.ts";
 import { PtyPair, socatAvailable } from "../drivers/serial/pty_pair.ts";
 import { SimulatedPort } from "../drivers/serial/sim_port.ts";
 import type { DeviceLink } from "../drivers/serial/device.ts";
-import { silentLogger } from "../agent/logging.ts";
+import { silentLogger } from "../core/logging.ts";
 import { startAgent } from "../tests/helpers/agent_process.ts";
 import { catalogRows } from "../tests/e2e/_helpers.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { requestRegistryEntry } from "../../agent/protocols/registries.ts";
-import { CameraSensor } from "../../agent/registries/entries.ts";
+import { CameraSensor } from "../../core/registries/entries.ts";
 import { CalibrationStore } from "../../agent/calibration/store.ts";
 import { startAgent } from "../helpers/agent_process.ts";
 import { catalogRows, rowOf } from "../e2e/_helpers.ts";

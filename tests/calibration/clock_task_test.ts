@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseJson } from "../../agent/codec/json.ts";
+import { parseJson } from "../../core/codec/json.ts";
 import { requestInfo } from "../../agent/protocols/info.ts";
 import { disciplineWarnings } from "../../calibration/clock_task.ts";
 import { withDevice } from "../../calibration/device.ts";

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseJson } from "../../agent/codec/json.ts";
+import { parseJson } from "../../core/codec/json.ts";
 import { ResourcesResponse } from "../../agent/catalog/resource_entry.ts";
 import { isoNs } from "../../cli/commands/subscribe.ts";
 import { runCli, startAgent } from "../helpers/agent_process.ts";

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { startDiscoveryServer } from "../../agent/cluster/discovery_server.ts";
 import { DiscoveryClient } from "../../agent/cluster/discovery_client.ts";
-import { parseJson } from "../../agent/codec/json.ts";
+import { parseJson } from "../../core/codec/json.ts";
 import { runCli } from "../helpers/agent_process.ts";
 import {
   type ClusterAgent,

@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { withClient } from "../../cli/client.ts";
-import { parseJson, stringifyJson } from "../../agent/codec/json.ts";
+import { parseJson, stringifyJson } from "../../core/codec/json.ts";
 import { domainClockId } from "../../agent/cluster/domain_clock.ts";
 import { membershipJson } from "../../agent/cluster/membership.ts";
 import { sendMembership } from "../../agent/cluster/membership_protocol.ts";

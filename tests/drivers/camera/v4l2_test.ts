@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { realtimeNs } from "../../../agent/clocks/system_time.ts";
-import { createLogger } from "../../../agent/logging.ts";
-import { CameraFrameSchema } from "../../../agent/proto/gen/auki/camera_pb.ts";
+import { realtimeNs } from "../../../core/clocks/system_time.ts";
+import { createLogger } from "../../../core/logging.ts";
+import { CameraFrameSchema } from "../../../core/proto/gen/auki/camera_pb.ts";
 import { Subscription } from "../../../agent/protocols/stream_consumer.ts";
 import { withClient } from "../../../cli/client.ts";
 import { v4l2Camera } from "../../../drivers/camera/v4l2.ts";

@@ -14,7 +14,7 @@ import type { Multiaddr } from "@multiformats/multiaddr";
 import { withClient } from "../../../cli/client.ts";
 import type { ResourceEntry } from "../../../agent/catalog/resource_entry.ts";
 import { Subscription } from "../../../agent/protocols/stream_consumer.ts";
-import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { PointCloudDataSchema } from "../../../core/proto/payload_schemas.ts";
 import {
   swingScene,
   tfminiSource,
