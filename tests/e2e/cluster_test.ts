@@ -30,7 +30,7 @@ import {
 import { requestInfo } from "../../agent/protocols/info.ts";
 import { RESOURCES_LIMITS } from "../../agent/protocols/resources.ts";
 import { Subscription } from "../../agent/protocols/stream_consumer.ts";
-import { runCli } from "../helpers/agent_process.ts";
+import { runCli } from "../../scripts/harness/agent_process.ts";
 import {
   abs,
   asMember,
@@ -49,7 +49,7 @@ import {
   TempDirs,
   timeEntries,
   type TimeEntry,
-} from "./_cluster.ts";
+} from "../../scripts/harness/cluster.ts";
 import { collect, probe, textFrame } from "./_helpers.ts";
 
 const CLUSTER = "lab";

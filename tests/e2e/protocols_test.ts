@@ -35,7 +35,7 @@ import {
   RegistryRef,
   SensorEntry,
 } from "../../core/registries/entries.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 import { delay, SMALL_SIMS } from "./_helpers.ts";
 
 const encoder = new TextEncoder();

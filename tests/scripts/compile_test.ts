@@ -8,8 +8,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withClient } from "../../cli/client.ts";
-import { catalogRows, delay } from "../e2e/_helpers.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+import { delay } from "../e2e/_helpers.ts";
+import { requestResources } from "../../agent/protocols/resources.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 import {
   type Arch,
   compile,
@@ -39,7 +40,7 @@ async function assertServesBundledDriver(binary: string, dir: string) {
   try {
     const row = await withClient(async (node) => {
       for (let tries = 0; tries < 100; tries++) {
-        const found = (await catalogRows(node, agent.address)).find((r) =>
+        const found = (await requestResources(node, agent.address)).find((r) =>
           r.resource_id === "joints"
         );
         if (found !== undefined) return found;

@@ -27,8 +27,9 @@ import { DWM1001_BAUD } from "../../../drivers/rf/dwm1001.ts";
 import type { DwmPosition } from "../../../drivers/rf/dwm1001_protocol.ts";
 import { Dwm1001Sim } from "../../../drivers/rf/dwm1001_sim.ts";
 import { SimulatedPort } from "../../../drivers/serial/sim_port.ts";
-import { startAgent } from "../../helpers/agent_process.ts";
-import { catalogRows, collect } from "../../e2e/_helpers.ts";
+import { startAgent } from "../../../scripts/harness/agent_process.ts";
+import { collect } from "../../e2e/_helpers.ts";
+import { requestResources } from "../../../agent/protocols/resources.ts";
 import { ptyTest, withPair } from "../../helpers/serial.ts";
 
 const POSE_ID = "uwb_area->tag_link";
@@ -42,7 +43,7 @@ async function catalogUntil(
 ): Promise<ResourceEntry[]> {
   const until = Date.now() + 10_000;
   for (;;) {
-    const rows = await catalogRows(node, target);
+    const rows = await requestResources(node, target);
     if (match(rows)) return rows;
     if (Date.now() > until) throw new Error(`catalog: ${what} within 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -6,7 +6,7 @@
  */
 import type { Libp2p } from "@libp2p/interface";
 import { withClient } from "../../../../cli/client.ts";
-import { runCli } from "../../../helpers/agent_process.ts";
+import { runCli } from "../../../../scripts/harness/agent_process.ts";
 
 /** Runs `auki-edge calibrate <args>` as a process. */
 export function calibrate(

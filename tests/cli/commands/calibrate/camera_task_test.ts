@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { requestRegistryEntry } from "../../../../agent/protocols/registries.ts";
 import { CameraSensor } from "../../../../core/registries/entries.ts";
 import { CalibrationStore } from "../../../../agent/calibration/store.ts";
-import { startAgent } from "../../../helpers/agent_process.ts";
-import { catalogRows, rowOf } from "../../../e2e/_helpers.ts";
+import { startAgent } from "../../../../scripts/harness/agent_process.ts";
+import { rowOf } from "../../../e2e/_helpers.ts";
+import { requestResources } from "../../../../agent/protocols/resources.ts";
 import { calibrate, client, storeIsEmpty } from "./_agent.ts";
 
 const TRUTH = { fx: 700, fy: 705, cx: 652.5, cy: 355.25 };
@@ -26,9 +27,12 @@ Deno.test("calibrate camera recovers the simulated camera's intrinsics over the 
   const config = targetCamera({});
   try {
     let agent = await startAgent({ storage, config });
-    const before = rowOf(await client((n) => catalogRows(n, agent.address)), {
-      id: "cam",
-    });
+    const before = rowOf(
+      await client((n) => requestResources(n, agent.address)),
+      {
+        id: "cam",
+      },
+    );
     const args = [
       "camera",
       agent.address.toString(),
@@ -60,7 +64,7 @@ Deno.test("calibrate camera recovers the simulated camera's intrinsics over the 
     agent = await startAgent({ storage, config });
     try {
       const { row, entry } = await client(async (node) => {
-        const row = rowOf(await catalogRows(node, agent.address), {
+        const row = rowOf(await requestResources(node, agent.address), {
           id: "cam",
         });
         const fetched = await requestRegistryEntry(

@@ -4,7 +4,7 @@ import { requestInfo } from "../../../../agent/protocols/info.ts";
 import { disciplineWarnings } from "../../../../cli/commands/calibrate/clock_task.ts";
 import { withDevice } from "../../../../cli/client.ts";
 import type { KernelClock } from "../../../../cli/commands/calibrate/system_clock.ts";
-import { startAgent } from "../../../helpers/agent_process.ts";
+import { startAgent } from "../../../../scripts/harness/agent_process.ts";
 import { delay } from "../../../e2e/_helpers.ts";
 import { calibrate, client } from "./_agent.ts";
 

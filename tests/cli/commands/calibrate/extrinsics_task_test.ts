@@ -11,8 +11,12 @@ import {
   boardToCamera,
   TargetPose,
 } from "../../../../drivers/camera/sim_target.ts";
-import { runCli, startAgent } from "../../../helpers/agent_process.ts";
-import { catalogRows, collect, delay } from "../../../e2e/_helpers.ts";
+import {
+  runCli,
+  startAgent,
+} from "../../../../scripts/harness/agent_process.ts";
+import { collect, delay } from "../../../e2e/_helpers.ts";
+import { requestResources } from "../../../../agent/protocols/resources.ts";
 import { calibrate, client, storeIsEmpty } from "./_agent.ts";
 
 const SENSORS = {
@@ -90,9 +94,9 @@ Deno.test("calibrate extrinsics publishes a sealed rigid pose_log live, in the c
     for (let attempt = 0; attempt < 2; attempt++) {
       const row = await client(async (node) => {
         for (let i = 0; i < 40; i++) {
-          const found = (await catalogRows(node, agent.address)).find((r) =>
-            r.resource_id === ID
-          );
+          const found = (await requestResources(node, agent.address)).find((
+            r,
+          ) => r.resource_id === ID);
           if (found) return found;
           await delay(100);
         }
@@ -100,7 +104,9 @@ Deno.test("calibrate extrinsics publishes a sealed rigid pose_log live, in the c
       });
       const from = RegistryRef.parse(row.manifest.from_frame);
       const to = RegistryRef.parse(row.manifest.to_frame);
-      const sensorFrames = (await client((n) => catalogRows(n, agent.address)))
+      const sensorFrames = (await client((n) =>
+        requestResources(n, agent.address)
+      ))
         .map((r) => RegistryRef.safeParse(r.manifest.frame))
         .flatMap((r) => r.success ? [r.data] : []);
       assert.deepEqual(sensorFrames.find((f) => f.id === "cam_optical"), from);

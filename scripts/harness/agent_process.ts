@@ -1,6 +1,6 @@
 /**
  * Runs real agents as separate `auki-edge run` processes on loopback for
- * end-to-end tests, and a client node to talk to them.
+ * end-to-end tests and benchmarks, and a client node to talk to them.
  *
  * @module
  */

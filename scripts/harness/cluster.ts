@@ -1,5 +1,5 @@
 /**
- * Helpers of the cluster end-to-end tests: a Discovery process, agent
+ * Harness of the cluster end-to-end tests and benchmarks: a Discovery process, agent
  * processes that may take a while to join (or never do), temporary
  * directories, a short-lived member client, the membership each agent
  * dumps, and polling.
@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Libp2p } from "@libp2p/interface";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
@@ -24,7 +25,7 @@ import { Subscription } from "../../agent/protocols/stream_consumer.ts";
 import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transform_pb.ts";
 import { withClient } from "../../cli/client.ts";
 import { joinAsMember, untilAdmitted } from "../../cli/cluster_flags.ts";
-import { catalogRows, delay } from "./_helpers.ts";
+import { requestResources } from "../../agent/protocols/resources.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -503,7 +504,7 @@ export function catalogOf(
   node: Libp2p,
   agent: ClusterAgent,
 ): Promise<ResourceEntry[]> {
-  return untilAdmitted(() => catalogRows(node, agent.address));
+  return untilAdmitted(() => requestResources(node, agent.address));
 }
 
 /** One time transform entry. */
