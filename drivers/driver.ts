@@ -53,7 +53,7 @@ export interface JointCalibration {
   directions: (1 | -1)[];
 }
 
-/** Why a sensor stopped producing. */
+/** Why a sensor stopped producing (and its resource went offline, ending its streams). */
 export type OfflineReason = "source_ended" | "producer_error";
 
 /** Where a driver delivers samples and reports its device state. */
