@@ -83,11 +83,6 @@ export const ResourcesResponse = z.object({
   resources: z.array(ResourceEntry),
 });
 
-/** The `/auki/resources/0.2.0` request body. */
-export const ResourcesRequest = z.object({
-  variants: z.array(z.enum(VARIANTS)).optional(),
-});
-
 /** Manifest of a `sensor_log` row. */
 export interface SensorLogManifest {
   /** Clock of every entry's timestamp. */

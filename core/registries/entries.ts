@@ -163,8 +163,6 @@ export const SensorEntry = z.discriminatedUnion("kind", [
 ]);
 /** A Sensor Registry entry of any kind. */
 export type SensorEntry = z.infer<typeof SensorEntry>;
-/** The closed set of sensor kinds on the wire. */
-export type SensorKind = SensorEntry["kind"];
 
 /** A Clock Registry entry (`type` is `monotonic_clock` or `utc_clock`). */
 export const ClockEntry = z.object({
