@@ -9,7 +9,7 @@ import type { Libp2p, StreamHandler } from "@libp2p/interface";
 import { DiscoveryClient } from "../agent/cluster/discovery_client.ts";
 import { isClusterName } from "../agent/cluster/discovery_types.ts";
 import { ClusterManager } from "../agent/cluster/cluster_manager.ts";
-import type { WireEncoding } from "../agent/cluster/join_protocol.ts";
+import type { WireEncoding } from "../core/codec/wire_encoding.ts";
 import { registerClocks } from "../agent/clocks/clocks.ts";
 import { silentLogger } from "../core/logging.ts";
 import { HEARTBEAT, MEMBERSHIP, OVER_RELAYS } from "../agent/protocols/ids.ts";

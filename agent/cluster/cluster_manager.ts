@@ -33,8 +33,8 @@ import {
   JOIN_TIMEOUT_MS,
   type JoinAnswer,
   requestJoin,
-  type WireEncoding,
 } from "./join_protocol.ts";
+import type { WireEncoding } from "../../core/codec/wire_encoding.ts";
 import {
   type ClusterMembership,
   electionOrder,

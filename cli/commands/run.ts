@@ -21,7 +21,7 @@ import {
 } from "../../agent/cluster/cluster_manager.ts";
 import { DiscoveryClient } from "../../agent/cluster/discovery_client.ts";
 import { startDiscoveryServer } from "../../agent/cluster/discovery_server.ts";
-import type { WireEncoding } from "../../agent/cluster/join_protocol.ts";
+import type { WireEncoding } from "../../core/codec/wire_encoding.ts";
 import { stringifyJson } from "../../core/codec/json.ts";
 import { multiaddr } from "@multiformats/multiaddr";
 import { ALL_DRIVERS, SIM_KINDS } from "../../drivers/registry.ts";
