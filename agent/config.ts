@@ -8,14 +8,14 @@
 import { join } from "node:path";
 import { z } from "zod";
 import type { DriverFactory, SensorDriver } from "../drivers/driver.ts";
-import { parseJson } from "./codec/json.ts";
+import { parseJson } from "../core/codec/json.ts";
 import type { SensorSpec } from "./agent.ts";
 import {
   errorMessage,
   fileErrorMessage,
   LOG_FORMATS,
   LOG_LEVELS,
-} from "./logging.ts";
+} from "../core/logging.ts";
 import { parseRelayAddress } from "./relay/relay_address.ts";
 
 /** Default listen address, fine for devices (tests use port 0). */

@@ -9,8 +9,8 @@ import type {
   ComponentLogger,
   Logger as Libp2pLogger,
 } from "@libp2p/interface";
-import { stringifyJson } from "./codec/json.ts";
-import { errorMessage, type Logger } from "./logging.ts";
+import { stringifyJson } from "../core/codec/json.ts";
+import { errorMessage, type Logger } from "../core/logging.ts";
 
 /**
  * Expands libp2p's printf-style format (`%s`, `%p`, `%a`, `%o`, ...; bytes

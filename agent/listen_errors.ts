@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { errorMessage } from "./logging.ts";
+import { errorMessage } from "../core/logging.ts";
 
 /** The reason of a socket error in words, naming `port` when known. */
 export function listenReason(text: string, port: string | undefined): string {

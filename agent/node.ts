@@ -15,12 +15,12 @@ import { ping } from "@libp2p/ping";
 import { circuitRelayTransport } from "@libp2p/circuit-relay-v2";
 import { dcutr } from "@libp2p/dcutr";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import project from "../deno.json" with { type: "json" };
+import { VERSION } from "../core/version.ts";
 import { libp2pLogging } from "./libp2p_logger.ts";
-import type { Logger } from "./logging.ts";
+import type { Logger } from "../core/logging.ts";
 
 /** The agent's name and version (deno.json's), as identify reports them. */
-export const AGENT_VERSION = `auki-edge/${project.version}`;
+export const AGENT_VERSION = `auki-edge/${VERSION}`;
 
 /** Options of {@link createNode}. */
 export interface NodeOptions {

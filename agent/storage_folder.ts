@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { fileErrorMessage } from "./logging.ts";
+import { fileErrorMessage } from "../core/logging.ts";
 
 /** Creates `storage` if needed and checks that files can be written in it. */
 export async function prepareStorage(storage: string): Promise<void> {

@@ -12,7 +12,7 @@ import {
   type Logger,
   type LogLevel,
   underJournald,
-} from "../agent/logging.ts";
+} from "../core/logging.ts";
 import { flagValue } from "./args.ts";
 
 /** The parseArgs options of the logging flags. */

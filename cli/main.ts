@@ -20,7 +20,7 @@ import { runCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { subscribeCommand } from "./commands/subscribe.ts";
 import { versionCommand } from "./commands/version.ts";
-import { errorMessage } from "../agent/logging.ts";
+import { errorMessage } from "../core/logging.ts";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,

@@ -65,9 +65,9 @@ import { concat } from "../drivers/serial/packet_source.ts";
 import { PtyPair, socatAvailable } from "../drivers/serial/pty_pair.ts";
 import { SimulatedPort } from "../drivers/serial/sim_port.ts";
 import type { DeviceLink } from "../drivers/serial/device.ts";
-import { silentLogger } from "../agent/logging.ts";
-import { startAgent } from "../tests/helpers/agent_process.ts";
-import { catalogRows } from "../tests/e2e/_helpers.ts";
+import { silentLogger } from "../core/logging.ts";
+import { startAgent } from "./harness/agent_process.ts";
+import { requestResources } from "../agent/protocols/resources.ts";
 
 const CHUNK = 4096;
 
@@ -373,7 +373,7 @@ async function agentCpu(
     await withClient(async (node) => {
       const entries = async () =>
         new Map(
-          (await catalogRows(node, agent.address)).map((
+          (await requestResources(node, agent.address)).map((
             r,
           ) => [r.resource_id, Number(r.available.entries)]),
         );

@@ -8,17 +8,18 @@
 import type { Libp2p } from "@libp2p/interface";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { z } from "zod";
-import { FRAME_CAPS } from "../codec/framing.ts";
+import { FRAME_CAPS } from "../../core/codec/framing.ts";
+import type { WireEncoding } from "../../core/codec/wire_encoding.ts";
 import {
   jsonBytes,
   parseJson,
   parseJsonBytes,
   stringifyJson,
-} from "../codec/json.ts";
+} from "../../core/codec/json.ts";
 import {
   InfoRequestSchema,
   InfoResponseSchema,
-} from "../proto/gen/auki/info_pb.ts";
+} from "../../core/proto/gen/auki/info_pb.ts";
 import { Int64 } from "../catalog/resource_entry.ts";
 import { DropRequest, request, type Target } from "./exchange.ts";
 import { INFO } from "./ids.ts";
@@ -67,9 +68,6 @@ export const ParticipantInfoSchema = z.object({
   manager_peer_id: z.string().default(""),
 });
 
-/** The wire encodings of the info protocol. */
-export type InfoEncoding = "protobuf" | "json";
-
 /** Writes ParticipantInfo as JSON text in the Rust struct's field order. */
 export function participantInfoJson(info: ParticipantInfo): string {
   return stringifyJson({
@@ -117,7 +115,7 @@ export function answerInfo(
 export async function requestInfo(
   node: Libp2p,
   target: Target,
-  encoding: InfoEncoding = "protobuf",
+  encoding: WireEncoding = "protobuf",
 ): Promise<z.infer<typeof ParticipantInfoSchema>> {
   const body = encoding === "json"
     ? jsonBytes({})

@@ -18,7 +18,7 @@ import {
   circuitRelayServer,
   type CircuitRelayService,
 } from "@libp2p/circuit-relay-v2";
-import type { Logger } from "../logging.ts";
+import type { Logger } from "../../core/logging.ts";
 import { libp2pLogging } from "../libp2p_logger.ts";
 import { libp2pListenError } from "../listen_errors.ts";
 import { AGENT_VERSION, trustListenAddresses } from "../node.ts";

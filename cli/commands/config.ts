@@ -6,8 +6,8 @@
  * @module
  */
 import { configJsonSchema, configProblems } from "../../agent/config_check.ts";
-import { parseJson } from "../../agent/codec/json.ts";
-import { fileErrorMessage } from "../../agent/logging.ts";
+import { parseJson } from "../../core/codec/json.ts";
+import { fileErrorMessage } from "../../core/logging.ts";
 import { ALL_DRIVERS } from "../../drivers/registry.ts";
 import { parseCommand, USAGE_EXIT_CODE, UsageError } from "../args.ts";
 

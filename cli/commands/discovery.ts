@@ -8,7 +8,7 @@ import {
   LIVENESS_REQUIREMENT_MS,
   startDiscoveryServer,
 } from "../../agent/cluster/discovery_server.ts";
-import { stringifyJson } from "../../agent/codec/json.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import { startServiceNotifier } from "../sd_notify.ts";

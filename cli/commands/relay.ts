@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { multiaddr } from "@multiformats/multiaddr";
-import { stringifyJson } from "../../agent/codec/json.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
 import { loadOrCreateSeed } from "../../agent/identity/seed_file.ts";
 import { peerKeyFromSeed } from "../../agent/identity/wallet.ts";
 import { startRelayServer } from "../../agent/relay/relay_server.ts";

@@ -13,15 +13,15 @@ import {
   readConfigFile,
   resolveSensors,
 } from "../../agent/config.ts";
-import { errorMessage } from "../../agent/logging.ts";
+import { errorMessage } from "../../core/logging.ts";
 import {
   ClusterBootstrapError,
   type ClusterTarget,
 } from "../../agent/cluster/cluster_manager.ts";
 import { DiscoveryClient } from "../../agent/cluster/discovery_client.ts";
 import { startDiscoveryServer } from "../../agent/cluster/discovery_server.ts";
-import type { WireEncoding } from "../../agent/cluster/join_protocol.ts";
-import { stringifyJson } from "../../agent/codec/json.ts";
+import type { WireEncoding } from "../../core/codec/wire_encoding.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
 import { multiaddr } from "@multiformats/multiaddr";
 import { ALL_DRIVERS, SIM_KINDS } from "../../drivers/registry.ts";
 import { flagValue, parseCommand, UsageError } from "../args.ts";

@@ -1,11 +1,11 @@
 /**
  * `auki-edge version` (and `auki-edge --version`): the release from
- * `deno.json`, the Deno and V8 versions and the build target. `deno.json` is
- * imported as a module, so a compiled binary carries it.
+ * `deno.json` (core/version.ts), the Deno and V8 versions and the build
+ * target.
  *
  * @module
  */
-import project from "../../deno.json" with { type: "json" };
+import { VERSION } from "../../core/version.ts";
 import { parseCommand } from "../args.ts";
 
 const HELP = `Usage: auki-edge version   (or auki-edge --version)
@@ -19,7 +19,7 @@ Options:
 /** The version lines: auki-edge, deno, v8 and target. */
 export function versionText(): string {
   return [
-    `auki-edge ${project.version}`,
+    `auki-edge ${VERSION}`,
     `deno ${Deno.version.deno}`,
     `v8 ${Deno.version.v8}`,
     `target ${Deno.build.target}`,

@@ -14,24 +14,13 @@ import {
   CameraCalibration,
   FRAME_PRESETS,
   RegistryId,
-} from "../../agent/registries/entries.ts";
+} from "../../core/registries/entries.ts";
+import { pinholeCalibration } from "../../calibration/pinhole.ts";
 import { TargetConfig } from "./sim_target.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz, Seed } from "../sim/config.ts";
 import { tickingDriver } from "../sim/ticking_driver.ts";
 import { SimRenderer } from "./sim_renderer.ts";
-
-/** Pinhole calibration of an undistorted image with horizontal field of view `hfovDeg`. */
-export function pinholeCalibration(
-  width: number,
-  height: number,
-  hfovDeg: number,
-): CameraCalibration {
-  // Micro-pixel rounding keeps e.g. 90 degrees at 640 px an exact 320.
-  const f = Math.round(width / 2 / Math.tan(hfovDeg * Math.PI / 360) * 1e6) /
-    1e6;
-  return { fx: f, fy: f, cx: width / 2, cy: height / 2 };
-}
 
 const Config = z.strictObject({
   id: RegistryId.default("sim_camera"),

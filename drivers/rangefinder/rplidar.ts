@@ -10,7 +10,7 @@
  * @module
  */
 import { z } from "zod";
-import { RegistryId } from "../../agent/registries/entries.ts";
+import { RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz } from "../sim/config.ts";
 import {

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { formatLibp2p, libp2pLogging } from "../../agent/libp2p_logger.ts";
-import { createLogger } from "../../agent/logging.ts";
+import { createLogger } from "../../core/logging.ts";
 
 Deno.test("formatLibp2p fills %s/%p/%a/%o in order and appends the rest", () => {
   assert.equal(

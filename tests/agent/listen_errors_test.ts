@@ -11,7 +11,7 @@ import {
   libp2pListenError,
   listenReason,
 } from "../../agent/listen_errors.ts";
-import { errorMessage } from "../../agent/logging.ts";
+import { errorMessage } from "../../core/logging.ts";
 import { createNode } from "../../agent/node.ts";
 
 async function startFailure(listen: string[]): Promise<unknown> {

@@ -10,7 +10,7 @@ import {
   createLogger,
   type Logger,
   type LoggerOptions,
-} from "../../agent/logging.ts";
+} from "../../core/logging.ts";
 
 function capture(
   options: LoggerOptions,

@@ -7,8 +7,12 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { runCli, startAgent } from "../helpers/agent_process.ts";
-import { startDiscovery, startRelay, TempDirs } from "../e2e/_cluster.ts";
+import { runCli, startAgent } from "../../scripts/harness/agent_process.ts";
+import {
+  startDiscovery,
+  startRelay,
+  TempDirs,
+} from "../../scripts/harness/cluster.ts";
 
 const JOINTS = { sensors: [{ driver: "sim.joints" }] };
 

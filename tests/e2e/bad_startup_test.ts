@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runCli } from "../helpers/agent_process.ts";
+import { runCli } from "../../scripts/harness/agent_process.ts";
 
 /** Asserts one stderr line matching `pattern`, the exit code, and no stack. */
 function assertOneLine(

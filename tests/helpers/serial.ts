@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { Logger } from "../../agent/logging.ts";
+import type { Logger } from "../../core/logging.ts";
 import type { DriverFactory, SensorDriver } from "../../drivers/driver.ts";
 import type { DeviceStats, SerialDevice } from "../../drivers/serial/device.ts";
 import type { ByteSource } from "../../drivers/serial/packet_source.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { CameraFrameSchema } from "../../../agent/proto/gen/auki/camera_pb.ts";
-import { pinholeCalibration, simCamera } from "../../../drivers/camera/sim.ts";
+import { CameraFrameSchema } from "../../../core/proto/gen/auki/camera_pb.ts";
+import { simCamera } from "../../../drivers/camera/sim.ts";
 import {
   frameIndexOf,
   renderTestPattern,
@@ -58,12 +58,6 @@ Deno.test("sim.camera: configuration overrides", () => {
   assert.equal(sensor.row_stride_bytes, 3840);
   assert.equal(sensor.frame_rate_hz, 30);
   assert.ok(Math.abs(sensor.calibration!.fx - 640 * Math.sqrt(3)) < 1e-5);
-});
-
-Deno.test("sim.camera: calibration follows the field of view", () => {
-  const { fx, cx, cy } = pinholeCalibration(640, 480, 90);
-  assert.deepEqual([fx, cx, cy], [320, 320, 240]);
-  assert.ok(pinholeCalibration(640, 480, 120).fx < fx);
 });
 
 Deno.test("sim.camera: frames are rgb8, deterministic and seed-dependent", () => {

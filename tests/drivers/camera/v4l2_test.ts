@@ -5,15 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { realtimeNs } from "../../../agent/clocks/system_time.ts";
-import { createLogger } from "../../../agent/logging.ts";
-import { CameraFrameSchema } from "../../../agent/proto/gen/auki/camera_pb.ts";
+import { realtimeNs } from "../../../core/clocks/system_time.ts";
+import { createLogger } from "../../../core/logging.ts";
+import { CameraFrameSchema } from "../../../core/proto/gen/auki/camera_pb.ts";
 import { Subscription } from "../../../agent/protocols/stream_consumer.ts";
 import { withClient } from "../../../cli/client.ts";
 import { v4l2Camera } from "../../../drivers/camera/v4l2.ts";
 import type { DriverContext, SensorDriver } from "../../../drivers/driver.ts";
-import { startAgent } from "../../helpers/agent_process.ts";
-import { catalogRows, collect, delay } from "../../e2e/_helpers.ts";
+import { startAgent } from "../../../scripts/harness/agent_process.ts";
+import { collect, delay } from "../../e2e/_helpers.ts";
+import { requestResources } from "../../../agent/protocols/resources.ts";
 import { ffiTest } from "../../ffi/_libs.ts";
 import { configErrors, RecordingSink } from "../fake_sink.ts";
 import { FAKE_LIBC, fakeCalls, resetFake, setFake } from "./_fake_v4l2.ts";
@@ -333,7 +334,7 @@ ffiTest(
       await withClient(async (node) => {
         let row;
         for (let tries = 0; row === undefined && tries < 100; tries++) {
-          const rows = await catalogRows(node, agent.address);
+          const rows = await requestResources(node, agent.address);
           row = rows.find((r) => r.resource_id === "webcam");
           if (row === undefined) await delay(100);
         }

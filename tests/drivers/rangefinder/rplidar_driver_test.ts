@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { PointCloudDataSchema } from "../../../core/proto/payload_schemas.ts";
 import { LD06_BAUD } from "../../../drivers/rangefinder/ld06.ts";
 import { ld06Source } from "../../../drivers/rangefinder/ld06_sim.ts";
 import {

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { WifiCsiFrameSchema } from "../../../agent/proto/gen/auki_edge/rf_pb.ts";
+import { WifiCsiFrameSchema } from "../../../core/proto/gen/auki_edge/rf_pb.ts";
 import { LD06_BAUD } from "../../../drivers/rangefinder/ld06.ts";
 import { ld06Source } from "../../../drivers/rangefinder/ld06_sim.ts";
 import { ESP_CSI_BAUD, serialEspCsi } from "../../../drivers/rf/esp_csi.ts";

@@ -14,14 +14,15 @@ import type { Multiaddr } from "@multiformats/multiaddr";
 import { withClient } from "../../../cli/client.ts";
 import type { ResourceEntry } from "../../../agent/catalog/resource_entry.ts";
 import { Subscription } from "../../../agent/protocols/stream_consumer.ts";
-import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { PointCloudDataSchema } from "../../../core/proto/payload_schemas.ts";
 import {
   swingScene,
   tfminiSource,
 } from "../../../drivers/rangefinder/tfmini_sim.ts";
 import { SimulatedPort } from "../../../drivers/serial/sim_port.ts";
-import { startAgent } from "../../helpers/agent_process.ts";
-import { catalogRows, collect } from "../../e2e/_helpers.ts";
+import { startAgent } from "../../../scripts/harness/agent_process.ts";
+import { collect } from "../../e2e/_helpers.ts";
+import { requestResources } from "../../../agent/protocols/resources.ts";
 import { ptyTest, withPair } from "../../helpers/serial.ts";
 
 /** Polls the catalog until `match` holds for the row of `id` (or its absence). */
@@ -34,7 +35,7 @@ async function catalogUntil(
 ): Promise<ResourceEntry | undefined> {
   const until = Date.now() + 5_000;
   for (;;) {
-    const row = (await catalogRows(node, target)).find((r) =>
+    const row = (await requestResources(node, target)).find((r) =>
       r.resource_id === id
     );
     if (match(row)) return row;
