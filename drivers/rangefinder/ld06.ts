@@ -24,7 +24,7 @@ import type { Decoded, ProtocolDecoder } from "../serial/device.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import { Ld06Decoder } from "./ld06_protocol.ts";
 import { ScanAssembler, scanToPoints } from "./ld06_scan.ts";
-import { lidar2dDescription, packPoints } from "./sim.ts";
+import { lidar2dDescription, packPoints } from "./lidar2d.ts";
 
 /** The LD06's line speed. */
 export const LD06_BAUD = 230400;

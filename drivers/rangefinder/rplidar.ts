@@ -22,7 +22,7 @@ import {
 } from "../serial/config.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import { RplidarSession } from "./rplidar_session.ts";
-import { lidar2dDescription } from "./sim.ts";
+import { lidar2dDescription } from "./lidar2d.ts";
 
 /** The A1's and A2M8's line speed. */
 export const RPLIDAR_BAUD = 115200;

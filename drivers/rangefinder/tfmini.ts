@@ -33,7 +33,7 @@ import {
   type LidarPoint,
   packPoints,
   POINT_STEP,
-} from "./sim.ts";
+} from "./lidar2d.ts";
 import {
   isValidReading,
   TfminiDecoder,

@@ -21,7 +21,7 @@ import type {
 } from "../../agent/protocols/stream_consumer.ts";
 import { ResourcesResponse } from "../../agent/catalog/resource_entry.ts";
 import { JointEncodersDataSchema } from "../../agent/proto/payload_schemas.ts";
-import { jointAngles } from "../../drivers/joint_encoders/sim.ts";
+import { jointAngles } from "../../drivers/joint_encoders/sim_joints.ts";
 
 /** The four simulators with a small camera, so tests stay light. */
 export const SMALL_SIMS = {

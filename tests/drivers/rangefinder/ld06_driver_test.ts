@@ -15,9 +15,9 @@ import type { Ld06Packet } from "../../../drivers/rangefinder/ld06_protocol.ts";
 import {
   ld06Source,
   roomScene,
-} from "../../../drivers/rangefinder/ld06_sim.ts";
-import { POINT_STEP } from "../../../drivers/rangefinder/sim.ts";
-import { tfminiSource } from "../../../drivers/rangefinder/tfmini_sim.ts";
+} from "../../../drivers/rangefinder/ld06_device_sim.ts";
+import { POINT_STEP } from "../../../drivers/rangefinder/lidar2d.ts";
+import { tfminiSource } from "../../../drivers/rangefinder/tfmini_device_sim.ts";
 import { configErrors, registryEntries } from "../fake_sink.ts";
 import { ptyTest, runDriver, runHotplug } from "../../helpers/serial.ts";
 

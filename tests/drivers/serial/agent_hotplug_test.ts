@@ -18,8 +18,8 @@ import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
 import {
   swingScene,
   tfminiSource,
-} from "../../../drivers/rangefinder/tfmini_sim.ts";
-import { SimulatedPort } from "../../../drivers/serial/sim_port.ts";
+} from "../../../drivers/rangefinder/tfmini_device_sim.ts";
+import { SimulatedPort } from "../../../drivers/serial/device_sim_port.ts";
 import { startAgent } from "../../helpers/agent_process.ts";
 import { catalogRows, collect } from "../../e2e/_helpers.ts";
 import { ptyTest, withPair } from "../../helpers/serial.ts";

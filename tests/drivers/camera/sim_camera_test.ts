@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
 import { CameraFrameSchema } from "../../../agent/proto/gen/auki/camera_pb.ts";
-import { pinholeCalibration, simCamera } from "../../../drivers/camera/sim.ts";
+import {
+  pinholeCalibration,
+  simCamera,
+} from "../../../drivers/camera/sim_camera.ts";
 import {
   frameIndexOf,
   renderTestPattern,
