@@ -23,14 +23,14 @@ import { POINT_STEP } from "../../../drivers/rangefinder/lidar2d.ts";
 import { SimulatedPort } from "../../../drivers/serial/device_sim_port.ts";
 import { RecordingSink, registryEntries } from "../fake_sink.ts";
 import {
-  MemoryLogger,
   ptyTest,
   runDriver,
   runHotplug,
   type SerialTestDriver,
-  waitFor,
   withPair,
 } from "../../helpers/serial.ts";
+import { MemoryLogger } from "../../helpers/logger.ts";
+import { until } from "../../helpers/wait.ts";
 
 /** Decodes a published scan into (angle, distance mm, intensity) triples. */
 function scanPoints(payload: Uint8Array) {
@@ -101,11 +101,11 @@ ptyTest(
         logger: new MemoryLogger(lines),
       });
       try {
-        await waitFor(() => sink.samples.length >= 4, "four scans");
+        await until(() => sink.samples.length >= 4, "four scans");
         assert.deepEqual(sim.commands, [0x25, 0x52, 0x50, 0x20]);
         assert.ok(sim.scanning);
         await driver.stop();
-        await waitFor(() => !sim.scanning, "STOP after the driver stopped");
+        await until(() => !sim.scanning, "STOP after the driver stopped");
         assert.equal(sim.commands.at(-1), 0x25);
       } finally {
         await driver.stop();
