@@ -29,7 +29,6 @@ import type {
   OpenOptions,
 } from "@serialport/bindings-interface";
 import { errorMessage, type Logger, rateLimited } from "../../agent/logging.ts";
-import { aborted } from "../deadline.ts";
 import type { DriverContext, SensorSink } from "../driver.ts";
 import { type SessionEnd, SessionSupervisor } from "../session_supervisor.ts";
 import { ffiBinding } from "./binding.ts";
@@ -234,7 +233,11 @@ export class SerialDevice {
       WATCH_PERIOD_MS,
     );
     this.#options.decoder.open?.(this.#link(connection));
-    await Promise.race([connection.lost.promise, aborted(signal)]);
+    const stopped = () => connection.lost.resolve();
+    signal.addEventListener("abort", stopped, { once: true });
+    if (signal.aborted) stopped();
+    await connection.lost.promise;
+    signal.removeEventListener("abort", stopped);
     if (this.#connection === connection) {
       // Stopped with the port still open: let the protocol say goodbye.
       connection.talking = false;
@@ -425,7 +428,7 @@ class Connection {
   talking = true;
   /** The pending check that the device file still exists. */
   checking: Promise<void> | undefined;
-  /** Resolved when the device is lost (not when stopped). */
+  /** Resolved when the device is lost or the driver stops. */
   readonly lost: PromiseWithResolvers<void> = Promise.withResolvers();
   /** Why the device was lost. */
   lostBecause: string | undefined;
