@@ -13,6 +13,9 @@
  * The registry entry is fixed for the run: taken from the device when it is
  * there at start, else from the configuration. A device that later
  * negotiates another layout stays offline until the agent restarts.
+ * A device that fails, stalls or goes away is reopened by the
+ * {@link SessionSupervisor}, with a backoff doubling from `retry_min_ms` to
+ * `retry_max_ms`.
  *
  * @module
  */
