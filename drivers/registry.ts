@@ -2,8 +2,9 @@
  * The driver kinds built into auki-edge, by configuration `driver` name.
  *
  * File names under `drivers/` keep simulation apart:
- * - `sim_<kind>.ts` (and its `sim_<kind>_*.ts`/`sim_*.ts` parts) is a
- *   simulated driver (`sim.*`): it publishes synthetic samples itself.
+ * - `sim_<kind>.ts` (and its `sim_*.ts` parts) is a simulated driver
+ *   (`sim.*`): it publishes synthetic samples itself; `sim/` holds what
+ *   they share.
  * - `<device>_device_sim.ts` (and `serial/device_sim_port.ts`, which runs
  *   one on a pty) is a device simulator: it speaks a real device's wire
  *   protocol so the real driver can be run without the hardware.
