@@ -34,7 +34,7 @@ import {
 import { appInstance } from "./identity/app_instance.ts";
 import { loadOrCreateSeed } from "./identity/seed_file.ts";
 import { peerKeyFromSeed } from "./identity/wallet.ts";
-import { type Logger, rateLimited } from "./logging.ts";
+import { type Logger, rateLimited } from "../core/logging.ts";
 import { removeStaleSessionLogs } from "./logs/stale_sessions.ts";
 import { createNode, trustListenAddresses } from "./node.ts";
 import { describe, serveRequest } from "./protocols/exchange.ts";

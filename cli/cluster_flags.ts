@@ -11,7 +11,7 @@ import { isClusterName } from "../agent/cluster/discovery_types.ts";
 import { ClusterManager } from "../agent/cluster/cluster_manager.ts";
 import type { WireEncoding } from "../agent/cluster/join_protocol.ts";
 import { registerClocks } from "../agent/clocks/clocks.ts";
-import { silentLogger } from "../agent/logging.ts";
+import { silentLogger } from "../core/logging.ts";
 import { HEARTBEAT, MEMBERSHIP, OVER_RELAYS } from "../agent/protocols/ids.ts";
 import { RegistryStore } from "../agent/registries/store.ts";
 import { StreamDeclinedError } from "../agent/protocols/stream_consumer.ts";

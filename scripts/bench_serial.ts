@@ -65,8 +65,8 @@ import { concat } from "../drivers/serial/packet_source.ts";
 import { PtyPair, socatAvailable } from "../drivers/serial/pty_pair.ts";
 import { SimulatedPort } from "../drivers/serial/device_sim_port.ts";
 import type { DeviceLink } from "../drivers/serial/device.ts";
-import { silentLogger } from "../agent/logging.ts";
-import { startAgent } from "../tests/helpers/agent_process.ts";
+import { silentLogger } from "../core/logging.ts";
+import { startAgent } from "./harness/agent_process.ts";
 import { catalogRows } from "../tests/e2e/_helpers.ts";
 
 const CHUNK = 4096;

@@ -13,10 +13,10 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { LogResource } from "../catalog/log_resource.ts";
 import type { Clock } from "../clocks/clocks.ts";
-import { canonicalJson } from "../codec/json.ts";
+import { canonicalJson } from "../../core/codec/json.ts";
 import { logDir } from "../logs/log_dirs.ts";
-import type { Logger } from "../logging.ts";
-import { SpatialTransformSchema } from "../proto/gen/auki/pose_pb.ts";
+import type { Logger } from "../../core/logging.ts";
+import { SpatialTransformSchema } from "../../core/proto/gen/auki/pose_pb.ts";
 import type { RegistryStore } from "../registries/store.ts";
 import {
   openPoseLog,

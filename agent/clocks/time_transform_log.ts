@@ -10,11 +10,11 @@ import type { Catalog } from "../catalog/catalog.ts";
 import { LogResource } from "../catalog/log_resource.ts";
 import { SegmentLog } from "../logs/log.ts";
 import { logDir, segmentDurationFor } from "../logs/log_dirs.ts";
-import type { Logger } from "../logging.ts";
-import { TimeTransformEntrySchema } from "../proto/gen/auki/time_transform_pb.ts";
+import type { Logger } from "../../core/logging.ts";
+import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transform_pb.ts";
 import { APP_ID } from "../sensors/sensor_log.ts";
 import type { Clock } from "./clocks.ts";
-import { threeRead } from "./three_read.ts";
+import { threeRead } from "../../core/clocks/three_read.ts";
 
 const HOUR_NS = 3_600_000_000_000n;
 const U32_MAX = 0xffff_ffffn;

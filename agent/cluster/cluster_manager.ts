@@ -10,7 +10,7 @@ import type { Connection, Libp2p, PeerId, Stream } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import type { AgentClocks } from "../clocks/clocks.ts";
-import { type Logger, rateLimited } from "../logging.ts";
+import { type Logger, rateLimited } from "../../core/logging.ts";
 import { brief, describe, serveRequest } from "../protocols/exchange.ts";
 import { HEARTBEAT, OVER_RELAYS } from "../protocols/ids.ts";
 import { OffsetEstimator } from "./clock_estimate.ts";

@@ -25,7 +25,7 @@ import {
   type SegmentScan,
   segmentStart,
 } from "./segment.ts";
-import { type Logger, silentLogger } from "../logging.ts";
+import { type Logger, silentLogger } from "../../core/logging.ts";
 
 /** One log entry: its position in this log, timestamp and payload. */
 export interface LogEntry {

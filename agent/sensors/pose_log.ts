@@ -13,8 +13,8 @@ import { LogResource } from "../catalog/log_resource.ts";
 import type { Extent, PoseLogManifest } from "../catalog/resource_entry.ts";
 import type { SegmentLog } from "../logs/log.ts";
 import { logDir } from "../logs/log_dirs.ts";
-import type { Logger } from "../logging.ts";
-import { RegistryRef } from "../registries/entries.ts";
+import type { Logger } from "../../core/logging.ts";
+import { RegistryRef } from "../../core/registries/entries.ts";
 import { archiveChanged, openOwnLog, type Retention } from "./sensor_log.ts";
 
 /** What identifies a pose log's contents. */

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { SegmentLog } from "../logs/log.ts";
 import { readManifest } from "../logs/manifest.ts";
 import { logDir, segmentDurationFor } from "../logs/log_dirs.ts";
-import { RegistryRef } from "../registries/entries.ts";
-import type { Logger } from "../logging.ts";
+import { RegistryRef } from "../../core/registries/entries.ts";
+import type { Logger } from "../../core/logging.ts";
 
 /** How much of a log to keep. */
 export interface Retention {

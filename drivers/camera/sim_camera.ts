@@ -14,7 +14,7 @@ import {
   CameraCalibration,
   FRAME_PRESETS,
   RegistryId,
-} from "../../agent/registries/entries.ts";
+} from "../../core/registries/entries.ts";
 import { TargetConfig } from "./sim_target.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz, Seed } from "../sim/config.ts";

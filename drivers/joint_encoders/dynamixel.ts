@@ -14,7 +14,7 @@
  * @module
  */
 import { z } from "zod";
-import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import { FRAME_PRESETS, RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory, JointCalibration } from "../driver.ts";
 import { selectorOf, serialConfig } from "../serial/config.ts";
 import { serialDriver } from "../serial/serial_driver.ts";

@@ -15,8 +15,8 @@
  */
 import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../agent/proto/gen/auki/joint_encoders_pb.ts";
-import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import { DataSchema } from "../../core/proto/gen/auki/joint_encoders_pb.ts";
+import { FRAME_PRESETS, RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory, JointCalibration } from "../driver.ts";
 import { RateHz, Seed } from "../sim/config.ts";
 import { seededRandom } from "../sim/random.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 import { create, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
+import { DataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
 import type { DriverFactory } from "../driver.ts";
 import { selectorOf, serialConfig } from "../serial/config.ts";
 import type { Decoded, ProtocolDecoder } from "../serial/device.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { PointField } from "../../agent/registries/entries.ts";
+import type { PointField } from "../../core/registries/entries.ts";
 import type { SensorDescription } from "../driver.ts";
 import { bodyFrame } from "../body_frame.ts";
 

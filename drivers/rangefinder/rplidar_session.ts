@@ -23,7 +23,7 @@
  * @module
  */
 import { create, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
+import { DataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
 import type {
   Decoded,
   DecodedSample,

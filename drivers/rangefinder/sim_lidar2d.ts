@@ -18,8 +18,8 @@
  */
 import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
-import { RegistryId } from "../../agent/registries/entries.ts";
+import { DataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
+import { RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz, Seed } from "../sim/config.ts";
 import { seededRandom } from "../sim/random.ts";

@@ -17,7 +17,7 @@
  * @module
  */
 import { create, toBinary } from "@bufbuild/protobuf";
-import { WifiCsiFrameSchema } from "../../agent/proto/gen/auki_edge/rf_pb.ts";
+import { WifiCsiFrameSchema } from "../../core/proto/gen/auki_edge/rf_pb.ts";
 import type { DriverFactory } from "../driver.ts";
 import { selectorOf, serialConfig } from "../serial/config.ts";
 import type { Decoded, ProtocolDecoder } from "../serial/device.ts";

@@ -17,8 +17,8 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import {
   type UwbFrame,
   UwbFrameSchema,
-} from "../../agent/proto/gen/auki_edge/rf_pb.ts";
-import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+} from "../../core/proto/gen/auki_edge/rf_pb.ts";
+import { FRAME_PRESETS, RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz, Seed } from "../sim/config.ts";
 import { seededRandom } from "../sim/random.ts";

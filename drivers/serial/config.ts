@@ -7,7 +7,7 @@
  * @module
  */
 import { z } from "zod";
-import { RegistryId } from "../../agent/registries/entries.ts";
+import { RegistryId } from "../../core/registries/entries.ts";
 import { RateHz } from "../sim/config.ts";
 import type { PortSelector } from "./port_selector.ts";
 

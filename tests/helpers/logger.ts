@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Logger } from "../../agent/logging.ts";
+import type { Logger } from "../../core/logging.ts";
 
 /** A logger keeping `LEVEL message` lines. */
 export class MemoryLogger implements Logger {

@@ -16,8 +16,8 @@ import {
   parseSegmentHeader,
   segmentFileName,
 } from "../../../agent/logs/segment.ts";
-import type { Logger } from "../../../agent/logging.ts";
-import { canonicalJson } from "../../../agent/codec/json.ts";
+import type { Logger } from "../../../core/logging.ts";
+import { canonicalJson } from "../../../core/codec/json.ts";
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

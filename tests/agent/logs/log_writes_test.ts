@@ -11,7 +11,7 @@ import {
   type LogOptions,
   SegmentLog,
 } from "../../../agent/logs/log.ts";
-import type { Logger } from "../../../agent/logging.ts";
+import type { Logger } from "../../../core/logging.ts";
 
 const LARGE = ASYNC_WRITE_BYTES + 1000;
 

@@ -8,10 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { canonicalJson } from "../../../agent/codec/json.ts";
+import { canonicalJson } from "../../../core/codec/json.ts";
 import { readManifest } from "../../../agent/logs/manifest.ts";
 import { logDir } from "../../../agent/logs/log_dirs.ts";
-import { silentLogger } from "../../../agent/logging.ts";
+import { silentLogger } from "../../../core/logging.ts";
 import {
   openPoseLog,
   poseLogId,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { CameraFrameSchema } from "../../../agent/proto/gen/auki/camera_pb.ts";
+import { CameraFrameSchema } from "../../../core/proto/gen/auki/camera_pb.ts";
 import {
   pinholeCalibration,
   simCamera,

@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { JointEncodersDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { JointEncodersDataSchema } from "../../../core/proto/payload_schemas.ts";
 import {
   cycleTimeoutMs,
   DYNAMIXEL_BAUD,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../../agent/proto/gen/auki/joint_encoders_pb.ts";
+import { DataSchema } from "../../../core/proto/gen/auki/joint_encoders_pb.ts";
 import {
   jointAngles,
   MAX_ANGLE_RAD,

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { PointCloudDataSchema } from "../../../core/proto/payload_schemas.ts";
 import { LD06_BAUD, serialLd06 } from "../../../drivers/rangefinder/ld06.ts";
 import type { Ld06Packet } from "../../../drivers/rangefinder/ld06_protocol.ts";
 import {

@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { PointCloudDataSchema } from "../../../core/proto/payload_schemas.ts";
 import {
   RPLIDAR_BAUD,
   serialRplidar,

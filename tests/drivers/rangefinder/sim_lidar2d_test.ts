@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../../agent/proto/gen/auki/point_cloud_pb.ts";
+import { DataSchema } from "../../../core/proto/gen/auki/point_cloud_pb.ts";
 import {
   type LidarPoint,
   packPoints,

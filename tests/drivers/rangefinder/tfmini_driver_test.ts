@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { PointCloudDataSchema } from "../../../core/proto/payload_schemas.ts";
 import { POINT_STEP } from "../../../drivers/rangefinder/lidar2d.ts";
 import {
   serialTfmini,

@@ -9,8 +9,8 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { SpatialTransformSchema } from "../../../agent/proto/gen/auki/pose_pb.ts";
-import { UwbFrameSchema } from "../../../agent/proto/gen/auki_edge/rf_pb.ts";
+import { SpatialTransformSchema } from "../../../core/proto/gen/auki/pose_pb.ts";
+import { UwbFrameSchema } from "../../../core/proto/gen/auki_edge/rf_pb.ts";
 import { DWM1001_BAUD, serialDwm1001 } from "../../../drivers/rf/dwm1001.ts";
 import {
   anchorId,

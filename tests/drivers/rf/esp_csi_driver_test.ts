@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { WifiCsiFrameSchema } from "../../../agent/proto/gen/auki_edge/rf_pb.ts";
+import { WifiCsiFrameSchema } from "../../../core/proto/gen/auki_edge/rf_pb.ts";
 import { ESP_CSI_BAUD, serialEspCsi } from "../../../drivers/rf/esp_csi.ts";
 import type { CsiRecord } from "../../../drivers/rf/esp_csi_protocol.ts";
 import { EspCsiSim } from "../../../drivers/rf/esp_csi_device_sim.ts";

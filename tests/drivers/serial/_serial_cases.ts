@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { PointCloudDataSchema } from "../../../core/proto/payload_schemas.ts";
 import type { DriverFactory } from "../../../drivers/driver.ts";
 import { LD06_BAUD, serialLd06 } from "../../../drivers/rangefinder/ld06.ts";
 import { ld06Source } from "../../../drivers/rangefinder/ld06_device_sim.ts";

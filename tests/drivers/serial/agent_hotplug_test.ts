@@ -14,7 +14,7 @@ import { withClient } from "../../../cli/client.ts";
 import type { ResourceEntry } from "../../../agent/catalog/resource_entry.ts";
 import { Subscription } from "../../../agent/protocols/stream_consumer.ts";
 import { SimulatedPort } from "../../../drivers/serial/device_sim_port.ts";
-import { startAgent } from "../../helpers/agent_process.ts";
+import { startAgent } from "../../../scripts/harness/agent_process.ts";
 import { catalogRows, collect } from "../../e2e/_helpers.ts";
 import { ptyTest, withPair } from "../../helpers/serial.ts";
 import { SERIAL_CASES } from "./_serial_cases.ts";

@@ -9,20 +9,20 @@
  * @module
  */
 import { fromBinary } from "@bufbuild/protobuf";
-import type { ResourceEntry } from "../agent/catalog/resource_entry.ts";
-import { stringifyJson } from "../agent/codec/json.ts";
-import { TimeTransformEntrySchema } from "../agent/proto/gen/auki/time_transform_pb.ts";
-import { requestResources } from "../agent/protocols/resources.ts";
-import { RegistryRef } from "../agent/registries/entries.ts";
-import { flagValue, parseCommand } from "../cli/args.ts";
-import { parseTarget } from "../cli/client.ts";
+import type { ResourceEntry } from "../../../agent/catalog/resource_entry.ts";
+import { stringifyJson } from "../../../core/codec/json.ts";
+import { TimeTransformEntrySchema } from "../../../core/proto/gen/auki/time_transform_pb.ts";
+import { requestResources } from "../../../agent/protocols/resources.ts";
+import { RegistryRef } from "../../../core/registries/entries.ts";
+import { flagValue, parseCommand } from "../../args.ts";
+import { parseTarget } from "../../client.ts";
 import {
   CLUSTER_FLAGS,
   CLUSTER_FLAGS_HELP,
   clusterOf,
-} from "../cli/cluster_flags.ts";
-import { type ClockFit, type ClockSample, fitClock } from "./clock_fit.ts";
-import { type Device, timedEntries, withDevice } from "./device.ts";
+} from "../../cluster_flags.ts";
+import { type ClockFit, type ClockSample, fitClock } from "../../../calibration/clock_fit.ts";
+import { type Device, timedEntries, withDevice } from "../../client.ts";
 import { parseNumbers } from "./task_flags.ts";
 import {
   type KernelClock,

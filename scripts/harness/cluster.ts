@@ -21,10 +21,10 @@ import {
 } from "../../agent/cluster/membership.ts";
 import { requestInfo } from "../../agent/protocols/info.ts";
 import { Subscription } from "../../agent/protocols/stream_consumer.ts";
-import { TimeTransformEntrySchema } from "../../agent/proto/gen/auki/time_transform_pb.ts";
+import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transform_pb.ts";
 import { withClient } from "../../cli/client.ts";
 import { joinAsMember, untilAdmitted } from "../../cli/cluster_flags.ts";
-import { catalogRows, delay } from "./_helpers.ts";
+import { catalogRows, delay } from "../../tests/e2e/_helpers.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 

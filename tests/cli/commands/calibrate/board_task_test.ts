@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { boardIds, DEFAULT_BOARD } from "../../calibration/board.ts";
-import { calibrateBoardCommand } from "../../calibration/board_task.ts";
-import { boardView, detectMarkers } from "../../calibration/detect.ts";
+import { boardIds, DEFAULT_BOARD } from "../../../../calibration/board.ts";
+import { calibrateBoardCommand } from "../../../../cli/commands/calibrate/board_task.ts";
+import { boardView, detectMarkers } from "../../../../calibration/detect.ts";
 
 /** Pixels per millimeter of the rasterized SVG. */
 const SCALE = 8;

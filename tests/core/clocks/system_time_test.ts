@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { monotonicNs, realtimeNs } from "../../../agent/clocks/system_time.ts";
+import { monotonicNs, realtimeNs } from "../../../core/clocks/system_time.ts";
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

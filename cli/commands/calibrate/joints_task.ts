@@ -10,22 +10,22 @@ import { fromBinary } from "@bufbuild/protobuf";
 import {
   CalibrationStore,
   type JointsRecord,
-} from "../agent/calibration/store.ts";
-import { JointEncodersDataSchema } from "../agent/proto/payload_schemas.ts";
-import { requestInfo } from "../agent/protocols/info.ts";
+} from "../../../agent/calibration/store.ts";
+import { JointEncodersDataSchema } from "../../../core/proto/payload_schemas.ts";
+import { requestInfo } from "../../../agent/protocols/info.ts";
 import {
   flagValue,
   parseCommand,
   parseCount,
   UsageError,
-} from "../cli/args.ts";
-import { parseTarget } from "../cli/client.ts";
+} from "../../args.ts";
+import { parseTarget } from "../../client.ts";
 import {
   CLUSTER_FLAGS,
   CLUSTER_FLAGS_HELP,
   clusterOf,
-} from "../cli/cluster_flags.ts";
-import { type Device, timedEntries, withDevice } from "./device.ts";
+} from "../../cluster_flags.ts";
+import { type Device, timedEntries, withDevice } from "../../client.ts";
 import { ProgressBar } from "./progress.ts";
 import {
   parseNumbers,

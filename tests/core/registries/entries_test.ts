@@ -12,7 +12,7 @@ import {
   RegistryRef,
   SensorEntry,
   validateRegistryId,
-} from "../../../agent/registries/entries.ts";
+} from "../../../core/registries/entries.ts";
 
 // Locked vectors (tests/conformance/vectors/registry_*_m1.json).
 const FRAME_REF = {

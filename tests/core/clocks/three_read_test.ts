@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { threeRead } from "../../../agent/clocks/three_read.ts";
+import { threeRead } from "../../../core/clocks/three_read.ts";
 
 /** A fake clock returning `readings` in turn and logging each read. */
 function fake(name: string, readings: bigint[], log: string[]): () => bigint {

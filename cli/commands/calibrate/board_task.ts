@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { parseCommand } from "../cli/args.ts";
-import { boardSvg, readBoard } from "./board.ts";
+import { parseCommand } from "../../args.ts";
+import { boardSvg, readBoard } from "../../../calibration/board.ts";
 
 const HELP =
   `Usage: auki-edge calibrate board --out FILE.svg [--board FILE] [--dry-run]

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { requestRegistryEntry } from "../../agent/protocols/registries.ts";
-import { CameraSensor } from "../../agent/registries/entries.ts";
-import { CalibrationStore } from "../../agent/calibration/store.ts";
-import { startAgent } from "../helpers/agent_process.ts";
-import { catalogRows, rowOf } from "../e2e/_helpers.ts";
+import { requestRegistryEntry } from "../../../../agent/protocols/registries.ts";
+import { CameraSensor } from "../../../../core/registries/entries.ts";
+import { CalibrationStore } from "../../../../agent/calibration/store.ts";
+import { startAgent } from "../../../../scripts/harness/agent_process.ts";
+import { catalogRows, rowOf } from "../../../e2e/_helpers.ts";
 import { calibrate, client, storeIsEmpty } from "./_agent.ts";
 
 const TRUTH = { fx: 700, fy: 705, cx: 652.5, cy: 355.25 };

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { parseJson } from "../../agent/codec/json.ts";
-import { requestInfo } from "../../agent/protocols/info.ts";
-import { disciplineWarnings } from "../../calibration/clock_task.ts";
-import { withDevice } from "../../calibration/device.ts";
-import type { KernelClock } from "../../calibration/system_clock.ts";
-import { startAgent } from "../helpers/agent_process.ts";
-import { delay } from "../e2e/_helpers.ts";
+import { parseJson } from "../../../../core/codec/json.ts";
+import { requestInfo } from "../../../../agent/protocols/info.ts";
+import { disciplineWarnings } from "../../../../cli/commands/calibrate/clock_task.ts";
+import { withDevice } from "../../../../cli/client.ts";
+import type { KernelClock } from "../../../../cli/commands/calibrate/system_clock.ts";
+import { startAgent } from "../../../../scripts/harness/agent_process.ts";
+import { delay } from "../../../e2e/_helpers.ts";
 import { calibrate, client } from "./_agent.ts";
 
 Deno.test("calibrate clock's session->UTC fit holds within the uncertainty it claims", async () => {

@@ -7,20 +7,20 @@
  *
  * @module
  */
-import { CalibrationStore } from "../agent/calibration/store.ts";
-import { flagValue, parseCommand, parseCount } from "../cli/args.ts";
-import { parseTarget } from "../cli/client.ts";
+import { CalibrationStore } from "../../../agent/calibration/store.ts";
+import { flagValue, parseCommand, parseCount } from "../../args.ts";
+import { parseTarget } from "../../client.ts";
 import {
   CLUSTER_FLAGS,
   CLUSTER_FLAGS_HELP,
   clusterOf,
-} from "../cli/cluster_flags.ts";
-import { readBoard } from "./board.ts";
+} from "../../cluster_flags.ts";
+import { readBoard } from "../../../calibration/board.ts";
 import { captureViews } from "./capture_views.ts";
-import { withDevice } from "./device.ts";
+import { withDevice } from "../../client.ts";
 import { ProgressBar } from "./progress.ts";
-import { refusals, viewTilts } from "./quality.ts";
-import { solveIntrinsics } from "./solve_intrinsics.ts";
+import { refusals, viewTilts } from "../../../calibration/quality.ts";
+import { solveIntrinsics } from "../../../calibration/solve_intrinsics.ts";
 import {
   parseNumbers,
   TASK_FLAGS,

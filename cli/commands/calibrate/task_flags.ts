@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { defaultStorage, readConfigFile } from "../agent/config.ts";
+import { defaultStorage, readConfigFile } from "../../../agent/config.ts";
 
 /** The flag definitions, for `parseCommand` options. */
 export const TASK_FLAGS = {

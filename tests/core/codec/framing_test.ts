@@ -8,7 +8,7 @@ import {
   type FrameLimits,
   FrameReader,
   writeFrame,
-} from "../../../agent/codec/framing.ts";
+} from "../../../core/codec/framing.ts";
 import { createNode } from "../../../agent/node.ts";
 
 const KIB = 1024;

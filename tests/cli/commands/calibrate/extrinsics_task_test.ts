@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { canonicalJson } from "../../agent/codec/json.ts";
-import { SpatialTransformSchema } from "../../agent/proto/gen/auki/pose_pb.ts";
-import { Subscription } from "../../agent/protocols/stream_consumer.ts";
-import { RegistryRef } from "../../agent/registries/entries.ts";
-import { CalibrationStore } from "../../agent/calibration/store.ts";
-import { DEFAULT_BOARD } from "../../calibration/board.ts";
-import { quatFromRpy } from "../../calibration/geometry.ts";
-import { boardToCamera, TargetPose } from "../../drivers/camera/sim_target.ts";
-import { runCli, startAgent } from "../helpers/agent_process.ts";
-import { catalogRows, collect, delay } from "../e2e/_helpers.ts";
+import { canonicalJson } from "../../../../core/codec/json.ts";
+import { SpatialTransformSchema } from "../../../../core/proto/gen/auki/pose_pb.ts";
+import { Subscription } from "../../../../agent/protocols/stream_consumer.ts";
+import { RegistryRef } from "../../../../core/registries/entries.ts";
+import { CalibrationStore } from "../../../../agent/calibration/store.ts";
+import { DEFAULT_BOARD } from "../../../../calibration/board.ts";
+import { quatFromRpy } from "../../../../calibration/geometry.ts";
+import { boardToCamera, TargetPose } from "../../../../drivers/camera/sim_target.ts";
+import { runCli, startAgent } from "../../../../scripts/harness/agent_process.ts";
+import { catalogRows, collect, delay } from "../../../e2e/_helpers.ts";
 import { calibrate, client, storeIsEmpty } from "./_agent.ts";
 
 const SENSORS = {

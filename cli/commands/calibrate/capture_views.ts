@@ -8,13 +8,13 @@
  * @module
  */
 import { fromBinary } from "@bufbuild/protobuf";
-import { CameraFrameSchema } from "../agent/proto/gen/auki/camera_pb.ts";
-import type { CameraSensor } from "../agent/registries/entries.ts";
+import { CameraFrameSchema } from "../../../core/proto/gen/auki/camera_pb.ts";
+import type { CameraSensor } from "../../../core/registries/entries.ts";
 import type { z } from "zod";
-import type { BoardDefinition } from "./board.ts";
-import { type BoardView, boardView, detectMarkers } from "./detect.ts";
-import { type Device, sensorOf, timedEntries } from "./device.ts";
-import { checkReadable, greyFrame } from "./image.ts";
+import type { BoardDefinition } from "../../../calibration/board.ts";
+import { type BoardView, boardView, detectMarkers } from "../../../calibration/detect.ts";
+import { type Device, sensorOf, timedEntries } from "../../client.ts";
+import { checkReadable, greyFrame } from "../../../calibration/image.ts";
 import type { ProgressBar } from "./progress.ts";
 
 /** Fewest board markers a view must show. */

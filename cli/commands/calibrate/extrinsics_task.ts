@@ -11,24 +11,24 @@ import { join } from "node:path";
 import {
   CalibrationStore,
   type TransformRecord,
-} from "../agent/calibration/store.ts";
+} from "../../../agent/calibration/store.ts";
 import {
   FRAME_PRESETS,
   FrameEntry,
   validateRegistryId,
-} from "../agent/registries/entries.ts";
-import { requestRegistryEntry } from "../agent/protocols/registries.ts";
-import { parseJson } from "../agent/codec/json.ts";
-import { flagValue, parseCommand, UsageError } from "../cli/args.ts";
-import { parseTarget } from "../cli/client.ts";
+} from "../../../core/registries/entries.ts";
+import { requestRegistryEntry } from "../../../agent/protocols/registries.ts";
+import { parseJson } from "../../../core/codec/json.ts";
+import { flagValue, parseCommand, UsageError } from "../../args.ts";
+import { parseTarget } from "../../client.ts";
 import {
   CLUSTER_FLAGS,
   CLUSTER_FLAGS_HELP,
   clusterOf,
-} from "../cli/cluster_flags.ts";
-import { readBoard } from "./board.ts";
+} from "../../cluster_flags.ts";
+import { readBoard } from "../../../calibration/board.ts";
 import { captureViews } from "./capture_views.ts";
-import { withDevice } from "./device.ts";
+import { withDevice } from "../../client.ts";
 import {
   normalizeQuat,
   type Quat,
@@ -36,8 +36,8 @@ import {
   type Rigid,
   rpyFromQuat,
   type Vec3,
-} from "./geometry.ts";
-import { solveBoardPose } from "./solve_pose.ts";
+} from "../../../calibration/geometry.ts";
+import { solveBoardPose } from "../../../calibration/solve_pose.ts";
 import {
   parseNumbers,
   TASK_FLAGS,

@@ -5,7 +5,7 @@ import {
   parseJson,
   parseJsonBytes,
   stringifyJson,
-} from "../../../agent/codec/json.ts";
+} from "../../../core/codec/json.ts";
 
 const encoder = new TextEncoder();
 

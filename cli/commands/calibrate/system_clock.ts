@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { libc } from "../ffi/libc.ts";
+import { libc } from "../../../ffi/libc.ts";
 
 /** `struct timex` size and field offsets on 64-bit Linux (x86_64, aarch64). */
 const TIMEX_BYTES = 208;

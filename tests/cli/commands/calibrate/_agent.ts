@@ -5,8 +5,8 @@
  * @module
  */
 import type { Libp2p } from "@libp2p/interface";
-import { withClient } from "../../cli/client.ts";
-import { runCli } from "../helpers/agent_process.ts";
+import { withClient } from "../../../../cli/client.ts";
+import { runCli } from "../../../../scripts/harness/agent_process.ts";
 
 /** Runs `auki-edge calibrate <args>` as a process. */
 export function calibrate(
