@@ -16,7 +16,7 @@ import type {
   Subscription,
 } from "../../agent/protocols/stream_consumer.ts";
 import { JointEncodersDataSchema } from "../../core/proto/payload_schemas.ts";
-import { jointAngles } from "../../drivers/joint_encoders/sim.ts";
+import { jointAngles } from "../../drivers/joint_encoders/sim_joints.ts";
 
 /** The four simulators with a small camera, so tests stay light. */
 export const SMALL_SIMS = {

@@ -27,14 +27,13 @@ import {
   frameIndexOf,
   renderTestPattern,
 } from "../../drivers/camera/test_pattern.ts";
+import { packPoints, POINT_STEP } from "../../drivers/rangefinder/lidar2d.ts";
 import {
   MAX_RANGE_M,
-  packPoints,
-  POINT_STEP,
   POINTS_PER_SCAN,
   simulateScan,
-} from "../../drivers/rangefinder/sim.ts";
-import { DEFAULT_ANCHORS, simulateUwb } from "../../drivers/rf/uwb_sim.ts";
+} from "../../drivers/rangefinder/sim_lidar2d.ts";
+import { DEFAULT_ANCHORS, simulateUwb } from "../../drivers/rf/sim_uwb.ts";
 import { startAgent } from "../../scripts/harness/agent_process.ts";
 import {
   assertSequence,

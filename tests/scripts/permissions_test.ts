@@ -17,9 +17,9 @@ import { assertSequence, collect, delay, SMALL_SIMS } from "../e2e/_helpers.ts";
 import { ffiTest } from "../ffi/_libs.ts";
 import { SOCAT } from "../helpers/serial.ts";
 import { LD06_BAUD } from "../../drivers/rangefinder/ld06.ts";
-import { ld06Source } from "../../drivers/rangefinder/ld06_sim.ts";
+import { ld06Source } from "../../drivers/rangefinder/ld06_device_sim.ts";
 import { PtyPair } from "../../drivers/serial/pty_pair.ts";
-import { SimulatedPort } from "../../drivers/serial/sim_port.ts";
+import { SimulatedPort } from "../../drivers/serial/device_sim_port.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = join(ROOT, "main.ts");

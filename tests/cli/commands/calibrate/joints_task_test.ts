@@ -3,7 +3,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { CalibrationStore } from "../../../../agent/calibration/store.ts";
 import { JointEncodersDataSchema } from "../../../../core/proto/payload_schemas.ts";
 import { Subscription } from "../../../../agent/protocols/stream_consumer.ts";
-import { jointAngles } from "../../../../drivers/joint_encoders/sim.ts";
+import { jointAngles } from "../../../../drivers/joint_encoders/sim_joints.ts";
 import { startAgent } from "../../../../scripts/harness/agent_process.ts";
 import { collect, JOINTS } from "../../../e2e/_helpers.ts";
 import { calibrate, client, storeIsEmpty } from "./_agent.ts";

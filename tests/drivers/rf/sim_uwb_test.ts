@@ -9,7 +9,7 @@ import {
   simulateUwb,
   simUwb,
   tagPosition,
-} from "../../../drivers/rf/uwb_sim.ts";
+} from "../../../drivers/rf/sim_uwb.ts";
 import {
   assertPlausibleRun,
   configErrors,

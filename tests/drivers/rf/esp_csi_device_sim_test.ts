@@ -16,7 +16,7 @@ import {
   espCsiRecord,
   EspCsiSim,
   isNullSubcarrier,
-} from "../../../drivers/rf/esp_csi_sim.ts";
+} from "../../../drivers/rf/esp_csi_device_sim.ts";
 
 Deno.test("esp csi sim: the banner, then lines the parser reads back", () => {
   const sim = new EspCsiSim();

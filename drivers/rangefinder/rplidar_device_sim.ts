@@ -29,7 +29,7 @@ import {
   NO_FAULTS,
   PacketSource,
 } from "../serial/packet_source.ts";
-import { roomScene } from "./ld06_sim.ts";
+import { roomScene } from "./ld06_device_sim.ts";
 import {
   ANGLE_Q6_TURN,
   type DeviceInfo,

@@ -32,7 +32,7 @@ import {
   distance,
   type Point3,
   tagPosition,
-} from "./uwb_sim.ts";
+} from "./sim_uwb.ts";
 
 /** An anchor with its 16-bit UWB address, at a position in meters. */
 export interface SimAnchor extends Point3 {

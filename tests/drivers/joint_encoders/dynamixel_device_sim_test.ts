@@ -13,7 +13,7 @@ import {
 import {
   DynamixelSim,
   swingMotion,
-} from "../../../drivers/joint_encoders/dynamixel_sim.ts";
+} from "../../../drivers/joint_encoders/dynamixel_device_sim.ts";
 
 /** The (id, error, ticks) answers in `bytes`. */
 function answers(bytes: Uint8Array) {

@@ -19,7 +19,7 @@ import {
   RPLIDAR_SIM_DEFAULTS,
   RplidarSim,
   rplidarSimNode,
-} from "../../../drivers/rangefinder/rplidar_sim.ts";
+} from "../../../drivers/rangefinder/rplidar_device_sim.ts";
 import { hex } from "../../e2e/_helpers.ts";
 
 Deno.test("rplidar sim: silent until asked, answers health and info, scans only after SCAN", () => {

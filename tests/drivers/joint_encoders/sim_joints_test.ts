@@ -6,7 +6,7 @@ import {
   MAX_ANGLE_RAD,
   MAX_SPEED_RAD_S,
   simJoints,
-} from "../../../drivers/joint_encoders/sim.ts";
+} from "../../../drivers/joint_encoders/sim_joints.ts";
 import {
   assertPlausibleRun,
   configErrors,

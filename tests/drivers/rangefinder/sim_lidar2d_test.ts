@@ -3,16 +3,18 @@ import { fromBinary } from "@bufbuild/protobuf";
 import { DataSchema } from "../../../core/proto/gen/auki/point_cloud_pb.ts";
 import {
   type LidarPoint,
+  packPoints,
+  POINT_STEP,
+} from "../../../drivers/rangefinder/lidar2d.ts";
+import {
   lidarPose,
   MAX_RANGE_M,
   obstacleCentre,
-  packPoints,
-  POINT_STEP,
   POINTS_PER_SCAN,
   ROOM,
   simLidar2d,
   simulateScan,
-} from "../../../drivers/rangefinder/sim.ts";
+} from "../../../drivers/rangefinder/sim_lidar2d.ts";
 import {
   assertPlausibleRun,
   configErrors,

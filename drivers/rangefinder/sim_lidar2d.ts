@@ -10,9 +10,8 @@
  * a beam with no return within {@link MAX_RANGE_M} (out through the doorway)
  * is reported as the point at exactly the maximum range with intensity 0.
  *
- * Records are packed little-endian float32 `x, y, z, intensity` (16 bytes,
- * spec README decision 5) in the sensor frame (ros_body: x forward, y left,
- * z up, meters), z = 0. Intensity is the surface reflectivity times the
+ * Records are packed as every 2D lidar's ({@link packPoints}, 16 bytes) in
+ * the sensor frame (ros_body: x forward, y left, z up, meters), z = 0. Intensity is the surface reflectivity times the
  * cosine of the incidence angle, unitless in [0, 1].
  *
  * @module
@@ -20,17 +19,15 @@
 import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { DataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
-import { type PointField, RegistryId } from "../../core/registries/entries.ts";
-import type { DriverFactory, SensorDescription } from "../driver.ts";
+import { RegistryId } from "../../core/registries/entries.ts";
+import type { DriverFactory } from "../driver.ts";
 import { RateHz, Seed } from "../sim/config.ts";
 import { seededRandom } from "../sim/random.ts";
 import { tickingDriver } from "../sim/ticking_driver.ts";
-import { bodyFrame } from "../body_frame.ts";
+import { lidar2dDescription, type LidarPoint, packPoints } from "./lidar2d.ts";
 
 /** Points per scan, one per degree. */
 export const POINTS_PER_SCAN = 360;
-/** Bytes per packed point record. */
-export const POINT_STEP = 16;
 /** Farthest range reported, meters. */
 export const MAX_RANGE_M = 12;
 /** Standard deviation of the range noise, meters. */
@@ -48,12 +45,6 @@ export const ROOM = {
 const WALL_REFLECTIVITY = 0.6;
 const OBSTACLE_REFLECTIVITY = 0.9;
 
-/** The point record layout, as the rangefinder registry entry declares it. */
-export const LIDAR_FIELDS: PointField[] = ["x", "y", "z", "intensity"].map((
-  name,
-  i,
-) => ({ name, offset: 4 * i, datatype: "float32", count: 1 }));
-
 /** A 2D pose in the room: position (m) and heading (rad, counter-clockwise from +x). */
 export interface Pose2d {
   /** Room x, meters. */
@@ -62,18 +53,6 @@ export interface Pose2d {
   y: number;
   /** Heading, radians from the room's +x axis. */
   heading: number;
-}
-
-/** One lidar return in the sensor frame. */
-export interface LidarPoint {
-  /** Forward, meters. */
-  x: number;
-  /** Left, meters. */
-  y: number;
-  /** Up, meters (always 0). */
-  z: number;
-  /** Reflectivity times incidence cosine; 0 for no return. */
-  intensity: number;
 }
 
 /** The lidar's pose in the room at time `t` seconds: a 60 s lap of an ellipse. */
@@ -118,20 +97,6 @@ export function simulateScan(
     });
   }
   return points;
-}
-
-/** Packs points as little-endian float32 `x, y, z, intensity` records. */
-export function packPoints(points: readonly LidarPoint[]): Uint8Array {
-  const bytes = new Uint8Array(points.length * POINT_STEP);
-  const view = new DataView(bytes.buffer);
-  points.forEach((p, i) => {
-    const at = i * POINT_STEP;
-    view.setFloat32(at, p.x, true);
-    view.setFloat32(at + 4, p.y, true);
-    view.setFloat32(at + 8, p.z, true);
-    view.setFloat32(at + 12, p.intensity, true);
-  });
-  return bytes;
 }
 
 /** The nearest surface along a ray from `from` in unit direction (dx, dy). */
@@ -181,26 +146,6 @@ const Config = z.strictObject({
   rate_hz: RateHz.default(10),
   seed: Seed.default(1),
 });
-
-/** The description of 2D lidar `config.id`: packed `x,y,z,intensity` point clouds in its body frame. */
-export function lidar2dDescription(
-  config: { id: string; frame_id?: string; rate_hz: number },
-): SensorDescription {
-  return {
-    sensor: {
-      sensor_id: config.id,
-      kind: "rangefinder",
-      type: "2d_lidar",
-      fields: LIDAR_FIELDS,
-      point_step: POINT_STEP,
-      is_bigendian: false,
-      frame_rate_hz: Math.round(config.rate_hz),
-    },
-    frame: bodyFrame(config.id, config.frame_id),
-    payload: "point_cloud_frame",
-    rateHz: config.rate_hz,
-  };
-}
 
 /** The `sim.lidar2d` driver: a 360-point 2D lidar moving through a room. */
 export const simLidar2d: DriverFactory<typeof Config> = {

@@ -14,7 +14,7 @@ import {
   ld06SimPacket,
   ld06Source,
   roomScene,
-} from "../../../drivers/rangefinder/ld06_sim.ts";
+} from "../../../drivers/rangefinder/ld06_device_sim.ts";
 
 Deno.test("ld06 sim: the room's walls at the four headings", () => {
   assert.deepEqual(roomScene(0), { distanceMm: 3000, intensity: 250 });

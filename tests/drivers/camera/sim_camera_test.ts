@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
 import { CameraFrameSchema } from "../../../core/proto/gen/auki/camera_pb.ts";
-import { simCamera } from "../../../drivers/camera/sim.ts";
+import { simCamera } from "../../../drivers/camera/sim_camera.ts";
 import {
   frameIndexOf,
   renderTestPattern,

@@ -13,7 +13,7 @@ import {
   TFMINI_SIM_DEFAULTS,
   tfminiSimFrame,
   tfminiSource,
-} from "../../../drivers/rangefinder/tfmini_sim.ts";
+} from "../../../drivers/rangefinder/tfmini_device_sim.ts";
 
 Deno.test("tfmini sim: the target swings between 0.5 and 2.5 m every 4 s", () => {
   assert.deepEqual(swingScene(0), { distanceCm: 150, strength: 2000 });
