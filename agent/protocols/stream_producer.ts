@@ -18,7 +18,7 @@ import {
 } from "../codec/framing.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { LogResource, OfflineReason } from "../catalog/log_resource.ts";
-import { type LogCursor, LogEvictedError } from "../logs/log.ts";
+import { type LogCursor, LogEvictedError } from "../logs/cursor.ts";
 import type { Logger } from "../logging.ts";
 import type { EndReason } from "../proto/gen/auki/stream_pb.ts";
 import { describe } from "./exchange.ts";
