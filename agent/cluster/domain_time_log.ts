@@ -16,7 +16,7 @@ import { TimeTransformEntrySchema } from "../proto/gen/auki/time_transform_pb.ts
 import type { RegistryRef } from "../registries/entries.ts";
 import type { RegistryStore } from "../registries/store.ts";
 import { APP_ID } from "../sensors/sensor_log.ts";
-import type { ClusterManager } from "./cluster_manager.ts";
+import type { ClusterService } from "./cluster_service.ts";
 import { domainClockId, domainClockJson } from "./domain_clock.ts";
 
 const HOUR_NS = 3_600_000_000_000n;
@@ -26,7 +26,7 @@ const PERIOD_MS = 1_000;
 /** What {@link DomainTimeLog.start} needs. */
 export interface DomainTimeLogOptions {
   /** The cluster this peer belongs to (joined). */
-  cluster: ClusterManager;
+  cluster: ClusterService;
   /** The session clock: the from-clock. */
   session: Clock;
   /** This peer's id. */

@@ -15,10 +15,8 @@ import {
   resolveSensors,
 } from "../../agent/config.ts";
 import { createLogger, errorMessage } from "../../agent/logging.ts";
-import {
-  ClusterBootstrapError,
-  type ClusterTarget,
-} from "../../agent/cluster/cluster_manager.ts";
+import { ClusterBootstrapError } from "../../agent/cluster/bootstrap.ts";
+import type { ClusterTarget } from "../../agent/cluster/cluster_state.ts";
 import { DiscoveryClient } from "../../agent/cluster/discovery_client.ts";
 import { startDiscoveryServer } from "../../agent/cluster/discovery_server.ts";
 import type { WireEncoding } from "../../agent/cluster/join_protocol.ts";
