@@ -38,7 +38,7 @@ import type { Service } from "./protocols/service.ts";
 import { StreamProducer } from "./protocols/stream_producer.ts";
 import { RegistryStore } from "./registries/store.ts";
 import { HostedSensor } from "./sensors/sensor_host.ts";
-import type { Retention } from "./sensors/sensor_log.ts";
+import type { Retention } from "./catalog/own_log.ts";
 import { lockStorage, type StorageLock } from "./storage_lock.ts";
 import { mapLargeBuffers } from "./memory.ts";
 import { logConnectionPaths } from "./relay/connection_paths.ts";
