@@ -6,6 +6,7 @@
  * @module
  */
 import type { Libp2p } from "@libp2p/interface";
+import { sleep } from "../agent/backoff.ts";
 import { DiscoveryClient } from "../agent/cluster/discovery_client.ts";
 import { isClusterName } from "../agent/cluster/discovery_types.ts";
 import { ClusterService } from "../agent/cluster/cluster_service.ts";
@@ -147,7 +148,7 @@ export async function untilAdmitted<T>(work: () => Promise<T>): Promise<T> {
       if (error instanceof StreamDeclinedError || Date.now() > deadline) {
         throw error;
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A sensor's log: the manifest the SDK writes for sensor logs, the catalog
  * row serving it, and what counts as the sensor having changed since the
- * log was recorded (opened by {@link openOwnLog}).
+ * log was recorded (opened by `openOwnLog`, catalog/own_log.ts).
  *
  * @module
  */
