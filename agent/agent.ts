@@ -371,6 +371,8 @@ export class Agent {
     await this.#timeTransform.stop();
     await this.#status.stop();
     this.#stopPathLog();
+    // Removes the remaining handlers; the stream and cluster services were
+    // stopped first, and stopping them again does nothing.
     for (const service of this.#services) await service.stop();
     await this.node.stop();
     this.#lock.release();
