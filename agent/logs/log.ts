@@ -18,6 +18,7 @@ import {
   LogCursor,
   type SegmentSpan,
 } from "./cursor.ts";
+import { EntryCache } from "./entry_cache.ts";
 import {
   encodeEntryHeader,
   encodeSegmentHeader,
@@ -110,10 +111,8 @@ export class SegmentLog implements CursorSource {
   readonly manifest: LogManifest;
   readonly #dir: string;
   readonly #segments: Segment[];
-  readonly #cacheBytes: number;
   readonly #logger: Logger;
-  readonly #cache: CachedEntry[] = [];
-  #cachedBytes = 0;
+  readonly #cache: EntryCache;
   readonly #maxUnwrittenBytes: number;
   #nextIndex: number;
   #active: { segment: Segment; file: Deno.FsFile } | undefined;
@@ -137,7 +136,7 @@ export class SegmentLog implements CursorSource {
     this.#dir = dir;
     this.manifest = manifest;
     this.#segments = segments;
-    this.#cacheBytes = options.cacheBytes;
+    this.#cache = new EntryCache(options.cacheBytes);
     this.#logger = options.logger ?? silentLogger;
     this.#maxUnwrittenBytes = options.maxUnwrittenBytes ??
       DEFAULT_MAX_UNWRITTEN_BYTES;
@@ -333,7 +332,7 @@ export class SegmentLog implements CursorSource {
     segment.payloadBytes += payload.byteLength;
     segment.firstNs ??= timestampNs;
     segment.lastNs = timestampNs;
-    this.#remember({
+    this.#cache.remember({
       index: this.#nextIndex++,
       timestampNs,
       payload,
@@ -408,14 +407,6 @@ export class SegmentLog implements CursorSource {
     this.#flushing.add(flushed);
   }
 
-  #remember(entry: CachedEntry): void {
-    this.#cache.push(entry);
-    this.#cachedBytes += entry.payload.byteLength;
-    while (this.#cache.length > 1 && this.#cachedBytes > this.#cacheBytes) {
-      this.#cachedBytes -= this.#cache.shift()!.payload.byteLength;
-    }
-  }
-
   #evict(newestNs: bigint): void {
     const retention = this.manifest.retention_ns;
     if (retention === 0n) return;
@@ -439,9 +430,7 @@ export class SegmentLog implements CursorSource {
         );
       }
     }
-    while (this.#cache.length > 0 && this.#cache[0].index < this.firstIndex) {
-      this.#cachedBytes -= this.#cache.shift()!.payload.byteLength;
-    }
+    this.#cache.dropBefore(this.firstIndex);
   }
 
   /**
@@ -502,8 +491,8 @@ export class SegmentLog implements CursorSource {
   }
 
   async #seek(timestampNs: bigint): Promise<LogCursor> {
-    const cached = this.#cache.find((e) => e.timestampNs >= timestampNs);
-    if (cached !== undefined && this.#cache[0].timestampNs < timestampNs) {
+    const cached = this.#cache.seek(timestampNs);
+    if (cached !== undefined) {
       return new LogCursor(this, cached.index, {
         startNs: cached.segmentStartNs,
         offset: cached.offset,
@@ -544,9 +533,7 @@ export class SegmentLog implements CursorSource {
 
   /** The cached entry with `index`, if still cached. */
   cached(index: number): CachedEntry | undefined {
-    const first = this.#cache[0];
-    if (first === undefined || index < first.index) return undefined;
-    return this.#cache[index - first.index];
+    return this.#cache.get(index);
   }
 
   /** Where entry `index` starts, when it opens a segment. */
