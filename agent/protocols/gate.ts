@@ -14,11 +14,11 @@ export type Admission = (peerId: string) => boolean;
 /** The gate in front of every gated protocol handler. */
 export class MembershipGate {
   #admits: Admission | undefined;
-  readonly #refused: (message: string) => void;
+  readonly #logger: Logger;
 
   /** A gate letting every peer through until {@link restrict} installs a rule. */
   constructor(logger: Logger) {
-    this.#refused = rateLimited(10_000, (m) => logger.info(m));
+    this.#logger = logger;
   }
 
   /** Admits only peers `admits` accepts from now on; `undefined` opens the gate. */
@@ -31,12 +31,16 @@ export class MembershipGate {
     return this.#admits === undefined || this.#admits(peerId);
   }
 
-  /** `handler` behind the gate: streams from refused peers are aborted. */
+  /**
+   * `handler` behind the gate: streams from refused peers are aborted, with
+   * at most one log line per protocol every 10 s.
+   */
   guard(protocol: string, handler: StreamHandler): StreamHandler {
+    const refused = rateLimited(10_000, (m) => this.#logger.info(m));
     return (stream: Stream, connection: Connection) => {
       const peer = connection.remotePeer.toString();
       if (this.admits(peer)) return handler(stream, connection);
-      this.#refused(
+      refused(
         `dropped ${protocol} from ${peer}: not a member of the cluster`,
       );
       stream.abort(new Error("not a cluster member"));
