@@ -26,7 +26,7 @@ import { MembershipDump } from "./cluster/membership_dump.ts";
 import { appInstance } from "./identity/app_instance.ts";
 import { loadOrCreateSeed } from "./identity/seed_file.ts";
 import { peerKeyFromSeed } from "./identity/wallet.ts";
-import type { Logger } from "./logging.ts";
+import type { Logger } from "../core/logging.ts";
 import { removeStaleSessionLogs } from "./logs/stale_sessions.ts";
 import { createNode, trustListenAddresses } from "./node.ts";
 import { describe } from "./protocols/exchange.ts";

@@ -8,9 +8,9 @@
 import { join } from "node:path";
 import { z } from "zod";
 import type { DriverFactory } from "../drivers/driver.ts";
-import { parseJson } from "./codec/json.ts";
+import { parseJson } from "../core/codec/json.ts";
 import type { SensorSpec } from "./agent.ts";
-import { errorMessage, type LogLevel } from "./logging.ts";
+import { errorMessage, type LogLevel } from "../core/logging.ts";
 import { parseRelayAddress } from "./relay/relay_address.ts";
 
 /** Default listen address, fine for devices (tests use port 0). */

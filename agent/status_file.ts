@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { Logger } from "./logging.ts";
+import type { Logger } from "../core/logging.ts";
 import { describe } from "./protocols/exchange.ts";
 import type { RelayState } from "./relay/reservations.ts";
 

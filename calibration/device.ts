@@ -15,7 +15,7 @@ import {
   StreamDeclinedError,
   Subscription,
 } from "../agent/protocols/stream_consumer.ts";
-import { SensorEntry } from "../agent/registries/entries.ts";
+import { SensorEntry } from "../core/registries/entries.ts";
 import { withClient } from "../cli/client.ts";
 import {
   type clusterOf,

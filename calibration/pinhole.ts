@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CameraCalibration } from "../agent/registries/entries.ts";
+import type { CameraCalibration } from "../core/registries/entries.ts";
 import { applyRigid, type Rigid, type Vec3 } from "./geometry.ts";
 
 /** Distorts normalized coordinates `(x, y)` with `[k1, k2, p1, p2, k3]`. */

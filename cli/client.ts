@@ -9,7 +9,7 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 import { createNode } from "../agent/node.ts";
 import { UsageError } from "./args.ts";
-import { errorMessage } from "../agent/logging.ts";
+import { errorMessage } from "../core/logging.ts";
 
 /** Parses a MULTIADDR argument; a bad one is a usage error. */
 export function parseTarget(command: string, text: string): Multiaddr {

@@ -12,7 +12,7 @@ import { isClusterName } from "../agent/cluster/discovery_types.ts";
 import { ClusterService } from "../agent/cluster/cluster_service.ts";
 import type { WireEncoding } from "../agent/cluster/join_protocol.ts";
 import { registerClocks } from "../agent/clocks/clocks.ts";
-import { silentLogger } from "../agent/logging.ts";
+import { silentLogger } from "../core/logging.ts";
 import { MembershipGate } from "../agent/protocols/gate.ts";
 import { RegistryStore } from "../agent/registries/store.ts";
 import { StreamDeclinedError } from "../agent/protocols/stream_consumer.ts";

@@ -6,8 +6,8 @@
  * @module
  */
 import type { z } from "zod";
-import type { FrameEntry, SensorEntry } from "../agent/registries/entries.ts";
-import type { Logger } from "../agent/logging.ts";
+import type { FrameEntry, SensorEntry } from "../core/registries/entries.ts";
+import type { Logger } from "../core/logging.ts";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
   : never;

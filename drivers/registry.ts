@@ -4,10 +4,10 @@
  * @module
  */
 import type { DriverFactory } from "./driver.ts";
-import { simCamera } from "./camera/sim.ts";
-import { simLidar2d } from "./rangefinder/sim.ts";
-import { simUwb } from "./rf/uwb_sim.ts";
-import { simJoints } from "./joint_encoders/sim.ts";
+import { simCamera } from "./camera/sim_camera.ts";
+import { simLidar2d } from "./rangefinder/sim_lidar2d.ts";
+import { simUwb } from "./rf/sim_uwb.ts";
+import { simJoints } from "./joint_encoders/sim_joints.ts";
 import { serialLd06 } from "./rangefinder/ld06.ts";
 import { serialTfmini } from "./rangefinder/tfmini.ts";
 import { serialRplidar } from "./rangefinder/rplidar.ts";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 const BUF = "@bufbuild/buf@1.75.0";
 const PLUGIN = "@bufbuild/protoc-gen-es@2.17.0";
 
-const protoDir = new URL("../agent/proto/", import.meta.url).pathname;
+const protoDir = new URL("../core/proto/", import.meta.url).pathname;
 
 async function generate(outDir: string): Promise<void> {
   const result = await new Deno.Command("npx", {

@@ -11,12 +11,12 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { parseJson } from "../codec/json.ts";
+import { parseJson } from "../../core/codec/json.ts";
 import {
   CameraCalibration,
   FrameEntry,
   RegistryId,
-} from "../registries/entries.ts";
+} from "../../core/registries/entries.ts";
 
 const finite = z.number().refine(Number.isFinite, "must be finite");
 const savedAt = z.iso.datetime();

@@ -5,9 +5,9 @@
  * @module
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { StreamManifestSchema } from "../proto/gen/auki/stream_pb.ts";
+import type { StreamManifestSchema } from "../../core/proto/gen/auki/stream_pb.ts";
 import type { SegmentLog } from "../logs/log.ts";
-import type { RegistryRef } from "../registries/entries.ts";
+import type { RegistryRef } from "../../core/registries/entries.ts";
 import type {
   Extent,
   Head,

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { SegmentLog } from "../logs/log.ts";
 import { logDir, segmentDurationFor } from "../logs/log_dirs.ts";
 import { readManifest } from "../logs/manifest.ts";
-import type { Logger } from "../logging.ts";
+import type { Logger } from "../../core/logging.ts";
 import { LogResource, type ResourceKind } from "./log_resource.ts";
 import type { Extent } from "./resource_entry.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import type { RegistryRef } from "../registries/entries.ts";
+import type { RegistryRef } from "../../core/registries/entries.ts";
 
 /** A JSON integer that may exceed 2^53 (number or bigint in, bigint out). */
 export const Int64 = z.union([z.bigint(), z.number().int()]).transform((v) =>

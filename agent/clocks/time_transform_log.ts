@@ -9,9 +9,9 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { LogResource } from "../catalog/log_resource.ts";
 import { openOwnLog, type OwnLogContext } from "../catalog/own_log.ts";
-import { TimeTransformEntrySchema } from "../proto/gen/auki/time_transform_pb.ts";
+import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transform_pb.ts";
 import type { Clock } from "./clocks.ts";
-import { threeRead } from "./three_read.ts";
+import { threeRead } from "../../core/clocks/three_read.ts";
 
 const HOUR_NS = 3_600_000_000_000n;
 const U32_MAX = 0xffff_ffffn;

@@ -9,7 +9,7 @@
 import type { Libp2p } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import type { AgentClocks } from "../clocks/clocks.ts";
-import type { Logger } from "../logging.ts";
+import type { Logger } from "../../core/logging.ts";
 import { OffsetEstimator } from "./clock_estimate.ts";
 import type { DiscoveryClient } from "./discovery_client.ts";
 import type { ClusterEntry } from "./discovery_types.ts";

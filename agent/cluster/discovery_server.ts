@@ -8,9 +8,9 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
-import { realtimeNs } from "../clocks/system_time.ts";
-import { parseJsonBytes, stringifyJson } from "../codec/json.ts";
-import { errorMessage, type Logger, silentLogger } from "../logging.ts";
+import { realtimeNs } from "../../core/clocks/system_time.ts";
+import { parseJsonBytes, stringifyJson } from "../../core/codec/json.ts";
+import { errorMessage, type Logger, silentLogger } from "../../core/logging.ts";
 import {
   CLUSTER_NAME_PATTERN,
   type ClusterEntry,

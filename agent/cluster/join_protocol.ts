@@ -9,12 +9,12 @@
 import type { Libp2p } from "@libp2p/interface";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { z } from "zod";
-import { FRAME_CAPS } from "../codec/framing.ts";
-import { jsonBytes, parseJsonBytes } from "../codec/json.ts";
+import { FRAME_CAPS } from "../../core/codec/framing.ts";
+import { jsonBytes, parseJsonBytes } from "../../core/codec/json.ts";
 import {
   JoinRequestSchema,
   JoinResponseSchema,
-} from "../proto/gen/auki/join_pb.ts";
+} from "../../core/proto/gen/auki/join_pb.ts";
 import {
   brief,
   DropRequest,

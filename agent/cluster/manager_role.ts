@@ -9,7 +9,7 @@
 import type { Connection, Stream } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
-import { rateLimited } from "../logging.ts";
+import { rateLimited } from "../../core/logging.ts";
 import { describe, serveRequest } from "../protocols/exchange.ts";
 import type { ClusterState } from "./cluster_state.ts";
 import { DiscoveryRowMissing } from "./discovery_client.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { Logger } from "../logging.ts";
+import type { Logger } from "../../core/logging.ts";
 import { describe } from "../protocols/exchange.ts";
 import { type ClusterMembership, membershipJson } from "./membership.ts";
 

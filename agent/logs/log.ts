@@ -31,7 +31,7 @@ import {
   segmentFileName,
   segmentStart,
 } from "./segment.ts";
-import { type Logger, silentLogger } from "../logging.ts";
+import { type Logger, silentLogger } from "../../core/logging.ts";
 
 /** Where a cursor starts (the stream protocol's read positions). */
 export type ReadFrom =

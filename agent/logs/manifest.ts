@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { canonicalJson, parseJson } from "../codec/json.ts";
+import { canonicalJson, parseJson } from "../../core/codec/json.ts";
 
 /** The manifest's file name inside a log directory. */
 export const MANIFEST_FILE = "log_manifest.json";

@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import type { Logger } from "../logging.ts";
+import type { Logger } from "../../core/logging.ts";
 
 /** Bytes in a segment header. */
 export const SEGMENT_HEADER_BYTES = 16;

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Connection, Stream, StreamHandler } from "@libp2p/interface";
-import { type Logger, rateLimited } from "../logging.ts";
+import { type Logger, rateLimited } from "../../core/logging.ts";
 
 /** Decides whether a peer may use the gated protocols. */
 export type Admission = (peerId: string) => boolean;

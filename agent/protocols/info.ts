@@ -8,17 +8,17 @@
 import type { Libp2p } from "@libp2p/interface";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { z } from "zod";
-import { FRAME_CAPS } from "../codec/framing.ts";
+import { FRAME_CAPS } from "../../core/codec/framing.ts";
 import {
   jsonBytes,
   parseJson,
   parseJsonBytes,
   stringifyJson,
-} from "../codec/json.ts";
+} from "../../core/codec/json.ts";
 import {
   InfoRequestSchema,
   InfoResponseSchema,
-} from "../proto/gen/auki/info_pb.ts";
+} from "../../core/proto/gen/auki/info_pb.ts";
 import { Int64 } from "../catalog/resource_entry.ts";
 import { DropRequest, request, type Target } from "./exchange.ts";
 import { INFO } from "./ids.ts";

@@ -7,10 +7,10 @@
  */
 import type { Libp2p } from "@libp2p/interface";
 import { z } from "zod";
-import { FRAME_CAPS } from "../codec/framing.ts";
-import { jsonBytes, parseJson, parseJsonBytes } from "../codec/json.ts";
-import { xxh3Hex } from "../codec/hash.ts";
-import { REGISTRY_KINDS, type RegistryKind } from "../registries/entries.ts";
+import { FRAME_CAPS } from "../../core/codec/framing.ts";
+import { jsonBytes, parseJson, parseJsonBytes } from "../../core/codec/json.ts";
+import { xxh3Hex } from "../../core/codec/hash.ts";
+import { REGISTRY_KINDS, type RegistryKind } from "../../core/registries/entries.ts";
 import type { RegistryStore } from "../registries/store.ts";
 import { brief, DropRequest, request, type Target } from "./exchange.ts";
 import { REGISTRIES } from "./ids.ts";

@@ -7,8 +7,8 @@
  */
 import type { Libp2p } from "@libp2p/interface";
 import { z } from "zod";
-import { FRAME_CAPS } from "../codec/framing.ts";
-import { canonicalJson, jsonBytes, parseJsonBytes } from "../codec/json.ts";
+import { FRAME_CAPS } from "../../core/codec/framing.ts";
+import { canonicalJson, jsonBytes, parseJsonBytes } from "../../core/codec/json.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import {
   type ResourceEntry,

@@ -8,8 +8,8 @@
  * @module
  */
 import type { Libp2p, StreamHandler } from "@libp2p/interface";
-import type { FrameLimits } from "../codec/framing.ts";
-import type { Logger } from "../logging.ts";
+import type { FrameLimits } from "../../core/codec/framing.ts";
+import type { Logger } from "../../core/logging.ts";
 import { serveRequest } from "./exchange.ts";
 import type { MembershipGate } from "./gate.ts";
 import { OVER_RELAYS } from "./ids.ts";

@@ -15,12 +15,12 @@ import {
   FrameReader,
   waitForDrain,
   writeFrame,
-} from "../codec/framing.ts";
+} from "../../core/codec/framing.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { LogResource, OfflineReason } from "../catalog/log_resource.ts";
 import { type LogCursor, LogEvictedError } from "../logs/cursor.ts";
-import type { Logger } from "../logging.ts";
-import type { EndReason } from "../proto/gen/auki/stream_pb.ts";
+import type { Logger } from "../../core/logging.ts";
+import type { EndReason } from "../../core/proto/gen/auki/stream_pb.ts";
 import { describe } from "./exchange.ts";
 import { STREAM } from "./ids.ts";
 import {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Connection, Libp2p } from "@libp2p/interface";
-import type { Logger } from "../logging.ts";
+import type { Logger } from "../../core/logging.ts";
 
 /** The relay peer id of a circuit address, or undefined for a direct one. */
 export function relayOf(remoteAddr: string): string | undefined {

@@ -18,7 +18,7 @@ import {
   circuitRelayServer,
   type CircuitRelayService,
 } from "@libp2p/circuit-relay-v2";
-import type { Logger } from "../logging.ts";
+import type { Logger } from "../../core/logging.ts";
 import { AGENT_VERSION, trustListenAddresses } from "../node.ts";
 
 /** The largest data limit a reservation can carry (uint64). */

@@ -11,7 +11,7 @@ import type { Libp2p, PeerId } from "@libp2p/interface";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 import { isTcpCircuit } from "../cluster/advertised.ts";
 import { Backoff } from "../backoff.ts";
-import { errorMessage, type Logger } from "../logging.ts";
+import { errorMessage, type Logger } from "../../core/logging.ts";
 
 /**
  * How long the first cluster bootstrap and the ready file wait for a relay

@@ -11,7 +11,7 @@
  */
 import type { OwnLogSpec, Retention } from "../catalog/own_log.ts";
 import type { Extent, PoseLogManifest } from "../catalog/resource_entry.ts";
-import { RegistryRef } from "../registries/entries.ts";
+import { RegistryRef } from "../../core/registries/entries.ts";
 
 /** What identifies a pose log's contents. */
 export interface PoseLogIdentity {

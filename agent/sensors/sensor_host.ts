@@ -18,8 +18,8 @@ import {
 } from "../catalog/own_log.ts";
 import type { Clock } from "../clocks/clocks.ts";
 import type { SegmentLog } from "../logs/log.ts";
-import { rateLimited } from "../logging.ts";
-import type { SensorEntry } from "../registries/entries.ts";
+import { rateLimited } from "../../core/logging.ts";
+import type { SensorEntry } from "../../core/registries/entries.ts";
 import type { RegistryStore } from "../registries/store.ts";
 import { sensorLogSpec } from "./sensor_log.ts";
 import { poseLogSpec } from "./pose_log.ts";

@@ -7,7 +7,7 @@
  */
 import type { OwnLogSpec, Retention } from "../catalog/own_log.ts";
 import type { SensorSummary } from "../catalog/resource_entry.ts";
-import { RegistryRef } from "../registries/entries.ts";
+import { RegistryRef } from "../../core/registries/entries.ts";
 
 /** What identifies a sensor log's contents. */
 export interface SensorLogIdentity {

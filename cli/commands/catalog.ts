@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { canonicalJson } from "../../agent/codec/json.ts";
+import { canonicalJson } from "../../core/codec/json.ts";
 import type { ResourceEntry } from "../../agent/catalog/resource_entry.ts";
 import { type Variant, VARIANTS } from "../../agent/catalog/resource_entry.ts";
 import { requestResources } from "../../agent/protocols/resources.ts";

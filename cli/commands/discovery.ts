@@ -8,8 +8,8 @@ import {
   LIVENESS_REQUIREMENT_MS,
   startDiscoveryServer,
 } from "../../agent/cluster/discovery_server.ts";
-import { stringifyJson } from "../../agent/codec/json.ts";
-import { createLogger } from "../../agent/logging.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
+import { createLogger } from "../../core/logging.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { writeReadyFile } from "../ready_file.ts";
 

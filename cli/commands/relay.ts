@@ -5,10 +5,10 @@
  */
 import { join } from "node:path";
 import { multiaddr } from "@multiformats/multiaddr";
-import { stringifyJson } from "../../agent/codec/json.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
 import { loadOrCreateSeed } from "../../agent/identity/seed_file.ts";
 import { peerKeyFromSeed } from "../../agent/identity/wallet.ts";
-import { createLogger } from "../../agent/logging.ts";
+import { createLogger } from "../../core/logging.ts";
 import { startRelayServer } from "../../agent/relay/relay_server.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { writeReadyFile } from "../ready_file.ts";

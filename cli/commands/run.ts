@@ -14,13 +14,13 @@ import {
   readConfigFile,
   resolveSensors,
 } from "../../agent/config.ts";
-import { createLogger, errorMessage } from "../../agent/logging.ts";
+import { createLogger, errorMessage } from "../../core/logging.ts";
 import { ClusterBootstrapError } from "../../agent/cluster/bootstrap.ts";
 import type { ClusterTarget } from "../../agent/cluster/cluster_state.ts";
 import { DiscoveryClient } from "../../agent/cluster/discovery_client.ts";
 import { startDiscoveryServer } from "../../agent/cluster/discovery_server.ts";
 import type { WireEncoding } from "../../agent/cluster/join_protocol.ts";
-import { stringifyJson } from "../../agent/codec/json.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
 import { multiaddr } from "@multiformats/multiaddr";
 import { ALL_DRIVERS, SIM_KINDS } from "../../drivers/registry.ts";
 import { flagValue, parseCommand, UsageError } from "../args.ts";

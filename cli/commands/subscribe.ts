@@ -6,7 +6,7 @@
  */
 import type { Libp2p } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { stringifyJson } from "../../agent/codec/json.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
 import type { ReadFrom } from "../../agent/logs/log.ts";
 import { payloadJson, summarizePayload } from "../../agent/payloads.ts";
 import { requestRegistryEntry } from "../../agent/protocols/registries.ts";
@@ -15,7 +15,7 @@ import {
   Subscription,
 } from "../../agent/protocols/stream_consumer.ts";
 import { snakeCase } from "../../agent/protocols/stream_messages.ts";
-import { SensorEntry } from "../../agent/registries/entries.ts";
+import { SensorEntry } from "../../core/registries/entries.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { parseTarget, withClient } from "../client.ts";
 import {

@@ -21,7 +21,7 @@ import {
   CameraCalibration,
   FRAME_PRESETS,
   RegistryId,
-} from "../../agent/registries/entries.ts";
+} from "../../core/registries/entries.ts";
 import { aborted, sleep } from "../deadline.ts";
 import type {
   DriverContext,
@@ -36,7 +36,7 @@ import { colorSpace, V4L2_FORMATS } from "./v4l2_formats.ts";
 import { DEFAULT_LIBC } from "./v4l2_libc.ts";
 import type { CaptureRequest } from "./v4l2_negotiate.ts";
 import { type Failed, type Opened, V4l2Session } from "./v4l2_session.ts";
-import { rateLimited } from "../../agent/logging.ts";
+import { rateLimited } from "../../core/logging.ts";
 
 /** How long opening and negotiating may take, ms. */
 export const OPEN_DEADLINE_MS = 5_000;

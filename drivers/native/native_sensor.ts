@@ -16,13 +16,13 @@
  *
  * @module
  */
-import { FRAME_CAPS } from "../../agent/codec/framing.ts";
+import { FRAME_CAPS } from "../../core/codec/framing.ts";
 import {
   errorMessage,
   type Logger,
   rateLimited,
   silentLogger,
-} from "../../agent/logging.ts";
+} from "../../core/logging.ts";
 import { aborted, type Deadlined, sleep, withDeadline } from "../deadline.ts";
 import type {
   DriverContext,

@@ -9,8 +9,8 @@
  */
 import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
-import { RegistryId } from "../../agent/registries/entries.ts";
+import { DataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
+import { RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz } from "../sim/config.ts";
 import {
@@ -24,7 +24,7 @@ import type { Decoded, ProtocolDecoder } from "../serial/device.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import { Ld06Decoder } from "./ld06_protocol.ts";
 import { ScanAssembler, scanToPoints } from "./ld06_scan.ts";
-import { lidar2dDescription, packPoints } from "./sim.ts";
+import { lidar2dDescription, packPoints } from "./sim_lidar2d.ts";
 
 /** The LD06's line speed. */
 export const LD06_BAUD = 230400;

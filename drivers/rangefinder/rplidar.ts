@@ -10,7 +10,7 @@
  * @module
  */
 import { z } from "zod";
-import { RegistryId } from "../../agent/registries/entries.ts";
+import { RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz } from "../sim/config.ts";
 import {
@@ -22,7 +22,7 @@ import {
 } from "../serial/config.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import { RplidarSession } from "./rplidar_session.ts";
-import { lidar2dDescription } from "./sim.ts";
+import { lidar2dDescription } from "./sim_lidar2d.ts";
 
 /** The A1's and A2M8's line speed. */
 export const RPLIDAR_BAUD = 115200;

@@ -15,8 +15,8 @@
  */
 import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
-import { RegistryId } from "../../agent/registries/entries.ts";
+import { DataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
+import { RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz } from "../sim/config.ts";
 import {
@@ -33,7 +33,7 @@ import {
   type LidarPoint,
   packPoints,
   POINT_STEP,
-} from "./sim.ts";
+} from "./sim_lidar2d.ts";
 import {
   isValidReading,
   TfminiDecoder,

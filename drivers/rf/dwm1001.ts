@@ -13,7 +13,7 @@
  * @module
  */
 import { z } from "zod";
-import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import { FRAME_PRESETS, RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz } from "../sim/config.ts";
 import {

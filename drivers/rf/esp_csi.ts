@@ -18,8 +18,8 @@
  */
 import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { WifiCsiFrameSchema } from "../../agent/proto/gen/auki_edge/rf_pb.ts";
-import { RegistryId } from "../../agent/registries/entries.ts";
+import { WifiCsiFrameSchema } from "../../core/proto/gen/auki_edge/rf_pb.ts";
+import { RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz } from "../sim/config.ts";
 import {

@@ -27,7 +27,7 @@ import type {
   BindingPortInterface,
   OpenOptions,
 } from "@serialport/bindings-interface";
-import { errorMessage, type Logger, rateLimited } from "../../agent/logging.ts";
+import { errorMessage, type Logger, rateLimited } from "../../core/logging.ts";
 import type { DriverContext, SensorSink } from "../driver.ts";
 import { ffiBinding } from "./binding.ts";
 import { type PortSelector, resolvePort } from "./port_selector.ts";

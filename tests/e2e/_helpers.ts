@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Libp2p } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { encodeFrame } from "../../agent/codec/framing.ts";
-import { parseJsonBytes } from "../../agent/codec/json.ts";
+import { encodeFrame } from "../../core/codec/framing.ts";
+import { parseJsonBytes } from "../../core/codec/json.ts";
 import type { ResourceEntry } from "../../agent/catalog/resource_entry.ts";
 import { request } from "../../agent/protocols/exchange.ts";
 import { RESOURCES } from "../../agent/protocols/ids.ts";
@@ -20,8 +20,8 @@ import type {
   Subscription,
 } from "../../agent/protocols/stream_consumer.ts";
 import { ResourcesResponse } from "../../agent/catalog/resource_entry.ts";
-import { JointEncodersDataSchema } from "../../agent/proto/payload_schemas.ts";
-import { jointAngles } from "../../drivers/joint_encoders/sim.ts";
+import { JointEncodersDataSchema } from "../../core/proto/payload_schemas.ts";
+import { jointAngles } from "../../drivers/joint_encoders/sim_joints.ts";
 
 /** The four simulators with a small camera, so tests stay light. */
 export const SMALL_SIMS = {

@@ -10,7 +10,7 @@ import { withClient } from "../../cli/client.ts";
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Libp2p } from "@libp2p/interface";
-import { encodeFrame, FrameReader } from "../../agent/codec/framing.ts";
+import { encodeFrame, FrameReader } from "../../core/codec/framing.ts";
 import {
   INFO,
   REGISTRIES,
@@ -23,9 +23,9 @@ import {
   STREAM_LIMITS,
 } from "../../agent/protocols/stream_messages.ts";
 import { Subscription } from "../../agent/protocols/stream_consumer.ts";
-import { CameraFrameSchema } from "../../agent/proto/gen/auki/camera_pb.ts";
+import { CameraFrameSchema } from "../../core/proto/gen/auki/camera_pb.ts";
 import { frameIndexOf } from "../../drivers/camera/test_pattern.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 import {
   assertSequence,
   catalogRows,

@@ -15,7 +15,7 @@ import { requestInfo } from "../../agent/protocols/info.ts";
 import { Subscription } from "../../agent/protocols/stream_consumer.ts";
 import type { AgentStatus } from "../../agent/status_file.ts";
 import { withClient } from "../../cli/client.ts";
-import { runCli } from "../helpers/agent_process.ts";
+import { runCli } from "../../scripts/harness/agent_process.ts";
 import {
   asMember,
   type ClusterAgent,
@@ -30,7 +30,7 @@ import {
   startRelay,
   stopAll,
   TempDirs,
-} from "./_cluster.ts";
+} from "../../scripts/harness/cluster.ts";
 import { catalogRows, collect } from "./_helpers.ts";
 
 const CLUSTER = "behind-nat";

@@ -18,11 +18,11 @@ import {
   StreamDeclinedError,
   Subscription,
 } from "../../agent/protocols/stream_consumer.ts";
-import { CameraFrameSchema } from "../../agent/proto/gen/auki/camera_pb.ts";
-import { TimeTransformEntrySchema } from "../../agent/proto/gen/auki/time_transform_pb.ts";
-import { UwbFrameSchema } from "../../agent/proto/gen/auki_edge/rf_pb.ts";
-import { PointCloudDataSchema } from "../../agent/proto/payload_schemas.ts";
-import { RegistryRef } from "../../agent/registries/entries.ts";
+import { CameraFrameSchema } from "../../core/proto/gen/auki/camera_pb.ts";
+import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transform_pb.ts";
+import { UwbFrameSchema } from "../../core/proto/gen/auki_edge/rf_pb.ts";
+import { PointCloudDataSchema } from "../../core/proto/payload_schemas.ts";
+import { RegistryRef } from "../../core/registries/entries.ts";
 import {
   frameIndexOf,
   renderTestPattern,
@@ -33,9 +33,9 @@ import {
   POINT_STEP,
   POINTS_PER_SCAN,
   simulateScan,
-} from "../../drivers/rangefinder/sim.ts";
-import { DEFAULT_ANCHORS, simulateUwb } from "../../drivers/rf/uwb_sim.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+} from "../../drivers/rangefinder/sim_lidar2d.ts";
+import { DEFAULT_ANCHORS, simulateUwb } from "../../drivers/rf/sim_uwb.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 import {
   assertSequence,
   catalogRows,

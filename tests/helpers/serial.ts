@@ -6,12 +6,12 @@
  * @module
  */
 import { join } from "node:path";
-import type { Logger } from "../../agent/logging.ts";
+import type { Logger } from "../../core/logging.ts";
 import type { DriverFactory, SensorDriver } from "../../drivers/driver.ts";
 import type { DeviceStats, SerialDevice } from "../../drivers/serial/device.ts";
 import type { ByteSource } from "../../drivers/serial/packet_source.ts";
 import { PtyPair, socatAvailable } from "../../drivers/serial/pty_pair.ts";
-import { SimulatedPort } from "../../drivers/serial/sim_port.ts";
+import { SimulatedPort } from "../../drivers/serial/device_sim_port.ts";
 import { RecordingSink } from "../drivers/fake_sink.ts";
 
 /** Whether socat is installed. */

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withClient } from "../../cli/client.ts";
 import { catalogRows, delay } from "../e2e/_helpers.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 import {
   type Arch,
   compile,

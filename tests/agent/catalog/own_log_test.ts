@@ -14,7 +14,7 @@ import {
 } from "../../../agent/catalog/own_log.ts";
 import { logDir } from "../../../agent/logs/log_dirs.ts";
 import { MANIFEST_FILE, readManifest } from "../../../agent/logs/manifest.ts";
-import { silentLogger } from "../../../agent/logging.ts";
+import { silentLogger } from "../../../core/logging.ts";
 import { withDir } from "../logs/_log.ts";
 
 const CLOCK = { peer_id: "edge", id: "session/clock", hash: "0".repeat(32) };

@@ -11,7 +11,7 @@ import type {
   ReadFrom,
   SegmentLog,
 } from "../../../agent/logs/log.ts";
-import type { Logger } from "../../../agent/logging.ts";
+import type { Logger } from "../../../core/logging.ts";
 
 /** Resolves after `ms` milliseconds. */
 export const delay = (ms: number): Promise<void> =>

@@ -9,7 +9,7 @@ import {
   parseSegmentHeader,
   segmentFileName,
 } from "../../../agent/logs/segment.ts";
-import { canonicalJson } from "../../../agent/codec/json.ts";
+import { canonicalJson } from "../../../core/codec/json.ts";
 import {
   delay,
   drain,

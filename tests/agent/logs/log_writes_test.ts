@@ -11,7 +11,7 @@ import {
   SegmentLog,
 } from "../../../agent/logs/log.ts";
 import type { LogEntry } from "../../../agent/logs/cursor.ts";
-import type { Logger } from "../../../agent/logging.ts";
+import type { Logger } from "../../../core/logging.ts";
 
 const LARGE = ASYNC_WRITE_BYTES + 1000;
 

@@ -17,7 +17,7 @@ import {
 } from "../../../agent/relay/relay_server.ts";
 import { RelayReservations } from "../../../agent/relay/reservations.ts";
 import { recordingLogger } from "../cluster/_nodes.ts";
-import { freePort, poll } from "../../e2e/_cluster.ts";
+import { freePort, poll } from "../../../scripts/harness/cluster.ts";
 
 /** A peer id nobody runs. */
 const GHOST = "12D3KooWAfBVdmphtMFPVq3GEpcg3QMiRbrwD9mpd6D6fc4CswRw";

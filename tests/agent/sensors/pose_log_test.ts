@@ -9,10 +9,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openOwnLog } from "../../../agent/catalog/own_log.ts";
-import { canonicalJson } from "../../../agent/codec/json.ts";
+import { canonicalJson } from "../../../core/codec/json.ts";
 import { readManifest } from "../../../agent/logs/manifest.ts";
 import { logDir } from "../../../agent/logs/log_dirs.ts";
-import { type Logger, silentLogger } from "../../../agent/logging.ts";
+import { type Logger, silentLogger } from "../../../core/logging.ts";
 import {
   poseLogId,
   type PoseLogIdentity,

@@ -5,14 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { realtimeNs } from "../../../agent/clocks/system_time.ts";
-import { createLogger } from "../../../agent/logging.ts";
-import { CameraFrameSchema } from "../../../agent/proto/gen/auki/camera_pb.ts";
+import { realtimeNs } from "../../../core/clocks/system_time.ts";
+import { createLogger } from "../../../core/logging.ts";
+import { CameraFrameSchema } from "../../../core/proto/gen/auki/camera_pb.ts";
 import { Subscription } from "../../../agent/protocols/stream_consumer.ts";
 import { withClient } from "../../../cli/client.ts";
 import { v4l2Camera } from "../../../drivers/camera/v4l2.ts";
 import type { DriverContext, SensorDriver } from "../../../drivers/driver.ts";
-import { startAgent } from "../../helpers/agent_process.ts";
+import { startAgent } from "../../../scripts/harness/agent_process.ts";
 import { catalogRows, collect, delay } from "../../e2e/_helpers.ts";
 import { ffiTest } from "../../ffi/_libs.ts";
 import { configErrors, RecordingSink } from "../fake_sink.ts";

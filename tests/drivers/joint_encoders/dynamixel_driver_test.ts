@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { JointEncodersDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { JointEncodersDataSchema } from "../../../core/proto/payload_schemas.ts";
 import {
   cycleTimeoutMs,
   DYNAMIXEL_BAUD,
@@ -18,9 +18,9 @@ import {
 import {
   DynamixelSim,
   type SentStatus,
-} from "../../../drivers/joint_encoders/dynamixel_sim.ts";
+} from "../../../drivers/joint_encoders/dynamixel_device_sim.ts";
 import { LD06_BAUD } from "../../../drivers/rangefinder/ld06.ts";
-import { ld06Source } from "../../../drivers/rangefinder/ld06_sim.ts";
+import { ld06Source } from "../../../drivers/rangefinder/ld06_device_sim.ts";
 import { configErrors, registryEntries } from "../fake_sink.ts";
 import { ptyTest, runDriver, runHotplug } from "../../helpers/serial.ts";
 

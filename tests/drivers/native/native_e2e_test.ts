@@ -11,7 +11,7 @@ import { withClient } from "../../../cli/client.ts";
 import { requestInfo } from "../../../agent/protocols/info.ts";
 import { Subscription } from "../../../agent/protocols/stream_consumer.ts";
 import type { ResourceEntry } from "../../../agent/catalog/resource_entry.ts";
-import { startAgent } from "../../helpers/agent_process.ts";
+import { startAgent } from "../../../scripts/harness/agent_process.ts";
 import {
   assertSequence,
   catalogRows,

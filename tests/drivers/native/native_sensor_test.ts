@@ -4,8 +4,8 @@
  * the event loop, and every bad input named.
  */
 import assert from "node:assert/strict";
-import { realtimeNs } from "../../../agent/clocks/system_time.ts";
-import { createLogger } from "../../../agent/logging.ts";
+import { realtimeNs } from "../../../core/clocks/system_time.ts";
+import { createLogger } from "../../../core/logging.ts";
 import type { DriverContext, SensorDriver } from "../../../drivers/driver.ts";
 import { nativeDriver } from "../../../drivers/native/native.ts";
 import { ffiTest, lib } from "../../ffi/_libs.ts";

@@ -8,16 +8,16 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { PointCloudDataSchema } from "../../../core/proto/payload_schemas.ts";
 import { LD06_BAUD, serialLd06 } from "../../../drivers/rangefinder/ld06.ts";
 import { TFMINI_BAUD } from "../../../drivers/rangefinder/tfmini.ts";
 import type { Ld06Packet } from "../../../drivers/rangefinder/ld06_protocol.ts";
 import {
   ld06Source,
   roomScene,
-} from "../../../drivers/rangefinder/ld06_sim.ts";
-import { POINT_STEP } from "../../../drivers/rangefinder/sim.ts";
-import { tfminiSource } from "../../../drivers/rangefinder/tfmini_sim.ts";
+} from "../../../drivers/rangefinder/ld06_device_sim.ts";
+import { POINT_STEP } from "../../../drivers/rangefinder/sim_lidar2d.ts";
+import { tfminiSource } from "../../../drivers/rangefinder/tfmini_device_sim.ts";
 import { configErrors, registryEntries } from "../fake_sink.ts";
 import { ptyTest, runDriver, runHotplug } from "../../helpers/serial.ts";
 

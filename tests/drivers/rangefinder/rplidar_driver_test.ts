@@ -9,9 +9,9 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { PointCloudDataSchema } from "../../../core/proto/payload_schemas.ts";
 import { LD06_BAUD } from "../../../drivers/rangefinder/ld06.ts";
-import { ld06Source } from "../../../drivers/rangefinder/ld06_sim.ts";
+import { ld06Source } from "../../../drivers/rangefinder/ld06_device_sim.ts";
 import {
   RPLIDAR_BAUD,
   serialRplidar,
@@ -19,9 +19,9 @@ import {
 import {
   roomQualityScene,
   RplidarSim,
-} from "../../../drivers/rangefinder/rplidar_sim.ts";
-import { POINT_STEP } from "../../../drivers/rangefinder/sim.ts";
-import { SimulatedPort } from "../../../drivers/serial/sim_port.ts";
+} from "../../../drivers/rangefinder/rplidar_device_sim.ts";
+import { POINT_STEP } from "../../../drivers/rangefinder/sim_lidar2d.ts";
+import { SimulatedPort } from "../../../drivers/serial/device_sim_port.ts";
 import { configErrors, RecordingSink, registryEntries } from "../fake_sink.ts";
 import {
   MemoryLogger,

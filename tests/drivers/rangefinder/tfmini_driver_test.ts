@@ -9,10 +9,10 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { PointCloudDataSchema } from "../../../core/proto/payload_schemas.ts";
 import { LD06_BAUD } from "../../../drivers/rangefinder/ld06.ts";
-import { ld06Source } from "../../../drivers/rangefinder/ld06_sim.ts";
-import { POINT_STEP } from "../../../drivers/rangefinder/sim.ts";
+import { ld06Source } from "../../../drivers/rangefinder/ld06_device_sim.ts";
+import { POINT_STEP } from "../../../drivers/rangefinder/sim_lidar2d.ts";
 import {
   serialTfmini,
   TFMINI_BAUD,
@@ -22,7 +22,7 @@ import type { TfminiFrame } from "../../../drivers/rangefinder/tfmini_protocol.t
 import {
   TFMINI_WEAK_STRENGTH,
   tfminiSource,
-} from "../../../drivers/rangefinder/tfmini_sim.ts";
+} from "../../../drivers/rangefinder/tfmini_device_sim.ts";
 import type { Fault } from "../../../drivers/serial/packet_source.ts";
 import { configErrors, registryEntries } from "../fake_sink.ts";
 import { ptyTest, runDriver, runHotplug } from "../../helpers/serial.ts";

@@ -10,16 +10,16 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { SpatialTransformSchema } from "../../../agent/proto/gen/auki/pose_pb.ts";
-import { UwbFrameSchema } from "../../../agent/proto/gen/auki_edge/rf_pb.ts";
+import { SpatialTransformSchema } from "../../../core/proto/gen/auki/pose_pb.ts";
+import { UwbFrameSchema } from "../../../core/proto/gen/auki_edge/rf_pb.ts";
 import { TFMINI_BAUD } from "../../../drivers/rangefinder/tfmini.ts";
-import { tfminiSource } from "../../../drivers/rangefinder/tfmini_sim.ts";
+import { tfminiSource } from "../../../drivers/rangefinder/tfmini_device_sim.ts";
 import { DWM1001_BAUD, serialDwm1001 } from "../../../drivers/rf/dwm1001.ts";
 import {
   anchorId,
   type DwmLocation,
 } from "../../../drivers/rf/dwm1001_protocol.ts";
-import { Dwm1001Sim } from "../../../drivers/rf/dwm1001_sim.ts";
+import { Dwm1001Sim } from "../../../drivers/rf/dwm1001_device_sim.ts";
 import type { Fault } from "../../../drivers/serial/packet_source.ts";
 import { configErrors, registryEntries } from "../fake_sink.ts";
 import { ptyTest, runDriver, runHotplug } from "../../helpers/serial.ts";

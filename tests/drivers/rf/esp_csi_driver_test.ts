@@ -9,12 +9,12 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { WifiCsiFrameSchema } from "../../../agent/proto/gen/auki_edge/rf_pb.ts";
+import { WifiCsiFrameSchema } from "../../../core/proto/gen/auki_edge/rf_pb.ts";
 import { LD06_BAUD } from "../../../drivers/rangefinder/ld06.ts";
-import { ld06Source } from "../../../drivers/rangefinder/ld06_sim.ts";
+import { ld06Source } from "../../../drivers/rangefinder/ld06_device_sim.ts";
 import { ESP_CSI_BAUD, serialEspCsi } from "../../../drivers/rf/esp_csi.ts";
 import type { CsiRecord } from "../../../drivers/rf/esp_csi_protocol.ts";
-import { EspCsiSim } from "../../../drivers/rf/esp_csi_sim.ts";
+import { EspCsiSim } from "../../../drivers/rf/esp_csi_device_sim.ts";
 import type { Fault } from "../../../drivers/serial/packet_source.ts";
 import { configErrors, registryEntries } from "../fake_sink.ts";
 import { ptyTest, runDriver, runHotplug } from "../../helpers/serial.ts";

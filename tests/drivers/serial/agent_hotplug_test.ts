@@ -14,13 +14,13 @@ import type { Multiaddr } from "@multiformats/multiaddr";
 import { withClient } from "../../../cli/client.ts";
 import type { ResourceEntry } from "../../../agent/catalog/resource_entry.ts";
 import { Subscription } from "../../../agent/protocols/stream_consumer.ts";
-import { PointCloudDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { PointCloudDataSchema } from "../../../core/proto/payload_schemas.ts";
 import {
   swingScene,
   tfminiSource,
-} from "../../../drivers/rangefinder/tfmini_sim.ts";
-import { SimulatedPort } from "../../../drivers/serial/sim_port.ts";
-import { startAgent } from "../../helpers/agent_process.ts";
+} from "../../../drivers/rangefinder/tfmini_device_sim.ts";
+import { SimulatedPort } from "../../../drivers/serial/device_sim_port.ts";
+import { startAgent } from "../../../scripts/harness/agent_process.ts";
 import { catalogRows, collect } from "../../e2e/_helpers.ts";
 import { ptyTest, withPair } from "../../helpers/serial.ts";
 

@@ -8,10 +8,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tfminiDecoder } from "../../../drivers/rangefinder/tfmini.ts";
-import { tfminiSource } from "../../../drivers/rangefinder/tfmini_sim.ts";
+import { tfminiSource } from "../../../drivers/rangefinder/tfmini_device_sim.ts";
 import { SerialDevice } from "../../../drivers/serial/device.ts";
 import { PtyPair } from "../../../drivers/serial/pty_pair.ts";
-import { SimulatedPort } from "../../../drivers/serial/sim_port.ts";
+import { SimulatedPort } from "../../../drivers/serial/device_sim_port.ts";
 import { RecordingSink } from "../fake_sink.ts";
 import { MemoryLogger, ptyTest, waitFor } from "../../helpers/serial.ts";
 

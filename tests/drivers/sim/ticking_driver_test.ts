@@ -5,7 +5,7 @@ import {
   MAX_TICKS_IN_FLIGHT,
   tickingDriver,
 } from "../../../drivers/sim/ticking_driver.ts";
-import type { Logger } from "../../../agent/logging.ts";
+import type { Logger } from "../../../core/logging.ts";
 import { RecordingSink, runFor, utcContext } from "../fake_sink.ts";
 
 const description: SensorDescription = {
