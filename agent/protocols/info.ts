@@ -23,6 +23,11 @@ import {
 import { Int64 } from "../catalog/resource_entry.ts";
 import { DropRequest, request, type Target } from "./exchange.ts";
 import { INFO } from "./ids.ts";
+import {
+  requestService,
+  type Service,
+  type ServiceComponents,
+} from "./service.ts";
 
 /** Frame limits of the info protocol; the protobuf request may be empty. */
 export const INFO_LIMITS = { maxBytes: FRAME_CAPS.info, allowEmpty: true };
@@ -108,6 +113,19 @@ export function answerInfo(
   return toBinary(
     InfoResponseSchema,
     create(InfoResponseSchema, { participantInfoJson: json }),
+  );
+}
+
+/** The info service: answers with this participant's info at the time of asking. */
+export function infoService(
+  init: { participantInfo(): ParticipantInfo },
+  components: ServiceComponents,
+): Service {
+  return requestService(
+    components,
+    INFO,
+    INFO_LIMITS,
+    (body) => answerInfo(body, init.participantInfo()),
   );
 }
 

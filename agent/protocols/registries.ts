@@ -17,6 +17,11 @@ import {
 import type { RegistryStore } from "../registries/store.ts";
 import { brief, DropRequest, request, type Target } from "./exchange.ts";
 import { REGISTRIES } from "./ids.ts";
+import {
+  requestService,
+  type Service,
+  type ServiceComponents,
+} from "./service.ts";
 
 /** Frame limits of the registries protocol. */
 export const REGISTRIES_LIMITS = { maxBytes: FRAME_CAPS.registries };
@@ -35,6 +40,19 @@ const Response = z.object({
     canonical_json: z.string(),
   }).nullable(),
 });
+
+/** The registries service: answers lookups from the local store. */
+export function registriesService(
+  init: { registry: RegistryStore },
+  components: ServiceComponents,
+): Service {
+  return requestService(
+    components,
+    REGISTRIES,
+    REGISTRIES_LIMITS,
+    (body) => answerRegistries(body, init.registry),
+  );
+}
 
 /** Answers a registry lookup from the local store. */
 export async function answerRegistries(

@@ -14,10 +14,8 @@ import {
   resolveSensors,
 } from "../../agent/config.ts";
 import { errorMessage } from "../../core/logging.ts";
-import {
-  ClusterBootstrapError,
-  type ClusterTarget,
-} from "../../agent/cluster/cluster_manager.ts";
+import { ClusterBootstrapError } from "../../agent/cluster/bootstrap.ts";
+import type { ClusterTarget } from "../../agent/cluster/cluster_state.ts";
 import { DiscoveryClient } from "../../agent/cluster/discovery_client.ts";
 import { startDiscoveryServer } from "../../agent/cluster/discovery_server.ts";
 import type { WireEncoding } from "../../core/codec/wire_encoding.ts";
