@@ -6,8 +6,8 @@
  * @module
  */
 import type { Libp2p } from "@libp2p/interface";
-import type { Logger } from "./logging.ts";
-import { rateLimited } from "./logging.ts";
+import type { Logger } from "../core/logging.ts";
+import { rateLimited } from "../core/logging.ts";
 
 /**
  * The connection manager's limits: a burst of 256 simultaneous inbound

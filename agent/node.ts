@@ -15,14 +15,16 @@ import { ping } from "@libp2p/ping";
 import { circuitRelayTransport } from "@libp2p/circuit-relay-v2";
 import { dcutr } from "@libp2p/dcutr";
 import type { Multiaddr } from "@multiformats/multiaddr";
+import { VERSION } from "../core/version.ts";
+import { libp2pLogging } from "./libp2p_logger.ts";
+import type { Logger } from "../core/logging.ts";
 import {
   CONNECTION_LIMITS,
   logRefusedConnections,
 } from "./connection_limits.ts";
-import type { Logger } from "./logging.ts";
 
-/** The agent's name and version, as identify reports them. */
-export const AGENT_VERSION = "auki-edge/0.1.0";
+/** The agent's name and version (deno.json's), as identify reports them. */
+export const AGENT_VERSION = `auki-edge/${VERSION}`;
 
 /** Options of {@link createNode}. */
 export interface NodeOptions {
@@ -30,7 +32,10 @@ export interface NodeOptions {
   privateKey: PrivateKey;
   /** Multiaddrs to listen on; none for a dial-only client. */
   listen: string[];
-  /** Where refused inbound connections are logged (not logged without one). */
+  /**
+   * Our logger: refused inbound connections are logged to it, and at level
+   * `debug` libp2p's own component logs go into it.
+   */
   logger?: Logger;
 }
 
@@ -49,9 +54,10 @@ export async function createNode(options: NodeOptions): Promise<Libp2p> {
     // limits, and scripts and dashboards on one host open many connections.
     connectionManager: CONNECTION_LIMITS,
     services: { identify: identify(), ping: ping(), dcutr: dcutr() },
+    ...libp2pLogging(options.logger),
   });
   if (options.logger !== undefined) {
-    logRefusedConnections(node, options.logger);
+    logRefusedConnections(node, options.logger.child("net"));
   }
   return node;
 }

@@ -9,7 +9,7 @@
  */
 import process from "node:process";
 import { join } from "node:path";
-import type { Logger } from "./logging.ts";
+import type { Logger } from "../core/logging.ts";
 
 /** Mode of storage directories. */
 export const PRIVATE_DIR_MODE = 0o700;

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { rateLimited } from "../logging.ts";
-import type { Logger } from "../logging.ts";
+import { rateLimited } from "../../core/logging.ts";
+import type { Logger } from "../../core/logging.ts";
 
 /** Connections open at once; more are closed as they arrive. */
 export const MAX_CONNECTIONS = 256;

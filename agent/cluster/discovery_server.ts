@@ -11,9 +11,10 @@
 import { timingSafeEqual } from "node:crypto";
 import { join } from "node:path";
 import type { z } from "zod";
-import { realtimeNs } from "../clocks/system_time.ts";
-import { parseJsonBytes, stringifyJson } from "../codec/json.ts";
-import { errorMessage, type Logger, silentLogger } from "../logging.ts";
+import { realtimeNs } from "../../core/clocks/system_time.ts";
+import { parseJsonBytes, stringifyJson } from "../../core/codec/json.ts";
+import { errorMessage, type Logger, silentLogger } from "../../core/logging.ts";
+import { httpListenError } from "../listen_errors.ts";
 import {
   CLUSTER_NAME_PATTERN,
   type ClusterEntry,
@@ -228,6 +229,8 @@ export function startDiscoveryServer(
     return respond(reply);
   };
 
+  const hostname = options.hostname ?? "127.0.0.1";
+  const requestedPort = options.port ?? 0;
   // The HTTP server listens on a private Unix socket behind the guard.
   const socketDir = Deno.makeTempDirSync({ prefix: "auki-edge-discovery-" });
   const socket = join(socketDir, "http.sock");
@@ -256,8 +259,8 @@ export function startDiscoveryServer(
   let guard;
   try {
     guard = guardConnections({
-      hostname: options.hostname ?? "127.0.0.1",
-      port: options.port ?? 0,
+      hostname,
+      port: requestedPort,
       upstream: socket,
       maxConnections: options.maxConnections,
       idleTimeoutMs: options.connectionTimeoutMs,
@@ -269,7 +272,7 @@ export function startDiscoveryServer(
     server.shutdown().finally(() =>
       Deno.remove(socketDir, { recursive: true }).catch(() => {})
     );
-    throw error;
+    throw httpListenError(error, hostname, requestedPort);
   }
   const port = guard.addr.port;
   let stopped: Promise<void> | undefined;

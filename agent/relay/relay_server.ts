@@ -18,11 +18,13 @@ import {
   circuitRelayServer,
   type CircuitRelayService,
 } from "@libp2p/circuit-relay-v2";
-import type { Logger } from "../logging.ts";
+import type { Logger } from "../../core/logging.ts";
 import {
   CONNECTION_LIMITS,
   logRefusedConnections,
 } from "../connection_limits.ts";
+import { libp2pLogging } from "../libp2p_logger.ts";
+import { libp2pListenError } from "../listen_errors.ts";
 import { AGENT_VERSION, trustListenAddresses } from "../node.ts";
 import { ReservationHolders } from "./reservation_holders.ts";
 
@@ -71,12 +73,14 @@ export async function startRelayServer(
     options.logger,
   );
   const node = await createLibp2p({
+    start: false,
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     nodeInfo: { userAgent: `${AGENT_VERSION} relay` },
+    ...libp2pLogging(options.logger),
     connectionManager: CONNECTION_LIMITS,
     connectionGater: {
       denyInboundRelayReservation: (peer) => holders.deny(peer),
@@ -101,6 +105,11 @@ export async function startRelayServer(
       }),
     },
   });
+  try {
+    await node.start();
+  } catch (error) {
+    throw libp2pListenError(error);
+  }
   trustListenAddresses(node);
   holders.attach(node);
   logRefusedConnections(node, options.logger);

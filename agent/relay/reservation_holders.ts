@@ -9,7 +9,7 @@
  */
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import type { CircuitRelayService } from "@libp2p/circuit-relay-v2";
-import type { Logger } from "../logging.ts";
+import type { Logger } from "../../core/logging.ts";
 import { truncated } from "../../core/log_text.ts";
 
 /** Reservations one remote IP may hold at once unless told otherwise. */

@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { FRAME_CAPS } from "../codec/framing.ts";
+import { FRAME_CAPS } from "../../core/codec/framing.ts";
 import type { SensorDescription } from "../../drivers/driver.ts";
-import { rawFrameBytes } from "../../drivers/camera/raw_frame.ts";
+import { rawFrameBytes } from "../../core/registries/raw_frame.ts";
 
 /** Bytes a stream entry adds around its payload (header, timestamps, message fields), rounded up. */
 export const ENTRY_OVERHEAD_BYTES = 1024;

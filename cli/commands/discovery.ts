@@ -9,11 +9,15 @@ import {
   MAX_CLUSTERS,
   startDiscoveryServer,
 } from "../../agent/cluster/discovery_server.ts";
-import { stringifyJson } from "../../agent/codec/json.ts";
-import { createLogger } from "../../agent/logging.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import { startServiceNotifier } from "../sd_notify.ts";
+import {
+  LOG_FLAG_OPTIONS,
+  logFlagsHelp,
+  loggerFromFlags,
+} from "../log_flags.ts";
 
 /** Default listen address of the discovery command. */
 export const DEFAULT_DISCOVERY_LISTEN = "0.0.0.0:8080";
@@ -32,6 +36,7 @@ Options:
   --max-clusters N     clusters held at once; creating more answers 429
                        (default ${MAX_CLUSTERS})
   --ready-file FILE    write {"url"} here once serving
+${logFlagsHelp(23)}
   -h, --help           show this help
 `;
 
@@ -54,6 +59,7 @@ export async function discoveryCommand(argv: string[]): Promise<number> {
       token: { type: "string" },
       "max-clusters": { type: "string" },
       "ready-file": { type: "string" },
+      ...LOG_FLAG_OPTIONS,
     },
   }, argv);
   if (values.help) {
@@ -88,7 +94,7 @@ export async function discoveryCommand(argv: string[]): Promise<number> {
       if (count === 0) throw new Error("must be at least 1");
       return count;
     });
-  const logger = createLogger().child("discovery");
+  const logger = loggerFromFlags("discovery", values).child("discovery");
   const server = startDiscoveryServer({
     ...listen,
     ttlMs,
@@ -106,6 +112,7 @@ export async function discoveryCommand(argv: string[]): Promise<number> {
       `serving on ${listen.hostname}:${server.port} (${server.url}), ttl ${ttlMs} ms, at most ${maxClusters} clusters${
         token === undefined ? "" : ", writes need a bearer token"
       }`,
+      { event: "serving", url: server.url, ttl_ms: ttlMs },
     );
     const readyFile = values["ready-file"];
     if (readyFile !== undefined) {

@@ -11,8 +11,8 @@ import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import {
   UwbFrameSchema,
   WifiCsiFrameSchema,
-} from "../../agent/proto/gen/auki_edge/rf_pb.ts";
-import { rawFrameBytes } from "../camera/raw_frame.ts";
+} from "../../core/proto/gen/auki_edge/rf_pb.ts";
+import { rawFrameBytes } from "../../core/registries/raw_frame.ts";
 import type { JointCalibration, SensorDescription } from "../driver.ts";
 import { UWB_HEADER, UWB_RANGE, WIFI_CSI_HEADER } from "./abi.ts";
 

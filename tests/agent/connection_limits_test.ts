@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { createNode } from "../../agent/node.ts";
 import { recordingLogger } from "./cluster/_nodes.ts";
-import { poll } from "../e2e/_cluster.ts";
+import { poll } from "../../scripts/harness/cluster.ts";
 
 Deno.test("a refused inbound connection is logged with its reason", async () => {
   const logger = recordingLogger();

@@ -11,9 +11,9 @@ import process from "node:process";
 import { join } from "node:path";
 import { tightenStorage } from "../../agent/private_storage.ts";
 import { recordingLogger } from "./cluster/_nodes.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 import { SMALL_SIMS } from "../e2e/_helpers.ts";
-import { poll } from "../e2e/_cluster.ts";
+import { poll } from "../../scripts/harness/cluster.ts";
 
 /** Every entry under `root` (itself included) with its permission bits. */
 async function modes(root: string): Promise<Map<string, number>> {

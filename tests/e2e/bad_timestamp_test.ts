@@ -7,11 +7,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { encodeFrame } from "../../agent/codec/framing.ts";
+import { encodeFrame } from "../../core/codec/framing.ts";
 import { STREAM } from "../../agent/protocols/ids.ts";
 import { STREAM_LIMITS } from "../../agent/protocols/stream_messages.ts";
 import { withClient } from "../../cli/client.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 import { probe, SMALL_SIMS } from "./_helpers.ts";
 
 /** A request for `resourceId` whose from_timestamp carries `inner` as its body. */

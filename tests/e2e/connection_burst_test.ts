@@ -11,7 +11,7 @@ import type { Libp2p } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { createNode } from "../../agent/node.ts";
 import { requestInfo } from "../../agent/protocols/info.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 import { SMALL_SIMS } from "./_helpers.ts";
 
 const CLIENTS = 100;

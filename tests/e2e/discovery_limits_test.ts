@@ -8,8 +8,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { startAgent } from "../helpers/agent_process.ts";
-import { freePort, poll, startDiscovery, TempDirs } from "./_cluster.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
+import {
+  freePort,
+  poll,
+  startDiscovery,
+  TempDirs,
+} from "../../scripts/harness/cluster.ts";
 import { SMALL_SIMS } from "./_helpers.ts";
 
 const MANAGER = "12D3KooWAfBVdmphtMFPVq3GEpcg3QMiRbrwD9mpd6D6fc4CswRw";

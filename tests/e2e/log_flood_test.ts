@@ -7,14 +7,14 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { encodeFrame } from "../../agent/codec/framing.ts";
+import { encodeFrame } from "../../core/codec/framing.ts";
 import { REGISTRIES, STREAM } from "../../agent/protocols/ids.ts";
 import {
   encodeStreamMessage,
   STREAM_LIMITS,
 } from "../../agent/protocols/stream_messages.ts";
 import { withClient } from "../../cli/client.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 import { probe, SMALL_SIMS, textFrame } from "./_helpers.ts";
 
 const MIB = 1024 * 1024;

@@ -11,7 +11,12 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Libp2p } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
 import { createNode } from "../../agent/node.ts";
-import { freePort, poll, startRelay, TempDirs } from "./_cluster.ts";
+import {
+  freePort,
+  poll,
+  startRelay,
+  TempDirs,
+} from "../../scripts/harness/cluster.ts";
 
 const HOP = "/libp2p/circuit/relay/0.2.0/hop";
 /** A HopMessage { type: RESERVE }, length-prefixed. */

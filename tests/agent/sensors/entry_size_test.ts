@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { unstreamableReason } from "../../../agent/sensors/entry_size.ts";
 import type { SensorDescription } from "../../../drivers/driver.ts";
-import { runCli } from "../../helpers/agent_process.ts";
+import { runCli } from "../../../scripts/harness/agent_process.ts";
 
 function camera(
   width: number,

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { wireTypeMismatch } from "../../../core/codec/wire_types.ts";
 import { encodeStreamMessage } from "../../../agent/protocols/stream_messages.ts";
-import { StreamMessageSchema } from "../../../agent/proto/gen/auki/stream_pb.ts";
+import { StreamMessageSchema } from "../../../core/proto/gen/auki/stream_pb.ts";
 
 /** A StreamMessage request for "a" whose from_timestamp body is `inner`. */
 function requestWithFrom(inner: number[]): Uint8Array {

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { CameraFrameSchema } from "../../../agent/proto/gen/auki/camera_pb.ts";
+import { CameraFrameSchema } from "../../../core/proto/gen/auki/camera_pb.ts";
 import {
   JointEncodersDataSchema,
   PointCloudDataSchema,
-} from "../../../agent/proto/payload_schemas.ts";
+} from "../../../core/proto/payload_schemas.ts";
 import {
   UwbFrameSchema,
   WifiCsiFrameSchema,
-} from "../../../agent/proto/gen/auki_edge/rf_pb.ts";
-import { rawFrameBytes } from "../../../drivers/camera/raw_frame.ts";
+} from "../../../core/proto/gen/auki_edge/rf_pb.ts";
+import { rawFrameBytes } from "../../../core/registries/raw_frame.ts";
 import type { SensorDescription } from "../../../drivers/driver.ts";
 import { parseDescription } from "../../../drivers/native/description.ts";
 import { sampleEncoder } from "../../../drivers/native/samples.ts";
