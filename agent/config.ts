@@ -18,6 +18,7 @@ import {
   LOG_LEVELS,
 } from "../core/logging.ts";
 import { parseRelayAddress } from "./relay/relay_address.ts";
+import { PeerIdText } from "./cluster/discovery_types.ts";
 
 /** Default listen address, fine for devices (tests use port 0). */
 export const DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4001";
@@ -52,6 +53,7 @@ export const ClusterConfig = z.strictObject({
   ).optional(),
   target: z.enum(CLUSTER_TARGETS).optional(),
   wire_encoding: z.enum(["protobuf", "json"]).optional(),
+  allow_peers: z.array(PeerIdText).optional(),
 });
 
 /** The configuration file's shape. */

@@ -262,6 +262,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         target,
         wireEncoding,
         authorization: token,
+        allowPeers: clusterFile?.allow_peers &&
+          new Set(clusterFile.allow_peers),
       },
       logger,
     });
