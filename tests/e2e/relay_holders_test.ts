@@ -7,83 +7,19 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { generateKeyPair } from "@libp2p/crypto/keys";
-import type { Libp2p } from "@libp2p/interface";
-import { multiaddr } from "@multiformats/multiaddr";
-import { createNode } from "../../agent/node.ts";
 import {
   freePort,
   poll,
   startRelay,
   TempDirs,
 } from "../../scripts/harness/cluster.ts";
+import {
+  HOP_STATUS,
+  reserveOn as reserve,
+  throwawayPeer,
+} from "../../scripts/harness/hop_reserve.ts";
 
-const HOP = "/libp2p/circuit/relay/0.2.0/hop";
-/** A HopMessage { type: RESERVE }, length-prefixed. */
-const RESERVE = new Uint8Array([2, 0x08, 0x00]);
-const OK = 100;
-const RESERVATION_REFUSED = 200;
-const PERMISSION_DENIED = 202;
-
-/** A started node that listens nowhere, as a device behind NAT. */
-async function throwawayPeer(): Promise<Libp2p> {
-  const node = await createNode({
-    privateKey: await generateKeyPair("Ed25519"),
-    listen: [],
-  });
-  await node.start();
-  return node;
-}
-
-function varint(bytes: Uint8Array, at: number): [number, number] {
-  let value = 0;
-  let shift = 1;
-  for (;;) {
-    const byte = bytes[at++];
-    value += (byte & 0x7f) * shift;
-    shift *= 128;
-    if (byte < 0x80) return [value, at];
-  }
-}
-
-/** The `status` field (5) of a length-prefixed HopMessage. */
-function statusOf(message: Uint8Array): number {
-  let [length, at] = varint(message, 0);
-  const end = at + length;
-  while (at < end) {
-    let key: number;
-    [key, at] = varint(message, at);
-    if ((key & 7) === 0) {
-      let value: number;
-      [value, at] = varint(message, at);
-      if (key >> 3 === 5) return value;
-    } else {
-      [length, at] = varint(message, at);
-      at += length;
-    }
-  }
-  throw new Error("no status in the relay's answer");
-}
-
-/** Sends a RESERVE request from `peer` to `relay` and returns the status. */
-async function reserve(peer: Libp2p, relay: string): Promise<number> {
-  const signal = AbortSignal.timeout(5_000);
-  const stream = await peer.dialProtocol(multiaddr(relay), HOP, { signal });
-  stream.send(RESERVE);
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream) {
-    chunks.push(chunk.subarray());
-    const bytes = new Uint8Array(chunks.flatMap((c) => [...c]));
-    if (
-      bytes.length > 0 &&
-      varint(bytes, 0)[1] + varint(bytes, 0)[0] <= bytes.length
-    ) {
-      await stream.close().catch(() => {});
-      return statusOf(bytes);
-    }
-  }
-  throw new Error("the relay ended the stream without an answer");
-}
+const { OK, PERMISSION_DENIED, RESERVATION_REFUSED } = HOP_STATUS;
 
 Deno.test("relay: a vanished holder's slot is usable again within a second", async () => {
   const dirs = new TempDirs();
