@@ -51,8 +51,9 @@ export class ManagerRole {
     this.#warnJoiner = rateLimitedByKey(10_000, (m) => state.log.warn(m));
   }
 
-  #warnPeer(peer: string, message: string): void {
-    this.#warnJoiner(`${peer} ${message.slice(0, 60)}`, message);
+  /** Warns about `peer`, one line per peer and `cause` every 10 s. */
+  #warnPeer(peer: string, cause: string, message: string): void {
+    this.#warnJoiner(`${peer} ${cause.slice(0, 40)}`, message);
   }
 
   /** Takes the role with `backingOffsetNs` as the domain clock's offset. */
@@ -163,6 +164,7 @@ export class ManagerRole {
       (reason) =>
         this.#warnPeer(
           peer,
+          reason,
           `join from ${peer} dropped: ${truncated(reason, 400)}`,
         ),
       JOIN_TIMEOUT_MS,
@@ -181,7 +183,11 @@ export class ManagerRole {
     }
     const refusal = joinRefusal(state.settings.allowPeers, peer);
     if (refusal !== undefined) {
-      this.#warnPeer(peer, `refused the join of ${peer}: ${refusal}`);
+      this.#warnPeer(
+        peer,
+        "allow_peers",
+        `refused the join of ${peer}: ${refusal}`,
+      );
       return { kind: "reject", reason: refusal };
     }
     const addrs: string[] = [];
@@ -191,6 +197,7 @@ export class ManagerRole {
       } catch {
         this.#warnPeer(
           peer,
+          "bad multiaddr",
           `join from ${peer}: ignored the bad multiaddr "${truncated(a)}"`,
         );
       }
