@@ -34,6 +34,7 @@ import {
 } from "../log_flags.ts";
 import { parseRelayAddress } from "../../agent/relay/relay_address.ts";
 import { FIRST_RESERVATION_WAIT_MS } from "../../agent/relay/reservations.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge run [options]
 
@@ -120,7 +121,10 @@ export function parseEmbeddedListen(
 }
 
 /** Runs the agent until SIGINT or SIGTERM; returns the exit code. */
-export async function runCommand(argv: string[]): Promise<number> {
+export async function runCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({
     name: "run",
     options: {
@@ -143,7 +147,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     },
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const addrs = (flag: string, list: string[] | undefined) =>

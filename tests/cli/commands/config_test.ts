@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ALL_DRIVERS } from "../../drivers/registry.ts";
-import { runCli } from "../../scripts/harness/agent_process.ts";
+import { ALL_DRIVERS } from "../../../drivers/registry.ts";
+import { runCli } from "../../../scripts/harness/agent_process.ts";
 
 function lines(text: string): string[] {
   return text.split("\n").filter((line) => line.trim() !== "");
