@@ -19,7 +19,7 @@ import { dirname, join, normalize, relative } from "node:path";
  * (a path with an extension: `.ts`, `.json`). The stack, bottom up: ffi, core, calibration,
  * drivers, agent, cli (with main.ts above it), scripts.
  */
-export const LAYERS: Readonly<Record<string, readonly string[]>> = {
+const LAYERS: Readonly<Record<string, readonly string[]>> = {
   ffi: [],
   core: ["ffi", "deno.json"],
   calibration: ["core"],
@@ -60,7 +60,7 @@ export interface LongFile {
 }
 
 /** The layer a root-relative path belongs to (its first folder, or the file). */
-export function layerOf(path: string): string {
+function layerOf(path: string): string {
   const slash = path.indexOf("/");
   return slash === -1 ? path : path.slice(0, slash);
 }
@@ -106,7 +106,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Every import under `root` that breaks the stack, in file order. */
-export async function checkLayers(root: string): Promise<Offence[]> {
+async function checkLayers(root: string): Promise<Offence[]> {
   const offences: Offence[] = [];
   for (const layer of Object.keys(LAYERS)) {
     const files = await Array.fromAsync(sourceFiles(root, layer));
@@ -139,7 +139,7 @@ export function lineCount(source: string): number {
 }
 
 /** Every hand-written product file under `root` over {@link MAX_LINES} lines, in file order. */
-export async function longFiles(root: string): Promise<LongFile[]> {
+async function longFiles(root: string): Promise<LongFile[]> {
   const long: LongFile[] = [];
   for (const layer of Object.keys(LAYERS)) {
     const files = await Array.fromAsync(sourceFiles(root, layer));

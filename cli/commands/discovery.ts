@@ -20,7 +20,7 @@ import {
 import { type Output, STDIO } from "../output.ts";
 
 /** Default listen address of the discovery command. */
-export const DEFAULT_DISCOVERY_LISTEN = "0.0.0.0:8080";
+const DEFAULT_DISCOVERY_LISTEN = "0.0.0.0:8080";
 
 const HELP = `Usage: auki-edge discovery [options]
 

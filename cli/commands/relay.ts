@@ -20,7 +20,7 @@ import {
 import { type Output, STDIO } from "../output.ts";
 
 /** Where relays listen unless told otherwise. */
-export const DEFAULT_RELAY_LISTEN = "/ip4/0.0.0.0/tcp/4002";
+const DEFAULT_RELAY_LISTEN = "/ip4/0.0.0.0/tcp/4002";
 
 const HELP = `Usage: auki-edge relay [options]
 

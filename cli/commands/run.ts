@@ -76,7 +76,7 @@ Cluster (standalone without; in a cluster only members reach the device):
 `;
 
 /** Parses a `--sim` value into driver names. */
-export function parseSimKinds(raw: string): string[] {
+function parseSimKinds(raw: string): string[] {
   if (raw === "none") return [];
   const kinds = raw.split(",").map((k) => k.trim()).filter((k) => k !== "");
   if (kinds.length === 0) {
@@ -106,7 +106,7 @@ export function parseTarget(raw: string): ClusterTarget {
 }
 
 /** Parses a `--wire-encoding` value. */
-export function parseWireEncoding(raw: string): WireEncoding {
+function parseWireEncoding(raw: string): WireEncoding {
   if (raw !== "protobuf" && raw !== "json") {
     throw new Error(`"${raw}" is not protobuf or json`);
   }
@@ -114,7 +114,7 @@ export function parseWireEncoding(raw: string): WireEncoding {
 }
 
 /** Parses `--embedded-discovery`: `PORT` (on 0.0.0.0) or `HOST:PORT`. */
-export function parseEmbeddedListen(
+function parseEmbeddedListen(
   raw: string,
 ): { hostname: string; port: number } {
   return /^\d+$/.test(raw) ? parseListen(`0.0.0.0:${raw}`) : parseListen(raw);

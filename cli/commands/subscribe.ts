@@ -42,7 +42,7 @@ ${CLUSTER_FLAGS_HELP}
 `;
 
 /** Parses a `--from` value. */
-export function parseFrom(raw: string): ReadFrom {
+function parseFrom(raw: string): ReadFrom {
   if (raw === "latest") return { kind: "latest" };
   if (raw === "start") return { kind: "start" };
   if (/^\d+$/.test(raw)) return { kind: "timestamp", timestampNs: BigInt(raw) };

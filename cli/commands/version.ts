@@ -18,7 +18,7 @@ Options:
 `;
 
 /** The version lines: auki-edge, deno, v8 and target. */
-export function versionText(): string {
+function versionText(): string {
   return [
     `auki-edge ${VERSION}`,
     `deno ${Deno.version.deno}`,

@@ -402,7 +402,7 @@ export function showLogs(
 }
 
 /** The membership an agent dumped, or `undefined` when it has none. */
-export async function membershipOf(
+async function membershipOf(
   agent: ClusterAgent,
   cluster: string,
 ): Promise<ClusterMembership | undefined> {
