@@ -80,8 +80,9 @@ export class MemberLinks {
           state.managerClock.add(sample);
         }
       },
-      onClose: (reason) => {
+      onClose: (reason, clean) => {
         if (this.#links.get(peer) === link) this.#links.delete(peer);
+        if (clean) state.departed.add(peer);
         state.log.debug(`heartbeat with ${peer} ended: ${reason}`);
       },
       logger: state.log,

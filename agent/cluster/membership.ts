@@ -70,10 +70,9 @@ export function electionOrder(a: ClusterMember, b: ClusterMember): number {
 }
 
 /**
- * The election winner after the Manager `lost` is gone: the first member in
- * election order that is this peer or currently connected. A member without
- * addresses (a short-lived CLI member; Rust peers always have some) never
- * wins: Discovery would name a Manager nobody can dial.
+ * The election winner after the Manager `lost` is gone, as Rust's
+ * `elect_successor`: the first member in election order that is this peer or
+ * currently connected, whatever its addresses.
  */
 export function electSuccessor(
   membership: ClusterMembership,
@@ -82,7 +81,7 @@ export function electSuccessor(
   connected: (peerId: string) => boolean,
 ): ClusterMember | undefined {
   return membership.peers
-    .filter((p) => p.peer_id !== lost && p.multiaddrs.length > 0)
+    .filter((p) => p.peer_id !== lost)
     .sort(electionOrder)
     .find((p) => p.peer_id === self || connected(p.peer_id));
 }
