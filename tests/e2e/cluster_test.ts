@@ -13,7 +13,11 @@ import assert from "node:assert/strict";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { withClient } from "../../cli/client.ts";
 import { parseJson, stringifyJson } from "../../core/codec/json.ts";
-import { domainClockId } from "../../agent/cluster/domain_clock.ts";
+import {
+  domainClockHash,
+  domainClockId,
+} from "../../agent/cluster/domain_clock.ts";
+import { requestRegistryEntry } from "../../agent/protocols/registries.ts";
 import { membershipJson } from "../../agent/cluster/membership.ts";
 import { sendMembership } from "../../agent/cluster/membership_protocol.ts";
 import { requestJoin } from "../../agent/cluster/join_protocol.ts";
@@ -513,6 +517,20 @@ Deno.test("cluster: create, join, gate, bad frames, domain clock, failover, rejo
           before = [];
           for (const agent of [a1, a2, a3]) {
             before.push(await clocksOf(member, agent));
+          }
+          // The domain clock is no clock entry: a `clock` lookup of it
+          // answers {"entry":null}, as on a Rust Manager.
+          for (const agent of [a1, a2]) {
+            assert.equal(
+              await requestRegistryEntry(
+                member.node,
+                agent.address,
+                "clock",
+                domainClockId(CLUSTER),
+                domainClockHash(CLUSTER),
+              ),
+              null,
+            );
           }
         });
         const [c1, c2, c3] = before;
