@@ -211,8 +211,8 @@ export class ManagerRole {
 
   /**
    * Removes a silent member. One that closed its heartbeat stream itself
-   * (a short-lived member, a peer shutting down) left cleanly: that is an
-   * info line; a member that went silent is a warning.
+   * over a live connection (a peer shutting down) left cleanly: that is an
+   * info line; a member that went silent otherwise is a warning.
    */
   #evict(peer: string): void {
     const state = this.#state;

@@ -82,7 +82,9 @@ export class MemberLinks {
       },
       onClose: (reason, clean) => {
         if (this.#links.get(peer) === link) this.#links.delete(peer);
-        if (clean) state.departed.add(peer);
+        // Closed by the member over a live connection: it is leaving. (A
+        // killed peer's stream ends too, but with its connection.)
+        if (clean && state.connected(peer)) state.departed.add(peer);
         state.log.debug(`heartbeat with ${peer} ended: ${reason}`);
       },
       logger: state.log,

@@ -327,6 +327,8 @@ Deno.test("cluster: short-lived members leave an auki-edge Manager at info level
       );
       assert.equal(answer.kind, "accept");
       await heartbeat.promise;
+      // The Manager sees the stream end while the connection lives on.
+      await new Promise((r) => setTimeout(r, 300));
       await rust.stop();
       await until(
         () =>
