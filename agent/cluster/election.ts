@@ -1,7 +1,8 @@
 /**
  * Who the Manager is (spec cluster.md 3.8): a member that stops hearing its
  * Manager first asks it whether it is alive, then elects a successor as
- * Rust's `elect_successor` does; a member takes a membership update from any
+ * Rust's `elect_successor` does (but never a member without addresses,
+ * docs/decisions.md 46); a member takes a membership update from any
  * peer that names itself Manager and is in the membership it sends (Rust's
  * "last write wins"), a Manager only from a peer the election would have
  * preferred to it (docs/decisions.md 45).

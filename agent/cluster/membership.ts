@@ -71,8 +71,10 @@ export function electionOrder(a: ClusterMember, b: ClusterMember): number {
 
 /**
  * The election winner after the Manager `lost` is gone, as Rust's
- * `elect_successor`: the first member in election order that is this peer or
- * currently connected, whatever its addresses.
+ * `elect_successor`: the first member in election order that is this peer
+ * or currently connected. One deliberate difference (docs/decisions.md 46):
+ * a member without addresses (a short-lived CLI member; Rust daemons always
+ * have some) never wins, since Discovery would name a Manager nobody can dial.
  */
 export function electSuccessor(
   membership: ClusterMembership,
@@ -81,7 +83,7 @@ export function electSuccessor(
   connected: (peerId: string) => boolean,
 ): ClusterMember | undefined {
   return membership.peers
-    .filter((p) => p.peer_id !== lost)
+    .filter((p) => p.peer_id !== lost && p.multiaddrs.length > 0)
     .sort(electionOrder)
     .find((p) => p.peer_id === self || connected(p.peer_id));
 }

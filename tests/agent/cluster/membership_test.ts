@@ -2,8 +2,8 @@
  * ClusterMembership (spec cluster.md section 2): the JSON shape and field
  * order, i64 join timestamps beyond 2^53 kept exact, canonical peer ids and
  * multiaddrs, and the election order (earliest `join_ts_ns`, then the peer
- * id's multihash bytes) with `electSuccessor` skipping the lost Manager
- * and unconnected members, whatever their addresses (as Rust's).
+ * id's multihash bytes) with `electSuccessor` skipping the lost Manager,
+ * unconnected members and members nobody can dial.
  *
  * @module
  */
@@ -206,7 +206,7 @@ Deno.test("electSuccessor: the tie-break between equal timestamps is the multiha
   assert.equal(electSuccessor(m, A, C, () => true)?.peer_id, B);
 });
 
-Deno.test("electSuccessor: members without addresses win like any other, as Rust's elect_successor", () => {
+Deno.test("electSuccessor: members without addresses never win", () => {
   // A is a short-lived CLI member: earliest after the lost Manager, connected.
   const m = membership(
     dialable(SECP, TS),
@@ -214,10 +214,10 @@ Deno.test("electSuccessor: members without addresses win like any other, as Rust
     dialable(B, TS + 2n),
     dialable(C, TS + 3n),
   );
-  assert.equal(electSuccessor(m, SECP, C, () => true)?.peer_id, A);
-  assert.equal(electSuccessor(m, SECP, A, () => false)?.peer_id, A);
-  // Unconnected, it is skipped like any other member.
-  assert.equal(electSuccessor(m, SECP, C, (p) => p === B)?.peer_id, B);
+  assert.equal(electSuccessor(m, SECP, C, () => true)?.peer_id, B);
+  // Not even when it is the one electing and nobody else is connected.
+  assert.equal(electSuccessor(m, SECP, A, () => false), undefined);
+  assert.equal(electSuccessor(m, SECP, C, () => false)?.peer_id, C);
 });
 
 Deno.test("electSuccessor: nobody when only the lost member remains", () => {
