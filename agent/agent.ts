@@ -156,6 +156,7 @@ export class Agent {
       multiaddrs: this.multiaddrs(),
       cluster: this.#clusterStatus(),
       relays: this.relays?.status() ?? [],
+      sensors: this.#sensors.map((sensor) => sensor.status()),
     }));
     const { node, gate, logger } = init;
     const protocols = { node, gate, logger: logger.child("protocols") };
@@ -318,7 +319,6 @@ export class Agent {
       sessionId: this.sessionId,
       storage: this.#storage,
       catalog: this.catalog,
-      registry: this.registry,
       logger: this.#logger,
     });
   }

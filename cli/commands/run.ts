@@ -71,7 +71,8 @@ Cluster (standalone without; in a cluster only members reach the device):
   --cluster NAME           the cluster (fallback name for most_recent_or_create)
   --target TARGET          create, join, join_or_create (default) or
                            most_recent_or_create
-  --wire-encoding ENC      join requests as protobuf (default) or json
+  --wire-encoding ENC      join requests only as protobuf or json (default:
+                           protobuf, then json if a Manager drops it)
   -h, --help               show this help
 `;
 
@@ -185,7 +186,7 @@ export async function runCommand(
     ? clusterFile?.target ?? "join_or_create"
     : flagValue("run", "target", values.target, parseTarget);
   const wireEncoding = values["wire-encoding"] === undefined
-    ? clusterFile?.wire_encoding ?? "protobuf"
+    ? clusterFile?.wire_encoding
     : flagValue(
       "run",
       "wire-encoding",

@@ -1,6 +1,6 @@
 /**
- * `auki-edge status`: the running agent's addresses, cluster and relay
- * reservations, read from its storage's status file.
+ * `auki-edge status`: the running agent's addresses, cluster, relay
+ * reservations and sensors, read from its storage's status file.
  *
  * @module
  */
@@ -12,8 +12,10 @@ import { type Output, STDIO } from "../output.ts";
 const HELP = `Usage: auki-edge status [--storage DIR] [--json]
 
 Shows what the agent running on a storage root is doing: its peer id and
-addresses, its cluster, and each relay reservation (relay, state, circuit
-address, expiry or the next retry and why the last attempt failed).
+addresses, its cluster, each relay reservation (relay, state, circuit
+address, expiry or the next retry and why the last attempt failed), and each
+sensor (online or not, the failed reads its sessions survived and the last
+driver message, the device a native driver names).
 
 Options:
   --storage DIR   the agent's storage root (default: ~/.auki/auki-edge)
@@ -82,6 +84,22 @@ export async function statusCommand(
         }${relay.error ? `: ${relay.error}` : ""}`,
       );
     }
+  }
+  // A status file of an older agent has no sensors.
+  const sensors = status.sensors ?? [];
+  if (sensors.length > 0) lines.push("sensors");
+  for (const sensor of sensors) {
+    const device = [sensor.device?.model, sensor.device?.serial]
+      .filter((part) => part !== undefined).join(" ");
+    lines.push(
+      `  ${sensor.id}${device ? ` (${device})` : ""}: ${
+        sensor.online ? "online" : "offline"
+      }${
+        sensor.read_failures > 0
+          ? `, ${sensor.read_failures} failed reads survived (last: ${sensor.last_read_failure})`
+          : ""
+      }`,
+    );
   }
   output.out(lines.join("\n"));
   return 0;

@@ -13,7 +13,7 @@ import {
   Subscription,
 } from "../../agent/protocols/stream_consumer.ts";
 import { snakeCase } from "../../agent/protocols/stream_messages.ts";
-import { SensorEntry } from "../../core/registries/entries.ts";
+import { readSensorEntry } from "../../core/registries/sensor_reader.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { type Device, parseTarget, withDevice } from "../client.ts";
 import {
@@ -122,7 +122,7 @@ async function read(
       "sensor",
       manifest.sensorId,
       manifest.sensorHash,
-    ).then((e) => e && SensorEntry.parse(e.entry)).catch(() => undefined);
+    ).then((e) => e && readSensorEntry(e.entry)).catch(() => undefined);
   const stop = () => subscription.close();
   Deno.addSignalListener("SIGINT", stop);
   let received = 0;
