@@ -9,6 +9,7 @@ import { SeedFileError } from "../agent/identity/seed_file.ts";
 import { USAGE_EXIT_CODE, UsageError } from "./args.ts";
 import { calibrateCommand } from "./commands/calibrate.ts";
 import { catalogCommand } from "./commands/catalog.ts";
+import { exportCommand } from "./commands/export.ts";
 import { clustersCommand } from "./commands/clusters.ts";
 import { discoveryCommand } from "./commands/discovery.ts";
 import { framesCommand } from "./commands/frames.ts";
@@ -18,6 +19,7 @@ import { portsCommand } from "./commands/ports.ts";
 import { runCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { subscribeCommand } from "./commands/subscribe.ts";
+import { verifyCommand } from "./commands/verify.ts";
 import { errorMessage } from "../agent/logging.ts";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -32,6 +34,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   status: statusCommand,
   calibrate: calibrateCommand,
   frames: framesCommand,
+  export: exportCommand,
+  verify: verifyCommand,
 };
 
 const HELP = `Usage: auki-edge <command> [options]
@@ -50,6 +54,8 @@ Commands:
   ports       list the serial ports for serial sensors
   calibrate   calibrate a camera, extrinsics, joint offsets or the clocks
   frames      print a peer's frame tree of static transforms
+  export      write recorded logs into a signed MCAP file (Foxglove schemas)
+  verify      check a signed MCAP export offline
 
 Run "auki-edge <command> --help" for a command's options.
 `;
