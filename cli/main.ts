@@ -11,6 +11,7 @@ import { calibrateCommand } from "./commands/calibrate.ts";
 import { catalogCommand } from "./commands/catalog.ts";
 import { exportCommand } from "./commands/export.ts";
 import { clustersCommand } from "./commands/clusters.ts";
+import { configCommand } from "./commands/config.ts";
 import { discoveryCommand } from "./commands/discovery.ts";
 import { framesCommand } from "./commands/frames.ts";
 import { relayCommand } from "./commands/relay.ts";
@@ -20,7 +21,8 @@ import { runCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { subscribeCommand } from "./commands/subscribe.ts";
 import { verifyCommand } from "./commands/verify.ts";
-import { errorMessage } from "../agent/logging.ts";
+import { versionCommand } from "./commands/version.ts";
+import { errorMessage } from "../core/logging.ts";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
@@ -36,6 +38,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   frames: framesCommand,
   export: exportCommand,
   verify: verifyCommand,
+  config: configCommand,
+  version: versionCommand,
+  "--version": versionCommand,
 };
 
 const HELP = `Usage: auki-edge <command> [options]
@@ -56,6 +61,9 @@ Commands:
   frames      print a peer's frame tree of static transforms
   export      write recorded logs into a signed MCAP file (Foxglove schemas)
   verify      check a signed MCAP export offline
+  config      print the configuration's JSON Schema, or check a file
+  version     print the version, the Deno and V8 versions and the target
+              (also --version)
 
 Run "auki-edge <command> --help" for a command's options.
 `;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { canonicalJson } from "../codec/json.ts";
+import { canonicalJson } from "../../core/codec/json.ts";
 import {
   channelFor,
   type ChannelSource,

@@ -8,9 +8,9 @@
  */
 import { join } from "node:path";
 import { fromBinary } from "@bufbuild/protobuf";
-import { TimeTransformEntrySchema } from "../proto/gen/auki/time_transform_pb.ts";
+import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transform_pb.ts";
 import { readManifest } from "../logs/manifest.ts";
-import { RegistryRef, SensorEntry } from "../registries/entries.ts";
+import { RegistryRef, SensorEntry } from "../../core/registries/entries.ts";
 import { RegistryStore } from "../registries/store.ts";
 import type { ChannelSource } from "../foxglove/channels.ts";
 import type { ExportSource, RegistryAttachment } from "./export.ts";

@@ -13,7 +13,7 @@ import type { ResourceEntry } from "../catalog/resource_entry.ts";
 import { requestRegistryEntry } from "../protocols/registries.ts";
 import { requestResources } from "../protocols/resources.ts";
 import { Subscription } from "../protocols/stream_consumer.ts";
-import { RegistryRef, SensorEntry } from "../registries/entries.ts";
+import { RegistryRef, SensorEntry } from "../../core/registries/entries.ts";
 import type { ExportSource, RegistryAttachment } from "./export.ts";
 import { ExportInputError } from "./local_sources.ts";
 import type { SnapshotEntry } from "./log_snapshot.ts";

@@ -31,7 +31,7 @@ import type {
   Metadata,
   Schema,
 } from "@mcap/core";
-import { canonicalJson } from "../codec/json.ts";
+import { canonicalJson } from "../../core/codec/json.ts";
 
 /** The scheme name, in the statement. */
 export const SIGNATURE_SCHEME = "auki-edge/mcap-signature/1";

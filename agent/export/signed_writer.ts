@@ -10,7 +10,7 @@
 import { Buffer } from "node:buffer";
 import type { PrivateKey } from "@libp2p/interface";
 import { type IWritable, McapWriter } from "@mcap/core";
-import { canonicalJson } from "../codec/json.ts";
+import { canonicalJson } from "../../core/codec/json.ts";
 import type { ChannelSpec } from "../foxglove/channels.ts";
 import { ExportDigest, SIGNATURE_METADATA } from "./signature.ts";
 

@@ -9,8 +9,8 @@
 import { Buffer } from "node:buffer";
 import { McapStreamReader } from "@mcap/core";
 import { peerIdFromString } from "@libp2p/peer-id";
-import { canonicalJson, parseJson } from "../codec/json.ts";
-import { errorMessage } from "../logging.ts";
+import { canonicalJson, parseJson } from "../../core/codec/json.ts";
+import { errorMessage } from "../../core/logging.ts";
 import {
   ConflictingRecordError,
   ExportDigest,

@@ -15,15 +15,15 @@ import {
   toBinary,
   toJsonString,
 } from "@bufbuild/protobuf";
-import { PointCloudDataSchema } from "../proto/payload_schemas.ts";
-import { CameraFrameSchema } from "../proto/gen/auki/camera_pb.ts";
-import { SpatialTransformSchema } from "../proto/gen/auki/pose_pb.ts";
+import { PointCloudDataSchema } from "../../core/proto/payload_schemas.ts";
+import { CameraFrameSchema } from "../../core/proto/gen/auki/camera_pb.ts";
+import { SpatialTransformSchema } from "../../core/proto/gen/auki/pose_pb.ts";
 import { PAYLOAD_SCHEMAS } from "../payloads.ts";
 import {
   POINT_DATATYPE_BYTES,
   type PointField,
   type SensorEntry,
-} from "../registries/entries.ts";
+} from "../../core/registries/entries.ts";
 import { foxgloveSchema, type FoxgloveSchemaName } from "./schemas.ts";
 import { messageJsonSchema } from "./json_schema.ts";
 

@@ -11,9 +11,9 @@
 import { Buffer } from "node:buffer";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { LogResource } from "../catalog/log_resource.ts";
-import { type LogCursor, LogEvictedError } from "../logs/log.ts";
-import { errorMessage, type Logger, rateLimited } from "../logging.ts";
-import { SensorEntry } from "../registries/entries.ts";
+import { type LogCursor, LogEvictedError } from "../logs/cursor.ts";
+import { errorMessage, type Logger, rateLimited } from "../../core/logging.ts";
+import { SensorEntry } from "../../core/registries/entries.ts";
 import type { RegistryStore } from "../registries/store.ts";
 import { BoundedSocket } from "./bounded_socket.ts";
 import {

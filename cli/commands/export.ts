@@ -24,7 +24,7 @@ import {
   peerIdFromSeed,
   peerKeyFromSeed,
 } from "../../agent/identity/wallet.ts";
-import { errorMessage } from "../../agent/logging.ts";
+import { errorMessage } from "../../core/logging.ts";
 import { flagValue, parseCommand, UsageError } from "../args.ts";
 import { parseTarget, withClient } from "../client.ts";
 import {

@@ -4,7 +4,7 @@
  * @module
  */
 import { VerifyError, verifyExport } from "../../agent/export/verify.ts";
-import { errorMessage } from "../../agent/logging.ts";
+import { errorMessage } from "../../core/logging.ts";
 import { parseCommand, UsageError } from "../args.ts";
 
 const HELP = `Usage: auki-edge verify FILE.mcap

@@ -19,7 +19,7 @@ import {
   FoxgloveClient,
   type MessageData,
 } from "../../../agent/foxglove/ws_protocol.ts";
-import { startAgent } from "../../helpers/agent_process.ts";
+import { startAgent } from "../../../scripts/harness/agent_process.ts";
 
 /** The agent's ready file, parsed. */
 async function readyInfo(storage: string): Promise<Record<string, unknown>> {

@@ -24,7 +24,7 @@ import {
 import { requestResources } from "../../../agent/protocols/resources.ts";
 import { loadOrCreateSeed } from "../../../agent/identity/seed_file.ts";
 import { withClient } from "../../../cli/client.ts";
-import { runCli, startAgent } from "../../helpers/agent_process.ts";
+import { runCli, startAgent } from "../../../scripts/harness/agent_process.ts";
 
 type Message = TypedMcapRecords["Message"];
 
