@@ -15,6 +15,7 @@ import {
   toBinary,
   toJsonString,
 } from "@bufbuild/protobuf";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { PointCloudDataSchema } from "../../core/proto/payload_schemas.ts";
 import { CameraFrameSchema } from "../../core/proto/gen/auki/camera_pb.ts";
 import { SpatialTransformSchema } from "../../core/proto/gen/auki/pose_pb.ts";
@@ -104,14 +105,14 @@ export function channelFor(source: ChannelSource): ChannelSpec | undefined {
         encoding,
         step: sensor.row_stride_bytes,
         data: fromBinary(CameraFrameSchema, payload).frame,
-      }));
+      }), "data");
     }
     return foxglove(topic, "CompressedImage", (payload, ns) => ({
       timestamp: timestampOf(ns),
       frameId,
       data: fromBinary(CameraFrameSchema, payload).frame,
       format: sensor.image_encoding,
-    }));
+    }), "data");
   }
   if (
     source.payload === "point_cloud_frame" && sensor?.kind === "rangefinder" &&
@@ -131,7 +132,7 @@ export function channelFor(source: ChannelSource): ChannelSpec | undefined {
       pointStride: sensor.point_step,
       fields,
       data: fromBinary(PointCloudDataSchema, payload).data,
-    }));
+    }), "data");
   }
   if (source.payload === "spatial_transform" && source.frames !== undefined) {
     const { parent, child } = source.frames;
@@ -150,20 +151,48 @@ export function channelFor(source: ChannelSource): ChannelSpec | undefined {
   return message && jsonChannel(topic, message);
 }
 
+/**
+ * A protobuf channel of a Foxglove schema. The bytes field `bulk` (image or
+ * point data), when named, is appended behind the other fields with one
+ * copy rather than passed through the encoder (field order is free in
+ * protobuf).
+ */
 function foxglove(
   topic: string,
   name: FoxgloveSchemaName,
   fields: (payload: Uint8Array, timestampNs: bigint) => Record<string, unknown>,
+  bulk?: string,
 ): ChannelSpec {
   const schema = foxgloveSchema(name);
+  const bulkField = bulk === undefined
+    ? undefined
+    : schema.message.fields.find((f) => f.localName === bulk);
   return {
     topic,
     schemaName: schema.name,
     schemaEncoding: "protobuf",
     schema: schema.data,
     messageEncoding: "protobuf",
-    encode: (payload, ns) =>
-      toBinary(schema.message, create(schema.message, fields(payload, ns))),
+    encode: (payload, ns) => {
+      const values = fields(payload, ns);
+      if (bulkField === undefined) {
+        return toBinary(schema.message, create(schema.message, values));
+      }
+      const { [bulkField.localName]: data, ...rest } = values;
+      const bytes = data as Uint8Array;
+      const head = toBinary(schema.message, create(schema.message, rest));
+      const tag = new BinaryWriter()
+        .tag(bulkField.number, WireType.LengthDelimited)
+        .uint32(bytes.byteLength)
+        .finish();
+      const out = new Uint8Array(
+        head.byteLength + tag.byteLength + bytes.byteLength,
+      );
+      out.set(head);
+      out.set(tag, head.byteLength);
+      out.set(bytes, head.byteLength + tag.byteLength);
+      return out;
+    },
   };
 }
 
