@@ -12,7 +12,8 @@ import type { Multiaddr } from "@multiformats/multiaddr";
 import type { ResourceEntry } from "../catalog/resource_entry.ts";
 import { requestRegistryEntry } from "../protocols/registries.ts";
 import { requestResources } from "../protocols/resources.ts";
-import { Subscription } from "../protocols/stream_consumer.ts";
+import type { Subscription } from "../protocols/stream_consumer.ts";
+import type { ReadFrom } from "../logs/log.ts";
 import { RegistryRef, SensorEntry } from "../../core/registries/entries.ts";
 import type { ExportSource, RegistryAttachment } from "./export.ts";
 import { ExportInputError } from "./local_sources.ts";
@@ -21,17 +22,25 @@ import type { SnapshotEntry } from "./log_snapshot.ts";
 /** How long a stream may stay silent before its export ends, ms. */
 export const REMOTE_IDLE_MS = 3_000;
 
-/**
- * Opens a subscription per resource from `fromNs`; `open` wraps each
- * request (to retry while a cluster admits this client).
- */
+/** The peer to export from, as a command reaches it (`cli/client.ts` Device). */
+export interface RemotePeer {
+  /** The client node. */
+  node: Libp2p;
+  /** The peer's address. */
+  target: Multiaddr;
+  /** Opens a subscription (retrying while a cluster membership settles). */
+  subscribe(resourceId: string, from?: ReadFrom): Promise<Subscription>;
+  /** Runs a request (retrying while a cluster membership settles). */
+  request<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** Opens a subscription from `fromNs` per resource of `peer`. */
 export async function remoteSources(
-  node: Libp2p,
-  target: Multiaddr,
+  peer: RemotePeer,
   selection: { resources: string[]; fromNs: bigint; toNs: bigint },
-  open: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
 ): Promise<ExportSource[]> {
-  const rows = await open(() => requestResources(node, target));
+  const { node, target } = peer;
+  const rows = await peer.request(() => requestResources(node, target));
   const sources: ExportSource[] = [];
   for (const resourceId of selection.resources) {
     const row = rows.find((r) => r.resource_id === resourceId);
@@ -74,13 +83,10 @@ export async function remoteSources(
     for (const key of ["frame", "from_frame", "to_frame"]) {
       await fetch("frame", row.manifest[key]);
     }
-    const subscription = await open(() =>
-      Subscription.open(node, target, {
-        resourceId,
-        sourcePeerId: row.source_peer_id,
-        from: { kind: "timestamp", timestampNs: selection.fromNs },
-      })
-    );
+    const subscription = await peer.subscribe(resourceId, {
+      kind: "timestamp",
+      timestampNs: selection.fromNs,
+    });
     const { manifest } = subscription;
     sources.push({
       channel: {

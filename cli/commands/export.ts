@@ -5,8 +5,6 @@
  *
  * @module
  */
-import type { Libp2p } from "@libp2p/interface";
-import type { Multiaddr } from "@multiformats/multiaddr";
 import { defaultSeedPath, defaultStorage } from "../../agent/config.ts";
 import {
   type ExportResult,
@@ -26,13 +24,11 @@ import {
 } from "../../agent/identity/wallet.ts";
 import { errorMessage } from "../../core/logging.ts";
 import { flagValue, parseCommand, UsageError } from "../args.ts";
-import { parseTarget, withClient } from "../client.ts";
+import { parseTarget, withDevice } from "../client.ts";
 import {
   CLUSTER_FLAGS,
   CLUSTER_FLAGS_HELP,
   clusterOf,
-  joinAsMember,
-  untilAdmitted,
 } from "../cluster_flags.ts";
 import { ProgressBar } from "../progress.ts";
 
@@ -152,20 +148,15 @@ export async function exportCommand(argv: string[]): Promise<number> {
           "export: --peer: needs --resource, --from and --to",
         );
       }
-      const cluster = clusterOf("export", values);
-      result = await withClient(async (node) => {
-        const membership = cluster && await joinAsMember(node, cluster);
-        try {
-          const sources = await remote(node, target, membership !== undefined, {
-            resources,
-            fromNs,
-            toNs,
-          });
-          return await write(sources, 0);
-        } finally {
-          await membership?.leave();
-        }
-      });
+      result = await withDevice(
+        target,
+        clusterOf("export", values),
+        async (device) =>
+          await write(
+            await remoteSources(device, { resources, fromNs, toNs }),
+            0,
+          ),
+      );
     }
     if (result.messages === 0) {
       throw new UsageError(
@@ -190,18 +181,4 @@ export async function exportCommand(argv: string[]): Promise<number> {
     } MB of payloads), signed by ${peerId}`,
   );
   return 0;
-}
-
-function remote(
-  node: Libp2p,
-  target: Multiaddr,
-  member: boolean,
-  selection: { resources: string[]; fromNs: bigint; toNs: bigint },
-): Promise<ExportSource[]> {
-  return remoteSources(
-    node,
-    target,
-    selection,
-    member ? untilAdmitted : (work) => work(),
-  );
 }
