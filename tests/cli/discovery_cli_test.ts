@@ -183,7 +183,8 @@ Deno.test("usage mistakes exit 2 with one line naming the flag", async () => {
 
 Deno.test("discovery serves, clusters lists it as a table and JSON, SIGTERM stops it", async () => {
   let created = 0n;
-  const server = await withDiscovery([], async (url) => {
+  // Rows outlive the slowest CLI start: nothing posts liveness here.
+  const server = await withDiscovery(["--ttl-ms", "120000"], async (url) => {
     const client = new DiscoveryClient(url);
     const outcome = await client.createCluster("alpha", MANAGER, [NATIVE]);
     assert.equal(outcome.outcome, "created");
