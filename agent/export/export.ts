@@ -17,7 +17,7 @@ import type { SnapshotEntry } from "./log_snapshot.ts";
 import type { ExportChannelSpec, SignedMcapWriter } from "./signed_writer.ts";
 
 /** Name of the metadata record describing one resource. */
-export const RESOURCE_METADATA = "auki_edge.resource";
+const RESOURCE_METADATA = "auki_edge.resource";
 
 /** A registry entry the export carries as an attachment. */
 export interface RegistryAttachment {
@@ -58,7 +58,7 @@ export interface ExportResult {
 }
 
 /** The channel of a source: its Foxglove channel or a raw one. */
-export function exportChannel(source: ChannelSource): ExportChannelSpec {
+function exportChannel(source: ChannelSource): ExportChannelSpec {
   return channelFor(source) ?? {
     topic: topicOf(source.resourceId),
     raw: `auki_edge/${source.payload}`,

@@ -42,7 +42,7 @@ export interface LocalSource extends ExportSource {
 }
 
 /** Payload kinds of the built-in drivers by sensor kind (and rf type). */
-export function payloadOfSensor(sensor: SensorEntry): string {
+function payloadOfSensor(sensor: SensorEntry): string {
   switch (sensor.kind) {
     case "camera":
       return "camera_frame";

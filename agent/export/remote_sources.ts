@@ -20,7 +20,7 @@ import { ExportInputError } from "./local_sources.ts";
 import type { SnapshotEntry } from "./log_snapshot.ts";
 
 /** How long a stream may stay silent before its export ends, ms. */
-export const REMOTE_IDLE_MS = 3_000;
+const REMOTE_IDLE_MS = 3_000;
 
 /** The peer to export from, as a command reaches it (`cli/client.ts` Device). */
 export interface RemotePeer {

@@ -15,9 +15,9 @@ import type { ChannelSpec } from "../foxglove/channels.ts";
 import { ExportDigest, SIGNATURE_METADATA } from "./signature.ts";
 
 /** The MCAP header profile of exports (none of the well-known ones apply). */
-export const EXPORT_PROFILE = "";
+const EXPORT_PROFILE = "";
 /** The MCAP header library of exports. */
-export const EXPORT_LIBRARY = "auki-edge";
+const EXPORT_LIBRARY = "auki-edge";
 /** Messages per chunk are gathered up to this many bytes. */
 const CHUNK_BYTES = 4 * 1024 * 1024;
 const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;

@@ -26,11 +26,6 @@ export class BoundedSocket implements IWebSocket {
     return this.#dropped;
   }
 
-  /** Bytes queued for the client. */
-  get bufferedAmount(): number {
-    return this.#socket.bufferedAmount;
-  }
-
   /** The socket's binary type. */
   get binaryType(): string {
     return this.#socket.binaryType;

@@ -83,7 +83,7 @@ export function topicOf(resourceId: string): string {
 }
 
 /** A foxglove Timestamp of UTC nanoseconds. */
-export function timestampOf(ns: bigint): { seconds: bigint; nanos: number } {
+function timestampOf(ns: bigint): { seconds: bigint; nanos: number } {
   const seconds = ns / 1_000_000_000n;
   return { seconds, nanos: Number(ns - seconds * 1_000_000_000n) };
 }

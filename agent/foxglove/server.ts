@@ -24,9 +24,9 @@ import {
 import { FOXGLOVE_SUBPROTOCOL, FoxgloveServer } from "./ws_protocol.ts";
 
 /** Bytes queued per client before its message data is dropped. */
-export const MAX_CLIENT_BUFFERED_BYTES = 16 * 1024 * 1024;
+const MAX_CLIENT_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** Clients served at once; more are refused with 503. */
-export const MAX_CLIENTS = 16;
+const MAX_CLIENTS = 16;
 /** Entries a channel may fall behind its log before it skips to the newest. */
 const MAX_LAG_ENTRIES = 4;
 /** How often the advertised channels follow the catalog, ms. */
@@ -110,13 +110,6 @@ export class FoxgloveBridge {
     }:${port}`;
   }
 
-  /** Message data dropped so far because clients were behind. */
-  get dropped(): number {
-    let dropped = 0;
-    for (const client of this.#clients) dropped += client.dropped;
-    return dropped;
-  }
-
   #handle(request: Request, info: Deno.ServeHandlerInfo): Response {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response(
@@ -146,7 +139,12 @@ export class FoxgloveBridge {
       this.#server.handleConnection(client, `${addr.hostname}:${addr.port}`);
       this.#watchMessages(client);
     });
-    socket.addEventListener("close", () => this.#clients.delete(client));
+    socket.addEventListener("close", () => {
+      this.#clients.delete(client);
+      this.#options.logger.debug(
+        `client ${addr.hostname}:${addr.port} left; ${client.dropped} messages were dropped while it was behind`,
+      );
+    });
     return response;
   }
 

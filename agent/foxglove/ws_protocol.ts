@@ -11,6 +11,7 @@ import type {
   FoxgloveServer as Server,
 } from "@foxglove/ws-protocol";
 
+/** The protocol's channel, socket and message types. */
 export type { Channel, IWebSocket, MessageData } from "@foxglove/ws-protocol";
 
 const classes = wsProtocol as unknown as {
