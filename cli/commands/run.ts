@@ -27,6 +27,7 @@ import { parseClusterName, parseDiscoveryUrl } from "../cluster_flags.ts";
 import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import { FoxgloveBridge } from "../../agent/foxglove/server.ts";
+import { httpListenError } from "../../agent/listen_errors.ts";
 import { startServiceNotifier } from "../sd_notify.ts";
 import {
   LOG_FLAG_OPTIONS,
@@ -283,8 +284,12 @@ export async function runCommand(argv: string[]): Promise<number> {
       await agent.stop();
       await discoveryServer?.stop();
       throw new Error(
-        `cannot serve Foxglove on ${foxgloveListen.hostname}:${foxgloveListen.port}: ${
-          errorMessage(error)
+        `Foxglove: ${
+          errorMessage(httpListenError(
+            error,
+            foxgloveListen.hostname,
+            foxgloveListen.port,
+          ))
         }`,
       );
     }

@@ -19,7 +19,7 @@ import {
   FoxgloveClient,
   type MessageData,
 } from "../../../agent/foxglove/ws_protocol.ts";
-import { startAgent } from "../../../scripts/harness/agent_process.ts";
+import { runCli, startAgent } from "../../../scripts/harness/agent_process.ts";
 
 /** The agent's ready file, parsed. */
 async function readyInfo(storage: string): Promise<Record<string, unknown>> {
@@ -220,10 +220,11 @@ Deno.test("foxglove: camera and lidar channels decode against their advertised s
   }
 });
 
-Deno.test("foxglove: a client that reads nothing loses frames, the agent's memory stays bounded", async () => {
+Deno.test("foxglove (from the config file): a client that reads nothing loses frames, the agent's memory stays bounded", async () => {
   const agent = await startAgent({
-    args: ["--sim", "none", "--foxglove", "127.0.0.1:0"],
+    args: ["--sim", "none"],
     config: {
+      foxglove: "127.0.0.1:0",
       sensors: [{
         driver: "sim.camera",
         id: "big-camera",
@@ -258,5 +259,36 @@ Deno.test("foxglove: a client that reads nothing loses frames, the agent's memor
     for (const conn of stalled) conn.close();
     watcher.close();
     assert.equal(await agent.stop(), 0);
+  }
+});
+
+Deno.test("foxglove: a bad or busy address is one line naming it", async () => {
+  const bad = await runCli(["run", "--sim", "none", "--foxglove", "nowhere"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--foxglove: "nowhere" is not HOST:PORT/);
+  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const storage = await Deno.makeTempDir();
+  try {
+    const { port } = busy.addr;
+    const result = await runCli([
+      "run",
+      "--storage",
+      storage,
+      "--listen",
+      "/ip4/127.0.0.1/tcp/0",
+      "--sim",
+      "none",
+      "--foxglove",
+      `127.0.0.1:${port}`,
+    ]);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr.trim().split("\n").at(-1)!,
+      new RegExp(
+        `^auki-edge run: Foxglove: cannot listen on 127\\.0\\.0\\.1:${port}: port ${port} is already in use$`,
+      ),
+    );
+  } finally {
+    await Deno.remove(storage, { recursive: true });
   }
 });
