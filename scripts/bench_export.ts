@@ -10,8 +10,11 @@
  *   (b) the agent's CPU share and resident memory with the simulated sensors
  *       over 10 s: Foxglove off, on but idle, and with a client subscribed
  *       to every channel
+ *   (c) latency from a 1 kHz joint-encoder sample to a libp2p subscriber,
+ *       p50/p99 (as `deno task bench` (c)): Foxglove off, on but idle, and
+ *       with a Foxglove client subscribed to the joints
  *
- * Usage: deno task bench:export [--only a,b] [--seconds N]
+ * Usage: deno task bench:export [--only a,b,c] [--seconds N]
  *
  * @module
  */
@@ -29,13 +32,14 @@ import {
 } from "../agent/foxglove/ws_protocol.ts";
 import { loadOrCreateSeed } from "../agent/identity/seed_file.ts";
 import { peerIdFromSeed, peerKeyFromSeed } from "../agent/identity/wallet.ts";
-import { startAgent } from "./harness/agent_process.ts";
+import { type AgentProcess, startAgent } from "./harness/agent_process.ts";
+import { lastLine, type SubscriberResult } from "./bench/processes.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: { only: { type: "string" }, seconds: { type: "string" } },
 });
-const only = new Set((values.only ?? "a,b").split(","));
+const only = new Set((values.only ?? "a,b,c").split(","));
 const seconds = Number(values.seconds ?? 10);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -108,32 +112,39 @@ function residentMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
-async function foxgloveCost(
-  mode: "off" | "idle" | "watching",
-): Promise<string> {
-  const agent = await startAgent({
-    args: mode === "off" ? [] : ["--foxglove", "127.0.0.1:0"],
-  });
-  let client: FoxgloveClient | undefined;
-  let received = 0;
-  try {
-    if (mode === "watching") {
-      let url = "";
-      for await (const item of Deno.readDir(agent.storage)) {
-        if (item.name.startsWith("ready-")) {
-          url = JSON.parse(
-            await Deno.readTextFile(join(agent.storage, item.name)),
-          ).foxglove;
-        }
-      }
-      client = new FoxgloveClient({
-        ws: new WebSocket(url, [FOXGLOVE_SUBPROTOCOL]),
-      });
-      client.on("advertise", (channels) => {
-        for (const c of channels) client!.subscribe(c.id);
-      });
-      client.on("message", () => received++);
+type Mode = "off" | "idle" | "watching";
+
+/** A Foxglove client subscribed to every channel of `agent`, counting messages. */
+async function watch(
+  agent: AgentProcess,
+): Promise<{ client: FoxgloveClient; received: () => number }> {
+  let url = "";
+  for await (const item of Deno.readDir(agent.storage)) {
+    if (item.name.startsWith("ready-")) {
+      url = JSON.parse(
+        await Deno.readTextFile(join(agent.storage, item.name)),
+      ).foxglove;
     }
+  }
+  const client = new FoxgloveClient({
+    ws: new WebSocket(url, [FOXGLOVE_SUBPROTOCOL]),
+  });
+  let received = 0;
+  client.on("advertise", (channels) => {
+    for (const c of channels) client.subscribe(c.id);
+  });
+  client.on("message", () => received++);
+  return { client, received: () => received };
+}
+
+function foxgloveArgs(mode: Mode): string[] {
+  return mode === "off" ? [] : ["--foxglove", "127.0.0.1:0"];
+}
+
+async function foxgloveCost(mode: Mode): Promise<string> {
+  const agent = await startAgent({ args: foxgloveArgs(mode) });
+  const watcher = mode === "watching" ? await watch(agent) : undefined;
+  try {
     await sleep(3000);
     const cpu = cpuSeconds(agent.pid);
     const wall = performance.now();
@@ -142,9 +153,35 @@ async function foxgloveCost(
       ((performance.now() - wall) / 1000);
     return `${mode}: CPU ${(share * 100).toFixed(0)}% of a core, RSS ${
       residentMb(agent.pid).toFixed(0)
-    } MiB${mode === "watching" ? `, ${received} messages received` : ""}`;
+    } MiB${watcher ? `, ${watcher.received()} messages received` : ""}`;
   } finally {
-    client?.close();
+    watcher?.client.close();
+    await agent.stop();
+  }
+}
+
+async function jointLatency(mode: Mode): Promise<string> {
+  const agent = await startAgent({
+    args: ["--sim", "none", ...foxgloveArgs(mode)],
+    config: { sensors: [{ driver: "sim.joints", rate_hz: 1000 }] },
+  });
+  const watcher = mode === "watching" ? await watch(agent) : undefined;
+  try {
+    const result = await lastLine<SubscriberResult>("subscriber.ts", [
+      agent.address.toString(),
+      "sim_joints",
+      String(seconds),
+      "--latency",
+    ]);
+    const sorted = result.latency_ns.map(Number).sort((a, b) => a - b);
+    const at = (p: number) =>
+      (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] /
+        1000).toFixed(0);
+    return `${mode}: p50 ${at(0.5)} µs, p99 ${at(0.99)} µs${
+      watcher ? ` (Foxglove got ${watcher.received()} messages)` : ""
+    }`;
+  } finally {
+    watcher?.client.close();
     await agent.stop();
   }
 }
@@ -157,5 +194,16 @@ if (only.has("b")) {
   }
   console.log(
     `(b) agent with the four simulated sensors, Foxglove ${lines.join("; ")}`,
+  );
+}
+if (only.has("c")) {
+  const lines = [];
+  for (const mode of ["off", "idle", "watching"] as const) {
+    lines.push(await jointLatency(mode));
+  }
+  console.log(
+    `(c) 1 kHz joint sample to a libp2p subscriber, Foxglove ${
+      lines.join("; ")
+    }`,
   );
 }
