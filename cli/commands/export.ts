@@ -51,7 +51,9 @@ Local storage (the default; works while the agent runs):
                        logs on the UTC clock; others are exported whole)
   --to T               newest entry, likewise (default: what is recorded now)
 
-Remote peer (over /auki/stream/0.2.0, signed with the local seed's key):
+Remote peer (over /auki/stream/0.2.0, signed with the key of the local
+--seed; "auki-edge identity --seed FILE" makes one on a machine without an
+agent):
   --peer MULTIADDR     read the resources of this peer; needs --resource,
                        --from and --to
 ${CLUSTER_FLAGS_HELP}
