@@ -25,6 +25,7 @@ import { requestResources } from "../../../agent/protocols/resources.ts";
 import { loadOrCreateSeed } from "../../../agent/identity/seed_file.ts";
 import { withClient } from "../../../cli/client.ts";
 import { runCli, startAgent } from "../../../scripts/harness/agent_process.ts";
+import { freePort } from "../../../scripts/harness/cluster.ts";
 
 type Message = TypedMcapRecords["Message"];
 
@@ -273,6 +274,54 @@ Deno.test("export: unknown resource, empty range, unwritable path and a missing 
     const refused = await runCli(["verify", join(dir, "notes.mcap")]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /not an MCAP file/);
+  } finally {
+    await agent.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("export: from a peer in a cluster, joining it for the export", async () => {
+  const port = freePort();
+  const agent = await startAgent({
+    args: [
+      "--sim",
+      "joints",
+      "--embedded-discovery",
+      `127.0.0.1:${port}`,
+      "--cluster",
+      "lab",
+    ],
+  });
+  const dir = await Deno.makeTempDir();
+  try {
+    await new Promise((r) => setTimeout(r, 2_000));
+    const seed = join(dir, "client.seed");
+    await loadOrCreateSeed(seed);
+    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    const out = join(dir, "cluster.mcap");
+    const result = await runCli([
+      "export",
+      out,
+      "--peer",
+      agent.address.toString(),
+      "--seed",
+      seed,
+      "--resource",
+      "sim_joints",
+      "--from",
+      String(nowNs - 1_000_000_000n),
+      "--to",
+      String(nowNs),
+      "--discovery",
+      `http://127.0.0.1:${port}`,
+      "--cluster",
+      "lab",
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    const { messages } = await scan(out);
+    assert(messages.length > 10, `${messages.length} messages`);
+    assert(messages.every((m) => m.logTime <= nowNs));
+    assert.equal((await runCli(["verify", out])).code, 0);
   } finally {
     await agent.stop();
     await Deno.remove(dir, { recursive: true });
