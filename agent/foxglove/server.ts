@@ -76,7 +76,7 @@ export class FoxgloveBridge {
     this.#server.on("subscribe", (id) => this.#startFeed(id));
     this.#server.on("unsubscribe", (id) => this.#stopFeed(id));
     this.#server.on("error", (error) => {
-      this.#warn(`foxglove: a client message was dropped: ${error.message}`);
+      this.#warn(`a client message was dropped: ${error.message}`);
       const client = this.#receiving;
       if (client !== undefined) {
         this.#server.sendStatus(
@@ -95,9 +95,18 @@ export class FoxgloveBridge {
       hostname: options.hostname,
       port: options.port,
       onListen: () => {},
+      onError: (error) => {
+        bridge.#warn(`a request failed: ${errorMessage(error)}`);
+        return new Response("bad request\n", { status: 400 });
+      },
     }, (request, info) => bridge.#handle(request, info));
     bridge.#timer = setInterval(() => {
-      bridge.#syncing = bridge.#syncing.then(() => bridge.#sync());
+      bridge.#syncing = bridge.#syncing.then(() => bridge.#sync()).catch(
+        (error) =>
+          bridge.#warn(
+            `channels not updated: ${errorMessage(error)}`,
+          ),
+      );
     }, SYNC_INTERVAL_MS);
     return bridge;
   }
@@ -172,7 +181,7 @@ export class FoxgloveBridge {
         spec = channelFor(await this.#sourceOf(resource));
       } catch (error) {
         this.#warn(
-          `foxglove: ${resource.id} is not advertised: ${errorMessage(error)}`,
+          `${resource.id} is not advertised: ${errorMessage(error)}`,
         );
         continue;
       }
@@ -236,7 +245,7 @@ export class FoxgloveBridge {
     this.#feed(channel, abort.signal).catch((error) => {
       if (!abort.signal.aborted) {
         this.#warn(
-          `foxglove: ${channel.resource.id} stopped: ${errorMessage(error)}`,
+          `${channel.resource.id} stopped: ${errorMessage(error)}`,
         );
       }
     }).finally(() => {
@@ -274,7 +283,7 @@ export class FoxgloveBridge {
           data = channel.spec.encode(entry.payload, entry.timestampNs);
         } catch (error) {
           this.#warn(
-            `foxglove: an entry of ${channel.resource.id} cannot be converted: ${
+            `an entry of ${channel.resource.id} cannot be converted: ${
               errorMessage(error)
             }`,
           );

@@ -157,7 +157,11 @@ Deno.test("foxglove: camera and lidar channels decode against their advertised s
     assert.equal(joints.encoding, "json");
     assert.equal(JSON.parse(joints.schema).type, "object");
 
-    // Garbage and unknown channels are answered and the server keeps serving.
+    // Plain HTTP is told to upgrade; garbage and unknown channels are
+    // answered, and the server keeps serving.
+    const plain = await fetch(recorder.ws.url.replace(/^ws:/, "http:"));
+    assert.equal(plain.status, 426);
+    await plain.body?.cancel();
     recorder.ws.send("{not json");
     recorder.ws.send(new Uint8Array([0xff, 1, 2, 3]));
     recorder.client.subscribe(987_654);
