@@ -53,7 +53,7 @@ import { type AgentStatus, StatusFile } from "./status_file.ts";
 type AgentStatusCluster = AgentStatus["cluster"];
 
 /** The application name in ParticipantInfo and log manifests. */
-export const APP = "auki-edge";
+const APP = "auki-edge";
 
 /** A sensor to run and how much of its log to keep. */
 export interface SensorSpec {

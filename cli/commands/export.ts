@@ -23,6 +23,7 @@ import {
   peerKeyFromSeed,
 } from "../../agent/identity/wallet.ts";
 import { errorMessage } from "../../core/logging.ts";
+import { type Output, STDIO } from "../output.ts";
 import { flagValue, parseCommand, UsageError } from "../args.ts";
 import { parseTarget, withDevice } from "../client.ts";
 import {
@@ -71,7 +72,10 @@ export function parseTime(raw: string): bigint {
 }
 
 /** Runs the export command; returns the exit code. */
-export async function exportCommand(argv: string[]): Promise<number> {
+export async function exportCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values, positionals } = parseCommand({
     name: "export",
     options: {
@@ -86,7 +90,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     positionals: ["OUT.mcap"],
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const out = positionals[0];
@@ -177,7 +181,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  console.log(
+  output.out(
     `${out}: ${result.messages} messages on ${result.channels} channels (${
       (result.bytes / 1e6).toFixed(1)
     } MB of payloads), signed by ${peerId}`,

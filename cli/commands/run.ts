@@ -36,6 +36,7 @@ import {
 } from "../log_flags.ts";
 import { parseRelayAddress } from "../../agent/relay/relay_address.ts";
 import { FIRST_RESERVATION_WAIT_MS } from "../../agent/relay/reservations.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge run [options]
 
@@ -81,7 +82,7 @@ Cluster (standalone without; in a cluster only members reach the device):
 `;
 
 /** Parses a `--sim` value into driver names. */
-export function parseSimKinds(raw: string): string[] {
+function parseSimKinds(raw: string): string[] {
   if (raw === "none") return [];
   const kinds = raw.split(",").map((k) => k.trim()).filter((k) => k !== "");
   if (kinds.length === 0) {
@@ -111,7 +112,7 @@ export function parseTarget(raw: string): ClusterTarget {
 }
 
 /** Parses a `--wire-encoding` value. */
-export function parseWireEncoding(raw: string): WireEncoding {
+function parseWireEncoding(raw: string): WireEncoding {
   if (raw !== "protobuf" && raw !== "json") {
     throw new Error(`"${raw}" is not protobuf or json`);
   }
@@ -119,14 +120,17 @@ export function parseWireEncoding(raw: string): WireEncoding {
 }
 
 /** Parses `--embedded-discovery`: `PORT` (on 0.0.0.0) or `HOST:PORT`. */
-export function parseEmbeddedListen(
+function parseEmbeddedListen(
   raw: string,
 ): { hostname: string; port: number } {
   return /^\d+$/.test(raw) ? parseListen(`0.0.0.0:${raw}`) : parseListen(raw);
 }
 
 /** Runs the agent until SIGINT or SIGTERM; returns the exit code. */
-export async function runCommand(argv: string[]): Promise<number> {
+export async function runCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({
     name: "run",
     options: {
@@ -150,7 +154,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     },
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const addrs = (flag: string, list: string[] | undefined) =>

@@ -5,6 +5,7 @@
  */
 import { VerifyError, verifyExport } from "../../agent/export/verify.ts";
 import { errorMessage } from "../../core/logging.ts";
+import { type Output, STDIO } from "../output.ts";
 import { parseCommand, UsageError } from "../args.ts";
 
 const HELP = `Usage: auki-edge verify FILE.mcap
@@ -20,14 +21,17 @@ Options:
 `;
 
 /** Runs the verify command; returns the exit code. */
-export async function verifyCommand(argv: string[]): Promise<number> {
+export async function verifyCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values, positionals } = parseCommand({
     name: "verify",
     options: {},
     positionals: ["FILE.mcap"],
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const path = positionals[0];
@@ -38,13 +42,13 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   }
   try {
     const verified = await verifyExport(path);
-    console.log(
+    output.out(
       `${path}: intact, signed by ${verified.peerId} (${verified.messages} messages on ${verified.channels} channels)`,
     );
     return 0;
   } catch (error) {
     if (!(error instanceof VerifyError)) throw error;
-    console.error(`auki-edge verify: ${path}: ${error.message}`);
+    output.err(`auki-edge verify: ${path}: ${error.message}`);
     return 1;
   }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { withDir } from "../../helpers/temp_dir.ts";
 import { join } from "node:path";
 import { SegmentLog } from "../../../agent/logs/log.ts";
 import { encodeEntryHeader } from "../../../agent/logs/segment.ts";
@@ -30,8 +31,7 @@ async function collect(
 }
 
 Deno.test("log snapshot: complete entries present at the snapshot, in range, nothing changed", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withDir(async (dir) => {
     const log = await SegmentLog.open(dir, {
       manifest: { segment_duration_ns: 1_000n, retention_ns: 0n },
       cacheBytes: 1024,
@@ -73,7 +73,5 @@ Deno.test("log snapshot: complete entries present at the snapshot, in range, not
     await log.close();
     assert.deepEqual((await listing(dir)).slice(0, 2), before.slice(0, 2));
     assert.equal(await LogSnapshot.open(join(dir, "nothing")), undefined);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -7,6 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { withDir } from "../../helpers/temp_dir.ts";
 import { join } from "node:path";
 import {
   type IWritable,
@@ -135,8 +136,7 @@ async function failure(path: string): Promise<string> {
 }
 
 Deno.test("verify: an intact export names its signer; rewriting it unchanged keeps it intact", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withDir(async (dir) => {
     const { path, peerId } = await signedExport(dir);
     const verified = await verifyExport(path);
     assert.equal(verified.peerId, peerId);
@@ -144,14 +144,11 @@ Deno.test("verify: an intact export names its signer; rewriting it unchanged kee
     assert.equal(verified.channels, 2);
     await rewrite(path, join(dir, "same.mcap"), (r) => r);
     assert.equal((await verifyExport(join(dir, "same.mcap"))).peerId, peerId);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("verify: changes fail, with valid CRCs too, naming what changed", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withDir(async (dir) => {
     const { path } = await signedExport(dir);
     const out = join(dir, "out.mcap");
     let n = 0;
@@ -250,14 +247,11 @@ Deno.test("verify: changes fail, with valid CRCs too, naming what changed", asyn
       };
     });
     assert.match(await failure(out), /signature/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("verify: a flipped byte fails the CRC; unsigned and non-MCAP files are refused", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withDir(async (dir) => {
     const { path } = await signedExport(dir);
     const bytes = await Deno.readFile(path);
     // The raw payloads [i, i+1, i+2] for i = 20: flip one byte of it.
@@ -287,7 +281,5 @@ Deno.test("verify: a flipped byte fails the CRC; unsigned and non-MCAP files are
       bytes.subarray(0, bytes.byteLength / 2),
     );
     assert.match(await failure(join(dir, "short.mcap")), /truncated|damaged/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -20,6 +20,8 @@ import {
   type MessageData,
 } from "../../../agent/foxglove/ws_protocol.ts";
 import { runCli, startAgent } from "../../../scripts/harness/agent_process.ts";
+import { withDir } from "../../helpers/temp_dir.ts";
+import { delay, until } from "../../helpers/wait.ts";
 
 /** The agent's ready file, parsed. */
 async function readyInfo(storage: string): Promise<Record<string, unknown>> {
@@ -61,14 +63,6 @@ class Recorder {
       );
     }
     return found;
-  }
-
-  async until(what: string, done: () => boolean, ms = 15_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!done()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
   }
 
   close(): void {
@@ -147,7 +141,7 @@ Deno.test("foxglove: camera and lidar channels decode against their advertised s
     (await readyInfo(agent.storage)).foxglove as string,
   );
   try {
-    await recorder.until("four channels", () => recorder.channels.size >= 4);
+    await until(() => recorder.channels.size >= 4, "four channels", 15_000);
     const camera = recorder.channel("sim_camera");
     const lidar = recorder.channel("sim_lidar");
     const joints = recorder.channel("sim_joints");
@@ -165,15 +159,16 @@ Deno.test("foxglove: camera and lidar channels decode against their advertised s
     recorder.ws.send("{not json");
     recorder.ws.send(new Uint8Array([0xff, 1, 2, 3]));
     recorder.client.subscribe(987_654);
-    await recorder.until("three statuses", () => recorder.statuses.length >= 3);
+    await until(() => recorder.statuses.length >= 3, "three statuses", 15_000);
 
     const cameraSub = recorder.client.subscribe(camera.id);
     const lidarSub = recorder.client.subscribe(lidar.id);
     const of = (sub: number) =>
       recorder.messages.filter((m) => m.subscriptionId === sub);
-    await recorder.until(
-      "camera and lidar messages",
+    await until(
       () => of(cameraSub).length >= 2 && of(lidarSub).length >= 2,
+      "camera and lidar messages",
+      15_000,
     );
     assert(
       recorder.messages.every((m) =>
@@ -214,9 +209,9 @@ Deno.test("foxglove: camera and lidar channels decode against their advertised s
 
     // Unsubscribed: the camera stops.
     recorder.client.unsubscribe(cameraSub);
-    await new Promise((r) => setTimeout(r, 300));
+    await delay(300);
     const seen = of(cameraSub).length;
-    await new Promise((r) => setTimeout(r, 500));
+    await delay(500);
     assert.equal(of(cameraSub).length, seen);
   } finally {
     recorder.close();
@@ -242,7 +237,7 @@ Deno.test("foxglove (from the config file): a client that reads nothing loses fr
   const watcher = new Recorder(url);
   const stalled: Deno.TcpConn[] = [];
   try {
-    await watcher.until("channels", () => watcher.channels.size >= 1);
+    await until(() => watcher.channels.size >= 1, "channels", 15_000);
     const camera = watcher.channel("big-camera");
     const port = Number(new URL(url).port);
     const before = residentBytes(agent.pid);
@@ -251,7 +246,7 @@ Deno.test("foxglove (from the config file): a client that reads nothing loses fr
     }
     const sub = watcher.client.subscribe(camera.id);
     // 1280x720 rgb8 at 30 Hz is 83 MB/s: unbounded queues would pass 1 GB.
-    await new Promise((r) => setTimeout(r, 8_000));
+    await delay(8_000);
     const grown = residentBytes(agent.pid) - before;
     assert(
       grown < 300 * 1024 * 1024,
@@ -271,8 +266,7 @@ Deno.test("foxglove: a bad or busy address is one line naming it", async () => {
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--foxglove: "nowhere" is not HOST:PORT/);
   using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const storage = await Deno.makeTempDir();
-  try {
+  await withDir(async (storage) => {
     const { port } = busy.addr;
     const result = await runCli([
       "run",
@@ -292,7 +286,5 @@ Deno.test("foxglove: a bad or busy address is one line naming it", async () => {
         `^auki-edge run: Foxglove: cannot listen on 127\\.0\\.0\\.1:${port}: port ${port} is already in use$`,
       ),
     );
-  } finally {
-    await Deno.remove(storage, { recursive: true });
-  }
+  });
 });
