@@ -74,6 +74,7 @@ export const ConfigFile = z.strictObject({
     }),
   ).optional(),
   cluster: ClusterConfig.optional(),
+  foxglove: z.string().min(1).optional(),
   log_level: z.enum(LOG_LEVELS).optional(),
   log_format: z.enum(LOG_FORMATS).optional(),
   retention_s: z.number().min(0).optional(),

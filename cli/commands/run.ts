@@ -26,6 +26,8 @@ import { flagValue, parseCommand, UsageError } from "../args.ts";
 import { parseClusterName, parseDiscoveryUrl } from "../cluster_flags.ts";
 import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
+import { FoxgloveBridge } from "../../agent/foxglove/server.ts";
+import { httpListenError } from "../../agent/listen_errors.ts";
 import { startServiceNotifier } from "../sd_notify.ts";
 import {
   LOG_FLAG_OPTIONS,
@@ -55,8 +57,12 @@ Options:
   --announce MULTIADDR address to advertise to the cluster, repeatable
                        (default: the listen addresses, routable ones first)
   --ready-file FILE    write {"peer_id","multiaddrs"} here once serving
-                       (with "cluster" and "is_manager" once joined, and
-                       "relays" with the reservations when relays are set)
+                       (with "cluster" and "is_manager" once joined,
+                       "relays" with the reservations when relays are set,
+                       and "foxglove" with its ws:// URL)
+  --foxglove HOST:PORT serve the sensors to Foxglove over its WebSocket
+                       protocol (foxglove.websocket.v1) here; off by
+                       default, port 0 picks a free one
   --relay MULTIADDR    Circuit Relay v2 relay to reserve a circuit on,
                        repeatable: /ip4/HOST/tcp/PORT/p2p/RELAY_PEER_ID; the
                        circuit addresses are advertised to the cluster
@@ -138,6 +144,7 @@ export async function runCommand(
       sim: { type: "string" },
       name: { type: "string" },
       "ready-file": { type: "string" },
+      foxglove: { type: "string" },
       discovery: { type: "string" },
       "discovery-token": { type: "string" },
       "embedded-discovery": { type: "string" },
@@ -238,6 +245,10 @@ export async function runCommand(
     }
     logger.info(`embedded Discovery at ${discoveryServer.url}`);
   }
+  const foxgloveRaw = values.foxglove ?? file?.foxglove;
+  const foxgloveListen = foxgloveRaw === undefined
+    ? undefined
+    : flagValue("run", "foxglove", foxgloveRaw, parseListen);
   const token = values["discovery-token"] ?? clusterFile?.token;
   let agent: Agent;
   try {
@@ -263,6 +274,31 @@ export async function runCommand(
   } catch (error) {
     await discoveryServer?.stop();
     throw error;
+  }
+  let foxglove: FoxgloveBridge | undefined;
+  if (foxgloveListen !== undefined) {
+    try {
+      foxglove = await FoxgloveBridge.start({
+        ...foxgloveListen,
+        catalog: agent.catalog,
+        registry: agent.registry,
+        name: `auki-edge ${agent.peerId}`,
+        logger: logger.child("foxglove"),
+      });
+    } catch (error) {
+      await agent.stop();
+      await discoveryServer?.stop();
+      throw new Error(
+        `Foxglove: ${
+          errorMessage(httpListenError(
+            error,
+            foxgloveListen.hostname,
+            foxgloveListen.port,
+          ))
+        }`,
+      );
+    }
+    logger.info(`Foxglove WebSocket server at ${foxglove.url}`);
   }
   const stopped = Promise.withResolvers<void>();
   const onSignal = () => stopped.resolve();
@@ -290,6 +326,7 @@ export async function runCommand(
             ? { cluster: cluster.name, is_manager: cluster.isManager }
             : {}),
           ...(agent.relays ? { relays: agent.relays.status() } : {}),
+          ...(foxglove ? { foxglove: foxglove.url } : {}),
         }),
       );
     }
@@ -304,6 +341,7 @@ export async function runCommand(
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
     service.close();
+    await foxglove?.stop();
     await agent.stop();
     await discoveryServer?.stop();
   }
