@@ -8,12 +8,16 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { SpatialTransformSchema } from "../../../core/proto/gen/auki/pose_pb.ts";
-import { UwbFrameSchema } from "../../../core/proto/gen/auki_edge/rf_pb.ts";
+import {
+  UwbFrameSchema,
+  UwbPositionSchema,
+} from "../../../core/proto/gen/auki_edge/rf_pb.ts";
 import { DWM1001_BAUD, serialDwm1001 } from "../../../drivers/rf/dwm1001.ts";
 import {
   anchorId,
+  DWM_ERRORS,
   type DwmLocation,
 } from "../../../drivers/rf/dwm1001_protocol.ts";
 import { Dwm1001Sim } from "../../../drivers/rf/dwm1001_device_sim.ts";
@@ -38,6 +42,18 @@ function assertFrame(payload: Uint8Array, location: DwmLocation): void {
     [p.x / 1000, p.y / 1000, p.z / 1000],
   );
   assert.equal(frame.position?.quality, p.quality);
+  assert.deepEqual(
+    frame.ranges.map((r) => r.anchorPosition),
+    location.anchors.map((a) =>
+      create(UwbPositionSchema, {
+        x: a.position.x / 1000,
+        y: a.position.y / 1000,
+        z: a.position.z / 1000,
+        quality: a.position.quality,
+      })
+    ),
+    "the anchors' surveyed positions in meters",
+  );
 }
 
 Deno.test("serial.dwm1001: configuration defaults, frames and the pose output", () => {
@@ -196,5 +212,76 @@ ptyTest(
       assert.equal(frame.position, undefined);
       assert.equal(frame.ranges.length, 4);
     }
+  },
+);
+
+ptyTest(
+  "serial.dwm1001: every error code of the guide is counted in the next published frame",
+  async () => {
+    const sim = new Dwm1001Sim({ errorEvery: 3 });
+    const events: ({ code: number } | { location: DwmLocation })[] = [];
+    sim.onError = (code) => events.push({ code });
+    sim.onAnswer = (location) => events.push({ location });
+    const { sink, stats } = await runDriver(
+      serialDwm1001,
+      sim,
+      { rate_hz: 50 },
+      900,
+      DWM1001_BAUD,
+    );
+    const codes = events.flatMap((e) => "code" in e ? [e.code] : []);
+    assert.ok(codes.length >= 7, `${codes.length} errors answered`);
+    assert.deepEqual(
+      [...new Set(codes)].sort(),
+      Object.keys(DWM_ERRORS).map(Number),
+      "codes 1 to 5",
+    );
+    assert.equal(stats.faults, codes.length, "each error is a device fault");
+    // What each published frame should say: the errors answered before it.
+    const expected: { count: number; last: number }[] = [];
+    let pending = { count: 0, last: 0 };
+    for (const e of events) {
+      if ("code" in e) pending = { count: pending.count + 1, last: e.code };
+      else {
+        expected.push(pending);
+        pending = { count: 0, last: 0 };
+      }
+    }
+    assert.equal(sink.samples.length, expected.length);
+    sink.samples.forEach(({ payload }, i) => {
+      const frame = fromBinary(UwbFrameSchema, payload);
+      assert.deepEqual(
+        { count: frame.errorsSinceLast, last: frame.lastErrorCode },
+        expected[i],
+        `frame ${i}`,
+      );
+    });
+    assert.ok(expected.filter((e) => e.count === 1).length >= 5);
+  },
+);
+
+ptyTest(
+  "serial.dwm1001: polled faster than the tag updates, a repeated answer is not published again",
+  async () => {
+    const sim = new Dwm1001Sim({ updateRateHz: 10, rangeNoiseMm: 30 });
+    const sent: { location: DwmLocation; repeat: boolean }[] = [];
+    sim.onAnswer = (location, _fault, repeat) =>
+      sent.push({ location, repeat });
+    const { sink, stats } = await runDriver(
+      serialDwm1001,
+      sim,
+      { rate_hz: 50 },
+      800,
+      DWM1001_BAUD,
+    );
+    const fresh = sent.filter((s) => !s.repeat);
+    assert.ok(sent.length >= 2.5 * fresh.length, `${sent.length} answers`);
+    assert.ok(fresh.length >= 5, `${fresh.length} tag updates`);
+    assert.equal(stats.valid, sent.length, "repeats still count as answers");
+    assert.equal(sink.samples.length, fresh.length, "each update once");
+    sink.samples.forEach(({ payload }, i) =>
+      assertFrame(payload, fresh[i].location)
+    );
+    assert.equal(sink.poses.length, fresh.length);
   },
 );
