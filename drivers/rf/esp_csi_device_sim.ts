@@ -1,10 +1,14 @@
 /**
  * A simulated ESP32 running esp-csi's `csi_recv` example: its console
  * output byte for byte, a few boot and log lines and the header line, then
- * one `CSI_DATA` line per received packet at a fixed rate. The channel is a
- * 64-subcarrier LLTF (128 values) whose amplitude ripples across the band
- * and phase turns across it, both drifting over time; DC and the guard
- * subcarriers are zero. RSSI and the I/Q values can be noisy, and lines
+ * one `CSI_DATA` line per received packet at a fixed rate. The channel is
+ * 64 subcarriers whose amplitude ripples across the band and phase turns
+ * across it, both drifting over time; DC and the guard subcarriers are
+ * zero. The buffer holds the training fields ESP-IDF's CSI guide lists for
+ * a 20 MHz channel without a secondary channel: the LLTF for a non-HT
+ * packet (128 values), then the HT-LTF for an HT packet (256), then the
+ * STBC-HT-LTF when it used STBC (384), each the same channel in the LLTF's
+ * subcarrier order (0 to 31, then -32 to -1). RSSI and the I/Q values can be noisy, and lines
  * damaged (a character of the buffer garbled, which is what a line has
  * instead of a checksum; cut short; garbage before them). {@link EspCsiSim}
  * is what `scripts/serial_sims.ts` and the tests attach to a pty with
@@ -42,6 +46,14 @@ export interface EspCsiSimOptions {
   channel: number;
   /** Mean RSSI, dBm. */
   rssiDbm: number;
+  /** Signal mode: 0 non-HT (11b/g), 1 HT (11n). */
+  sigMode: 0 | 1;
+  /** Whether an HT packet used STBC. */
+  stbc: boolean;
+  /** Whether the packet used a short guard interval. */
+  sgi: boolean;
+  /** Noise floor, dBm. */
+  noiseFloorDbm: number;
   /** Standard deviation of RSSI and of each I/Q value (0: exact). */
   noise: number;
   /** Seed of the noise and the faults. */
@@ -50,12 +62,16 @@ export interface EspCsiSimOptions {
   faults: FaultRates;
 }
 
-/** The default: 100 lines a second from `1a:00:00:00:00:01` on channel 6 at -45 dBm, exact. */
+/** The default: 100 non-HT lines a second from `1a:00:00:00:00:01` on channel 6 at -45 dBm, exact. */
 export const ESP_CSI_SIM_DEFAULTS: EspCsiSimOptions = {
   rateHz: 100,
   mac: "1a:00:00:00:00:01",
   channel: 6,
   rssiDbm: -45,
+  sigMode: 0,
+  stbc: false,
+  sgi: false,
+  noiseFloorDbm: -92,
   noise: 0,
   seed: 1,
   faults: NO_FAULTS,
@@ -74,6 +90,14 @@ export function isNullSubcarrier(k: number): boolean {
   return k === 0 || (k >= 27 && k <= 37);
 }
 
+/** The training fields (64 subcarriers each) of a 20 MHz packet's buffer (ESP-IDF's CSI guide). */
+export function trainingFields(
+  options: Pick<EspCsiSimOptions, "sigMode" | "stbc">,
+): number {
+  if (options.sigMode === 0) return 1;
+  return options.stbc ? 3 : 2;
+}
+
 /** CSI line `index` of a simulated ESP32. */
 export function espCsiRecord(
   options: EspCsiSimOptions,
@@ -83,13 +107,17 @@ export function espCsiRecord(
   const t = index / options.rateHz;
   const noise = () => options.noise === 0 ? 0 : random.gaussian(options.noise);
   const int8 = (v: number) => Math.max(-128, Math.min(127, Math.round(v)));
-  const data = new Int8Array(2 * SUBCARRIERS);
-  for (let k = 0; k < SUBCARRIERS; k++) {
-    if (isNullSubcarrier(k)) continue;
-    const amplitude = 25 + 10 * Math.sin(k / 6 + t);
-    const phase = 0.2 * k - 0.5 * t;
-    data[2 * k] = int8(amplitude * Math.sin(phase) + noise());
-    data[2 * k + 1] = int8(amplitude * Math.cos(phase) + noise());
+  const fields = trainingFields(options);
+  const data = new Int8Array(2 * SUBCARRIERS * fields);
+  for (let field = 0; field < fields; field++) {
+    for (let k = 0; k < SUBCARRIERS; k++) {
+      if (isNullSubcarrier(k)) continue;
+      const amplitude = 25 + 10 * Math.sin(k / 6 + t);
+      const phase = 0.2 * k - 0.5 * t;
+      const at = 2 * (field * SUBCARRIERS + k);
+      data[at] = int8(amplitude * Math.sin(phase) + noise());
+      data[at + 1] = int8(amplitude * Math.cos(phase) + noise());
+    }
   }
   return {
     id: index,
@@ -97,16 +125,16 @@ export function espCsiRecord(
     fields: {
       rssi: Math.round(options.rssiDbm + noise()),
       rate: 11,
-      sig_mode: 1,
-      mcs: 7,
+      sig_mode: options.sigMode,
+      mcs: options.sigMode === 1 ? 7 : 0,
       bandwidth: 0,
       smoothing: 1,
       not_sounding: 1,
       aggregation: 0,
-      stbc: 0,
+      stbc: options.sigMode === 1 && options.stbc ? 1 : 0,
       fec_coding: 0,
-      sgi: 0,
-      noise_floor: -92,
+      sgi: options.sgi ? 1 : 0,
+      noise_floor: options.noiseFloorDbm,
       ampdu_cnt: 0,
       channel: options.channel,
       secondary_channel: 0,

@@ -31,6 +31,17 @@ Deno.test("esp csi sim: the banner, then lines the parser reads back", () => {
   );
 });
 
+Deno.test("esp csi sim: the buffer holds the training fields of ESP-IDF's table", () => {
+  const length = (sigMode: 0 | 1, stbc: boolean) =>
+    espCsiRecord({ ...ESP_CSI_SIM_DEFAULTS, sigMode, stbc }, 0).data.length;
+  assert.equal(length(0, false), 128, "non-HT: LLTF");
+  assert.equal(length(1, false), 256, "HT: LLTF and HT-LTF");
+  assert.equal(length(1, true), 384, "HT with STBC: and STBC-HT-LTF");
+  const ht = espCsiRecord({ ...ESP_CSI_SIM_DEFAULTS, sigMode: 1 }, 3);
+  assert.deepEqual(ht.data.subarray(0, 128), ht.data.subarray(128));
+  assert.deepEqual([ht.fields.sig_mode, ht.fields.mcs], [1, 7]);
+});
+
 Deno.test("esp csi sim: a 64-subcarrier LLTF with null DC and guards", () => {
   const record = espCsiRecord(ESP_CSI_SIM_DEFAULTS, 7);
   assert.equal(record.data.length, 128);
