@@ -1,10 +1,17 @@
 /**
  * Polls a bank of DYNAMIXEL X-series servos with one Sync Read of Present
- * Position (address 132, 4 bytes) per cycle and publishes each complete
- * cycle as one `auki.joint_encoders.Data`, joints in configuration order.
+ * Position (address 132, 4 bytes) per cycle, from Present Velocity (128) or
+ * Present Current (126) on when those are asked for, and publishes each
+ * complete cycle as one `auki.joint_encoders.Data`, joints in configuration
+ * order.
  *
  * - Angle: `direction * ticks * 2π / 4096 + offset_rad` (4096 ticks a turn,
  *   Present Position read as a signed int32, so multi-turn positions work).
+ * - Joint errors (auki-edge's field `joint_errors`): each servo's status
+ *   error byte, so 0 or 0x80 (the hardware alert: read Hardware Error
+ *   Status, address 70, for its cause) in a published cycle.
+ * - Velocity, when asked: `direction * raw * 0.229 rev/min` in rad/s;
+ *   current, when asked: `direction * raw * current_unit_ma` in A.
  * - Timestamp: when the Sync Read was sent (the servos sample their
  *   position as they receive it).
  * - A cycle is published only when every servo answered with error number
@@ -29,9 +36,12 @@ import {
   describeDxlError,
   DXL_STATUS,
   DxlDecoder,
-  PRESENT_POSITION_ADDRESS,
-  PRESENT_POSITION_SIZE,
+  type PresentBlock,
+  presentBlock,
+  type PresentValues,
+  readPresent,
   syncReadPacket,
+  VELOCITY_UNIT_RPM,
 } from "./dynamixel_protocol.ts";
 
 /** Position ticks per turn of an X-series servo. */
@@ -61,14 +71,19 @@ export interface BankOptions {
   rateHz: number;
   /** Time a Sync Read may stay unanswered, ms. */
   timeoutMs: number;
+  /** The control table block read (default: Present Position alone). */
+  block?: PresentBlock;
+  /** Present Current's unit, mA (when the block holds it). */
+  currentUnitMa?: number;
 }
 
 /** What one servo said in the current cycle. */
-type Answer = { ticks: number; alert: boolean } | { problem: string };
+type Answer = { values: PresentValues; error: number } | { problem: string };
 
 /** The bank's protocol: Sync Read cycles in, joint vectors out. */
 export class DynamixelBank implements ProtocolDecoder {
   readonly #options: BankOptions;
+  readonly #block: PresentBlock;
   readonly #packets = new DxlDecoder();
   readonly #request: Uint8Array;
   readonly #index: Map<number, number>;
@@ -80,10 +95,11 @@ export class DynamixelBank implements ProtocolDecoder {
   /** A bank polled as `options` say. */
   constructor(options: BankOptions) {
     this.#options = options;
+    this.#block = options.block ?? presentBlock(false, false);
     const ids = options.servos.map((s) => s.id);
     this.#request = syncReadPacket(
-      PRESENT_POSITION_ADDRESS,
-      PRESENT_POSITION_SIZE,
+      this.#block.address,
+      this.#block.size,
       ids,
     );
     this.#index = new Map(ids.map((id, i) => [id, i]));
@@ -117,7 +133,7 @@ export class DynamixelBank implements ProtocolDecoder {
       if (packet.instruction !== DXL_STATUS) continue;
       if (!this.#poller?.outstanding || !this.#index.has(packet.id)) continue;
       if (this.#answers.has(packet.id)) continue;
-      this.#answers.set(packet.id, answerOf(packet.params));
+      this.#answers.set(packet.id, answerOf(packet.params, this.#block));
     }
     if (this.#answers.size < this.#options.servos.length) {
       return { samples: [], valid: 0, corrupt };
@@ -154,21 +170,37 @@ export class DynamixelBank implements ProtocolDecoder {
         fault: `${problems.join("; ")}; cycle not published`,
       };
     }
-    const alerts = servos.flatMap((servo, i) => {
-      const answer = answers[i];
-      return "alert" in answer && answer.alert
-        ? [`servo ${servo.id}: ${describeDxlError(0x80)}`]
-        : [];
-    });
+    const read = answers as { values: PresentValues; error: number }[];
+    const alerts = servos.flatMap((servo, i) =>
+      read[i].error !== 0
+        ? [`servo ${servo.id}: ${describeDxlError(read[i].error)}`]
+        : []
+    );
     const fault = alerts.length === 0 ? undefined : alerts.join("; ");
     const angles = servos.map((servo, i) =>
-      ticksToRadians((answers[i] as { ticks: number }).ticks, servo)
+      ticksToRadians(read[i].values.ticks, servo)
     );
+    const velocities = servos.flatMap((servo, i) => {
+      const raw = read[i].values.velocityRaw;
+      return raw === undefined
+        ? []
+        : [servo.direction * raw * VELOCITY_UNIT_RPM * 2 * Math.PI / 60];
+    });
+    const unitA = (this.#options.currentUnitMa ?? 0) / 1000;
+    const currents = servos.flatMap((servo, i) => {
+      const raw = read[i].values.currentRaw;
+      return raw === undefined ? [] : [servo.direction * raw * unitA];
+    });
     return {
       samples: [{
         payload: toBinary(
           DataSchema,
-          create(DataSchema, { anglesRad: angles }),
+          create(DataSchema, {
+            anglesRad: angles,
+            jointErrors: read.map((r) => r.error),
+            velocitiesRadS: velocities,
+            currentsA: currents,
+          }),
         ),
         timestampNs: this.#sentNs,
       }],
@@ -197,19 +229,16 @@ export class DynamixelBank implements ProtocolDecoder {
   }
 }
 
-/** What a status packet's parameters (error byte, then data) say. */
-function answerOf(params: Uint8Array): Answer {
+/** What a status packet's parameters (error byte, then `block`'s data) say. */
+function answerOf(params: Uint8Array, block: PresentBlock): Answer {
   const error = params[0];
   if (error === undefined) return { problem: "an empty status packet" };
   if ((error & 0x7f) !== 0) return { problem: describeDxlError(error) };
   const data = params.subarray(1);
-  if (data.length !== PRESENT_POSITION_SIZE) {
+  if (data.length !== block.size) {
     return {
-      problem: `answered ${data.length} bytes, not ${PRESENT_POSITION_SIZE}`,
+      problem: `answered ${data.length} bytes, not ${block.size}`,
     };
   }
-  return {
-    ticks: new DataView(data.buffer, data.byteOffset, 4).getInt32(0, true),
-    alert: (error & 0x80) !== 0,
-  };
+  return { values: readPresent(block, data), error };
 }
