@@ -8,8 +8,13 @@
  * - Angle: `direction * ticks * 2π / 4096 + offset_rad` (4096 ticks a turn,
  *   Present Position read as a signed int32, so multi-turn positions work).
  * - Joint errors (auki-edge's field `joint_errors`): each servo's status
- *   error byte, so 0 or 0x80 (the hardware alert: read Hardware Error
- *   Status, address 70, for its cause) in a published cycle.
+ *   error byte, so 0 or 0x80 (the hardware alert) in a published cycle.
+ * - Hardware errors (`hardware_errors`): for a servo in alert, its Hardware
+ *   Error Status (address 70: input voltage, overheating, motor encoder,
+ *   electrical shock, overload), read with a Sync Read of that byte in the
+ *   slot after the alert first shows and again every
+ *   {@link HARDWARE_STATUS_REFRESH_MS} while it lasts (that slot publishes
+ *   no angles); cleared when the alert bit clears.
  * - Velocity, when asked: `direction * raw * 0.229 rev/min` in rad/s;
  *   current, when asked: `direction * raw * current_unit_ma` in A.
  * - Timestamp: when the Sync Read was sent (the servos sample their
@@ -34,8 +39,10 @@ import type { Decoded, DeviceLink, ProtocolDecoder } from "../serial/device.ts";
 import { Poller } from "../serial/poller.ts";
 import {
   describeDxlError,
+  describeHardwareError,
   DXL_STATUS,
   DxlDecoder,
+  HARDWARE_ERROR_STATUS_ADDRESS,
   type PresentBlock,
   presentBlock,
   type PresentValues,
@@ -56,6 +63,9 @@ export interface Servo {
   /** +1, or -1 when the joint turns against the servo. */
   direction: 1 | -1;
 }
+
+/** How often the Hardware Error Status of a servo in alert is read again, ms. */
+export const HARDWARE_STATUS_REFRESH_MS = 1000;
 
 /** The joint angle of `servo` at `ticks`, radians. */
 export function ticksToRadians(ticks: number, servo: Servo): number {
@@ -88,6 +98,13 @@ export class DynamixelBank implements ProtocolDecoder {
   readonly #request: Uint8Array;
   readonly #index: Map<number, number>;
   #answers = new Map<number, Answer>();
+  /** The servos whose Hardware Error Status the outstanding request reads (empty: a present read). */
+  #statusIds: number[] = [];
+  #statusAnswers = new Map<number, number | undefined>();
+  /** Servos in alert whose status is due at the next slot. */
+  #statusDue: number[] = [];
+  /** Hardware Error Status of servos in alert, and when it was read (performance.now). */
+  #hardware = new Map<number, { status: number; readMs: number }>();
   #sentNs = 0n;
   #link: DeviceLink | undefined;
   #poller: Poller | undefined;
@@ -132,9 +149,14 @@ export class DynamixelBank implements ProtocolDecoder {
       // Our own request echoed by a half-duplex adapter, or a late answer.
       if (packet.instruction !== DXL_STATUS) continue;
       if (!this.#poller?.outstanding || !this.#index.has(packet.id)) continue;
+      if (this.#statusIds.length > 0) {
+        this.#takeStatus(packet.id, packet.params);
+        continue;
+      }
       if (this.#answers.has(packet.id)) continue;
       this.#answers.set(packet.id, answerOf(packet.params, this.#block));
     }
+    if (this.#statusIds.length > 0) return { ...this.#statusRead(), corrupt };
     if (this.#answers.size < this.#options.servos.length) {
       return { samples: [], valid: 0, corrupt };
     }
@@ -146,12 +168,70 @@ export class DynamixelBank implements ProtocolDecoder {
   reset(): void {
     this.#packets.reset();
     this.#answers = new Map();
+    this.#statusAnswers = new Map();
   }
 
   #send(): void {
     this.#answers = new Map();
+    this.#statusAnswers = new Map();
     this.#sentNs = this.#link?.now() ?? 0n;
-    void this.#link?.write(this.#request);
+    this.#statusIds = this.#statusDue;
+    this.#statusDue = [];
+    void this.#link?.write(
+      this.#statusIds.length > 0
+        ? syncReadPacket(HARDWARE_ERROR_STATUS_ADDRESS, 1, this.#statusIds)
+        : this.#request,
+    );
+  }
+
+  /** Records a servo's answer to a Hardware Error Status read (undefined when it failed). */
+  #takeStatus(id: number, params: Uint8Array): void {
+    if (!this.#statusIds.includes(id) || this.#statusAnswers.has(id)) return;
+    const ok = params.length === 2 && (params[0] & 0x7f) === 0;
+    this.#statusAnswers.set(id, ok ? params[1] : undefined);
+  }
+
+  /** Finishes a Hardware Error Status read once every servo asked answered. */
+  #statusRead(): Omit<Decoded, "corrupt"> {
+    if (this.#statusAnswers.size < this.#statusIds.length) {
+      return { samples: [], valid: 0 };
+    }
+    this.#poller?.answered();
+    const readMs = performance.now();
+    const causes: string[] = [];
+    for (const [id, answer] of this.#statusAnswers) {
+      // A failed read keeps what was known, and is tried again later.
+      const status = answer ?? this.#hardware.get(id)?.status ?? 0;
+      this.#hardware.set(id, { status, readMs });
+      if (status !== 0) {
+        causes.push(
+          `servo ${id}: hardware alert: ${describeHardwareError(status)}`,
+        );
+      }
+    }
+    this.#statusIds = [];
+    return {
+      samples: [],
+      valid: 1,
+      ...(causes.length > 0 ? { fault: causes.join("; ") } : {}),
+    };
+  }
+
+  /** Schedules status reads for servos in alert, forgets those out of it. */
+  #trackAlerts(read: readonly { error: number }[]): void {
+    const now = performance.now();
+    this.#options.servos.forEach((servo, i) => {
+      if ((read[i].error & 0x80) === 0) {
+        this.#hardware.delete(servo.id);
+        return;
+      }
+      const known = this.#hardware.get(servo.id);
+      if (
+        (known === undefined ||
+          now - known.readMs >= HARDWARE_STATUS_REFRESH_MS) &&
+        !this.#statusDue.includes(servo.id)
+      ) this.#statusDue.push(servo.id);
+    });
   }
 
   #complete(): Omit<Decoded, "corrupt"> {
@@ -171,10 +251,19 @@ export class DynamixelBank implements ProtocolDecoder {
       };
     }
     const read = answers as { values: PresentValues; error: number }[];
+    this.#trackAlerts(read);
+    const hardware = servos.map((servo) =>
+      this.#hardware.get(servo.id)?.status ?? 0
+    );
+    // An alert whose cause is about to be read is reported with its cause.
     const alerts = servos.flatMap((servo, i) =>
-      read[i].error !== 0
-        ? [`servo ${servo.id}: ${describeDxlError(read[i].error)}`]
-        : []
+      read[i].error === 0 || !this.#hardware.has(servo.id) ? [] : [
+        `servo ${servo.id}: ${
+          hardware[i] !== 0
+            ? `hardware alert: ${describeHardwareError(hardware[i])}`
+            : describeDxlError(read[i].error)
+        }`,
+      ]
     );
     const fault = alerts.length === 0 ? undefined : alerts.join("; ");
     const angles = servos.map((servo, i) =>
@@ -198,6 +287,7 @@ export class DynamixelBank implements ProtocolDecoder {
           create(DataSchema, {
             anglesRad: angles,
             jointErrors: read.map((r) => r.error),
+            hardwareErrors: hardware.some((h) => h !== 0) ? hardware : [],
             velocitiesRadS: velocities,
             currentsA: currents,
           }),
@@ -214,6 +304,17 @@ export class DynamixelBank implements ProtocolDecoder {
     const answered = this.#answers.size;
     const corrupt = this.#packets.partial ? 1 : 0;
     this.#packets.reset();
+    if (this.#statusIds.length > 0) {
+      // Unanswered status reads are tried again after the refresh time.
+      const readMs = performance.now();
+      for (const id of this.#statusIds) {
+        const status = this.#hardware.get(id)?.status ?? 0;
+        this.#hardware.set(id, { status, readMs });
+      }
+      this.#statusIds = [];
+      if (corrupt > 0) link?.report({ samples: [], valid: 0, corrupt });
+      return;
+    }
     if (link === undefined || (answered === 0 && corrupt === 0)) return;
     const silent = this.#options.servos.filter((s) => !this.#answers.has(s.id));
     link.report({

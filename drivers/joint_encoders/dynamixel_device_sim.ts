@@ -5,9 +5,12 @@
  * Position (132, int32 ticks), e.g. Present Position alone or all three,
  * with one status packet per requested servo it has, in the order
  * requested, byte for byte, positions following a motion over time (the
- * velocity its derivative, the current a function of time). Servos can be
- * made silent (never answer) or failing (a set error byte: an error number
- * answers no data, the hardware alert bit 0x80 alone still answers it),
+ * velocity its derivative, the current a function of time), and each Sync
+ * Read of Hardware Error Status (address 70, 1 byte). Servos can be made
+ * silent (never answer), failing (a set error byte: an error number answers
+ * no data, the hardware alert bit 0x80 alone still answers it) or in a
+ * hardware error (a Hardware Error Status: every status packet then carries
+ * the alert bit, and the status reads back),
  * positions noisy, and answers damaged (bad CRC, cut short, led by
  * garbage). Other instructions, and Sync Reads of other addresses, go
  * unanswered.
@@ -29,6 +32,7 @@ import {
   DXL_BROADCAST_ID,
   DXL_SYNC_READ,
   DxlDecoder,
+  HARDWARE_ERROR_STATUS_ADDRESS,
   PRESENT_CURRENT_ADDRESS,
   PRESENT_POSITION_ADDRESS,
   PRESENT_VELOCITY_ADDRESS,
@@ -53,6 +57,8 @@ export interface DynamixelSimOptions {
   silent: readonly number[];
   /** Error bytes of servos that answer with one (by id). */
   errors: Readonly<Record<number, number>>;
+  /** Hardware Error Status of servos in a hardware error (by id). */
+  hardwareErrors: Readonly<Record<number, number>>;
   /** Seed of the noise and the faults. */
   seed: number;
   /** Fault probabilities per status packet. */
@@ -89,6 +95,7 @@ export const DYNAMIXEL_SIM_DEFAULTS: DynamixelSimOptions = {
   noiseTicks: 0,
   silent: [],
   errors: {},
+  hardwareErrors: {},
   seed: 1,
   faults: NO_FAULTS,
 };
@@ -113,6 +120,8 @@ export interface SentStatus {
 export class DynamixelSim implements ByteSource {
   /** Called with the status packets of every Sync Read answered. */
   onAnswer: ((statuses: SentStatus[]) => void) | undefined;
+  /** Hardware Error Status answers sent. */
+  statusReads = 0;
   readonly #options: DynamixelSimOptions;
   readonly #requests = new DxlDecoder();
   readonly #faults: FaultInjector;
@@ -143,8 +152,13 @@ export class DynamixelSim implements ByteSource {
         packet.instruction !== DXL_SYNC_READ || params.length < 4
       ) continue;
       const view = new DataView(params.buffer, params.byteOffset, 4);
-      const from = view.getUint16(0, true) - PRESENT_CURRENT_ADDRESS;
+      const address = view.getUint16(0, true);
       const size = view.getUint16(2, true);
+      if (address === HARDWARE_ERROR_STATUS_ADDRESS && size === 1) {
+        this.#answerStatus(params.subarray(4));
+        continue;
+      }
+      const from = address - PRESENT_CURRENT_ADDRESS;
       if (from < 0 || size === 0 || from + size > BLOCK_SIZE) continue;
       this.#answer(params.subarray(4), elapsedMs / 1000, from, size);
     }
@@ -158,7 +172,7 @@ export class DynamixelSim implements ByteSource {
   }
 
   #answer(ids: Uint8Array, t: number, from: number, size: number): void {
-    const { motion, current, noiseTicks, silent, errors, seed } = this.#options;
+    const { motion, current, noiseTicks, silent, seed } = this.#options;
     const index = this.#answered++;
     const statuses: SentStatus[] = [];
     for (const id of ids) {
@@ -169,7 +183,7 @@ export class DynamixelSim implements ByteSource {
       const ticks = motion(id, t) + noise;
       const velocityRaw = motionVelocityRaw(motion, id, t);
       const currentRaw = current(id, t);
-      const error = errors[id] ?? 0;
+      const error = this.#errorByte(id);
       const block = new Uint8Array(BLOCK_SIZE);
       const view = new DataView(block.buffer);
       const at = (address: number) => address - PRESENT_CURRENT_ADDRESS;
@@ -184,5 +198,25 @@ export class DynamixelSim implements ByteSource {
       statuses.push({ id, error, ticks, velocityRaw, currentRaw, fault });
     }
     this.onAnswer?.(statuses);
+  }
+
+  /** Servo `id`'s error byte: the configured one, with the alert bit while in a hardware error. */
+  #errorByte(id: number): number {
+    const { errors, hardwareErrors } = this.#options;
+    return (errors[id] ?? 0) | ((hardwareErrors[id] ?? 0) !== 0 ? 0x80 : 0);
+  }
+
+  /** Answers a Sync Read of Hardware Error Status for `ids`. */
+  #answerStatus(ids: Uint8Array): void {
+    const { silent, hardwareErrors } = this.#options;
+    for (const id of ids) {
+      if (!this.#options.ids.includes(id) || silent.includes(id)) continue;
+      const error = this.#errorByte(id);
+      const data = Uint8Array.of(hardwareErrors[id] ?? 0);
+      this.#out.push(
+        statusPacket(id, error, (error & 0x7f) === 0 ? data : new Uint8Array()),
+      );
+      this.statusReads++;
+    }
   }
 }

@@ -36,6 +36,27 @@ export const DXL_SYNC_READ = 0x82;
 export const PRESENT_POSITION_ADDRESS = 132;
 /** Bytes of Present Position. */
 export const PRESENT_POSITION_SIZE = 4;
+/** Control table address of Hardware Error Status (X series, 1 byte of alert bits). */
+export const HARDWARE_ERROR_STATUS_ADDRESS = 70;
+/** The Hardware Error Status bits (X series control table) and what each means. */
+export const HARDWARE_ERROR_BITS: Readonly<Record<number, string>> = {
+  0x01: "input voltage error",
+  0x04: "overheating error",
+  0x08: "motor encoder error",
+  0x10: "electrical shock error",
+  0x20: "overload error",
+};
+
+/** The causes a Hardware Error Status names, e.g. `overheating error, overload error`. */
+export function describeHardwareError(status: number): string {
+  const names = Object.entries(HARDWARE_ERROR_BITS)
+    .filter(([bit]) => (status & Number(bit)) !== 0)
+    .map(([, name]) => name);
+  const unknown = status & ~0x3d;
+  if (unknown !== 0) names.push(`bits 0x${unknown.toString(16)}`);
+  return names.join(", ");
+}
+
 /** Control table address of Present Velocity (X series, int32, 0.229 rev/min). */
 export const PRESENT_VELOCITY_ADDRESS = 128;
 /** Control table address of Present Current (XM/XH series, int16; Present Load on the XL430). */

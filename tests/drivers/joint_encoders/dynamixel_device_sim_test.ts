@@ -103,3 +103,19 @@ Deno.test("dynamixel sim: silent servos, other requests, noise and faults", () =
   assert.equal(decoded.packets.length, intact);
   assert.equal(intact, 600 - checksum - partial);
 });
+
+Deno.test("dynamixel sim: a servo in a hardware error raises the alert bit and reads back its Hardware Error Status", () => {
+  const sim = new DynamixelSim({ ids: [1, 2], hardwareErrors: { 2: 0x24 } });
+  sim.receive(syncReadPacket(132, 4, [1, 2]), 0);
+  assert.deepEqual(answers(sim.until(0)).map((a) => [a.id, a.error]), [
+    [1, 0],
+    [2, 0x80],
+  ]);
+  sim.receive(syncReadPacket(70, 1, [1, 2]), 0);
+  const status = new DxlDecoder().push(sim.until(0)).packets;
+  assert.deepEqual(status.map((p) => [p.id, ...p.params]), [
+    [1, 0, 0],
+    [2, 0x80, 0x24],
+  ]);
+  assert.equal(sim.statusReads, 2);
+});

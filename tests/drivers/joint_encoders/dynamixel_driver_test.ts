@@ -22,7 +22,11 @@ import {
   DynamixelSim,
   type SentStatus,
 } from "../../../drivers/joint_encoders/dynamixel_device_sim.ts";
-import { describeDxlError } from "../../../drivers/joint_encoders/dynamixel_protocol.ts";
+import {
+  describeDxlError,
+  describeHardwareError,
+  HARDWARE_ERROR_BITS,
+} from "../../../drivers/joint_encoders/dynamixel_protocol.ts";
 import { configErrors, registryEntries } from "../fake_sink.ts";
 import { ptyTest, runDriver } from "../../helpers/serial.ts";
 
@@ -365,6 +369,63 @@ ptyTest(
       "data length error",
       "data limit error",
       "access error",
+    ]);
+  },
+);
+
+ptyTest(
+  "serial.dynamixel: each Hardware Error Status bit is read after the alert and published",
+  async () => {
+    const bits = Object.keys(HARDWARE_ERROR_BITS).map(Number);
+    const sims = bits.map((bit) =>
+      new DynamixelSim({ ids: [1, 2, 5], hardwareErrors: { 2: bit } })
+    );
+    const runs = await Promise.all(sims.map((sim) =>
+      runDriver(
+        serialDynamixel,
+        sim,
+        { servos: SERVOS, baud: 1_000_000, rate_hz: 50 },
+        1_300,
+        1_000_000,
+      )
+    ));
+    runs.forEach(({ sink, lines, host }, i) => {
+      const cause = describeHardwareError(bits[i]);
+      const frames = sink.samples.map(({ payload }) =>
+        fromBinary(JointEncodersDataSchema, payload)
+      );
+      assert.ok(frames.length >= 20, `${cause}: ${frames.length} cycles`);
+      for (const frame of frames) {
+        assert.deepEqual(frame.jointErrors, [0, 0x80, 0], cause);
+      }
+      // The first cycle shows the alert; its cause is read in the next slot.
+      assert.deepEqual(frames[0].hardwareErrors, []);
+      assert.ok(
+        frames.slice(1).every((f) =>
+          JSON.stringify(f.hardwareErrors) === JSON.stringify([0, bits[i], 0])
+        ),
+        cause,
+      );
+      // Read once after the alert, then again about once a second.
+      assert.ok(
+        sims[i].statusReads >= 2 && sims[i].statusReads <= 3,
+        `${cause}: ${sims[i].statusReads} status reads`,
+      );
+      assert.ok(
+        lines.some((l) =>
+          l.startsWith(
+            `WARN DYNAMIXEL on ${host}: servo 2: hardware alert: ${cause}`,
+          )
+        ),
+        lines.join("\n"),
+      );
+    });
+    assert.deepEqual(bits.map(describeHardwareError), [
+      "input voltage error",
+      "overheating error",
+      "motor encoder error",
+      "electrical shock error",
+      "overload error",
     ]);
   },
 );
