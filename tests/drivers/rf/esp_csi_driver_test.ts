@@ -149,10 +149,12 @@ ptyTest(
 );
 
 ptyTest(
-  "serial.esp_csi: an HT packet with STBC and short GI, its fields and its raw buffer",
+  "serial.esp_csi: an HT40 packet with STBC and short GI, its fields and its raw buffer",
   async () => {
     const sim = new EspCsiSim({
       sigMode: 1,
+      secondaryChannel: 2,
+      bandwidth: 1,
       stbc: true,
       sgi: true,
       noiseFloorDbm: -88,
@@ -173,10 +175,20 @@ ptyTest(
       assertFrame(payload, sent[i], true)
     );
     const first = fromBinary(WifiCsiFrameSchema, sink.samples[0].payload);
-    // LLTF, HT-LTF and STBC-HT-LTF: 3 x 64 subcarriers, 384 bytes.
-    assert.equal(first.rawIq.length, 384);
-    assert.equal(first.amplitudes.length, 192);
-    assert.deepEqual([first.sigMode, first.stbc, first.mcs], [1, true, 7]);
+    // Secondary channel below, HT40, STBC: LLTF 0~63, HT-LTF and
+    // STBC-HT-LTF 0~60 and -60~-1 each, 612 bytes.
+    assert.equal(first.rawIq.length, 612);
+    assert.equal(first.amplitudes.length, 306);
+    assert.deepEqual(
+      [
+        first.secondaryChannel,
+        first.sigMode,
+        first.bandwidth,
+        first.stbc,
+        first.mcs,
+      ],
+      [2, 1, 1, true, 7],
+    );
     const stamps = sink.samples.map((s) =>
       fromBinary(WifiCsiFrameSchema, s.payload).deviceTimestampUs
     );
