@@ -273,3 +273,33 @@ ptyTest(
     for (const { payload } of run.sink.samples) assertRoom(payload);
   },
 );
+
+ptyTest(
+  "serial.rplidar: orientation rplidar_ros through a pty, the room turned half a turn",
+  async () => {
+    const { sink } = await runDriver(
+      serialRplidar,
+      new RplidarSim(),
+      { orientation: "rplidar_ros" },
+      700,
+      RPLIDAR_BAUD,
+    );
+    assert.ok(sink.samples.length >= 3, `${sink.samples.length} scans`);
+    for (const { payload } of sink.samples) {
+      const { data } = fromBinary(PointCloudDataSchema, payload);
+      const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      for (let at = 0; at < data.byteLength; at += POINT_STEP) {
+        // The ROS driver's angle is π - a: a = π - atan2(y, x).
+        const x = view.getFloat32(at, true);
+        const y = view.getFloat32(at + 4, true);
+        const a = ((180 - Math.atan2(y, x) * 180 / Math.PI) + 360) % 360;
+        const expected = roomQualityScene(Math.round(a * 64) / 64);
+        const d = Math.hypot(x, y) * 1000;
+        assert.ok(
+          Math.abs(d - expected.distanceMm) < 1e-3 * d,
+          `range at device angle ${a}: ${d} vs ${expected.distanceMm}`,
+        );
+      }
+    }
+  },
+);
