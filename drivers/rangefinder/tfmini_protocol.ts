@@ -13,8 +13,7 @@
  * Validity (the Benewake manuals): a reading whose strength is below 100
  * is too weak to trust and one at 65535 is overexposed; the TFmini Plus then
  * reports distance 0. The TFmini-S reports an abnormal reading as a negative
- * int16 distance, its manual's table "Description of abnormal data values"
- * ({@link TFMINI_S_ERROR_CODES}):
+ * int16 distance, its manual's table "Description of abnormal data values":
  *
  * | distance | strength    | meaning                  |
  * | -------- | ----------- | ------------------------ |
@@ -43,12 +42,6 @@ export const TFMINI_SATURATED = 65535;
 
 /** Distances from this value up are TFmini-S error codes (negative int16), not distances. */
 export const TFMINI_ERROR_CODE_MIN = 0xfff0;
-/** The TFmini-S manual's abnormal distance values (as int16) and their meaning. */
-export const TFMINI_S_ERROR_CODES: Readonly<Record<number, string>> = {
-  [-1]: "signal strength too weak (100 or less)",
-  [-2]: "signal strength saturation",
-  [-4]: "ambient light saturation",
-};
 /** Nearest distance the TFmini-S and TFmini Plus measure, m. */
 export const TFMINI_RANGE_MIN_M = 0.1;
 /** Farthest distance the TFmini-S and TFmini Plus measure, m. */
