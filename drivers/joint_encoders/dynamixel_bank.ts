@@ -14,7 +14,8 @@
  *   electrical shock, overload), read with a Sync Read of that byte in the
  *   slot after the alert first shows and again every
  *   {@link HARDWARE_STATUS_REFRESH_MS} while it lasts (that slot publishes
- *   no angles); cleared when the alert bit clears.
+ *   no angles; a read that fails is tried again after
+ *   {@link HARDWARE_STATUS_RETRY_MS}); cleared when the alert bit clears.
  * - Velocity, when asked: `direction * raw * 0.229 rev/min` in rad/s;
  *   current, when asked: `direction * raw * current_unit_ma` in A.
  * - Timestamp: when the Sync Read was sent (the servos sample their
@@ -66,6 +67,20 @@ export interface Servo {
 
 /** How often the Hardware Error Status of a servo in alert is read again, ms. */
 export const HARDWARE_STATUS_REFRESH_MS = 1000;
+/** How soon a Hardware Error Status read that failed or went unanswered is tried again, ms. */
+export const HARDWARE_STATUS_RETRY_MS = 100;
+/** Failed reads after which an alert is reported without its cause. */
+export const HARDWARE_STATUS_ATTEMPTS = 3;
+
+/** What is known of a servo in alert: its last Hardware Error Status, when it was read, failed reads since. */
+interface AlertState {
+  /** Hardware Error Status (0 until read). */
+  status: number;
+  /** When it was read or last tried, performance.now() ms. */
+  readMs: number;
+  /** Reads that failed since the last good one. */
+  failures: number;
+}
 
 /** The joint angle of `servo` at `ticks`, radians. */
 export function ticksToRadians(ticks: number, servo: Servo): number {
@@ -104,7 +119,7 @@ export class DynamixelBank implements ProtocolDecoder {
   /** Servos in alert whose status is due at the next slot. */
   #statusDue: number[] = [];
   /** Hardware Error Status of servos in alert, and when it was read (performance.now). */
-  #hardware = new Map<number, { status: number; readMs: number }>();
+  #hardware = new Map<number, AlertState>();
   #sentNs = 0n;
   #link: DeviceLink | undefined;
   #poller: Poller | undefined;
@@ -199,10 +214,12 @@ export class DynamixelBank implements ProtocolDecoder {
     this.#poller?.answered();
     const readMs = performance.now();
     const causes: string[] = [];
-    for (const [id, answer] of this.#statusAnswers) {
-      // A failed read keeps what was known, and is tried again later.
-      const status = answer ?? this.#hardware.get(id)?.status ?? 0;
-      this.#hardware.set(id, { status, readMs });
+    for (const [id, status] of this.#statusAnswers) {
+      if (status === undefined) {
+        this.#statusFailed(id);
+        continue;
+      }
+      this.#hardware.set(id, { status, readMs, failures: 0 });
       if (status !== 0) {
         causes.push(
           `servo ${id}: hardware alert: ${describeHardwareError(status)}`,
@@ -215,6 +232,25 @@ export class DynamixelBank implements ProtocolDecoder {
       valid: 1,
       ...(causes.length > 0 ? { fault: causes.join("; ") } : {}),
     };
+  }
+
+  /** A status read of `id` failed: keep what was known, try again soon. */
+  #statusFailed(id: number): void {
+    const known = this.#hardware.get(id);
+    const readMs = performance.now() - HARDWARE_STATUS_REFRESH_MS +
+      HARDWARE_STATUS_RETRY_MS;
+    this.#hardware.set(id, {
+      status: known?.status ?? 0,
+      readMs,
+      failures: (known?.failures ?? 0) + 1,
+    });
+  }
+
+  /** Whether servo `id`'s alert can be reported: its cause was read, or reading it failed too often. */
+  #causeSettled(id: number): boolean {
+    const state = this.#hardware.get(id);
+    return state !== undefined &&
+      (state.failures === 0 || state.failures >= HARDWARE_STATUS_ATTEMPTS);
   }
 
   /** Schedules status reads for servos in alert, forgets those out of it. */
@@ -257,7 +293,7 @@ export class DynamixelBank implements ProtocolDecoder {
     );
     // An alert whose cause is about to be read is reported with its cause.
     const alerts = servos.flatMap((servo, i) =>
-      read[i].error === 0 || !this.#hardware.has(servo.id) ? [] : [
+      read[i].error === 0 || !this.#causeSettled(servo.id) ? [] : [
         `servo ${servo.id}: ${
           hardware[i] !== 0
             ? `hardware alert: ${describeHardwareError(hardware[i])}`
@@ -305,12 +341,7 @@ export class DynamixelBank implements ProtocolDecoder {
     const corrupt = this.#packets.partial ? 1 : 0;
     this.#packets.reset();
     if (this.#statusIds.length > 0) {
-      // Unanswered status reads are tried again after the refresh time.
-      const readMs = performance.now();
-      for (const id of this.#statusIds) {
-        const status = this.#hardware.get(id)?.status ?? 0;
-        this.#hardware.set(id, { status, readMs });
-      }
+      for (const id of this.#statusIds) this.#statusFailed(id);
       this.#statusIds = [];
       if (corrupt > 0) link?.report({ samples: [], valid: 0, corrupt });
       return;

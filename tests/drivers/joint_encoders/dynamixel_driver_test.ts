@@ -398,17 +398,18 @@ ptyTest(
       for (const frame of frames) {
         assert.deepEqual(frame.jointErrors, [0, 0x80, 0], cause);
       }
-      // The first cycle shows the alert; its cause is read in the next slot.
+      // The first cycle shows the alert; its cause, read in the next slot,
+      // rides in every cycle after.
       assert.deepEqual(frames[0].hardwareErrors, []);
+      const known = frames.findIndex((f) => f.hardwareErrors.length > 0);
+      // (A read lost under load is tried again 100 ms later.)
+      assert.ok(known >= 1 && known <= 12, `${cause}: known from ${known}`);
+      for (const f of frames.slice(known)) {
+        assert.deepEqual(f.hardwareErrors, [0, bits[i], 0], cause);
+      }
+      // Read after the alert, then again about once a second.
       assert.ok(
-        frames.slice(1).every((f) =>
-          JSON.stringify(f.hardwareErrors) === JSON.stringify([0, bits[i], 0])
-        ),
-        cause,
-      );
-      // Read once after the alert, then again about once a second.
-      assert.ok(
-        sims[i].statusReads >= 2 && sims[i].statusReads <= 3,
+        sims[i].statusReads >= 1 && sims[i].statusReads <= 6,
         `${cause}: ${sims[i].statusReads} status reads`,
       );
       assert.ok(
