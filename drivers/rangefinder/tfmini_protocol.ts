@@ -38,7 +38,7 @@ const TFMINI_HEADER = 0x59;
 /** Weakest strength the manuals call reliable. */
 const TFMINI_MIN_STRENGTH = 100;
 /** Strength reported when the receiver is overexposed. */
-const TFMINI_SATURATED = 65535;
+export const TFMINI_SATURATED = 65535;
 
 /** Distances from this value up are TFmini-S error codes (negative int16), not distances. */
 export const TFMINI_ERROR_CODE_MIN = 0xfff0;

@@ -163,7 +163,7 @@ Deno.test("dynamixel: the Present block from Current, Velocity or Position", () 
   assert.deepEqual(presentBlock(false, true), { address: 126, size: 10 });
   assert.deepEqual(presentBlock(true, true), { address: 126, size: 10 });
   // Current -5, velocity 300, position -70000, little-endian.
-  const data = hex("FB FF 2C 01 00 00 90 EE FE FF");
+  const data = fromSpacedHex("FB FF 2C 01 00 00 90 EE FE FF");
   assert.deepEqual(readPresent(presentBlock(true, true), data), {
     ticks: -70000,
     velocityRaw: 300,
