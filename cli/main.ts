@@ -9,6 +9,7 @@ import { SeedFileError } from "../agent/identity/seed_file.ts";
 import { USAGE_EXIT_CODE, UsageError } from "./args.ts";
 import { calibrateCommand } from "./commands/calibrate.ts";
 import { catalogCommand } from "./commands/catalog.ts";
+import { exportCommand } from "./commands/export.ts";
 import { clustersCommand } from "./commands/clusters.ts";
 import { configCommand } from "./commands/config.ts";
 import { discoveryCommand } from "./commands/discovery.ts";
@@ -19,10 +20,15 @@ import { portsCommand } from "./commands/ports.ts";
 import { runCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { subscribeCommand } from "./commands/subscribe.ts";
+import { verifyCommand } from "./commands/verify.ts";
 import { versionCommand } from "./commands/version.ts";
 import { errorMessage } from "../core/logging.ts";
+import { type Output, STDIO } from "./output.ts";
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+const COMMANDS: Record<
+  string,
+  (argv: string[], output: Output) => Promise<number>
+> = {
   run: runCommand,
   identity: identityCommand,
   catalog: catalogCommand,
@@ -34,6 +40,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   status: statusCommand,
   calibrate: calibrateCommand,
   frames: framesCommand,
+  export: exportCommand,
+  verify: verifyCommand,
   config: configCommand,
   version: versionCommand,
   "--version": versionCommand,
@@ -55,6 +63,8 @@ Commands:
   ports       list the serial ports for serial sensors
   calibrate   calibrate a camera, extrinsics, joint offsets or the clocks
   frames      print a peer's frame tree of static transforms
+  export      write recorded logs into a signed MCAP file (Foxglove schemas)
+  verify      check a signed MCAP export offline
   config      print the configuration's JSON Schema, or check a file
   version     print the version, the Deno and V8 versions and the target
               (also --version)
@@ -62,13 +72,16 @@ Commands:
 Run "auki-edge <command> --help" for a command's options.
 `;
 
-/** Runs the command line; resolves the process exit code. */
-export async function main(argv: string[]): Promise<number> {
+/** Runs the command line, printing through `output`; resolves the process exit code. */
+export async function main(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const [name, ...rest] = argv;
   if (
     name === undefined || name === "--help" || name === "-h" || name === "help"
   ) {
-    console.log(HELP);
+    output.out(HELP);
     return name === undefined ? USAGE_EXIT_CODE : 0;
   }
   const command = COMMANDS[name];
@@ -76,17 +89,17 @@ export async function main(argv: string[]): Promise<number> {
     if (command === undefined) {
       throw new UsageError(`unknown command "${name}" (see auki-edge --help)`);
     }
-    return await command(rest);
+    return await command(rest, output);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
-      console.error(`auki-edge ${error.message}`);
+      output.err(`auki-edge ${error.message}`);
       return USAGE_EXIT_CODE;
     }
     if (error instanceof SeedFileError) {
-      console.error(`auki-edge: ${error.message}`);
+      output.err(`auki-edge: ${error.message}`);
       return 1;
     }
-    console.error(
+    output.err(
       `auki-edge ${name}: ${errorMessage(error)}`,
     );
     return 1;

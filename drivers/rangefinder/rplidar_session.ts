@@ -22,15 +22,13 @@
  *
  * @module
  */
-import { create, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
 import type {
   Decoded,
   DecodedSample,
   DeviceLink,
   ProtocolDecoder,
 } from "../serial/device.ts";
-import { scanToPoints } from "./ld06_scan.ts";
+import { type ScanOrientation, scanToPoints } from "./ld06_scan.ts";
 import {
   decodeHealth,
   decodeInfo,
@@ -44,14 +42,14 @@ import {
   SCAN_DESCRIPTOR,
 } from "./rplidar_protocol.ts";
 import { RevolutionAssembler } from "./rplidar_scan.ts";
-import { packPoints } from "./lidar2d.ts";
+import { scanPayload } from "./lidar2d.ts";
 
 /** Wait after STOP before the next request, ms (the protocol asks for at least 1). */
-export const STOP_SETTLE_MS = 20;
+const STOP_SETTLE_MS = 20;
 /** How long a step may go unanswered, or a scan without a node, before starting over, ms. */
-export const STEP_TIMEOUT_MS = 1_000;
+const STEP_TIMEOUT_MS = 1_000;
 /** Wait after RESET before starting over, ms. */
-export const RESET_WAIT_MS = 2_000;
+const RESET_WAIT_MS = 2_000;
 /** Handshake bytes kept while looking for a descriptor. */
 const MAX_HANDSHAKE_BYTES = 4096;
 
@@ -80,6 +78,12 @@ export class RplidarSession implements ProtocolDecoder {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastNodeMs = 0;
   #stallWatch: ReturnType<typeof setInterval> | undefined;
+  readonly #orientation: ScanOrientation;
+
+  /** A session publishing points in `orientation` (default `device`). */
+  constructor(orientation: ScanOrientation = "device") {
+    this.#orientation = orientation;
+  }
 
   /** Starts the motor and the handshake through `link`. */
   open(link: DeviceLink): void {
@@ -206,9 +210,9 @@ export class RplidarSession implements ProtocolDecoder {
       const scan = this.#scans.push(node, nowNs);
       if (scan === undefined) continue;
       samples.push({
-        payload: toBinary(
-          DataSchema,
-          create(DataSchema, { data: packPoints(scanToPoints(scan)) }),
+        payload: scanPayload(
+          scanToPoints(scan, this.#orientation),
+          scan.durationNs,
         ),
         timestampNs: scan.timestampNs,
       });

@@ -7,11 +7,11 @@
 import assert from "node:assert/strict";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { createNode } from "../../agent/node.ts";
-import { recordingLogger } from "./cluster/_nodes.ts";
+import { MemoryLogger } from "../helpers/logger.ts";
 import { poll } from "../../scripts/harness/cluster.ts";
 
 Deno.test("a refused inbound connection is logged with its reason", async () => {
-  const logger = recordingLogger();
+  const logger = new MemoryLogger();
   const server = await createNode({
     privateKey: await generateKeyPair("Ed25519"),
     listen: ["/ip4/127.0.0.1/tcp/0"],

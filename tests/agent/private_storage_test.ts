@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { join } from "node:path";
 import { tightenStorage } from "../../agent/private_storage.ts";
-import { recordingLogger } from "./cluster/_nodes.ts";
+import { MemoryLogger } from "../helpers/logger.ts";
 import { startAgent } from "../../scripts/harness/agent_process.ts";
 import { SMALL_SIMS } from "../e2e/_helpers.ts";
 import { poll } from "../../scripts/harness/cluster.ts";
@@ -43,7 +43,7 @@ Deno.test("tightenStorage: looser directories and files become 0700 and 0600", a
       await Deno.chmod(dir, 0o755);
     }
     await Deno.chmod(join(root, "logs", "cam", "seg"), 0o644);
-    const logger = recordingLogger();
+    const logger = new MemoryLogger();
     const tightened = await tightenStorage(root, logger);
     assert.deepEqual(tightened, { directories: 3, files: 1 });
     for (const [path, mode] of await modes(root)) {

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { startDiscoveryServer } from "../../../agent/cluster/discovery_server.ts";
-import { recordingLogger } from "./_nodes.ts";
+import { MemoryLogger } from "../../helpers/logger.ts";
 
 /** Resolves with ms until the server closed `conn` (null: still open after `waitMs`). */
 async function closedWithin(
@@ -38,7 +38,7 @@ async function closedWithin(
 }
 
 Deno.test("guard: silent, half-open and idle keep-alive connections are closed", async () => {
-  const logger = recordingLogger();
+  const logger = new MemoryLogger();
   const server = startDiscoveryServer({ connectionTimeoutMs: 600, logger });
   try {
     const connect = () =>
@@ -68,7 +68,7 @@ Deno.test("guard: silent, half-open and idle keep-alive connections are closed",
 });
 
 Deno.test("guard: connections past the limit are refused with a logged reason", async () => {
-  const logger = recordingLogger();
+  const logger = new MemoryLogger();
   const server = startDiscoveryServer({ maxConnections: 3, logger });
   const held: Deno.Conn[] = [];
   try {
