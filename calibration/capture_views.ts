@@ -76,7 +76,11 @@ export async function captureViews(
     const { frame } = fromBinary(CameraFrameSchema, entry.payload);
     const view = boardView(
       board,
-      detectMarkers(greyFrame(camera, frame), board.dictionary),
+      detectMarkers(
+        greyFrame(camera, frame),
+        board.dictionary,
+        camera.color_space,
+      ),
     );
     if (view.ids.length >= MIN_MARKERS) {
       capture.framesWithBoard++;

@@ -4,11 +4,13 @@
  * (the centroid of the grey-level gradient over a short profile), a line is
  * fitted to the half of the side next to each corner (so lens curvature
  * barely bends it), and each corner becomes the intersection of its two
- * lines. OpenCV's `cornerSubPix` is not in the opencv-js build.
+ * lines. It runs in linear light: on gamma-encoded grey levels a blurred
+ * edge's gradient centroid moves towards the dark side. OpenCV's
+ * `cornerSubPix` is not in the opencv-js build.
  *
  * @module
  */
-import type { GreyImage } from "./image.ts";
+import type { LinearImage } from "./linear_light.ts";
 
 type Point = [number, number];
 
@@ -17,27 +19,47 @@ const SEARCH_PX = 3;
 /** Profile step across the side, pixels. */
 const STEP_PX = 0.25;
 
-/** The corners refined by edge fitting; a corner whose lines cannot be fitted keeps its position. */
-export function refineCorners(image: GreyImage, corners: Point[]): Point[] {
+/**
+ * The corners refined by edge fitting, or `undefined` when a corner's lines
+ * cannot be fitted (an unrefined corner is pixels off and would only spoil
+ * the fit).
+ */
+export function refineCorners(
+  image: LinearImage,
+  corners: Point[],
+): Point[] | undefined {
+  // The side normals must point into the marker: flip them for corners
+  // listed counter-clockwise on screen.
+  const inward = signedArea(corners) > 0 ? 1 : -1;
   let current = corners;
   for (let pass = 0; pass < 2; pass++) {
-    current = current.map((corner, k) => {
+    const refined: Point[] = [];
+    for (let k = 0; k < 4; k++) {
+      const corner = current[k];
       const before = current[(k + 3) % 4];
       const after = current[(k + 1) % 4];
-      const a = fitEdge(image, before, corner, 0.5, 0.85);
-      const b = fitEdge(image, corner, after, 0.15, 0.5);
-      if (a === undefined || b === undefined) return corner;
-      const point = intersect(a, b);
+      const a = fitEdge(image, before, corner, 0.5, 0.85, inward);
+      const b = fitEdge(image, corner, after, 0.15, 0.5, inward);
+      const point = a && b && intersect(a, b);
       if (
         point === undefined ||
         Math.hypot(point[0] - corner[0], point[1] - corner[1]) > SEARCH_PX
       ) {
-        return corner;
+        return undefined;
       }
-      return point;
-    });
+      refined.push(point);
+    }
+    current = refined;
   }
   return current;
+}
+
+/** Twice the signed area of a polygon (positive when clockwise on screen, y down). */
+function signedArea(points: Point[]): number {
+  return points.reduce((sum, [x, y], i) => {
+    const [nx, ny] = points[(i + 1) % points.length];
+    return sum + x * ny - nx * y;
+  }, 0);
 }
 
 /** A line through `point` along unit `direction`. */
@@ -48,18 +70,19 @@ interface Line {
 
 /** Fits the edge between `from` and `to` over the fraction [`start`, `end`] of the side. */
 function fitEdge(
-  image: GreyImage,
+  image: LinearImage,
   from: Point,
   to: Point,
   start: number,
   end: number,
+  inward: number,
 ): Line | undefined {
   const dx = to[0] - from[0];
   const dy = to[1] - from[1];
   const length = Math.hypot(dx, dy);
   if (length < 6) return undefined;
   const d: Point = [dx / length, dy / length];
-  const n: Point = [-d[1], d[0]];
+  const n: Point = [-d[1] * inward, d[0] * inward];
   const points: Point[] = [];
   const samples = Math.max(4, Math.floor(length * (end - start)));
   for (let i = 0; i <= samples; i++) {
@@ -75,9 +98,13 @@ function fitEdge(
   return line;
 }
 
-/** The offset along `n` from `base` of the strongest edge (gradient centroid), or `undefined`. */
+/**
+ * The offset along `n` (pointing into the marker) from `base` of the
+ * light-to-dark edge (the centroid of the falling gradient; the marker's
+ * inner dark-to-light edges do not count), or `undefined`.
+ */
 function edgeOffset(
-  image: GreyImage,
+  image: LinearImage,
   base: Point,
   n: Point,
 ): number | undefined {
@@ -89,7 +116,7 @@ function edgeOffset(
     if (v === undefined) return undefined;
     values.push(v);
   }
-  const gradients = values.slice(1).map((v, i) => Math.abs(v - values[i]));
+  const gradients = values.slice(1).map((v, i) => Math.max(0, values[i] - v));
   const peak = Math.max(...gradients);
   if (peak < 2) return undefined;
   let sum = 0;
@@ -135,7 +162,11 @@ function intersect(a: Line, b: Line): Point | undefined {
 }
 
 /** Bilinear grey level at `(x, y)` (pixel centres at integers), or `undefined` outside. */
-function bilinear(image: GreyImage, x: number, y: number): number | undefined {
+function bilinear(
+  image: LinearImage,
+  x: number,
+  y: number,
+): number | undefined {
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   if (x0 < 0 || y0 < 0 || x0 + 1 >= image.width || y0 + 1 >= image.height) {

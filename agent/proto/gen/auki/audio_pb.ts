@@ -12,7 +12,9 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/audio.proto.
  */
 export const file_auki_audio: GenFile = /*@__PURE__*/
-  fileDesc("ChBhdWtpL2F1ZGlvLnByb3RvEgphdWtpLmF1ZGlvIhQKBERhdGESDAoEZGF0YRgBIAEoDGIGcHJvdG8z");
+  fileDesc(
+    "ChBhdWtpL2F1ZGlvLnByb3RvEgphdWtpLmF1ZGlvIhQKBERhdGESDAoEZGF0YRgBIAEoDGIGcHJvdG8z",
+  );
 
 /**
  * @generated from message auki.audio.Data
@@ -30,4 +32,3 @@ export type Data = Message<"auki.audio.Data"> & {
  */
 export const DataSchema: GenMessage<Data> = /*@__PURE__*/
   messageDesc(file_auki_audio, 0);
-

@@ -12,7 +12,9 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/camera.proto.
  */
 export const file_auki_camera: GenFile = /*@__PURE__*/
-  fileDesc("ChFhdWtpL2NhbWVyYS5wcm90bxILYXVraS5jYW1lcmEiZAoRRHluYW1pY0ludHJpbnNpY3MSCgoCZngYASABKAESCgoCZnkYAiABKAESCgoCY3gYAyABKAESCgoCY3kYBCABKAESHwoXZGlzdG9ydGlvbl9jb2VmZmljaWVudHMYBSADKAEiWAoLQ2FtZXJhRnJhbWUSOgoSZHluYW1pY19pbnRyaW5zaWNzGAEgASgLMh4uYXVraS5jYW1lcmEuRHluYW1pY0ludHJpbnNpY3MSDQoFZnJhbWUYAiABKAxiBnByb3RvMw");
+  fileDesc(
+    "ChFhdWtpL2NhbWVyYS5wcm90bxILYXVraS5jYW1lcmEiZAoRRHluYW1pY0ludHJpbnNpY3MSCgoCZngYASABKAESCgoCZnkYAiABKAESCgoCY3gYAyABKAESCgoCY3kYBCABKAESHwoXZGlzdG9ydGlvbl9jb2VmZmljaWVudHMYBSADKAEiWAoLQ2FtZXJhRnJhbWUSOgoSZHluYW1pY19pbnRyaW5zaWNzGAEgASgLMh4uYXVraS5jYW1lcmEuRHluYW1pY0ludHJpbnNpY3MSDQoFZnJhbWUYAiABKAxiBnByb3RvMw",
+  );
 
 /**
  * @generated from message auki.camera.DynamicIntrinsics
@@ -48,7 +50,9 @@ export type DynamicIntrinsics = Message<"auki.camera.DynamicIntrinsics"> & {
  * Describes the message auki.camera.DynamicIntrinsics.
  * Use `create(DynamicIntrinsicsSchema)` to create a new message.
  */
-export const DynamicIntrinsicsSchema: GenMessage<DynamicIntrinsics> = /*@__PURE__*/
+export const DynamicIntrinsicsSchema: GenMessage<
+  DynamicIntrinsics
+> = /*@__PURE__*/
   messageDesc(file_auki_camera, 0);
 
 /**
@@ -72,4 +76,3 @@ export type CameraFrame = Message<"auki.camera.CameraFrame"> & {
  */
 export const CameraFrameSchema: GenMessage<CameraFrame> = /*@__PURE__*/
   messageDesc(file_auki_camera, 1);
-

@@ -12,7 +12,9 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/detection.proto.
  */
 export const file_auki_detection: GenFile = /*@__PURE__*/
-  fileDesc("ChRhdWtpL2RldGVjdGlvbi5wcm90bxIOYXVraS5kZXRlY3Rpb24iQQoORGV0ZWN0aW9uRnJhbWUSDAoEZGF0YRgBIAEoDBITCgtzZW5zb3JfaGFzaBgCIAEoCRIMCgR0eXBlGAMgASgJYgZwcm90bzM");
+  fileDesc(
+    "ChRhdWtpL2RldGVjdGlvbi5wcm90bxIOYXVraS5kZXRlY3Rpb24iQQoORGV0ZWN0aW9uRnJhbWUSDAoEZGF0YRgBIAEoDBITCgtzZW5zb3JfaGFzaBgCIAEoCRIMCgR0eXBlGAMgASgJYgZwcm90bzM",
+  );
 
 /**
  * @generated from message auki.detection.DetectionFrame
@@ -40,4 +42,3 @@ export type DetectionFrame = Message<"auki.detection.DetectionFrame"> & {
  */
 export const DetectionFrameSchema: GenMessage<DetectionFrame> = /*@__PURE__*/
   messageDesc(file_auki_detection, 0);
-

@@ -12,13 +12,14 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/info.proto.
  */
 export const file_auki_info: GenFile = /*@__PURE__*/
-  fileDesc("Cg9hdWtpL2luZm8ucHJvdG8SCWF1a2kuaW5mbyINCgtJbmZvUmVxdWVzdCItCgxJbmZvUmVzcG9uc2USHQoVcGFydGljaXBhbnRfaW5mb19qc29uGAEgASgJYgZwcm90bzM");
+  fileDesc(
+    "Cg9hdWtpL2luZm8ucHJvdG8SCWF1a2kuaW5mbyINCgtJbmZvUmVxdWVzdCItCgxJbmZvUmVzcG9uc2USHQoVcGFydGljaXBhbnRfaW5mb19qc29uGAEgASgJYgZwcm90bzM",
+  );
 
 /**
  * @generated from message auki.info.InfoRequest
  */
-export type InfoRequest = Message<"auki.info.InfoRequest"> & {
-};
+export type InfoRequest = Message<"auki.info.InfoRequest"> & {};
 
 /**
  * Describes the message auki.info.InfoRequest.
@@ -43,4 +44,3 @@ export type InfoResponse = Message<"auki.info.InfoResponse"> & {
  */
 export const InfoResponseSchema: GenMessage<InfoResponse> = /*@__PURE__*/
   messageDesc(file_auki_info, 1);
-

@@ -12,7 +12,9 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/join.proto.
  */
 export const file_auki_join: GenFile = /*@__PURE__*/
-  fileDesc("Cg9hdWtpL2pvaW4ucHJvdG8SCWF1a2kuam9pbiI4CgtKb2luUmVxdWVzdBISCgptdWx0aWFkZHJzGAEgAygJEhUKDWF1dGhvcml6YXRpb24YAiABKAki0AEKDEpvaW5SZXNwb25zZRIwCgZhY2NlcHQYASABKAsyHi5hdWtpLmpvaW4uSm9pblJlc3BvbnNlLkFjY2VwdEgAEjAKBnJlamVjdBgCIAEoCzIeLmF1a2kuam9pbi5Kb2luUmVzcG9uc2UuUmVqZWN0SAAaOgoGQWNjZXB0EhcKD21lbWJlcnNoaXBfanNvbhgBIAEoCRIXCg9zdWNjZXNzb3JfdG9rZW4YAiABKAwaGAoGUmVqZWN0Eg4KBnJlYXNvbhgBIAEoCUIGCgRraW5kYgZwcm90bzM");
+  fileDesc(
+    "Cg9hdWtpL2pvaW4ucHJvdG8SCWF1a2kuam9pbiI4CgtKb2luUmVxdWVzdBISCgptdWx0aWFkZHJzGAEgAygJEhUKDWF1dGhvcml6YXRpb24YAiABKAki0AEKDEpvaW5SZXNwb25zZRIwCgZhY2NlcHQYASABKAsyHi5hdWtpLmpvaW4uSm9pblJlc3BvbnNlLkFjY2VwdEgAEjAKBnJlamVjdBgCIAEoCzIeLmF1a2kuam9pbi5Kb2luUmVzcG9uc2UuUmVqZWN0SAAaOgoGQWNjZXB0EhcKD21lbWJlcnNoaXBfanNvbhgBIAEoCRIXCg9zdWNjZXNzb3JfdG9rZW4YAiABKAwaGAoGUmVqZWN0Eg4KBnJlYXNvbhgBIAEoCUIGCgRraW5kYgZwcm90bzM",
+  );
 
 /**
  * @generated from message auki.join.JoinRequest
@@ -84,7 +86,9 @@ export type JoinResponse_Accept = Message<"auki.join.JoinResponse.Accept"> & {
  * Describes the message auki.join.JoinResponse.Accept.
  * Use `create(JoinResponse_AcceptSchema)` to create a new message.
  */
-export const JoinResponse_AcceptSchema: GenMessage<JoinResponse_Accept> = /*@__PURE__*/
+export const JoinResponse_AcceptSchema: GenMessage<
+  JoinResponse_Accept
+> = /*@__PURE__*/
   messageDesc(file_auki_join, 1, 0);
 
 /**
@@ -101,6 +105,7 @@ export type JoinResponse_Reject = Message<"auki.join.JoinResponse.Reject"> & {
  * Describes the message auki.join.JoinResponse.Reject.
  * Use `create(JoinResponse_RejectSchema)` to create a new message.
  */
-export const JoinResponse_RejectSchema: GenMessage<JoinResponse_Reject> = /*@__PURE__*/
+export const JoinResponse_RejectSchema: GenMessage<
+  JoinResponse_Reject
+> = /*@__PURE__*/
   messageDesc(file_auki_join, 1, 1);
-

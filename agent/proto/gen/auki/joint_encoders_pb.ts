@@ -12,7 +12,9 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/joint_encoders.proto.
  */
 export const file_auki_joint_encoders: GenFile = /*@__PURE__*/
-  fileDesc("ChlhdWtpL2pvaW50X2VuY29kZXJzLnByb3RvEhNhdWtpLmpvaW50X2VuY29kZXJzIhoKBERhdGESEgoKYW5nbGVzX3JhZBgBIAMoAmIGcHJvdG8z");
+  fileDesc(
+    "ChlhdWtpL2pvaW50X2VuY29kZXJzLnByb3RvEhNhdWtpLmpvaW50X2VuY29kZXJzIhoKBERhdGESEgoKYW5nbGVzX3JhZBgBIAMoAmIGcHJvdG8z",
+  );
 
 /**
  * @generated from message auki.joint_encoders.Data
@@ -30,4 +32,3 @@ export type Data = Message<"auki.joint_encoders.Data"> & {
  */
 export const DataSchema: GenMessage<Data> = /*@__PURE__*/
   messageDesc(file_auki_joint_encoders, 0);
-

@@ -12,13 +12,14 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/leave.proto.
  */
 export const file_auki_leave: GenFile = /*@__PURE__*/
-  fileDesc("ChBhdWtpL2xlYXZlLnByb3RvEgphdWtpLmxlYXZlIg4KDExlYXZlUmVxdWVzdGIGcHJvdG8z");
+  fileDesc(
+    "ChBhdWtpL2xlYXZlLnByb3RvEgphdWtpLmxlYXZlIg4KDExlYXZlUmVxdWVzdGIGcHJvdG8z",
+  );
 
 /**
  * @generated from message auki.leave.LeaveRequest
  */
-export type LeaveRequest = Message<"auki.leave.LeaveRequest"> & {
-};
+export type LeaveRequest = Message<"auki.leave.LeaveRequest"> & {};
 
 /**
  * Describes the message auki.leave.LeaveRequest.
@@ -26,4 +27,3 @@ export type LeaveRequest = Message<"auki.leave.LeaveRequest"> & {
  */
 export const LeaveRequestSchema: GenMessage<LeaveRequest> = /*@__PURE__*/
   messageDesc(file_auki_leave, 0);
-

@@ -12,7 +12,9 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/map.proto.
  */
 export const file_auki_map: GenFile = /*@__PURE__*/
-  fileDesc("Cg5hdWtpL21hcC5wcm90bxIIYXVraS5tYXAibwoJTWFwVXBkYXRlEjAKDHZveGVsX2NodW5rcxgBIAMoCzIaLmF1a2kubWFwLlZveGVsQ2h1bmtVcGRhdGUSMAoKY2hlY2twb2ludBgCIAEoCzIcLmF1a2kubWFwLlZveGVsTWFwQ2hlY2twb2ludCJIChJWb3hlbE1hcENoZWNrcG9pbnQSMgoMdm94ZWxfY2h1bmtzGAEgAygLMhwuYXVraS5tYXAuVm94ZWxDaHVua1NuYXBzaG90InAKElZveGVsQ2h1bmtTbmFwc2hvdBIPCgdjaHVua194GAEgASgREg8KB2NodW5rX3kYAiABKBESDwoHY2h1bmtfehgDIAEoERInCgZ2b3hlbHMYBCADKAsyFy5hdWtpLm1hcC5Wb3hlbFNuYXBzaG90InsKDVZveGVsU25hcHNob3QSCQoBeBgBIAEoDRIJCgF5GAIgASgNEgkKAXoYAyABKA0SGgoSb2NjdXBhbmN5X2V2aWRlbmNlGAQgASgBEi0KCXNlbWFudGljcxgFIAMoCzIaLmF1a2kubWFwLlNlbWFudGljRXZpZGVuY2UiNgoQU2VtYW50aWNFdmlkZW5jZRIQCghjbGFzc19pZBgBIAEoDRIQCghldmlkZW5jZRgCIAEoASJrChBWb3hlbENodW5rVXBkYXRlEg8KB2NodW5rX3gYASABKBESDwoHY2h1bmtfeRgCIAEoERIPCgdjaHVua196GAMgASgREiQKBnZveGVscxgEIAMoCzIULmF1a2kubWFwLlZveGVsRGVsdGEicgoKVm94ZWxEZWx0YRIJCgF4GAEgASgNEgkKAXkYAiABKA0SCQoBehgDIAEoDRIXCg9vY2N1cGFuY3lfZGVsdGEYBCABKAISKgoJc2VtYW50aWNzGAUgAygLMhcuYXVraS5tYXAuU2VtYW50aWNEZWx0YSI5Cg1TZW1hbnRpY0RlbHRhEhAKCGNsYXNzX2lkGAEgASgNEhYKDmV2aWRlbmNlX2RlbHRhGAIgASgCYgZwcm90bzM");
+  fileDesc(
+    "Cg5hdWtpL21hcC5wcm90bxIIYXVraS5tYXAibwoJTWFwVXBkYXRlEjAKDHZveGVsX2NodW5rcxgBIAMoCzIaLmF1a2kubWFwLlZveGVsQ2h1bmtVcGRhdGUSMAoKY2hlY2twb2ludBgCIAEoCzIcLmF1a2kubWFwLlZveGVsTWFwQ2hlY2twb2ludCJIChJWb3hlbE1hcENoZWNrcG9pbnQSMgoMdm94ZWxfY2h1bmtzGAEgAygLMhwuYXVraS5tYXAuVm94ZWxDaHVua1NuYXBzaG90InAKElZveGVsQ2h1bmtTbmFwc2hvdBIPCgdjaHVua194GAEgASgREg8KB2NodW5rX3kYAiABKBESDwoHY2h1bmtfehgDIAEoERInCgZ2b3hlbHMYBCADKAsyFy5hdWtpLm1hcC5Wb3hlbFNuYXBzaG90InsKDVZveGVsU25hcHNob3QSCQoBeBgBIAEoDRIJCgF5GAIgASgNEgkKAXoYAyABKA0SGgoSb2NjdXBhbmN5X2V2aWRlbmNlGAQgASgBEi0KCXNlbWFudGljcxgFIAMoCzIaLmF1a2kubWFwLlNlbWFudGljRXZpZGVuY2UiNgoQU2VtYW50aWNFdmlkZW5jZRIQCghjbGFzc19pZBgBIAEoDRIQCghldmlkZW5jZRgCIAEoASJrChBWb3hlbENodW5rVXBkYXRlEg8KB2NodW5rX3gYASABKBESDwoHY2h1bmtfeRgCIAEoERIPCgdjaHVua196GAMgASgREiQKBnZveGVscxgEIAMoCzIULmF1a2kubWFwLlZveGVsRGVsdGEicgoKVm94ZWxEZWx0YRIJCgF4GAEgASgNEgkKAXkYAiABKA0SCQoBehgDIAEoDRIXCg9vY2N1cGFuY3lfZGVsdGEYBCABKAISKgoJc2VtYW50aWNzGAUgAygLMhcuYXVraS5tYXAuU2VtYW50aWNEZWx0YSI5Cg1TZW1hbnRpY0RlbHRhEhAKCGNsYXNzX2lkGAEgASgNEhYKDmV2aWRlbmNlX2RlbHRhGAIgASgCYgZwcm90bzM",
+  );
 
 /**
  * @generated from message auki.map.MapUpdate
@@ -50,7 +52,9 @@ export type VoxelMapCheckpoint = Message<"auki.map.VoxelMapCheckpoint"> & {
  * Describes the message auki.map.VoxelMapCheckpoint.
  * Use `create(VoxelMapCheckpointSchema)` to create a new message.
  */
-export const VoxelMapCheckpointSchema: GenMessage<VoxelMapCheckpoint> = /*@__PURE__*/
+export const VoxelMapCheckpointSchema: GenMessage<
+  VoxelMapCheckpoint
+> = /*@__PURE__*/
   messageDesc(file_auki_map, 1);
 
 /**
@@ -82,7 +86,9 @@ export type VoxelChunkSnapshot = Message<"auki.map.VoxelChunkSnapshot"> & {
  * Describes the message auki.map.VoxelChunkSnapshot.
  * Use `create(VoxelChunkSnapshotSchema)` to create a new message.
  */
-export const VoxelChunkSnapshotSchema: GenMessage<VoxelChunkSnapshot> = /*@__PURE__*/
+export const VoxelChunkSnapshotSchema: GenMessage<
+  VoxelChunkSnapshot
+> = /*@__PURE__*/
   messageDesc(file_auki_map, 2);
 
 /**
@@ -141,7 +147,9 @@ export type SemanticEvidence = Message<"auki.map.SemanticEvidence"> & {
  * Describes the message auki.map.SemanticEvidence.
  * Use `create(SemanticEvidenceSchema)` to create a new message.
  */
-export const SemanticEvidenceSchema: GenMessage<SemanticEvidence> = /*@__PURE__*/
+export const SemanticEvidenceSchema: GenMessage<
+  SemanticEvidence
+> = /*@__PURE__*/
   messageDesc(file_auki_map, 4);
 
 /**
@@ -173,7 +181,9 @@ export type VoxelChunkUpdate = Message<"auki.map.VoxelChunkUpdate"> & {
  * Describes the message auki.map.VoxelChunkUpdate.
  * Use `create(VoxelChunkUpdateSchema)` to create a new message.
  */
-export const VoxelChunkUpdateSchema: GenMessage<VoxelChunkUpdate> = /*@__PURE__*/
+export const VoxelChunkUpdateSchema: GenMessage<
+  VoxelChunkUpdate
+> = /*@__PURE__*/
   messageDesc(file_auki_map, 5);
 
 /**
@@ -234,4 +244,3 @@ export type SemanticDelta = Message<"auki.map.SemanticDelta"> & {
  */
 export const SemanticDeltaSchema: GenMessage<SemanticDelta> = /*@__PURE__*/
   messageDesc(file_auki_map, 7);
-

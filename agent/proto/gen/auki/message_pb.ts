@@ -12,7 +12,9 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file auki/message.proto.
  */
 export const file_auki_message: GenFile = /*@__PURE__*/
-  fileDesc("ChJhdWtpL21lc3NhZ2UucHJvdG8SDGF1a2kubWVzc2FnZSI+CgdNZXNzYWdlEgwKBHR5cGUYASABKAkSFAoMdGltZXN0YW1wX25zGAIgASgDEg8KB3BheWxvYWQYAyABKAxiBnByb3RvMw");
+  fileDesc(
+    "ChJhdWtpL21lc3NhZ2UucHJvdG8SDGF1a2kubWVzc2FnZSI+CgdNZXNzYWdlEgwKBHR5cGUYASABKAkSFAoMdGltZXN0YW1wX25zGAIgASgDEg8KB3BheWxvYWQYAyABKAxiBnByb3RvMw",
+  );
 
 /**
  * @generated from message auki.message.Message
@@ -40,4 +42,3 @@ export type Message = Message$1<"auki.message.Message"> & {
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
   messageDesc(file_auki_message, 0);
-

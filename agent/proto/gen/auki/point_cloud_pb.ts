@@ -12,7 +12,9 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/point_cloud.proto.
  */
 export const file_auki_point_cloud: GenFile = /*@__PURE__*/
-  fileDesc("ChZhdWtpL3BvaW50X2Nsb3VkLnByb3RvEhBhdWtpLnBvaW50X2Nsb3VkIhQKBERhdGESDAoEZGF0YRgBIAEoDGIGcHJvdG8z");
+  fileDesc(
+    "ChZhdWtpL3BvaW50X2Nsb3VkLnByb3RvEhBhdWtpLnBvaW50X2Nsb3VkIhQKBERhdGESDAoEZGF0YRgBIAEoDGIGcHJvdG8z",
+  );
 
 /**
  * @generated from message auki.point_cloud.Data
@@ -30,4 +32,3 @@ export type Data = Message<"auki.point_cloud.Data"> & {
  */
 export const DataSchema: GenMessage<Data> = /*@__PURE__*/
   messageDesc(file_auki_point_cloud, 0);
-

@@ -12,7 +12,9 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/pose.proto.
  */
 export const file_auki_pose: GenFile = /*@__PURE__*/
-  fileDesc("Cg9hdWtpL3Bvc2UucHJvdG8SCWF1a2kucG9zZSInCgRWZWMzEgkKAXgYASABKAESCQoBeRgCIAEoARIJCgF6GAMgASgBIjIKBFF1YXQSCQoBeBgBIAEoARIJCgF5GAIgASgBEgkKAXoYAyABKAESCQoBdxgEIAEoASJeChBTcGF0aWFsVHJhbnNmb3JtEiQKC3RyYW5zbGF0aW9uGAEgASgLMg8uYXVraS5wb3NlLlZlYzMSJAoLb3JpZW50YXRpb24YAiABKAsyDy5hdWtpLnBvc2UuUXVhdGIGcHJvdG8z");
+  fileDesc(
+    "Cg9hdWtpL3Bvc2UucHJvdG8SCWF1a2kucG9zZSInCgRWZWMzEgkKAXgYASABKAESCQoBeRgCIAEoARIJCgF6GAMgASgBIjIKBFF1YXQSCQoBeBgBIAEoARIJCgF5GAIgASgBEgkKAXoYAyABKAESCQoBdxgEIAEoASJeChBTcGF0aWFsVHJhbnNmb3JtEiQKC3RyYW5zbGF0aW9uGAEgASgLMg8uYXVraS5wb3NlLlZlYzMSJAoLb3JpZW50YXRpb24YAiABKAsyDy5hdWtpLnBvc2UuUXVhdGIGcHJvdG8z",
+  );
 
 /**
  * @generated from message auki.pose.Vec3
@@ -92,6 +94,7 @@ export type SpatialTransform = Message<"auki.pose.SpatialTransform"> & {
  * Describes the message auki.pose.SpatialTransform.
  * Use `create(SpatialTransformSchema)` to create a new message.
  */
-export const SpatialTransformSchema: GenMessage<SpatialTransform> = /*@__PURE__*/
+export const SpatialTransformSchema: GenMessage<
+  SpatialTransform
+> = /*@__PURE__*/
   messageDesc(file_auki_pose, 2);
-

@@ -12,7 +12,9 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/scalar.proto.
  */
 export const file_auki_scalar: GenFile = /*@__PURE__*/
-  fileDesc("ChFhdWtpL3NjYWxhci5wcm90bxILYXVraS5zY2FsYXIiFQoERGF0YRINCgV2YWx1ZRgBIAEoAWIGcHJvdG8z");
+  fileDesc(
+    "ChFhdWtpL3NjYWxhci5wcm90bxILYXVraS5zY2FsYXIiFQoERGF0YRINCgV2YWx1ZRgBIAEoAWIGcHJvdG8z",
+  );
 
 /**
  * @generated from message auki.scalar.Data
@@ -30,4 +32,3 @@ export type Data = Message<"auki.scalar.Data"> & {
  */
 export const DataSchema: GenMessage<Data> = /*@__PURE__*/
   messageDesc(file_auki_scalar, 0);
-

@@ -12,13 +12,14 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/stream.proto.
  */
 export const file_auki_stream: GenFile = /*@__PURE__*/
-  fileDesc("ChFhdWtpL3N0cmVhbS5wcm90bxILYXVraS5zdHJlYW0iEAoOUmVhZEZyb21MYXRlc3QiDwoNUmVhZEZyb21TdGFydCIpChFSZWFkRnJvbVRpbWVzdGFtcBIUCgx0aW1lc3RhbXBfbnMYASABKAMi9wEKDVN0cmVhbVJlcXVlc3QSEQoJc2Vuc29yX2lkGAEgASgJEhMKC3Jlc291cmNlX2lkGAIgASgJEhYKDnNvdXJjZV9wZWVyX2lkGAMgASgJEi0KBmxhdGVzdBgEIAEoCzIbLmF1a2kuc3RyZWFtLlJlYWRGcm9tTGF0ZXN0SAASMAoKZnJvbV9zdGFydBgFIAEoCzIaLmF1a2kuc3RyZWFtLlJlYWRGcm9tU3RhcnRIABI4Cg5mcm9tX3RpbWVzdGFtcBgGIAEoCzIeLmF1a2kuc3RyZWFtLlJlYWRGcm9tVGltZXN0YW1wSABCCwoJcmVhZF9mcm9tIoMDCg5TdHJlYW1NYW5pZmVzdBIRCglzZW5zb3JfaWQYASABKAkSEwoLc2Vuc29yX2hhc2gYAiABKAkSEAoIY2xvY2tfaWQYAyABKAkSEgoKY2xvY2tfaGFzaBgEIAEoCRIQCghmcmFtZV9pZBgFIAEoCRISCgpmcmFtZV9oYXNoGAYgASgJEhMKC3Jlc291cmNlX2lkGAcgASgJEg8KB3BheWxvYWQYCCABKAkSFQoNZnJvbV9mcmFtZV9pZBgJIAEoCRIXCg9mcm9tX2ZyYW1lX2hhc2gYCiABKAkSEwoLdG9fZnJhbWVfaWQYCyABKAkSFQoNdG9fZnJhbWVfaGFzaBgMIAEoCRITCgt3cml0ZXJfbW9kZRgNIAEoCRIYChBleHBlY3RlZF9yYXRlX2h6GA4gASgNEhMKC21hcF9wZWVyX2lkGA8gASgJEg4KBm1hcF9pZBgQIAEoCRIQCghtYXBfaGFzaBgRIAEoCRIVCg1jbG9ja19wZWVyX2lkGBIgASgJIogDCg1EZWNsaW5lUmVhc29uEkUKEHNlbnNvcl9ub3RfZm91bmQYASABKAsyKS5hdWtpLnN0cmVhbS5EZWNsaW5lUmVhc29uLlNlbnNvck5vdEZvdW5kSAASSgoSc2Vuc29yX3VuYXZhaWxhYmxlGAIgASgLMiwuYXVraS5zdHJlYW0uRGVjbGluZVJlYXNvbi5TZW5zb3JVbmF2YWlsYWJsZUgAElEKFnByb2R1Y2VyX3NodXR0aW5nX2Rvd24YAyABKAsyLy5hdWtpLnN0cmVhbS5EZWNsaW5lUmVhc29uLlByb2R1Y2VyU2h1dHRpbmdEb3duSAASMQoFb3RoZXIYBCABKAsyIC5hdWtpLnN0cmVhbS5EZWNsaW5lUmVhc29uLk90aGVySAAaEAoOU2Vuc29yTm90Rm91bmQaEwoRU2Vuc29yVW5hdmFpbGFibGUaFgoUUHJvZHVjZXJTaHV0dGluZ0Rvd24aFwoFT3RoZXISDgoGZGV0YWlsGAEgASgJQgYKBGtpbmQi9AIKCUVuZFJlYXNvbhI6Cgxzb3VyY2VfZW5kZWQYASABKAsyIi5hdWtpLnN0cmVhbS5FbmRSZWFzb24uU291cmNlRW5kZWRIABJNChZwcm9kdWNlcl9zaHV0dGluZ19kb3duGAIgASgLMisuYXVraS5zdHJlYW0uRW5kUmVhc29uLlByb2R1Y2VyU2h1dHRpbmdEb3duSAASPAoNc2Vzc2lvbl9lbmRlZBgDIAEoCzIjLmF1a2kuc3RyZWFtLkVuZFJlYXNvbi5TZXNzaW9uRW5kZWRIABI+Cg5wcm9kdWNlcl9lcnJvchgEIAEoCzIkLmF1a2kuc3RyZWFtLkVuZFJlYXNvbi5Qcm9kdWNlckVycm9ySAAaDQoLU291cmNlRW5kZWQaFgoUUHJvZHVjZXJTaHV0dGluZ0Rvd24aDgoMU2Vzc2lvbkVuZGVkGh8KDVByb2R1Y2VyRXJyb3ISDgoGZGV0YWlsGAEgASgJQgYKBGtpbmQiQQoLU3RyZWFtRW50cnkSFAoMdGltZXN0YW1wX25zGAEgASgDEgsKA3NlcRgCIAEoBBIPCgdwYXlsb2FkGAMgASgMIoMCCg1TdHJlYW1NZXNzYWdlEi0KB3JlcXVlc3QYASABKAsyGi5hdWtpLnN0cmVhbS5TdHJlYW1SZXF1ZXN0SAASLQoGYWNjZXB0GAIgASgLMhsuYXVraS5zdHJlYW0uU3RyZWFtTWFuaWZlc3RIABItCgdkZWNsaW5lGAMgASgLMhouYXVraS5zdHJlYW0uRGVjbGluZVJlYXNvbkgAEikKBWVudHJ5GAQgASgLMhguYXVraS5zdHJlYW0uU3RyZWFtRW50cnlIABIvCg1lbmRfb2Zfc3RyZWFtGAUgASgLMhYuYXVraS5zdHJlYW0uRW5kUmVhc29uSABCCQoHdmFyaWFudGIGcHJvdG8z");
+  fileDesc(
+    "ChFhdWtpL3N0cmVhbS5wcm90bxILYXVraS5zdHJlYW0iEAoOUmVhZEZyb21MYXRlc3QiDwoNUmVhZEZyb21TdGFydCIpChFSZWFkRnJvbVRpbWVzdGFtcBIUCgx0aW1lc3RhbXBfbnMYASABKAMi9wEKDVN0cmVhbVJlcXVlc3QSEQoJc2Vuc29yX2lkGAEgASgJEhMKC3Jlc291cmNlX2lkGAIgASgJEhYKDnNvdXJjZV9wZWVyX2lkGAMgASgJEi0KBmxhdGVzdBgEIAEoCzIbLmF1a2kuc3RyZWFtLlJlYWRGcm9tTGF0ZXN0SAASMAoKZnJvbV9zdGFydBgFIAEoCzIaLmF1a2kuc3RyZWFtLlJlYWRGcm9tU3RhcnRIABI4Cg5mcm9tX3RpbWVzdGFtcBgGIAEoCzIeLmF1a2kuc3RyZWFtLlJlYWRGcm9tVGltZXN0YW1wSABCCwoJcmVhZF9mcm9tIoMDCg5TdHJlYW1NYW5pZmVzdBIRCglzZW5zb3JfaWQYASABKAkSEwoLc2Vuc29yX2hhc2gYAiABKAkSEAoIY2xvY2tfaWQYAyABKAkSEgoKY2xvY2tfaGFzaBgEIAEoCRIQCghmcmFtZV9pZBgFIAEoCRISCgpmcmFtZV9oYXNoGAYgASgJEhMKC3Jlc291cmNlX2lkGAcgASgJEg8KB3BheWxvYWQYCCABKAkSFQoNZnJvbV9mcmFtZV9pZBgJIAEoCRIXCg9mcm9tX2ZyYW1lX2hhc2gYCiABKAkSEwoLdG9fZnJhbWVfaWQYCyABKAkSFQoNdG9fZnJhbWVfaGFzaBgMIAEoCRITCgt3cml0ZXJfbW9kZRgNIAEoCRIYChBleHBlY3RlZF9yYXRlX2h6GA4gASgNEhMKC21hcF9wZWVyX2lkGA8gASgJEg4KBm1hcF9pZBgQIAEoCRIQCghtYXBfaGFzaBgRIAEoCRIVCg1jbG9ja19wZWVyX2lkGBIgASgJIogDCg1EZWNsaW5lUmVhc29uEkUKEHNlbnNvcl9ub3RfZm91bmQYASABKAsyKS5hdWtpLnN0cmVhbS5EZWNsaW5lUmVhc29uLlNlbnNvck5vdEZvdW5kSAASSgoSc2Vuc29yX3VuYXZhaWxhYmxlGAIgASgLMiwuYXVraS5zdHJlYW0uRGVjbGluZVJlYXNvbi5TZW5zb3JVbmF2YWlsYWJsZUgAElEKFnByb2R1Y2VyX3NodXR0aW5nX2Rvd24YAyABKAsyLy5hdWtpLnN0cmVhbS5EZWNsaW5lUmVhc29uLlByb2R1Y2VyU2h1dHRpbmdEb3duSAASMQoFb3RoZXIYBCABKAsyIC5hdWtpLnN0cmVhbS5EZWNsaW5lUmVhc29uLk90aGVySAAaEAoOU2Vuc29yTm90Rm91bmQaEwoRU2Vuc29yVW5hdmFpbGFibGUaFgoUUHJvZHVjZXJTaHV0dGluZ0Rvd24aFwoFT3RoZXISDgoGZGV0YWlsGAEgASgJQgYKBGtpbmQi9AIKCUVuZFJlYXNvbhI6Cgxzb3VyY2VfZW5kZWQYASABKAsyIi5hdWtpLnN0cmVhbS5FbmRSZWFzb24uU291cmNlRW5kZWRIABJNChZwcm9kdWNlcl9zaHV0dGluZ19kb3duGAIgASgLMisuYXVraS5zdHJlYW0uRW5kUmVhc29uLlByb2R1Y2VyU2h1dHRpbmdEb3duSAASPAoNc2Vzc2lvbl9lbmRlZBgDIAEoCzIjLmF1a2kuc3RyZWFtLkVuZFJlYXNvbi5TZXNzaW9uRW5kZWRIABI+Cg5wcm9kdWNlcl9lcnJvchgEIAEoCzIkLmF1a2kuc3RyZWFtLkVuZFJlYXNvbi5Qcm9kdWNlckVycm9ySAAaDQoLU291cmNlRW5kZWQaFgoUUHJvZHVjZXJTaHV0dGluZ0Rvd24aDgoMU2Vzc2lvbkVuZGVkGh8KDVByb2R1Y2VyRXJyb3ISDgoGZGV0YWlsGAEgASgJQgYKBGtpbmQiQQoLU3RyZWFtRW50cnkSFAoMdGltZXN0YW1wX25zGAEgASgDEgsKA3NlcRgCIAEoBBIPCgdwYXlsb2FkGAMgASgMIoMCCg1TdHJlYW1NZXNzYWdlEi0KB3JlcXVlc3QYASABKAsyGi5hdWtpLnN0cmVhbS5TdHJlYW1SZXF1ZXN0SAASLQoGYWNjZXB0GAIgASgLMhsuYXVraS5zdHJlYW0uU3RyZWFtTWFuaWZlc3RIABItCgdkZWNsaW5lGAMgASgLMhouYXVraS5zdHJlYW0uRGVjbGluZVJlYXNvbkgAEikKBWVudHJ5GAQgASgLMhguYXVraS5zdHJlYW0uU3RyZWFtRW50cnlIABIvCg1lbmRfb2Zfc3RyZWFtGAUgASgLMhYuYXVraS5zdHJlYW0uRW5kUmVhc29uSABCCQoHdmFyaWFudGIGcHJvdG8z",
+  );
 
 /**
  * @generated from message auki.stream.ReadFromLatest
  */
-export type ReadFromLatest = Message<"auki.stream.ReadFromLatest"> & {
-};
+export type ReadFromLatest = Message<"auki.stream.ReadFromLatest"> & {};
 
 /**
  * Describes the message auki.stream.ReadFromLatest.
@@ -30,8 +31,7 @@ export const ReadFromLatestSchema: GenMessage<ReadFromLatest> = /*@__PURE__*/
 /**
  * @generated from message auki.stream.ReadFromStart
  */
-export type ReadFromStart = Message<"auki.stream.ReadFromStart"> & {
-};
+export type ReadFromStart = Message<"auki.stream.ReadFromStart"> & {};
 
 /**
  * Describes the message auki.stream.ReadFromStart.
@@ -54,7 +54,9 @@ export type ReadFromTimestamp = Message<"auki.stream.ReadFromTimestamp"> & {
  * Describes the message auki.stream.ReadFromTimestamp.
  * Use `create(ReadFromTimestampSchema)` to create a new message.
  */
-export const ReadFromTimestampSchema: GenMessage<ReadFromTimestamp> = /*@__PURE__*/
+export const ReadFromTimestampSchema: GenMessage<
+  ReadFromTimestamp
+> = /*@__PURE__*/
   messageDesc(file_auki_stream, 2);
 
 /**
@@ -253,40 +255,49 @@ export const DeclineReasonSchema: GenMessage<DeclineReason> = /*@__PURE__*/
 /**
  * @generated from message auki.stream.DeclineReason.SensorNotFound
  */
-export type DeclineReason_SensorNotFound = Message<"auki.stream.DeclineReason.SensorNotFound"> & {
-};
+export type DeclineReason_SensorNotFound =
+  & Message<"auki.stream.DeclineReason.SensorNotFound">
+  & {};
 
 /**
  * Describes the message auki.stream.DeclineReason.SensorNotFound.
  * Use `create(DeclineReason_SensorNotFoundSchema)` to create a new message.
  */
-export const DeclineReason_SensorNotFoundSchema: GenMessage<DeclineReason_SensorNotFound> = /*@__PURE__*/
+export const DeclineReason_SensorNotFoundSchema: GenMessage<
+  DeclineReason_SensorNotFound
+> = /*@__PURE__*/
   messageDesc(file_auki_stream, 5, 0);
 
 /**
  * @generated from message auki.stream.DeclineReason.SensorUnavailable
  */
-export type DeclineReason_SensorUnavailable = Message<"auki.stream.DeclineReason.SensorUnavailable"> & {
-};
+export type DeclineReason_SensorUnavailable =
+  & Message<"auki.stream.DeclineReason.SensorUnavailable">
+  & {};
 
 /**
  * Describes the message auki.stream.DeclineReason.SensorUnavailable.
  * Use `create(DeclineReason_SensorUnavailableSchema)` to create a new message.
  */
-export const DeclineReason_SensorUnavailableSchema: GenMessage<DeclineReason_SensorUnavailable> = /*@__PURE__*/
+export const DeclineReason_SensorUnavailableSchema: GenMessage<
+  DeclineReason_SensorUnavailable
+> = /*@__PURE__*/
   messageDesc(file_auki_stream, 5, 1);
 
 /**
  * @generated from message auki.stream.DeclineReason.ProducerShuttingDown
  */
-export type DeclineReason_ProducerShuttingDown = Message<"auki.stream.DeclineReason.ProducerShuttingDown"> & {
-};
+export type DeclineReason_ProducerShuttingDown =
+  & Message<"auki.stream.DeclineReason.ProducerShuttingDown">
+  & {};
 
 /**
  * Describes the message auki.stream.DeclineReason.ProducerShuttingDown.
  * Use `create(DeclineReason_ProducerShuttingDownSchema)` to create a new message.
  */
-export const DeclineReason_ProducerShuttingDownSchema: GenMessage<DeclineReason_ProducerShuttingDown> = /*@__PURE__*/
+export const DeclineReason_ProducerShuttingDownSchema: GenMessage<
+  DeclineReason_ProducerShuttingDown
+> = /*@__PURE__*/
   messageDesc(file_auki_stream, 5, 2);
 
 /**
@@ -303,7 +314,9 @@ export type DeclineReason_Other = Message<"auki.stream.DeclineReason.Other"> & {
  * Describes the message auki.stream.DeclineReason.Other.
  * Use `create(DeclineReason_OtherSchema)` to create a new message.
  */
-export const DeclineReason_OtherSchema: GenMessage<DeclineReason_Other> = /*@__PURE__*/
+export const DeclineReason_OtherSchema: GenMessage<
+  DeclineReason_Other
+> = /*@__PURE__*/
   messageDesc(file_auki_stream, 5, 3);
 
 /**
@@ -350,57 +363,70 @@ export const EndReasonSchema: GenMessage<EndReason> = /*@__PURE__*/
 /**
  * @generated from message auki.stream.EndReason.SourceEnded
  */
-export type EndReason_SourceEnded = Message<"auki.stream.EndReason.SourceEnded"> & {
-};
+export type EndReason_SourceEnded =
+  & Message<"auki.stream.EndReason.SourceEnded">
+  & {};
 
 /**
  * Describes the message auki.stream.EndReason.SourceEnded.
  * Use `create(EndReason_SourceEndedSchema)` to create a new message.
  */
-export const EndReason_SourceEndedSchema: GenMessage<EndReason_SourceEnded> = /*@__PURE__*/
+export const EndReason_SourceEndedSchema: GenMessage<
+  EndReason_SourceEnded
+> = /*@__PURE__*/
   messageDesc(file_auki_stream, 6, 0);
 
 /**
  * @generated from message auki.stream.EndReason.ProducerShuttingDown
  */
-export type EndReason_ProducerShuttingDown = Message<"auki.stream.EndReason.ProducerShuttingDown"> & {
-};
+export type EndReason_ProducerShuttingDown =
+  & Message<"auki.stream.EndReason.ProducerShuttingDown">
+  & {};
 
 /**
  * Describes the message auki.stream.EndReason.ProducerShuttingDown.
  * Use `create(EndReason_ProducerShuttingDownSchema)` to create a new message.
  */
-export const EndReason_ProducerShuttingDownSchema: GenMessage<EndReason_ProducerShuttingDown> = /*@__PURE__*/
+export const EndReason_ProducerShuttingDownSchema: GenMessage<
+  EndReason_ProducerShuttingDown
+> = /*@__PURE__*/
   messageDesc(file_auki_stream, 6, 1);
 
 /**
  * @generated from message auki.stream.EndReason.SessionEnded
  */
-export type EndReason_SessionEnded = Message<"auki.stream.EndReason.SessionEnded"> & {
-};
+export type EndReason_SessionEnded =
+  & Message<"auki.stream.EndReason.SessionEnded">
+  & {};
 
 /**
  * Describes the message auki.stream.EndReason.SessionEnded.
  * Use `create(EndReason_SessionEndedSchema)` to create a new message.
  */
-export const EndReason_SessionEndedSchema: GenMessage<EndReason_SessionEnded> = /*@__PURE__*/
+export const EndReason_SessionEndedSchema: GenMessage<
+  EndReason_SessionEnded
+> = /*@__PURE__*/
   messageDesc(file_auki_stream, 6, 2);
 
 /**
  * @generated from message auki.stream.EndReason.ProducerError
  */
-export type EndReason_ProducerError = Message<"auki.stream.EndReason.ProducerError"> & {
-  /**
-   * @generated from field: string detail = 1;
-   */
-  detail: string;
-};
+export type EndReason_ProducerError =
+  & Message<"auki.stream.EndReason.ProducerError">
+  & {
+    /**
+     * @generated from field: string detail = 1;
+     */
+    detail: string;
+  };
 
 /**
  * Describes the message auki.stream.EndReason.ProducerError.
  * Use `create(EndReason_ProducerErrorSchema)` to create a new message.
  */
-export const EndReason_ProducerErrorSchema: GenMessage<EndReason_ProducerError> = /*@__PURE__*/
+export const EndReason_ProducerErrorSchema: GenMessage<
+  EndReason_ProducerError
+> = /*@__PURE__*/
   messageDesc(file_auki_stream, 6, 3);
 
 /**
@@ -476,4 +502,3 @@ export type StreamMessage = Message<"auki.stream.StreamMessage"> & {
  */
 export const StreamMessageSchema: GenMessage<StreamMessage> = /*@__PURE__*/
   messageDesc(file_auki_stream, 8);
-

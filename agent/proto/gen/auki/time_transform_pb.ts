@@ -12,27 +12,32 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/time_transform.proto.
  */
 export const file_auki_time_transform: GenFile = /*@__PURE__*/
-  fileDesc("ChlhdWtpL3RpbWVfdHJhbnNmb3JtLnByb3RvEhNhdWtpLnRpbWVfdHJhbnNmb3JtIj8KElRpbWVUcmFuc2Zvcm1FbnRyeRIRCglvZmZzZXRfbnMYASABKAMSFgoOdW5jZXJ0YWludHlfbnMYAiABKA1iBnByb3RvMw");
+  fileDesc(
+    "ChlhdWtpL3RpbWVfdHJhbnNmb3JtLnByb3RvEhNhdWtpLnRpbWVfdHJhbnNmb3JtIj8KElRpbWVUcmFuc2Zvcm1FbnRyeRIRCglvZmZzZXRfbnMYASABKAMSFgoOdW5jZXJ0YWludHlfbnMYAiABKA1iBnByb3RvMw",
+  );
 
 /**
  * @generated from message auki.time_transform.TimeTransformEntry
  */
-export type TimeTransformEntry = Message<"auki.time_transform.TimeTransformEntry"> & {
-  /**
-   * @generated from field: int64 offset_ns = 1;
-   */
-  offsetNs: bigint;
+export type TimeTransformEntry =
+  & Message<"auki.time_transform.TimeTransformEntry">
+  & {
+    /**
+     * @generated from field: int64 offset_ns = 1;
+     */
+    offsetNs: bigint;
 
-  /**
-   * @generated from field: uint32 uncertainty_ns = 2;
-   */
-  uncertaintyNs: number;
-};
+    /**
+     * @generated from field: uint32 uncertainty_ns = 2;
+     */
+    uncertaintyNs: number;
+  };
 
 /**
  * Describes the message auki.time_transform.TimeTransformEntry.
  * Use `create(TimeTransformEntrySchema)` to create a new message.
  */
-export const TimeTransformEntrySchema: GenMessage<TimeTransformEntry> = /*@__PURE__*/
+export const TimeTransformEntrySchema: GenMessage<
+  TimeTransformEntry
+> = /*@__PURE__*/
   messageDesc(file_auki_time_transform, 0);
-

@@ -15,7 +15,9 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki_edge/rf.proto.
  */
 export const file_auki_edge_rf: GenFile = /*@__PURE__*/
-  fileDesc("ChJhdWtpX2VkZ2UvcmYucHJvdG8SDGF1a2lfZWRnZS5yZiJfCghVd2JGcmFtZRImCgZyYW5nZXMYASADKAsyFi5hdWtpX2VkZ2UucmYuVXdiUmFuZ2USKwoIcG9zaXRpb24YAiABKAsyGS5hdWtpX2VkZ2UucmYuVXdiUG9zaXRpb24iQgoIVXdiUmFuZ2USEQoJYW5jaG9yX2lkGAEgASgJEhIKCmRpc3RhbmNlX20YAiABKAISDwoHcXVhbGl0eRgDIAEoDSI/CgtVd2JQb3NpdGlvbhIJCgF4GAEgASgBEgkKAXkYAiABKAESCQoBehgDIAEoARIPCgdxdWFsaXR5GAQgASgNIm0KDFdpZmlDc2lGcmFtZRISCgpzb3VyY2VfbWFjGAEgASgMEhAKCHJzc2lfZGJtGAIgASgREg8KB2NoYW5uZWwYAyABKA0SEgoKYW1wbGl0dWRlcxgEIAMoAhISCgpwaGFzZXNfcmFkGAUgAygCYgZwcm90bzM");
+  fileDesc(
+    "ChJhdWtpX2VkZ2UvcmYucHJvdG8SDGF1a2lfZWRnZS5yZiJfCghVd2JGcmFtZRImCgZyYW5nZXMYASADKAsyFi5hdWtpX2VkZ2UucmYuVXdiUmFuZ2USKwoIcG9zaXRpb24YAiABKAsyGS5hdWtpX2VkZ2UucmYuVXdiUG9zaXRpb24iQgoIVXdiUmFuZ2USEQoJYW5jaG9yX2lkGAEgASgJEhIKCmRpc3RhbmNlX20YAiABKAISDwoHcXVhbGl0eRgDIAEoDSI/CgtVd2JQb3NpdGlvbhIJCgF4GAEgASgBEgkKAXkYAiABKAESCQoBehgDIAEoARIPCgdxdWFsaXR5GAQgASgNIm0KDFdpZmlDc2lGcmFtZRISCgpzb3VyY2VfbWFjGAEgASgMEhAKCHJzc2lfZGJtGAIgASgREg8KB2NoYW5uZWwYAyABKA0SEgoKYW1wbGl0dWRlcxgEIAMoAhISCgpwaGFzZXNfcmFkGAUgAygCYgZwcm90bzM",
+  );
 
 /**
  * One ranging cycle of a UWB tag.
@@ -164,4 +166,3 @@ export type WifiCsiFrame = Message<"auki_edge.rf.WifiCsiFrame"> & {
  */
 export const WifiCsiFrameSchema: GenMessage<WifiCsiFrame> = /*@__PURE__*/
   messageDesc(file_auki_edge_rf, 3);
-
