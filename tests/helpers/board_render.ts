@@ -19,6 +19,8 @@ import {
   type Vec3,
 } from "../../calibration/geometry.ts";
 import type { GreyImage } from "../../calibration/image.ts";
+import { projectPoint } from "../../calibration/pinhole.ts";
+import type { CameraCalibration } from "../../agent/registries/entries.ts";
 
 /** A true lens: pinhole intrinsics and `plumb_bob` `[k1, k2, p1, p2, k3]` or `equidistant` `[k1, k2, k3, k4]` distortion. */
 export interface TrueLens {
@@ -57,14 +59,14 @@ export const WIDE_LENS: TrueLens = {
   cx: 641.5,
   cy: 362.5,
   model: "plumb_bob",
-  distortion: [-0.3, 0.09, 0.0008, -0.0005, -0.011],
+  distortion: [-0.3, 0.085, 0.0008, -0.0005, -0.004],
 };
 
 /** A fisheye (equidistant) lens at 1280x720. */
 export const FISHEYE_LENS: TrueLens = {
   name: "fisheye",
-  fx: 420,
-  fy: 421,
+  fx: 500,
+  fy: 501,
   cx: 638.5,
   cy: 358,
   model: "equidistant",
@@ -382,4 +384,40 @@ export function trueCorners(
   objectPoints: readonly Vec3[],
 ): [number, number][] {
   return objectPoints.map((p) => projectTrue(lens, applyRigid(pose, p)));
+}
+
+/**
+ * How far a recovered camera model is from the true lens: the RMS and
+ * largest pixel distance, over `pixels`, between each true pixel and the
+ * recovered model's projection of that pixel's true ray.
+ */
+export function modelError(
+  lens: TrueLens,
+  recovered: CameraCalibration,
+  model: string,
+  pixels: readonly [number, number][],
+): { rmsPx: number; maxPx: number } {
+  let sum = 0;
+  let max = 0;
+  for (const [u, v] of pixels) {
+    const [x, y] = rayOfPixel(lens, u, v);
+    const [pu, pv] = projectPoint(recovered, [x, y, 1], model)!;
+    const e = Math.hypot(pu - u, pv - v);
+    sum += e * e;
+    max = Math.max(max, e);
+  }
+  return { rmsPx: Math.sqrt(sum / pixels.length), maxPx: max };
+}
+
+/** A grid of pixels over the whole `width` x `height` image, `step` apart. */
+export function imageGrid(
+  width: number,
+  height: number,
+  step: number,
+): [number, number][] {
+  const pixels: [number, number][] = [];
+  for (let v = 0; v <= height - 1; v += step) {
+    for (let u = 0; u <= width - 1; u += step) pixels.push([u, v]);
+  }
+  return pixels;
 }
