@@ -6,9 +6,10 @@
  * @module
  */
 import { join } from "node:path";
-import type { Logger } from "./logging.ts";
+import type { Logger } from "../core/logging.ts";
 import { describe } from "./protocols/exchange.ts";
 import type { RelayState } from "./relay/reservations.ts";
+import { writeFileAtomic } from "../core/files.ts";
 
 /** What the status file holds. */
 export interface AgentStatus {
@@ -75,11 +76,9 @@ export class StatusFile {
     const text = `${JSON.stringify(this.#snapshot(), null, 2)}\n`;
     if (text === this.#written) return;
     this.#written = text;
-    const temp = `${this.#path}.tmp`;
-    this.#chain = this.#chain.then(async () => {
-      await Deno.writeTextFile(temp, text);
-      await Deno.rename(temp, this.#path);
-    }).catch((error) =>
+    this.#chain = this.#chain.then(() =>
+      writeFileAtomic(this.#path, text, { soleWriter: true })
+    ).catch((error) =>
       this.#logger.warn(`cannot write ${this.#path}: ${describe(error)}`)
     );
   }

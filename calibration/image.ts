@@ -7,7 +7,7 @@
  * @module
  */
 import jpeg from "jpeg-js";
-import type { CameraSensor } from "../agent/registries/entries.ts";
+import type { CameraSensor } from "../core/registries/entries.ts";
 import type { z } from "zod";
 
 /** An 8-bit grey image, row-major without padding. */

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { CameraCalibration } from "../agent/registries/entries.ts";
+import type { CameraCalibration } from "../core/registries/entries.ts";
 import { applyRigid, type Rigid, type Vec3 } from "./geometry.ts";
 
 /** The registry `distortion_model` names of the models. */
@@ -23,6 +23,18 @@ export const DISTORTION_MODELS = [
 ] as const;
 /** A distortion model name. */
 export type DistortionModel = typeof DISTORTION_MODELS[number];
+
+/** Pinhole calibration of an undistorted image with horizontal field of view `hfovDeg`. */
+export function pinholeCalibration(
+  width: number,
+  height: number,
+  hfovDeg: number,
+): CameraCalibration {
+  // Micro-pixel rounding keeps e.g. 90 degrees at 640 px an exact 320.
+  const f = Math.round(width / 2 / Math.tan(hfovDeg * Math.PI / 360) * 1e6) /
+    1e6;
+  return { fx: f, fy: f, cx: width / 2, cy: height / 2 };
+}
 
 /** Distorts normalized coordinates `(x, y)` with coefficients `d` of `model` (default plumb_bob). */
 export function distort(

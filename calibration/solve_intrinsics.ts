@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { CameraCalibration } from "../agent/registries/entries.ts";
+import type { CameraCalibration } from "../core/registries/entries.ts";
 import {
   bundleAdjust,
   type CameraParameters,

@@ -4,9 +4,7 @@
  *
  * @module
  */
-import type { Libp2p } from "@libp2p/interface";
-import type { Multiaddr } from "@multiformats/multiaddr";
-import { stringifyJson } from "../../agent/codec/json.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
 import type { ReadFrom } from "../../agent/logs/log.ts";
 import { payloadJson, summarizePayload } from "../../agent/payloads.ts";
 import { requestRegistryEntry } from "../../agent/protocols/registries.ts";
@@ -15,15 +13,13 @@ import {
   Subscription,
 } from "../../agent/protocols/stream_consumer.ts";
 import { snakeCase } from "../../agent/protocols/stream_messages.ts";
-import { SensorEntry } from "../../agent/registries/entries.ts";
+import { SensorEntry } from "../../core/registries/entries.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
-import { parseTarget, withClient } from "../client.ts";
+import { type Device, parseTarget, withDevice } from "../client.ts";
 import {
   CLUSTER_FLAGS,
   CLUSTER_FLAGS_HELP,
   clusterOf,
-  joinAsMember,
-  untilAdmitted,
 } from "../cluster_flags.ts";
 
 const HELP = `Usage: auki-edge subscribe MULTIADDR RESOURCE_ID [options]
@@ -80,41 +76,18 @@ export async function subscribeCommand(argv: string[]): Promise<number> {
     ? undefined
     : flagValue("subscribe", "count", values.count, parseCount);
   const cluster = clusterOf("subscribe", values);
-  return await withClient((node) =>
-    follow(node, target, cluster, {
+  return await withDevice(target, cluster, (device) =>
+    read(device, {
       resourceId: positionals[1],
       sourcePeerId: values.source,
       from,
       count,
       json: values.json ?? false,
-    })
-  );
-}
-
-async function follow(
-  node: Libp2p,
-  target: Multiaddr,
-  cluster: ReturnType<typeof clusterOf>,
-  options: {
-    resourceId: string;
-    sourcePeerId?: string;
-    from: ReadFrom;
-    count?: number;
-    json: boolean;
-  },
-): Promise<number> {
-  const membership = cluster && await joinAsMember(node, cluster);
-  try {
-    return await read(node, target, membership !== undefined, options);
-  } finally {
-    await membership?.leave();
-  }
+    }));
 }
 
 async function read(
-  node: Libp2p,
-  target: Multiaddr,
-  membership: boolean,
+  { node, target, request }: Device,
   options: {
     resourceId: string;
     sourcePeerId?: string;
@@ -125,11 +98,9 @@ async function read(
 ): Promise<number> {
   let subscription: Subscription;
   try {
-    subscription = await (membership
-      ? untilAdmitted(() =>
-        Subscription.open(node, target, options)
-      )
-      : Subscription.open(node, target, options));
+    subscription = await request(() =>
+      Subscription.open(node, target, options)
+    );
   } catch (error) {
     if (!(error instanceof StreamDeclinedError)) throw error;
     console.error(

@@ -7,10 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseJson } from "../../agent/codec/json.ts";
+import { parseJson } from "../../core/codec/json.ts";
 import { ResourcesResponse } from "../../agent/catalog/resource_entry.ts";
 import { isoNs } from "../../cli/commands/subscribe.ts";
-import { runCli, startAgent } from "../helpers/agent_process.ts";
+import { runCli, startAgent } from "../../scripts/harness/agent_process.ts";
 import { isJointSample, SMALL_SIMS, utcNowNs } from "../e2e/_helpers.ts";
 
 const PEER_ID = /^12D3KooW[1-9A-HJ-NP-Za-km-z]{44}$/;

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiscoveryClient } from "../../agent/cluster/discovery_client.ts";
-import { parseJson } from "../../agent/codec/json.ts";
+import { parseJson } from "../../core/codec/json.ts";
 import { parseListen } from "../../cli/commands/discovery.ts";
 import { clustersTable } from "../../cli/commands/clusters.ts";
 
@@ -183,7 +183,8 @@ Deno.test("usage mistakes exit 2 with one line naming the flag", async () => {
 
 Deno.test("discovery serves, clusters lists it as a table and JSON, SIGTERM stops it", async () => {
   let created = 0n;
-  const server = await withDiscovery([], async (url) => {
+  // Rows outlive the slowest CLI start: nothing posts liveness here.
+  const server = await withDiscovery(["--ttl-ms", "120000"], async (url) => {
     const client = new DiscoveryClient(url);
     const outcome = await client.createCluster("alpha", MANAGER, [NATIVE]);
     assert.equal(outcome.outcome, "created");

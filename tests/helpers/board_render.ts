@@ -20,7 +20,7 @@ import {
 } from "../../calibration/geometry.ts";
 import type { GreyImage } from "../../calibration/image.ts";
 import { projectPoint } from "../../calibration/pinhole.ts";
-import type { CameraCalibration } from "../../agent/registries/entries.ts";
+import type { CameraCalibration } from "../../core/registries/entries.ts";
 
 /** A true lens: pinhole intrinsics and `plumb_bob` `[k1, k2, p1, p2, k3]` or `equidistant` `[k1, k2, k3, k4]` distortion. */
 export interface TrueLens {
