@@ -40,8 +40,10 @@ export async function applyStoredCalibration(
     }
     logger.info(
       `calibrated (saved ${stored.saved_at}, ${
-        stored.rms_px.toFixed(3)
-      } px RMS)`,
+        stored.rms_px === undefined
+          ? "imported"
+          : `${stored.rms_px.toFixed(3)} px RMS`
+      })`,
     );
     return {
       ...description,

@@ -27,10 +27,16 @@ export const CameraRecord = z.strictObject({
   sensor_id: RegistryId,
   width: z.number().int().positive(),
   height: z.number().int().positive(),
-  distortion_model: z.enum(["plumb_bob", "brown_conrady"]),
+  distortion_model: z.enum([
+    "plumb_bob",
+    "brown_conrady",
+    "rational_polynomial",
+    "equidistant",
+  ]),
   calibration: CameraCalibration,
-  rms_px: finite,
-  views: z.number().int().positive(),
+  // Absent for a calibration imported from camera_info YAML.
+  rms_px: finite.optional(),
+  views: z.number().int().positive().optional(),
   saved_at: savedAt,
 });
 /** A camera's intrinsics and distortion. */

@@ -59,7 +59,10 @@ Deno.test("calibrate camera recovers the simulated camera's intrinsics over the 
     );
     const stored = await new CalibrationStore(storage).get("camera", "cam");
     assert.ok(stored !== undefined);
-    assert.ok(stored.rms_px < 0.5, `RMS ${stored.rms_px} px`);
+    assert.ok(
+      stored.rms_px !== undefined && stored.rms_px < 0.5,
+      `RMS ${stored.rms_px} px`,
+    );
 
     agent = await startAgent({ storage, config });
     try {
