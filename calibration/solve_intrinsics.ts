@@ -85,7 +85,9 @@ export const VIEW_OUTLIER_FACTOR = 3;
 /** Fewest corners a view keeps. */
 const MIN_VIEW_CORNERS = 8;
 /** Most solves of the rejection loop. */
-const MAX_ROUNDS = 6;
+const MAX_ROUNDS = 4;
+/** The rejection has settled when fewer than this fraction of the corners changed sides. */
+const SETTLED_FRACTION = 0.005;
 
 /** Calibrates a `width` x `height` camera from `views` (each with at least 4 corners). */
 export async function solveIntrinsics(
@@ -132,8 +134,14 @@ export async function solveIntrinsics(
     const drop = keep.map((k, v) =>
       k.filter(Boolean).length < MIN_VIEW_CORNERS || viewRms[v] > viewCut
     );
+    // Corners near the cut may flip between solves: a handful of them
+    // changing no longer counts as a change.
+    const flipped = keep.reduce(
+      (n, k, v) => n + k.filter((x, i) => x !== active[v].keep[i]).length,
+      0,
+    );
     const changed = drop.some(Boolean) ||
-      keep.some((k, v) => k.some((x, i) => x !== active[v].keep[i]));
+      flipped > SETTLED_FRACTION * used.flat().length;
     if (
       !changed || drop.filter((d) => !d).length < 3 || round === MAX_ROUNDS
     ) {
@@ -285,8 +293,8 @@ async function openCvCalibrate(
     const perView = keep(new cv.Mat());
     const criteria = new cv.TermCriteria(
       cv.TermCriteria_COUNT + cv.TermCriteria_EPS,
-      100,
-      1e-12,
+      50,
+      1e-10,
     );
     cv.calibrateCameraExtended(
       objectPoints,
