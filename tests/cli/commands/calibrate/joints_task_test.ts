@@ -8,7 +8,7 @@ import { startAgent } from "../../../../scripts/harness/agent_process.ts";
 import { collect, JOINTS } from "../../../e2e/_helpers.ts";
 import { calibrate, client, storeIsEmpty } from "./_agent.ts";
 
-const CONFIG = { sensors: [{ driver: "sim.joints" }] };
+const CONFIG = { sensors: [{ driver: "sim.joints", still: true }] };
 
 Deno.test("calibrate joints saves offsets that the agent applies to streamed angles after a restart", async () => {
   const storage = await Deno.makeTempDir({ prefix: "auki-edge-cal-" });
@@ -91,7 +91,7 @@ Deno.test("calibrate joints saves offsets that the agent applies to streamed ang
 Deno.test("calibrate joints refuses a wrong joint count, a non-joint resource and a pending calibration", async () => {
   const agent = await startAgent({
     config: {
-      sensors: [{ driver: "sim.joints" }, {
+      sensors: [{ driver: "sim.joints", still: true }, {
         driver: "sim.camera",
         width: 32,
         height: 24,
@@ -123,6 +123,31 @@ Deno.test("calibrate joints refuses a wrong joint count, a non-joint resource an
     const second = await calibrate(["joints", addr, "sim_joints", ...flags]);
     assert.equal(second.code, 1);
     assert.match(second.stderr, /is not applied yet .* restart the agent/);
+  } finally {
+    await agent.stop();
+  }
+});
+
+Deno.test("calibrate joints refuses when the joints move during the reference capture, printing the tolerance", async () => {
+  const agent = await startAgent({
+    config: { sensors: [{ driver: "sim.joints" }] },
+  });
+  try {
+    const run = await calibrate([
+      "joints",
+      agent.address.toString(),
+      "sim_joints",
+      "--storage",
+      agent.storage,
+      "--samples",
+      "20",
+    ]);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(
+      run.stderr,
+      /joint \d+ moved [\d.]+ rad during the reference capture \(tolerance 0\.002 rad, --still-tol\): hold the robot still at the reference pose; nothing saved/,
+    );
+    assert.ok(await storeIsEmpty(agent.storage));
   } finally {
     await agent.stop();
   }
