@@ -8,6 +8,7 @@ import { ConfigError } from "../agent/config.ts";
 import { SeedFileError } from "../agent/identity/seed_file.ts";
 import { USAGE_EXIT_CODE, UsageError } from "./args.ts";
 import { calibrateCommand } from "./commands/calibrate.ts";
+import { calibrationCommand } from "./commands/calibration.ts";
 import { catalogCommand } from "./commands/catalog.ts";
 import { clustersCommand } from "./commands/clusters.ts";
 import { configCommand } from "./commands/config.ts";
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   relay: relayCommand,
   status: statusCommand,
   calibrate: calibrateCommand,
+  calibration: calibrationCommand,
   frames: framesCommand,
   config: configCommand,
   version: versionCommand,
@@ -54,6 +56,7 @@ Commands:
   status      show a running agent's cluster and relay reservations
   ports       list the serial ports for serial sensors
   calibrate   calibrate a camera, extrinsics, joint offsets or the clocks
+  calibration show or delete stored calibrations
   frames      print a peer's frame tree of static transforms
   config      print the configuration's JSON Schema, or check a file
   version     print the version, the Deno and V8 versions and the target

@@ -149,6 +149,17 @@ export class CalibrationStore {
     return found;
   }
 
+  /** Removes item `id` of `kind`; whether it was stored. */
+  async delete(kind: CalibrationKind, id: string): Promise<boolean> {
+    try {
+      await Deno.remove(this.path(kind, id));
+      return true;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
+  }
+
   /** Saves item `id` of `kind` atomically; returns its path. */
   async save<K extends CalibrationKind>(
     kind: K,
