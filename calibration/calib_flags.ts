@@ -9,6 +9,8 @@
  * @module
  */
 
+/** `cv::CALIB_USE_INTRINSIC_GUESS`: start from the given camera matrix and distortion. */
+export const CALIB_USE_INTRINSIC_GUESS = 0x00001;
 /** `cv::CALIB_FIX_ASPECT_RATIO`: fx / fy stays as in the initial matrix. */
 export const CALIB_FIX_ASPECT_RATIO = 0x00002;
 /** `cv::CALIB_FIX_PRINCIPAL_POINT`: cx, cy stay at the image centre. */

@@ -19,7 +19,11 @@ import {
   type PointSet,
   projectSet,
 } from "./bundle_adjust.ts";
-import { calibrateFlags, type FixedParameters } from "./calib_flags.ts";
+import {
+  CALIB_USE_INTRINSIC_GUESS,
+  calibrateFlags,
+  type FixedParameters,
+} from "./calib_flags.ts";
 import type { BoardView } from "./detect.ts";
 import {
   matFromRodrigues,
@@ -28,6 +32,7 @@ import {
   type Vec3,
 } from "./geometry.ts";
 import {
+  cameraMatrix,
   imagePointsMat,
   objectPointsMat,
   openCv,
@@ -103,12 +108,21 @@ export async function solveIntrinsics(
     keep: view.objectPoints.map(() => true),
   }));
   const rejectedViews: number[] = [];
+  let guess: PinholeGuess | undefined;
   for (let round = 1;; round++) {
     const sets = active.map(({ view, keep }) => ({
       objectPoints: view.objectPoints.filter((_, i) => keep[i]),
       imagePoints: view.imagePoints.filter((_, i) => keep[i]),
     }));
-    const solved = await solveOnce(model, sets, width, height, options);
+    const solved = await solveOnce(
+      model,
+      sets,
+      width,
+      height,
+      options,
+      guess,
+    );
+    guess = solved.pinhole;
     // Every corner is judged anew against each solve, so a corner dropped
     // while an early solve was still off comes back.
     const errors = active.map(({ view }, v) =>
@@ -181,9 +195,11 @@ async function solveOnce(
   width: number,
   height: number,
   fixed: FixedParameters,
+  guess: PinholeGuess | undefined,
 ): Promise<
   CameraParameters & {
     stdDevPx: { fx: number; fy: number; cx: number; cy: number };
+    pinhole: PinholeGuess;
   }
 > {
   const pinhole = await openCvCalibrate(
@@ -193,8 +209,9 @@ async function solveOnce(
     model === "rational",
     // The fisheye solve starts from a pinhole one with free coefficients.
     model === "fisheye" ? { ...fixed, fixK3: false } : fixed,
+    guess,
   );
-  if (model !== "fisheye") return pinhole;
+  if (model !== "fisheye") return { ...pinhole, pinhole };
   const refined = bundleAdjust("equidistant", sets, {
     ...pinhole,
     distortion: equidistantFit(pinhole.distortion, sets, pinhole),
@@ -203,7 +220,7 @@ async function solveOnce(
     principalPoint: fixed.fixPrincipalPoint,
     distortion: fixed.fixK3 ? [2] : [],
   });
-  return refined;
+  return { ...refined, pinhole };
 }
 
 /**
@@ -264,13 +281,23 @@ function leastSquares(rows: number[][], targets: number[]): number[] {
   return a.map((row, i) => row[n] / row[i]);
 }
 
-/** OpenCV's `calibrateCameraExtended` over `sets`. */
+/** A pinhole solution a later solve starts from. */
+interface PinholeGuess {
+  fx: number;
+  fy: number;
+  cx: number;
+  cy: number;
+  distortion: number[];
+}
+
+/** OpenCV's `calibrateCameraExtended` over `sets`, from `guess` when given (`CALIB_USE_INTRINSIC_GUESS`). */
 async function openCvCalibrate(
   sets: PointSet[],
   width: number,
   height: number,
   rational: boolean,
   fixed: FixedParameters,
+  guess: PinholeGuess | undefined,
 ): Promise<
   CameraParameters & {
     stdDevPx: { fx: number; fy: number; cx: number; cy: number };
@@ -284,8 +311,16 @@ async function openCvCalibrate(
       objectPoints.push_back(keep(objectPointsMat(cv, set.objectPoints)));
       imagePoints.push_back(keep(imagePointsMat(cv, set.imagePoints)));
     }
-    const camera = keep(cv.Mat.eye(3, 3, cv.CV_64F));
-    const distortion = keep(cv.Mat.zeros(rational ? 8 : 5, 1, cv.CV_64F));
+    const camera = keep(
+      guess === undefined
+        ? cv.Mat.eye(3, 3, cv.CV_64F)
+        : cameraMatrix(cv, guess),
+    );
+    const distortion = keep(
+      guess === undefined
+        ? cv.Mat.zeros(rational ? 8 : 5, 1, cv.CV_64F)
+        : cv.matFromArray(rational ? 8 : 5, 1, cv.CV_64F, guess.distortion),
+    );
     const rvecs = keep(new cv.MatVector());
     const tvecs = keep(new cv.MatVector());
     const stdIntrinsics = keep(new cv.Mat());
@@ -307,7 +342,8 @@ async function openCvCalibrate(
       stdIntrinsics,
       stdExtrinsics,
       perView,
-      calibrateFlags(rational, fixed),
+      calibrateFlags(rational, fixed) |
+        (guess === undefined ? 0 : CALIB_USE_INTRINSIC_GUESS),
       criteria,
     );
     const k = values(camera);
