@@ -33,9 +33,9 @@ const HELP = `Usage: auki-edge calibration show [ID] [options]
 show    lists the stored calibrations (camera, joints, static transforms),
         or prints every stored item named ID in full; with --device, also
         what the agent at MULTIADDR publishes for sensor ID
-delete  removes the stored items named ID (the agent stops applying a camera
-        or joint calibration once restarted; a static transform is withdrawn
-        within a second)
+delete  removes the stored items named ID (a running agent withdraws a
+        camera calibration or a static transform within a second, joint
+        offsets once restarted)
 
 Options:
   --kind K           only camera, joints or transforms

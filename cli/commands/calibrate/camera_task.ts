@@ -64,7 +64,8 @@ from a running camera, or reads them from an image folder, solves pinhole
 intrinsics and distortion with outlier rejection and reports the RMS and
 per-view reprojection errors, the parameters' standard deviations and the
 image regions no view covered. When they pass, saves the calibration to
-<storage>/calibration/camera/; the agent publishes it once restarted.
+<storage>/calibration/camera/; a running agent publishes it within a second
+(the camera restarts with a new sensor_hash and archives its log).
 Move the board through the whole image and tilt it towards every side.
 
 Options:
@@ -471,6 +472,6 @@ async function finish(
     ...result,
     saved_at: new Date().toISOString(),
   });
-  console.log(`saved; restart the agent to publish it`);
+  console.log(`saved; a running agent publishes it within a second`);
   return 0;
 }

@@ -77,7 +77,7 @@ Deno.test("calibrate camera recovers the simulated camera's intrinsics over the 
     );
     assert.match(
       run.stdout,
-      /will save to .*camera\/cam\.json: .*\nsaved; restart the agent to publish it/,
+      /will save to .*camera\/cam\.json: .*\nsaved; a running agent publishes it within a second/,
     );
     const stored = await new CalibrationStore(storage).get("camera", "cam");
     assert.ok(stored !== undefined);
