@@ -54,7 +54,7 @@ import { type AgentStatus, StatusFile } from "./status_file.ts";
 type AgentStatusCluster = AgentStatus["cluster"];
 
 /** The application name in ParticipantInfo and log manifests. */
-export const APP = "auki-edge";
+const APP = "auki-edge";
 
 /** A sensor to run and how much of its log to keep. */
 export interface SensorSpec {
@@ -160,6 +160,7 @@ export class Agent {
       multiaddrs: this.multiaddrs(),
       cluster: this.#clusterStatus(),
       relays: this.relays?.status() ?? [],
+      sensors: this.#sensors.map((sensor) => sensor.status()),
     }));
     const { node, gate, logger } = init;
     const protocols = { node, gate, logger: logger.child("protocols") };
@@ -328,7 +329,6 @@ export class Agent {
       sessionId: this.sessionId,
       storage: this.#storage,
       catalog: this.catalog,
-      registry: this.registry,
       logger: this.#logger,
     });
   }

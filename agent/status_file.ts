@@ -1,6 +1,6 @@
 /**
  * `<storage>/status.json`: the running agent's state for operators and
- * `auki-edge status` (addresses, cluster, relay reservations), rewritten
+ * `auki-edge status` (addresses, cluster, relay reservations, sensors), rewritten
  * atomically whenever it changes and removed when the agent stops.
  *
  * @module
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Logger } from "../core/logging.ts";
 import { describe } from "./protocols/exchange.ts";
 import type { RelayState } from "./relay/reservations.ts";
+import type { SensorStatus } from "./sensors/sensor_host.ts";
 import { writeFileAtomic } from "../core/files.ts";
 
 /** What the status file holds. */
@@ -28,12 +29,14 @@ export interface AgentStatus {
   } | null;
   /** The state of each configured relay's reservation. */
   relays: RelayState[];
+  /** Each hosted sensor: online, and the failed reads its sessions survived. */
+  sensors: SensorStatus[];
 }
 
 const REFRESH_MS = 1_000;
 
 /** The status file of a storage root. */
-export function statusPath(storage: string): string {
+function statusPath(storage: string): string {
   return join(storage, "status.json");
 }
 

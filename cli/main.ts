@@ -10,6 +10,7 @@ import { USAGE_EXIT_CODE, UsageError } from "./args.ts";
 import { calibrateCommand } from "./commands/calibrate.ts";
 import { calibrationCommand } from "./commands/calibration.ts";
 import { catalogCommand } from "./commands/catalog.ts";
+import { exportCommand } from "./commands/export.ts";
 import { clustersCommand } from "./commands/clusters.ts";
 import { configCommand } from "./commands/config.ts";
 import { discoveryCommand } from "./commands/discovery.ts";
@@ -20,10 +21,15 @@ import { portsCommand } from "./commands/ports.ts";
 import { runCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { subscribeCommand } from "./commands/subscribe.ts";
+import { verifyCommand } from "./commands/verify.ts";
 import { versionCommand } from "./commands/version.ts";
 import { errorMessage } from "../core/logging.ts";
+import { type Output, STDIO } from "./output.ts";
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+const COMMANDS: Record<
+  string,
+  (argv: string[], output: Output) => Promise<number>
+> = {
   run: runCommand,
   identity: identityCommand,
   catalog: catalogCommand,
@@ -36,6 +42,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   calibrate: calibrateCommand,
   calibration: calibrationCommand,
   frames: framesCommand,
+  export: exportCommand,
+  verify: verifyCommand,
   config: configCommand,
   version: versionCommand,
   "--version": versionCommand,
@@ -58,6 +66,8 @@ Commands:
   calibrate   calibrate a camera, extrinsics, joint offsets or the clocks
   calibration show or delete stored calibrations
   frames      print a peer's frame tree of static transforms
+  export      write recorded logs into a signed MCAP file (Foxglove schemas)
+  verify      check a signed MCAP export offline
   config      print the configuration's JSON Schema, or check a file
   version     print the version, the Deno and V8 versions and the target
               (also --version)
@@ -65,13 +75,16 @@ Commands:
 Run "auki-edge <command> --help" for a command's options.
 `;
 
-/** Runs the command line; resolves the process exit code. */
-export async function main(argv: string[]): Promise<number> {
+/** Runs the command line, printing through `output`; resolves the process exit code. */
+export async function main(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const [name, ...rest] = argv;
   if (
     name === undefined || name === "--help" || name === "-h" || name === "help"
   ) {
-    console.log(HELP);
+    output.out(HELP);
     return name === undefined ? USAGE_EXIT_CODE : 0;
   }
   const command = COMMANDS[name];
@@ -79,17 +92,17 @@ export async function main(argv: string[]): Promise<number> {
     if (command === undefined) {
       throw new UsageError(`unknown command "${name}" (see auki-edge --help)`);
     }
-    return await command(rest);
+    return await command(rest, output);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
-      console.error(`auki-edge ${error.message}`);
+      output.err(`auki-edge ${error.message}`);
       return USAGE_EXIT_CODE;
     }
     if (error instanceof SeedFileError) {
-      console.error(`auki-edge: ${error.message}`);
+      output.err(`auki-edge: ${error.message}`);
       return 1;
     }
-    console.error(
+    output.err(
       `auki-edge ${name}: ${errorMessage(error)}`,
     );
     return 1;

@@ -1,6 +1,6 @@
 /**
  * `deno task bench:calibration`: camera calibration accuracy and wall time
- * on independent renders of the default board (tests/helpers/board_render.ts:
+ * on independent renders of the default board (scripts/harness/board_render.ts:
  * gamma 2.2, 1 px blur, noise, uneven light, partial views, tilts up to
  * 45°), 20 views at 1280x720 through an ordinary, a wide-angle (k1 -0.3)
  * and a fisheye lens, each solved with every lens model: the intrinsics
@@ -30,7 +30,7 @@ import {
   rayOfPixel,
   type TrueLens,
   WIDE_LENS,
-} from "../tests/helpers/board_render.ts";
+} from "./harness/board_render.ts";
 
 const [WIDTH, HEIGHT, VIEWS] = [1280, 720, 20];
 const SOLVES: { label: string; model: LensModel; fixK3?: boolean }[] = [

@@ -13,6 +13,7 @@ import { SensorEntry } from "../../core/registries/entries.ts";
 import { requestRegistryEntry } from "../../agent/protocols/registries.ts";
 import { requestResources } from "../../agent/protocols/resources.ts";
 import { parseCommand, UsageError } from "../args.ts";
+import { type Output, STDIO } from "../output.ts";
 import { parseTarget, withDevice } from "../client.ts";
 import {
   CLUSTER_FLAGS,
@@ -46,10 +47,13 @@ ${CLUSTER_FLAGS_HELP}
 `;
 
 /** Runs `calibration`; returns the exit code. */
-export async function calibrationCommand(argv: string[]): Promise<number> {
+export async function calibrationCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const [action, ...rest] = argv;
   if (action === undefined || action === "--help" || action === "-h") {
-    console.log(HELP);
+    output.out(HELP);
     return action === undefined ? 2 : 0;
   }
   if (action !== "show" && action !== "delete") {
@@ -76,7 +80,7 @@ export async function calibrationCommand(argv: string[]): Promise<number> {
     positionals: id === undefined ? [] : ["ID"],
   }, rest);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const kinds = values.kind === undefined ? KINDS : [values.kind];
@@ -87,7 +91,7 @@ export async function calibrationCommand(argv: string[]): Promise<number> {
   }
   const store = new CalibrationStore(await taskStorage(values));
   const skipped = (path: string, error: unknown) =>
-    console.error(`${name}: skipping ${path}: ${error}`);
+    output.err(`${name}: skipping ${path}: ${error}`);
   if (action === "delete") {
     if (id === undefined) throw new UsageError(`${name}: missing ID`);
     let found = 0;
@@ -96,14 +100,14 @@ export async function calibrationCommand(argv: string[]): Promise<number> {
       found++;
       const path = store.path(kind, id);
       if (values["dry-run"]) {
-        console.log(`would delete ${path}`);
+        output.out(`would delete ${path}`);
       } else {
         await store.delete(kind, id);
-        console.log(`deleted ${path}`);
+        output.out(`deleted ${path}`);
       }
     }
     if (found === 0) {
-      console.error(`${name}: nothing stored for "${id}" in ${store.dir}`);
+      output.err(`${name}: nothing stored for "${id}" in ${store.dir}`);
       return 1;
     }
     return 0;
@@ -114,15 +118,15 @@ export async function calibrationCommand(argv: string[]): Promise<number> {
       if (id !== undefined && itemId !== id) continue;
       shown++;
       if (id !== undefined) {
-        console.log(`${kind} "${itemId}" (${store.path(kind, itemId)}):`);
-        console.log(JSON.stringify(record, null, 2));
+        output.out(`${kind} "${itemId}" (${store.path(kind, itemId)}):`);
+        output.out(JSON.stringify(record, null, 2));
         continue;
       }
-      console.log(`${kind.padEnd(10)} ${itemId}: ${summary(kind, record)}`);
+      output.out(`${kind.padEnd(10)} ${itemId}: ${summary(kind, record)}`);
     }
   }
   if (shown === 0) {
-    console.log(
+    output.out(
       id === undefined
         ? `no calibration stored in ${store.dir}`
         : `nothing stored for "${id}" in ${store.dir}`,
@@ -153,10 +157,10 @@ export async function calibrationCommand(argv: string[]): Promise<number> {
       },
     );
     if (entry === undefined || entry === null) {
-      console.error(`${name}: the device has no sensor "${id}"`);
+      output.err(`${name}: the device has no sensor "${id}"`);
       return 1;
     }
-    console.log(
+    output.out(
       `published by the device for "${id}": ${
         entry.kind === "camera"
           ? `${entry.distortion_model} ${

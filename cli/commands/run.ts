@@ -26,6 +26,8 @@ import { flagValue, parseCommand, UsageError } from "../args.ts";
 import { parseClusterName, parseDiscoveryUrl } from "../cluster_flags.ts";
 import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
+import { FoxgloveBridge } from "../../agent/foxglove/server.ts";
+import { httpListenError } from "../../agent/listen_errors.ts";
 import { startServiceNotifier } from "../sd_notify.ts";
 import {
   LOG_FLAG_OPTIONS,
@@ -34,6 +36,7 @@ import {
 } from "../log_flags.ts";
 import { parseRelayAddress } from "../../agent/relay/relay_address.ts";
 import { FIRST_RESERVATION_WAIT_MS } from "../../agent/relay/reservations.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge run [options]
 
@@ -54,8 +57,12 @@ Options:
   --announce MULTIADDR address to advertise to the cluster, repeatable
                        (default: the listen addresses, routable ones first)
   --ready-file FILE    write {"peer_id","multiaddrs"} here once serving
-                       (with "cluster" and "is_manager" once joined, and
-                       "relays" with the reservations when relays are set)
+                       (with "cluster" and "is_manager" once joined,
+                       "relays" with the reservations when relays are set,
+                       and "foxglove" with its ws:// URL)
+  --foxglove HOST:PORT serve the sensors to Foxglove over its WebSocket
+                       protocol (foxglove.websocket.v1) here; off by
+                       default, port 0 picks a free one
   --relay MULTIADDR    Circuit Relay v2 relay to reserve a circuit on,
                        repeatable: /ip4/HOST/tcp/PORT/p2p/RELAY_PEER_ID; the
                        circuit addresses are advertised to the cluster
@@ -70,12 +77,13 @@ Cluster (standalone without; in a cluster only members reach the device):
   --cluster NAME           the cluster (fallback name for most_recent_or_create)
   --target TARGET          create, join, join_or_create (default) or
                            most_recent_or_create
-  --wire-encoding ENC      join requests as protobuf (default) or json
+  --wire-encoding ENC      join requests only as protobuf or json (default:
+                           protobuf, then json if a Manager drops it)
   -h, --help               show this help
 `;
 
 /** Parses a `--sim` value into driver names. */
-export function parseSimKinds(raw: string): string[] {
+function parseSimKinds(raw: string): string[] {
   if (raw === "none") return [];
   const kinds = raw.split(",").map((k) => k.trim()).filter((k) => k !== "");
   if (kinds.length === 0) {
@@ -105,7 +113,7 @@ export function parseTarget(raw: string): ClusterTarget {
 }
 
 /** Parses a `--wire-encoding` value. */
-export function parseWireEncoding(raw: string): WireEncoding {
+function parseWireEncoding(raw: string): WireEncoding {
   if (raw !== "protobuf" && raw !== "json") {
     throw new Error(`"${raw}" is not protobuf or json`);
   }
@@ -113,14 +121,17 @@ export function parseWireEncoding(raw: string): WireEncoding {
 }
 
 /** Parses `--embedded-discovery`: `PORT` (on 0.0.0.0) or `HOST:PORT`. */
-export function parseEmbeddedListen(
+function parseEmbeddedListen(
   raw: string,
 ): { hostname: string; port: number } {
   return /^\d+$/.test(raw) ? parseListen(`0.0.0.0:${raw}`) : parseListen(raw);
 }
 
 /** Runs the agent until SIGINT or SIGTERM; returns the exit code. */
-export async function runCommand(argv: string[]): Promise<number> {
+export async function runCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({
     name: "run",
     options: {
@@ -133,6 +144,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       sim: { type: "string" },
       name: { type: "string" },
       "ready-file": { type: "string" },
+      foxglove: { type: "string" },
       discovery: { type: "string" },
       "discovery-token": { type: "string" },
       "embedded-discovery": { type: "string" },
@@ -143,7 +155,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     },
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const addrs = (flag: string, list: string[] | undefined) =>
@@ -181,7 +193,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     ? clusterFile?.target ?? "join_or_create"
     : flagValue("run", "target", values.target, parseTarget);
   const wireEncoding = values["wire-encoding"] === undefined
-    ? clusterFile?.wire_encoding ?? "protobuf"
+    ? clusterFile?.wire_encoding
     : flagValue(
       "run",
       "wire-encoding",
@@ -233,6 +245,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     logger.info(`embedded Discovery at ${discoveryServer.url}`);
   }
+  const foxgloveRaw = values.foxglove ?? file?.foxglove;
+  const foxgloveListen = foxgloveRaw === undefined
+    ? undefined
+    : flagValue("run", "foxglove", foxgloveRaw, parseListen);
   const token = values["discovery-token"] ?? clusterFile?.token;
   let agent: Agent;
   try {
@@ -258,6 +274,31 @@ export async function runCommand(argv: string[]): Promise<number> {
   } catch (error) {
     await discoveryServer?.stop();
     throw error;
+  }
+  let foxglove: FoxgloveBridge | undefined;
+  if (foxgloveListen !== undefined) {
+    try {
+      foxglove = await FoxgloveBridge.start({
+        ...foxgloveListen,
+        catalog: agent.catalog,
+        registry: agent.registry,
+        name: `auki-edge ${agent.peerId}`,
+        logger: logger.child("foxglove"),
+      });
+    } catch (error) {
+      await agent.stop();
+      await discoveryServer?.stop();
+      throw new Error(
+        `Foxglove: ${
+          errorMessage(httpListenError(
+            error,
+            foxgloveListen.hostname,
+            foxgloveListen.port,
+          ))
+        }`,
+      );
+    }
+    logger.info(`Foxglove WebSocket server at ${foxglove.url}`);
   }
   const stopped = Promise.withResolvers<void>();
   const onSignal = () => stopped.resolve();
@@ -285,6 +326,7 @@ export async function runCommand(argv: string[]): Promise<number> {
             ? { cluster: cluster.name, is_manager: cluster.isManager }
             : {}),
           ...(agent.relays ? { relays: agent.relays.status() } : {}),
+          ...(foxglove ? { foxglove: foxglove.url } : {}),
         }),
       );
     }
@@ -299,6 +341,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
     service.close();
+    await foxglove?.stop();
     await agent.stop();
     await discoveryServer?.stop();
   }

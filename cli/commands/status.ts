@@ -1,18 +1,21 @@
 /**
- * `auki-edge status`: the running agent's addresses, cluster and relay
- * reservations, read from its storage's status file.
+ * `auki-edge status`: the running agent's addresses, cluster, relay
+ * reservations and sensors, read from its storage's status file.
  *
  * @module
  */
 import { defaultStorage } from "../../agent/config.ts";
 import { readStatus } from "../../agent/status_file.ts";
 import { parseCommand } from "../args.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge status [--storage DIR] [--json]
 
 Shows what the agent running on a storage root is doing: its peer id and
-addresses, its cluster, and each relay reservation (relay, state, circuit
-address, expiry or the next retry and why the last attempt failed).
+addresses, its cluster, each relay reservation (relay, state, circuit
+address, expiry or the next retry and why the last attempt failed), and each
+sensor (online or not, the failed reads its sessions survived and the last
+driver message, the device a native driver names).
 
 Options:
   --storage DIR   the agent's storage root (default: ~/.auki/auki-edge)
@@ -31,23 +34,26 @@ async function running(pid: number): Promise<boolean> {
 }
 
 /** Runs the status command; returns the exit code (1 when no agent runs there). */
-export async function statusCommand(argv: string[]): Promise<number> {
+export async function statusCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({
     name: "status",
     options: { storage: { type: "string" }, json: { type: "boolean" } },
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const storage = values.storage ?? defaultStorage();
   const status = await readStatus(storage);
   if (status === undefined || !await running(status.pid)) {
-    console.error(`status: no agent is running on storage ${storage}`);
+    output.err(`status: no agent is running on storage ${storage}`);
     return 1;
   }
   if (values.json) {
-    console.log(JSON.stringify(status, null, 2));
+    output.out(JSON.stringify(status, null, 2));
     return 0;
   }
   const lines = [`peer      ${status.peer_id} (pid ${status.pid})`];
@@ -79,6 +85,22 @@ export async function statusCommand(argv: string[]): Promise<number> {
       );
     }
   }
-  console.log(lines.join("\n"));
+  // A status file of an older agent has no sensors.
+  const sensors = status.sensors ?? [];
+  if (sensors.length > 0) lines.push("sensors");
+  for (const sensor of sensors) {
+    const device = [sensor.device?.model, sensor.device?.serial]
+      .filter((part) => part !== undefined).join(" ");
+    lines.push(
+      `  ${sensor.id}${device ? ` (${device})` : ""}: ${
+        sensor.online ? "online" : "offline"
+      }${
+        sensor.read_failures > 0
+          ? `, ${sensor.read_failures} failed reads survived (last: ${sensor.last_read_failure})`
+          : ""
+      }`,
+    );
+  }
+  output.out(lines.join("\n"));
   return 0;
 }

@@ -13,7 +13,7 @@ import {
   Subscription,
 } from "../../agent/protocols/stream_consumer.ts";
 import { snakeCase } from "../../agent/protocols/stream_messages.ts";
-import { SensorEntry } from "../../core/registries/entries.ts";
+import { readSensorEntry } from "../../core/registries/sensor_reader.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { type Device, parseTarget, withDevice } from "../client.ts";
 import {
@@ -21,6 +21,7 @@ import {
   CLUSTER_FLAGS_HELP,
   clusterOf,
 } from "../cluster_flags.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge subscribe MULTIADDR RESOURCE_ID [options]
 
@@ -41,7 +42,7 @@ ${CLUSTER_FLAGS_HELP}
 `;
 
 /** Parses a `--from` value. */
-export function parseFrom(raw: string): ReadFrom {
+function parseFrom(raw: string): ReadFrom {
   if (raw === "latest") return { kind: "latest" };
   if (raw === "start") return { kind: "start" };
   if (/^\d+$/.test(raw)) return { kind: "timestamp", timestampNs: BigInt(raw) };
@@ -49,7 +50,10 @@ export function parseFrom(raw: string): ReadFrom {
 }
 
 /** Runs the subscribe command; returns the exit code. */
-export async function subscribeCommand(argv: string[]): Promise<number> {
+export async function subscribeCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values, positionals } = parseCommand({
     name: "subscribe",
     options: {
@@ -62,7 +66,7 @@ export async function subscribeCommand(argv: string[]): Promise<number> {
     positionals: ["MULTIADDR", "RESOURCE_ID"],
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const target = parseTarget("subscribe", positionals[0]);
@@ -83,7 +87,7 @@ export async function subscribeCommand(argv: string[]): Promise<number> {
       from,
       count,
       json: values.json ?? false,
-    }));
+    }, output));
 }
 
 async function read(
@@ -95,6 +99,7 @@ async function read(
     count?: number;
     json: boolean;
   },
+  output: Output,
 ): Promise<number> {
   let subscription: Subscription;
   try {
@@ -103,7 +108,7 @@ async function read(
     );
   } catch (error) {
     if (!(error instanceof StreamDeclinedError)) throw error;
-    console.error(
+    output.err(
       `auki-edge subscribe: "${options.resourceId}" ${error.message}`,
     );
     return 1;
@@ -117,14 +122,14 @@ async function read(
       "sensor",
       manifest.sensorId,
       manifest.sensorHash,
-    ).then((e) => e && SensorEntry.parse(e.entry)).catch(() => undefined);
+    ).then((e) => e && readSensorEntry(e.entry)).catch(() => undefined);
   const stop = () => subscription.close();
   Deno.addSignalListener("SIGINT", stop);
   let received = 0;
   try {
     if (options.count === 0) return 0;
     for await (const entry of subscription.entries()) {
-      console.log(
+      output.out(
         options.json
           ? stringifyJson({
             timestamp_ns: entry.timestampNs,
@@ -151,7 +156,7 @@ async function read(
   }
   const end = subscription.end!;
   if (end.kind === "closed") return 0;
-  console.error(
+  output.err(
     `auki-edge subscribe: the stream ended with ${snakeCase(end.kind)}${
       end.detail ? ` (${end.detail})` : ""
     }`,

@@ -49,7 +49,10 @@ Deno.test("camera_info YAML from ROS camera_calibration is read, and what we wri
   };
   const text = cameraInfoYaml(fisheye);
   assert.match(text, /distortion_model: equidistant\n/);
-  assert.match(text, /projection_matrix:\n  rows: 3\n  cols: 4\n  data: \[/);
+  assert.match(
+    text,
+    /projection_matrix:\n {2}rows: 3\n {2}cols: 4\n {2}data: \[/,
+  );
   assert.deepEqual(parseCameraInfoYaml(text), fisheye);
 });
 

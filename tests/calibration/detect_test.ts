@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
 import { DEFAULT_BOARD } from "../../calibration/board.ts";
-import {
-  boardView,
-  BORDER_PX,
-  detectMarkers,
-} from "../../calibration/detect.ts";
+import { boardView, detectMarkers } from "../../calibration/detect.ts";
 import { quatFromRpy, type Rigid } from "../../calibration/geometry.ts";
 import {
   BoardRenderer,
   ORDINARY_LENS,
   trueCorners,
-} from "../helpers/board_render.ts";
+} from "../../scripts/harness/board_render.ts";
 
 const [WIDTH, HEIGHT] = [1280, 720];
 const renderer = new BoardRenderer(DEFAULT_BOARD, ORDINARY_LENS, {

@@ -24,7 +24,7 @@ import {
   ORDINARY_LENS,
   type TrueLens,
   WIDE_LENS,
-} from "../helpers/board_render.ts";
+} from "../../scripts/harness/board_render.ts";
 
 const [WIDTH, HEIGHT, VIEWS] = [1280, 720, 16];
 

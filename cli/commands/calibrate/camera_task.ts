@@ -48,6 +48,7 @@ import {
 } from "../../../calibration/solve_intrinsics.ts";
 import { captureViews, MIN_MARKERS } from "./capture_views.ts";
 import { ProgressBar } from "./progress.ts";
+import { type Output, STDIO } from "../../output.ts";
 import {
   parseNumbers,
   TASK_FLAGS,
@@ -126,7 +127,10 @@ interface Subject {
 }
 
 /** Runs `calibrate camera`; returns the exit code. */
-export async function calibrateCameraCommand(argv: string[]): Promise<number> {
+export async function calibrateCameraCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const name = "calibrate camera";
   const fromFiles = argv.some((a) => /^--(images|import)(=|$)/.test(a));
   const { values, positionals } = parseCommand({
@@ -135,7 +139,7 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
     positionals: fromFiles ? [] : ["MULTIADDR", "RESOURCE_ID"],
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   if (values.images !== undefined && values.import !== undefined) {
@@ -161,7 +165,7 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
   const store = new CalibrationStore(await taskStorage(values));
 
   if (values.import !== undefined) {
-    return await importCameraInfo(name, values.import, values, store);
+    return await importCameraInfo(output, name, values.import, values, store);
   }
 
   let views: BoardView[];
@@ -185,13 +189,13 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
       if (view.ids.length >= MIN_MARKERS) {
         views.push(view);
       } else {
-        console.log(`  ${path}: board not found (${view.ids.length} markers)`);
+        output.out(`  ${path}: board not found (${view.ids.length} markers)`);
       }
     }
     frames = files.length;
     const missing = boardMissing(name, board, views.length, frames, foreign);
     if (missing !== undefined) {
-      console.error(`${missing} in ${values.images}; nothing saved`);
+      output.err(`${missing} in ${values.images}; nothing saved`);
       return 1;
     }
   } else {
@@ -232,7 +236,7 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
       capture.foreignIds,
     );
     if (missing !== undefined) {
-      console.error(
+      output.err(
         `${missing} of "${camera.sensor_id}" (stopped after ${
           capture.stopped === "no board"
             ? `${idleS} s without it`
@@ -245,7 +249,7 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
       const regions = missingRegions(
         coveredCells(views, camera.width, camera.height),
       );
-      console.log(
+      output.out(
         `capture stopped ${
           capture.stopped === "timeout"
             ? `at the ${timeoutS} s timeout`
@@ -256,11 +260,11 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
       );
     }
     if (values["save-views"] !== undefined) {
-      await saveViews(values["save-views"], capture.images);
+      await saveViews(values["save-views"], capture.images, output);
     }
   }
   if (views.length < 3) {
-    console.error(
+    output.err(
       `${name}: only ${views.length} distinct views of the board in ${frames} frames (at least ${minViews} needed); nothing saved`,
     );
     return 1;
@@ -275,14 +279,14 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
   });
   solving.update(1);
   solving.done();
-  printSolution(subject, views, frames, solution);
+  printSolution(output, subject, views, frames, solution);
   const reasons = refusals(solution, { minViews, maxRmsPx });
   if (reasons.length > 0) {
-    for (const reason of reasons) console.error(`${name}: refused: ${reason}`);
-    console.error(`${name}: nothing saved`);
+    for (const reason of reasons) output.err(`${name}: refused: ${reason}`);
+    output.err(`${name}: nothing saved`);
     return 1;
   }
-  return await finish(name, values, store, subject, {
+  return await finish(output, name, values, store, subject, {
     distortion_model: solution.distortionModel,
     calibration: solution.calibration,
     rms_px: solution.rmsPx,
@@ -311,7 +315,11 @@ function boardMissing(
 }
 
 /** Writes `images` to `dir` as view-NN.pgm. */
-async function saveViews(dir: string, images: GreyImage[]): Promise<void> {
+async function saveViews(
+  dir: string,
+  images: GreyImage[],
+  output: Output,
+): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   for (const [i, image] of images.entries()) {
     await Deno.writeFile(
@@ -319,10 +327,11 @@ async function saveViews(dir: string, images: GreyImage[]): Promise<void> {
       encodePgm(image),
     );
   }
-  console.log(`${images.length} views written to ${dir}`);
+  output.out(`${images.length} views written to ${dir}`);
 }
 
 function printSolution(
+  output: Output,
   subject: Subject,
   views: BoardView[],
   frames: number,
@@ -333,24 +342,24 @@ function printSolution(
   const unreliable = uncertaintyUnreliable(solution);
   const std = solution.stdDevPx;
   const pm = (v: number) => Number.isFinite(v) ? v.toFixed(3) : "?";
-  console.log(
+  output.out(
     `camera ${
       subject.sensorId === undefined ? "" : `"${subject.sensorId}" `
     }${subject.width}x${subject.height}, ${views.length} views from ${frames} frames`,
   );
-  console.log(`  fx ${fx.toFixed(3)} ± ${pm(std.fx)} px`);
-  console.log(`  fy ${fy.toFixed(3)} ± ${pm(std.fy)} px`);
-  console.log(`  cx ${cx.toFixed(3)} ± ${pm(std.cx)} px`);
-  console.log(`  cy ${cy.toFixed(3)} ± ${pm(std.cy)} px`);
+  output.out(`  fx ${fx.toFixed(3)} ± ${pm(std.fx)} px`);
+  output.out(`  fy ${fy.toFixed(3)} ± ${pm(std.fy)} px`);
+  output.out(`  cx ${cx.toFixed(3)} ± ${pm(std.cx)} px`);
+  output.out(`  cy ${cy.toFixed(3)} ± ${pm(std.cy)} px`);
   if (unreliable !== undefined) {
-    console.log(`  (± unreliable: ${unreliable})`);
+    output.out(`  (± unreliable: ${unreliable})`);
   }
-  console.log(
+  output.out(
     `  ${solution.distortionModel} [${
       d.map((v) => v.toPrecision(6)).join(", ")
     }]`,
   );
-  console.log(
+  output.out(
     `  RMS reprojection error ${
       solution.rmsPx.toFixed(4)
     } px; outliers rejected: ${solution.rejectedCorners} corners, ${solution.rejectedViews.length} views${
@@ -361,7 +370,7 @@ function printSolution(
   );
   solution.perViewRmsPx.forEach((rms, i) => {
     const v = solution.viewIndices[i];
-    console.log(
+    output.out(
       `  view ${String(v + 1).padStart(2)}: ${rms.toFixed(4)} px, ${
         views[v].ids.length
       } markers, tilt ${tilts[i].tilt.toFixed(1)}°`,
@@ -371,7 +380,7 @@ function printSolution(
     coveredCells(views, subject.width, subject.height),
   );
   if (regions.length > 0) {
-    console.log(
+    output.out(
       `  never covered by the board: ${
         regions.join(", ")
       } (the model is extrapolated there)`,
@@ -381,6 +390,7 @@ function printSolution(
 
 /** Reads a camera_info YAML for `--import`. */
 async function importCameraInfo(
+  output: Output,
   name: string,
   path: string,
   values: { "sensor-id"?: string; export?: string; "dry-run"?: boolean },
@@ -401,10 +411,10 @@ async function importCameraInfo(
     );
   }
   const sensorId = values["sensor-id"] ?? (info.name || undefined);
-  console.log(
+  output.out(
     `${path}: ${info.width}x${info.height} ${info.distortionModel}, fx ${info.calibration.fx} fy ${info.calibration.fy} cx ${info.calibration.cx} cy ${info.calibration.cy}`,
   );
-  return await finish(name, values, store, {
+  return await finish(output, name, values, store, {
     sensorId,
     width: info.width,
     height: info.height,
@@ -416,6 +426,7 @@ async function importCameraInfo(
 
 /** Exports and saves a calibration as the flags say. */
 async function finish(
+  output: Output,
   name: string,
   values: { "sensor-id"?: string; export?: string; "dry-run"?: boolean },
   store: CalibrationStore,
@@ -437,15 +448,15 @@ async function finish(
       calibration: result.calibration,
     });
     if (values["dry-run"]) {
-      console.log(`would export camera_info YAML to ${values.export}`);
+      output.out(`would export camera_info YAML to ${values.export}`);
     } else {
       await Deno.writeTextFile(values.export, yaml);
-      console.log(`exported camera_info YAML to ${values.export}`);
+      output.out(`exported camera_info YAML to ${values.export}`);
     }
   }
   if (sensorId === undefined) {
     if (values.export === undefined) {
-      console.error(
+      output.err(
         `${name}: no --sensor-id to save for and no --export: nothing saved`,
       );
       return 1;
@@ -454,7 +465,7 @@ async function finish(
   }
   const path = store.path("camera", sensorId);
   const previous = subject.published;
-  console.log(
+  output.out(
     `will save to ${path}: calibration of "${sensorId}" (published now: ${
       previous
         ? `fx ${previous.fx} fy ${previous.fy} cx ${previous.cx} cy ${previous.cy}`
@@ -462,7 +473,7 @@ async function finish(
     })`,
   );
   if (values["dry-run"]) {
-    console.log("dry run: nothing saved");
+    output.out("dry run: nothing saved");
     return 0;
   }
   await store.save("camera", sensorId, {
@@ -472,6 +483,6 @@ async function finish(
     ...result,
     saved_at: new Date().toISOString(),
   });
-  console.log(`saved; a running agent publishes it within a second`);
+  output.out(`saved; a running agent publishes it within a second`);
   return 0;
 }

@@ -32,6 +32,7 @@ import {
   TASK_FLAGS_HELP,
   taskStorage,
 } from "./task_flags.ts";
+import { type Output, STDIO } from "../../output.ts";
 
 const HELP = `Usage: auki-edge calibrate joints MULTIADDR RESOURCE_ID [options]
 
@@ -57,7 +58,10 @@ ${CLUSTER_FLAGS_HELP}
 const SAMPLE_TIMEOUT_MS = 5_000;
 
 /** Runs `calibrate joints`; returns the exit code. */
-export async function calibrateJointsCommand(argv: string[]): Promise<number> {
+export async function calibrateJointsCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const name = "calibrate joints";
   const { values, positionals } = parseCommand({
     name,
@@ -72,7 +76,7 @@ export async function calibrateJointsCommand(argv: string[]): Promise<number> {
     positionals: ["MULTIADDR", "RESOURCE_ID"],
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const target = parseTarget(name, positionals[0]);
@@ -110,7 +114,7 @@ export async function calibrateJointsCommand(argv: string[]): Promise<number> {
   const { mean, spread } = readings;
   const implausible = readings.implausible;
   if (implausible !== undefined) {
-    console.error(
+    output.err(
       `${name}: joint ${implausible.joint} read ${implausible.value} rad, not a plausible angle (finite, within ±${
         MAX_PLAUSIBLE_RAD.toFixed(2)
       } rad); nothing saved`,
@@ -119,7 +123,7 @@ export async function calibrateJointsCommand(argv: string[]): Promise<number> {
   }
   const moved = spread.findIndex((s) => s > stillTol);
   if (moved >= 0) {
-    console.error(
+    output.err(
       `${name}: joint ${moved} moved ${
         spread[moved].toFixed(4)
       } rad during the reference capture (tolerance ${stillTol} rad, --still-tol): hold the robot still at the reference pose; nothing saved`,
@@ -127,7 +131,7 @@ export async function calibrateJointsCommand(argv: string[]): Promise<number> {
     return 1;
   }
   if (applied !== undefined && Date.parse(applied.saved_at) > agentStartedMs) {
-    console.error(
+    output.err(
       `${name}: the calibration saved at ${applied.saved_at} is not applied yet (the agent started before it): restart the agent, then calibrate again; nothing saved`,
     );
     return 1;
@@ -145,7 +149,7 @@ export async function calibrateJointsCommand(argv: string[]): Promise<number> {
     }
   }
   if (applied !== undefined && applied.offsets_rad.length !== count) {
-    console.error(
+    output.err(
       `${name}: the stored calibration has ${applied.offsets_rad.length} joints, "${id}" ${count}; it is not applied, so readings are raw`,
     );
   }
@@ -160,13 +164,13 @@ export async function calibrateJointsCommand(argv: string[]): Promise<number> {
     reference_rad: ref,
     saved_at: new Date().toISOString(),
   };
-  console.log(
+  output.out(
     `joint bank "${id}", ${count} joints, mean of ${samples} readings (held still: largest spread ${
       Math.max(...spread).toFixed(5)
     } rad, tolerance ${stillTol} rad):`,
   );
   record.offsets_rad.forEach((offset, j) =>
-    console.log(
+    output.out(
       `  joint ${j}: reads ${mean[j].toFixed(6)} rad, reference ${
         ref[j].toFixed(6)
       }, offset ${fits ? applied!.offsets_rad[j].toFixed(6) : "0"} -> ${
@@ -174,13 +178,13 @@ export async function calibrateJointsCommand(argv: string[]): Promise<number> {
       }, direction ${dirs[j]}`,
     )
   );
-  console.log(`will save to ${store.path("joints", id)}`);
+  output.out(`will save to ${store.path("joints", id)}`);
   if (values["dry-run"]) {
-    console.log("dry run: nothing saved");
+    output.out("dry run: nothing saved");
     return 0;
   }
   await store.save("joints", id, record);
-  console.log("saved; restart the agent to apply it");
+  output.out("saved; restart the agent to apply it");
   return 0;
 }
 

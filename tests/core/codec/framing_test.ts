@@ -10,12 +10,11 @@ import {
   writeFrame,
 } from "../../../core/codec/framing.ts";
 import { createNode } from "../../../agent/node.ts";
+import { delay } from "../../helpers/wait.ts";
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
 const PROTOCOL = "/auki-edge-test/framing/1.0.0";
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function bytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -138,6 +137,7 @@ Deno.test("encodeFrame: over-cap rejected, exactly the cap accepted", () => {
 Deno.test("FRAME_CAPS match the protocol catalogue (wire.md section 3)", () => {
   assert.deepEqual({ ...FRAME_CAPS }, {
     join: MIB,
+    leave: 64 * KIB,
     heartbeat: KIB,
     membership: MIB,
     info: 64 * KIB,

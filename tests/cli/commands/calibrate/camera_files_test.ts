@@ -11,7 +11,7 @@ import {
   BoardRenderer,
   calibrationPoses,
   ORDINARY_LENS,
-} from "../../../helpers/board_render.ts";
+} from "../../../../scripts/harness/board_render.ts";
 import { calibrate, storeIsEmpty } from "./_agent.ts";
 
 const [WIDTH, HEIGHT] = [1280, 720];
