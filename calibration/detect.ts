@@ -40,7 +40,7 @@ export interface BoardView {
 }
 
 /** Markers with a corner this close to the image border are dropped (they may be cut), pixels. */
-export const BORDER_PX = 5;
+const BORDER_PX = 5;
 
 /**
  * Finds the markers of `dictionary` in `image` (encoded with `colorSpace`'s

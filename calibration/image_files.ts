@@ -13,7 +13,7 @@ import jpeg from "jpeg-js";
 import type { GreyImage } from "./image.ts";
 
 /** The file extensions read, lower case. */
-export const IMAGE_EXTENSIONS = [".png", ".jpg", ".jpeg", ".pgm", ".ppm"];
+const IMAGE_EXTENSIONS = [".png", ".jpg", ".jpeg", ".pgm", ".ppm"];
 
 /** One image file read. */
 export interface ImageFile {

@@ -19,10 +19,10 @@ export interface LinearImage {
 }
 
 /** The `color_space` values whose transfer curve is undone, and `linear` (none). */
-export const COLOR_SPACES = ["srgb", "bt.601", "bt.709", "linear"] as const;
+const COLOR_SPACES = ["srgb", "bt.601", "bt.709", "linear"] as const;
 
 /** The linear intensity (0..1) of an encoded value (0..1) on `colorSpace`'s curve. */
-export function decodeTransfer(colorSpace: string, v: number): number {
+function decodeTransfer(colorSpace: string, v: number): number {
   switch (colorSpace.toLowerCase()) {
     case "linear":
       return v;

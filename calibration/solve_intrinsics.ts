@@ -47,7 +47,7 @@ export const LENS_MODELS = ["plumb_bob", "rational", "fisheye"] as const;
 export type LensModel = typeof LENS_MODELS[number];
 
 /** The registry `distortion_model` of each lens model. */
-export const DISTORTION_MODEL_OF: Record<LensModel, DistortionModel> = {
+const DISTORTION_MODEL_OF: Record<LensModel, DistortionModel> = {
   plumb_bob: "plumb_bob",
   rational: "rational_polynomial",
   fisheye: "equidistant",
@@ -82,11 +82,11 @@ export interface IntrinsicsSolution {
 }
 
 /** A corner is an outlier beyond this many robust standard deviations. */
-export const OUTLIER_SIGMAS = 4.5;
+const OUTLIER_SIGMAS = 4.5;
 /** ...and never below this error, pixels. */
-export const MIN_OUTLIER_PX = 0.5;
+const MIN_OUTLIER_PX = 0.5;
 /** A view is an outlier when its RMS exceeds this many times the median view's (and {@link MIN_OUTLIER_PX}). */
-export const VIEW_OUTLIER_FACTOR = 3;
+const VIEW_OUTLIER_FACTOR = 3;
 /** Fewest corners a view keeps. */
 const MIN_VIEW_CORNERS = 8;
 /** Most solves of the rejection loop. */

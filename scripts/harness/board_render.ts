@@ -74,7 +74,7 @@ export const FISHEYE_LENS: TrueLens = {
 };
 
 /** Distorted normalized coordinates of the ray `(x, y, 1)` through `lens`. */
-export function distortTrue(
+function distortTrue(
   lens: TrueLens,
   x: number,
   y: number,
@@ -98,7 +98,7 @@ export function distortTrue(
 }
 
 /** The pixel of camera-frame point `p` through `lens`. */
-export function projectTrue(lens: TrueLens, p: Vec3): [number, number] {
+function projectTrue(lens: TrueLens, p: Vec3): [number, number] {
   const [x, y] = distortTrue(lens, p[0] / p[2], p[1] / p[2]);
   return [lens.fx * x + lens.cx, lens.fy * y + lens.cy];
 }
