@@ -5,7 +5,10 @@ import { JointEncodersDataSchema } from "../../../../core/proto/payload_schemas.
 import { Subscription } from "../../../../agent/protocols/stream_consumer.ts";
 import { jointAngles } from "../../../../drivers/joint_encoders/sim_joints.ts";
 import { startAgent } from "../../../../scripts/harness/agent_process.ts";
-import { collect, JOINTS } from "../../../e2e/_helpers.ts";
+import { collect, JOINTS, rowOf } from "../../../e2e/_helpers.ts";
+import { requestRegistryEntry } from "../../../../agent/protocols/registries.ts";
+import { requestResources } from "../../../../agent/protocols/resources.ts";
+import { SensorEntry } from "../../../../core/registries/entries.ts";
 import { calibrate, client, storeIsEmpty } from "./_agent.ts";
 
 const CONFIG = { sensors: [{ driver: "sim.joints", still: true }] };
@@ -54,14 +57,30 @@ Deno.test("calibrate joints saves offsets that the agent applies to streamed ang
 
     agent = await startAgent({ storage, config: CONFIG });
     try {
-      const entries = await client(async (node) => {
+      const { entries, entry } = await client(async (node) => {
         const sub = await Subscription.open(node, agent.address, {
           resourceId: "sim_joints",
         });
         const got = await collect(sub, 3);
         sub.close();
-        return got;
+        const row = rowOf(await requestResources(node, agent.address), {
+          id: "sim_joints",
+        });
+        const fetched = await requestRegistryEntry(
+          node,
+          agent.address,
+          "sensor",
+          "sim_joints",
+          row.sensor!.sensor_hash,
+        );
+        return { entries: got, entry: SensorEntry.parse(fetched!.entry) };
       });
+      // The offsets in force are in the sensor entry for consumers.
+      assert.equal(entry.kind, "joint_encoders");
+      if (entry.kind === "joint_encoders") {
+        assert.deepEqual(entry.joint_offsets_rad, stored.offsets_rad);
+        assert.deepEqual(entry.joint_directions, directions);
+      }
       // Sample k of this run (the log also holds the first run's samples): direction * raw_k + offset, for some k near the start.
       for (const entry of entries) {
         const { anglesRad } = fromBinary(
