@@ -40,6 +40,7 @@ import { prepareStorage } from "./storage_folder.ts";
 import { StreamProducer } from "./protocols/stream_producer.ts";
 import { RegistryStore } from "./registries/store.ts";
 import { HostedSensor } from "./sensors/sensor_host.ts";
+import { LiveCameraCalibration } from "./calibration/live_camera.ts";
 import type { Retention } from "./catalog/own_log.ts";
 import { lockStorage, type StorageLock } from "./storage_lock.ts";
 import { tightenStorage, useOwnerOnlyModes } from "./private_storage.ts";
@@ -108,6 +109,7 @@ export class Agent {
   readonly #producer: StreamProducer;
   readonly #services: Service[];
   readonly #sensors: HostedSensor[];
+  readonly #cameras: LiveCameraCalibration;
   readonly #timeTransform: TimeTransformLog;
   readonly #statics: StaticTransforms;
   readonly #lock: StorageLock;
@@ -129,6 +131,7 @@ export class Agent {
     name: string;
     logger: Logger;
     sensors: HostedSensor[];
+    cameras: LiveCameraCalibration;
     timeTransform: TimeTransformLog;
     statics: StaticTransforms;
     lock: StorageLock;
@@ -146,6 +149,7 @@ export class Agent {
     this.#instance = appInstance();
     this.#logger = init.logger;
     this.#sensors = init.sensors;
+    this.#cameras = init.cameras;
     this.#timeTransform = init.timeTransform;
     this.#statics = init.statics;
     this.#lock = init.lock;
@@ -223,7 +227,7 @@ export class Agent {
         catalog,
         logger,
       });
-      const sensors = await startSensors(options.sensors, {
+      const sensorContext = {
         peerId,
         sessionId,
         clock: clocks.utc,
@@ -231,7 +235,12 @@ export class Agent {
         catalog,
         storage,
         logger: logger.child("sensor"),
-      });
+      };
+      const sensors = await startSensors(options.sensors, sensorContext);
+      const cameras = await LiveCameraCalibration.start(
+        sensors,
+        sensorContext,
+      );
       const statics = await StaticTransforms.start({
         peerId,
         sessionId,
@@ -276,6 +285,7 @@ export class Agent {
         name: options.name ?? hostname(),
         logger,
         sensors,
+        cameras,
         timeTransform,
         statics,
         lock,
@@ -381,6 +391,7 @@ export class Agent {
       await this.#dump.flushed();
     }
     await this.#domainTime?.stop();
+    await this.#cameras.stop();
     for (const sensor of this.#sensors) {
       await sensor.stop().catch((error) =>
         this.#logger.warn(`stopping ${sensor.resource.id}: ${describe(error)}`)

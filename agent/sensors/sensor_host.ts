@@ -61,19 +61,39 @@ export class HostedSensor {
   /** The served pose logs, in the order of the driver's pose outputs. */
   readonly poses: readonly LogResource[];
   readonly #driver: SensorDriver;
+  readonly #retention: Retention;
   readonly #log: SegmentLog;
   #readFailures = 0;
   #lastReadFailure: string | null = null;
 
   private constructor(
     driver: SensorDriver,
+    retention: Retention,
     resource: LogResource,
     poses: LogResource[],
   ) {
     this.#driver = driver;
+    this.#retention = retention;
     this.resource = resource;
     this.poses = poses;
     this.#log = resource.log;
+  }
+
+  /** The driver's sensor kind and id. */
+  get sensor(): { kind: string; sensor_id: string } {
+    return this.#driver.description.sensor;
+  }
+
+  /**
+   * Stops the sensor, withdraws its resources and starts it again (stored
+   * calibration is applied anew: a changed registry entry archives the log).
+   */
+  async restart(context: SensorHostContext): Promise<HostedSensor> {
+    await this.stop();
+    for (const served of [this.resource, ...this.poses]) {
+      context.catalog.delete(served.id);
+    }
+    return await HostedSensor.start(this.#driver, this.#retention, context);
   }
 
   /** Registers, opens the log of and starts `driver`. */
@@ -140,7 +160,7 @@ export class HostedSensor {
       await log.close();
       throw new Error(`sensor "${id}" failed to open its pose logs: ${error}`);
     }
-    const host = new HostedSensor(driver, resource, poses);
+    const host = new HostedSensor(driver, retention, resource, poses);
     const appendFailed = rateLimited(5_000, (m) => logger.error(m));
     const append = (target: SegmentLog, ts: bigint, payload: Uint8Array) => {
       try {
