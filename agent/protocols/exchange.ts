@@ -85,6 +85,21 @@ export async function request(
     signal,
     ...OVER_RELAYS,
   });
+  return await exchangeOn(stream, protocol, body, limits, signal, timeoutMs);
+}
+
+/**
+ * Sends one request frame on an open `stream` and returns the response body
+ * (the part of {@link request} after the stream is open).
+ */
+export async function exchangeOn(
+  stream: Stream,
+  protocol: string,
+  body: Uint8Array,
+  limits: FrameLimits,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<Uint8Array> {
   const dropped = new DroppedRequestError(protocol);
   try {
     if (stream.status !== "open") throw dropped;
