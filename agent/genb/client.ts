@@ -13,7 +13,15 @@ import {
   type Target,
 } from "../protocols/exchange.ts";
 import { OVER_RELAYS } from "../protocols/ids.ts";
+import { jsonBytes, parseJsonBytes } from "../../core/codec/json.ts";
+import {
+  type ResourceEntry,
+  ResourcesResponse,
+  type Variant,
+} from "../catalog/resource_entry.ts";
+import { RESOURCES_LIMITS } from "../protocols/resources.ts";
 import { authenticateStream, type HandshakeParty } from "./handshake.ts";
+import { AUTH_RESOURCES_V2 } from "./ids.ts";
 
 /**
  * Opens `protocol` to `target` and authenticates the stream; when `expected`
@@ -58,4 +66,25 @@ export async function authRequest(
     AbortSignal.timeout(timeoutMs),
     timeoutMs,
   );
+}
+
+/** Fetches a gen-B peer's catalog rows over `/auki/auth/1/resources/0.2.0`. */
+export async function requestAuthResources(
+  node: Libp2p,
+  target: Target,
+  party: HandshakeParty,
+  variants?: readonly Variant[],
+): Promise<ResourceEntry[]> {
+  const body = variants === undefined || variants.length === 0
+    ? {}
+    : { variants };
+  const response = await authRequest(
+    node,
+    target,
+    AUTH_RESOURCES_V2,
+    jsonBytes(body),
+    RESOURCES_LIMITS,
+    party,
+  );
+  return ResourcesResponse.parse(parseJsonBytes(response)).resources;
 }

@@ -24,6 +24,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { ALL_DRIVERS, SIM_KINDS } from "../../drivers/registry.ts";
 import { flagValue, parseCommand, UsageError } from "../args.ts";
 import { parseClusterName, parseDiscoveryUrl } from "../cluster_flags.ts";
+import { AUTH_FLAGS, AUTH_FLAGS_HELP, authSettingsOf } from "../auth_flags.ts";
 import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import { startServiceNotifier } from "../sd_notify.ts";
@@ -71,6 +72,10 @@ Cluster (standalone without; in a cluster only members reach the device):
   --target TARGET          create, join, join_or_create (default) or
                            most_recent_or_create
   --wire-encoding ENC      join requests as protobuf (default) or json
+
+Authenticated domain (generation B, instead of a cluster; or the config's "auth"):
+${AUTH_FLAGS_HELP}
+  --advertise              publish this peer's routes to DDS (renewed every 60 s)
   -h, --help               show this help
 `;
 
@@ -139,6 +144,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       cluster: { type: "string" },
       target: { type: "string" },
       "wire-encoding": { type: "string" },
+      ...AUTH_FLAGS,
+      advertise: { type: "boolean" },
       ...LOG_FLAG_OPTIONS,
     },
   }, argv);
@@ -198,6 +205,20 @@ export async function runCommand(argv: string[]): Promise<number> {
       "run: --discovery: a Discovery URL (or --embedded-discovery) is needed with --cluster",
     );
   }
+  const auth = await authSettingsOf(
+    "run",
+    values,
+    file?.auth,
+    values.advertise,
+  );
+  if (auth === undefined && values.advertise) {
+    throw new UsageError("run: --advertise: needs --domain (gen-B mode)");
+  }
+  if (auth !== undefined && (clusterName ?? discoveryUrl ?? embedded)) {
+    throw new UsageError(
+      "run: --domain: cluster flags (--cluster, --discovery, --embedded-discovery) and domain flags (--domain, --auth-api, --dds, ...) cannot be mixed: one process serves either a generation-A cluster or an authenticated domain",
+    );
+  }
   const listenOn = listenNone || listen.length > 0
     ? listen
     : file?.listen ?? [DEFAULT_LISTEN];
@@ -253,6 +274,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         wireEncoding,
         authorization: token,
       },
+      auth,
       logger,
     });
   } catch (error) {
@@ -268,7 +290,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (clusterName !== undefined) service.status(`joining ${clusterName}`);
   try {
     const joined = await Promise.race([
-      (agent.cluster?.joined ?? Promise.resolve()).then(() => true),
+      (agent.cluster?.joined ?? agent.genb?.supervisor.ready ??
+        Promise.resolve()).then(() => true),
       stopped.promise.then(() => false),
     ]);
     const readyFile = values["ready-file"];

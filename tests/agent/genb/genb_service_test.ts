@@ -36,7 +36,7 @@ import {
   signToken,
 } from "../../helpers/genb_tokens.ts";
 import { until } from "../../helpers/wait.ts";
-import { MemoryLogger } from "../../helpers/logger.ts";
+import type { MemoryLogger } from "../../helpers/logger.ts";
 import {
   authorityFor,
   DOMAIN,
