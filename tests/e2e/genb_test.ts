@@ -130,6 +130,17 @@ Deno.test("e2e genb: token, authenticated catalog, bad tokens refused, advertise
     ]);
     assert.equal(catalog.code, 0, catalog.stderr);
     assert.match(catalog.stdout, /"resource_id":"sim_camera"/);
+    const subscribe = await runCli([
+      "subscribe",
+      agent.address.toString(),
+      "sim_joints",
+      "--count",
+      "3",
+      ...authArgs(fake, secret),
+    ]);
+    assert.equal(subscribe.code, 0, subscribe.stderr);
+    assert.equal(subscribe.stdout.trim().split("\n").length, 3);
+    assert.match(subscribe.stdout, /seq=/);
     const peers = await runCli(["peers", "--json", ...authArgs(fake, secret)]);
     assert.equal(peers.code, 0, peers.stderr);
     assert.equal(
