@@ -15,6 +15,9 @@ import {
   verifySignature,
 } from "./token.ts";
 
+/** How many signature-verified tokens are remembered. */
+export const VERIFIED_CACHE_SIZE = 1024;
+
 /** The domain, own token and keys of a gen-B peer. */
 export class Authority implements HandshakeParty {
   /** The domain this peer serves and joins. */
@@ -26,6 +29,8 @@ export class Authority implements HandshakeParty {
   readonly #now: () => number;
   #token = "";
   #claims: TokenClaims | undefined;
+  readonly #verified = new Map<string, TokenClaims>();
+  #verifiedGeneration = 0;
 
   /** An authority without a token yet; `now` gives ms since the epoch. */
   constructor(
@@ -78,14 +83,33 @@ export class Authority implements HandshakeParty {
     return this.#verify(token, peerId);
   }
 
+  /**
+   * Signature checks are the handshake's main cost (an ES256 verify takes
+   * milliseconds), so tokens whose signature verified are remembered until
+   * the key ring changes generation; the binding and time rules are checked
+   * on every stream, and stale keys refuse as before.
+   */
   async #verify(token: string, peerId: string): Promise<TokenClaims> {
-    const parsed = parseToken(token);
-    await verifySignature(parsed, this.keys.keys(this.#now()));
-    checkBinding(parsed.claims, {
+    const keys = this.keys.keys(this.#now());
+    if (this.#verifiedGeneration !== this.keys.generation) {
+      this.#verified.clear();
+      this.#verifiedGeneration = this.keys.generation;
+    }
+    let claims = this.#verified.get(token);
+    if (claims === undefined) {
+      const parsed = parseToken(token);
+      await verifySignature(parsed, keys);
+      claims = parsed.claims;
+      if (this.#verified.size >= VERIFIED_CACHE_SIZE) {
+        this.#verified.delete(this.#verified.keys().next().value!);
+      }
+      this.#verified.set(token, claims);
+    }
+    checkBinding(claims, {
       peerId,
       domainId: this.domainId,
       nowS: this.nowS(),
     });
-    return parsed.claims;
+    return claims;
   }
 }

@@ -31,7 +31,7 @@ import {
   keyEntry,
   newSigningKey,
   signToken,
-} from "../helpers/genb_tokens.ts";
+} from "../../scripts/harness/genb_tokens.ts";
 import { serveGenB, startNode, TestClock } from "../agent/genb/_genb.ts";
 import { fromHex, toHex } from "./_helpers.ts";
 

@@ -17,7 +17,11 @@ import { KeyRing } from "../../agent/genb/key_ring.ts";
 import { withClient } from "../../cli/client.ts";
 import { runCli, startAgent } from "../../scripts/harness/agent_process.ts";
 import { FakeAukiServices } from "../helpers/fake_auki_services.ts";
-import { claimsFor, keyDocument, signToken } from "../helpers/genb_tokens.ts";
+import {
+  claimsFor,
+  keyDocument,
+  signToken,
+} from "../../scripts/harness/genb_tokens.ts";
 import { until } from "../helpers/wait.ts";
 import { SMALL_SIMS } from "./_helpers.ts";
 

@@ -16,7 +16,7 @@ import {
   newSigningKey,
   type SigningKey,
   signToken,
-} from "./genb_tokens.ts";
+} from "../../scripts/harness/genb_tokens.ts";
 
 /** An advertisement as DDS stores it. */
 export interface Advertisement {

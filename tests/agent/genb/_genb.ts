@@ -21,7 +21,7 @@ import {
   keyDocument,
   type SigningKey,
   signToken,
-} from "../../helpers/genb_tokens.ts";
+} from "../../../scripts/harness/genb_tokens.ts";
 
 /** The domain of the gen-B tests. */
 export const DOMAIN = "de66fdf4-a830-4017-95dd-5741c30a6d0f";

@@ -34,7 +34,7 @@ import {
   newSigningKey,
   type SigningKey,
   signToken,
-} from "../../helpers/genb_tokens.ts";
+} from "../../../scripts/harness/genb_tokens.ts";
 import { until } from "../../helpers/wait.ts";
 import type { MemoryLogger } from "../../helpers/logger.ts";
 import {

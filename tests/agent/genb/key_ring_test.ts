@@ -9,7 +9,10 @@ import {
   KeyRingError,
   KEYS_STALE_AFTER_MS,
 } from "../../../agent/genb/key_ring.ts";
-import { keyDocument, newSigningKey } from "../../helpers/genb_tokens.ts";
+import {
+  keyDocument,
+  newSigningKey,
+} from "../../../scripts/harness/genb_tokens.ts";
 
 const T0 = 1_800_000_000_000;
 

@@ -8,9 +8,10 @@ import { Authority } from "../../../agent/genb/authority.ts";
 import { parseToken, TokenError } from "../../../agent/genb/token.ts";
 import {
   claimsFor,
+  keyDocument,
   newSigningKey,
   signToken,
-} from "../../helpers/genb_tokens.ts";
+} from "../../../scripts/harness/genb_tokens.ts";
 import { DOMAIN, ringOf, TestClock } from "./_genb.ts";
 
 const PEER = "12D3KooWMxnBignL5KrLCJUdjEDEUNQo2r9WB9YxQjGp1JeFHJzY";
@@ -135,4 +136,20 @@ Deno.test("token: own token is offered until its literal exp, then refused until
   // An older token does not replace a newer one.
   await assert.rejects(authority.install(first), TokenError);
   assert.equal(authority.localToken(), renewed);
+});
+
+Deno.test("token: a remembered signature is dropped when the key ring rotates the key out", async () => {
+  const { clock, authority, token } = await setup();
+  const t = await token();
+  await authority.verifyPeer(t, PEER);
+  await authority.verifyPeer(t, PEER); // from the cache
+  await refused(authority, t, "wrong_peer", "12D3KooWother");
+  // Stale keys refuse even a remembered token.
+  clock.ms += 61 * 60 * 1000;
+  await assert.rejects(authority.verifyPeer(t, PEER), /not refreshed/);
+  // A new generation without the signing key: the token no longer verifies.
+  const other = await newSigningKey();
+  await authority.keys.install(await keyDocument(2, other.pem), clock.ms);
+  clock.ms = (NOW_S + 10) * 1000;
+  await refused(authority, t, "unknown_key");
 });

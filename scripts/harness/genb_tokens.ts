@@ -1,7 +1,8 @@
 /**
  * Test DDS signing keys for generation B: P-256 key pairs, verification key
  * documents as `p2p-verification-keys` serves them, and p2p-access tokens
- * signed with them (what DDS mints), for the fake services and the tests.
+ * signed with them (what DDS mints), for the fake services, the tests and
+ * the gen-B benchmark.
  *
  * @module
  */
