@@ -26,12 +26,15 @@ export interface SupervisorTiming {
   minBackoffMs: number;
   /** Largest retry delay, ms. */
   maxBackoffMs: number;
+  /** Smallest interval between renewals once the 75 % mark has passed, ms. */
+  minRenewMs: number;
 }
 
 const DEFAULT_TIMING: SupervisorTiming = {
   keyRefreshMs: KEY_REFRESH_MS,
   minBackoffMs: 1_000,
   maxBackoffMs: 60_000,
+  minRenewMs: 30_000,
 };
 
 /** Obtains and renews the token and keys of one {@link Authority}. */
@@ -100,17 +103,31 @@ export class AuthSupervisor extends EventTarget {
       try {
         await this.#step();
         this.#backoff.reset();
+        const now = this.#now();
         const next = Math.min(
-          this.renewAt(),
+          this.#nextRenewal(now),
           this.#keysAt + this.#timing.keyRefreshMs,
         );
-        delay = Math.max(0, next - this.#now());
+        delay = Math.max(0, next - now);
       } catch (error) {
         delay = this.#backoff.fail(this.#now());
         this.#logger.warn(`${errorMessage(error)}; ${this.#standing(delay)}`);
       }
       await this.#sleep(delay);
     }
+  }
+
+  /**
+   * When to renew next: at 75 % of the lifetime, but when that has passed
+   * already (a clock ahead of DDS's, or a backdated token) not before
+   * `minRenewMs` nor later than halfway to expiry, so a renewal that cannot
+   * move the 75 % mark does not spin.
+   */
+  #nextRenewal(now: number): number {
+    const at = this.renewAt();
+    const exp = this.#authority.localExpiry();
+    if (at > now || exp === undefined) return at;
+    return now + Math.min(this.#timing.minRenewMs, (exp * 1000 - now) / 2);
   }
 
   async #step(): Promise<void> {

@@ -24,6 +24,7 @@ async function withSupervisor(
     logger: MemoryLogger,
   ) => Promise<void>,
   keyRefreshMs = 60_000,
+  minRenewMs = 30_000,
 ): Promise<void> {
   const fake = await FakeAukiServices.start();
   fake.domains.add(DOMAIN);
@@ -45,7 +46,7 @@ async function withSupervisor(
     }),
     authority,
     logger,
-    timing: { keyRefreshMs, minBackoffMs: 50, maxBackoffMs: 200 },
+    timing: { keyRefreshMs, minBackoffMs: 50, maxBackoffMs: 200, minRenewMs },
   });
   supervisor.start();
   try {
@@ -104,4 +105,19 @@ Deno.test("supervisor: a key rotation is picked up at the next refresh", async (
     await until(() => authority.keys.generation === 2, "generation 2", 5_000);
     assert.equal(authority.keys.keys().length, 2);
   }, 200);
+});
+
+Deno.test("supervisor: a token past its 75 % mark on arrival is renewed at a bounded pace, not in a loop", async () => {
+  await withSupervisor(
+    async (fake, supervisor) => {
+      // Every token arrives 1700 s old: past the 1350 s mark, 100 s to live.
+      fake.tokenAgeS = 1700;
+      await supervisor.ready;
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      const renewals = fake.count("p2p/verify");
+      assert.ok(renewals >= 2 && renewals <= 4, `${renewals} tokens in 1.2 s`);
+    },
+    60_000,
+    400,
+  );
 });
