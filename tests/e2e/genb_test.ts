@@ -10,9 +10,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Authority } from "../../agent/genb/authority.ts";
-import { requestAuthResources } from "../../agent/genb/client.ts";
+import {
+  openAuthenticated,
+  requestAuthResources,
+} from "../../agent/genb/client.ts";
+import { Subscription } from "../../agent/protocols/stream_consumer.ts";
 import { HandshakeError } from "../../agent/genb/handshake.ts";
-import { AUTH_PROTOCOLS } from "../../agent/genb/ids.ts";
+import { AUTH_PROTOCOLS, AUTH_STREAM } from "../../agent/genb/ids.ts";
 import { KeyRing } from "../../agent/genb/key_ring.ts";
 import { withClient } from "../../cli/client.ts";
 import { runCli, startAgent } from "../../scripts/harness/agent_process.ts";
@@ -198,6 +202,76 @@ Deno.test("e2e genb: mixed cluster and domain flags, a shared secret file and a 
       /missing --auth-api, --dds, --app-key, --app-secret-file/,
     );
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("e2e genb: a subscription stays open across the agent's token expiry and renewals", async () => {
+  const fake = await FakeAukiServices.start();
+  fake.domains.add(DOMAIN);
+  // Every token the agent gets has 4 s left: it expires and is renewed
+  // (halfway to expiry) several times while the stream is open.
+  fake.tokenAgeS = 1796;
+  const dir = await Deno.makeTempDir({ prefix: "auki-edge-genb-" });
+  const secret = await secretFile(dir, fake.app.secret);
+  const agent = await startAgent({
+    config: SMALL_SIMS,
+    args: authArgs(fake, secret),
+  });
+  try {
+    await withClient(async (node) => {
+      const ring = new KeyRing();
+      await ring.install(await keyDocument(1, fake.key.pem));
+      const me = node.peerId.toString();
+      const authority = new Authority({
+        domainId: DOMAIN,
+        peerId: me,
+        keys: ring,
+      });
+      await authority.install(
+        await signToken(
+          claimsFor(me, DOMAIN, Math.floor(Date.now() / 1000)),
+          fake.key.privateKey,
+        ),
+      );
+      const firstVerify = fake.count("p2p/verify");
+      const subscription = await Subscription.open(
+        node,
+        agent.address,
+        { resourceId: "sim_joints" },
+        {
+          openStream: (signal) =>
+            openAuthenticated(node, agent.address, AUTH_STREAM, authority, {
+              signal,
+            }),
+        },
+      );
+      let received = 0;
+      let lasted = false;
+      const started = Date.now();
+      for await (const _ of subscription.entries()) {
+        received++;
+        if (Date.now() - started > 7_000) {
+          lasted = true;
+          break;
+        }
+      }
+      assert.ok(
+        lasted,
+        `the stream ended: ${JSON.stringify(subscription.end)}`,
+      );
+      assert.ok(received > 100, `${received} entries in 7 s`);
+      assert.ok(
+        fake.count("p2p/verify") >= firstVerify + 2,
+        "the agent renewed its token while the stream was open",
+      );
+      // New streams are accepted with the renewed token.
+      const rows = await requestAuthResources(node, agent.address, authority);
+      assert.ok(rows.length > 0);
+    });
+  } finally {
+    assert.equal(await agent.stop(), 0);
+    await fake.stop();
     await Deno.remove(dir, { recursive: true });
   }
 });
