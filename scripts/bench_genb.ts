@@ -1,11 +1,16 @@
 /**
- * `deno task bench:genb`: what the gen-B token handshake adds to opening a
- * stream. One server node serves the catalog under `/auki/resources/0.2.0`
- * (generation A) and `/auki/auth/1/resources/0.2.0` (generation B, the
- * handshake first); one client opens N streams of each over the same
- * connection, alternating, and the per-request latencies are compared.
+ * `deno task bench:genb`: the cost of generation B.
  *
- * Usage: deno task bench:genb [--requests N]
+ *   (a) what the token handshake adds to opening a stream: one server node
+ *       serves the catalog under `/auki/resources/0.2.0` (generation A) and
+ *       `/auki/auth/1/resources/0.2.0` (generation B, the handshake first);
+ *       one client opens N streams of each over the same connection,
+ *       alternating, and the per-request latencies are compared;
+ *   (b) camera stream throughput (1280x720 rgb8 at 30 Hz) from an agent
+ *       process in generation A and one in generation B (against the fake
+ *       API/DDS), subscribed for S seconds each.
+ *
+ * Usage: deno task bench:genb [--requests N] [--seconds S]
  *
  * @module
  */
@@ -22,7 +27,16 @@ import { KeyRing } from "../agent/genb/key_ring.ts";
 import { createNode } from "../agent/node.ts";
 import { request } from "../agent/protocols/exchange.ts";
 import { MembershipGate } from "../agent/protocols/gate.ts";
-import { RESOURCES } from "../agent/protocols/ids.ts";
+import { RESOURCES, STREAM } from "../agent/protocols/ids.ts";
+import { Subscription } from "../agent/protocols/stream_consumer.ts";
+import { withClient } from "../cli/client.ts";
+import { openAuthenticated } from "../agent/genb/client.ts";
+import { AUTH_STREAM } from "../agent/genb/ids.ts";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import type { Stream } from "@libp2p/interface";
+import { join } from "node:path";
+import { startAgent } from "./harness/agent_process.ts";
+import { FakeAukiServices } from "./harness/fake_auki_services.ts";
 import {
   RESOURCES_LIMITS,
   resourcesService,
@@ -69,7 +83,10 @@ function stats(ms: number[]): string {
 }
 
 const { values } = parseArgs({
-  options: { requests: { type: "string", default: "300" } },
+  options: {
+    requests: { type: "string", default: "300" },
+    seconds: { type: "string", default: "5" },
+  },
 });
 const n = Number(values.requests);
 const key = await newSigningKey();
@@ -144,3 +161,95 @@ console.log(
     (median(genB) - median(genA)).toFixed(2)
   } ms`,
 );
+
+/** Payload bytes per second of `sim_camera` read for `seconds` through `open`. */
+async function cameraMBps(
+  node: Libp2p,
+  address: Multiaddr,
+  seconds: number,
+  openStream?: (signal: AbortSignal) => Promise<Stream>,
+): Promise<number> {
+  const subscription = await Subscription.open(
+    node,
+    address,
+    { resourceId: "sim_camera" },
+    { openStream },
+  );
+  let bytes = 0;
+  const started = performance.now();
+  for await (const entry of subscription.entries()) {
+    bytes += entry.payload.byteLength;
+    if (performance.now() - started > seconds * 1000) break;
+  }
+  subscription.close();
+  return bytes / ((performance.now() - started) / 1000) / 1e6;
+}
+
+const seconds = Number(values.seconds);
+const camera = {
+  sensors: [{
+    driver: "sim.camera",
+    width: 1280,
+    height: 720,
+    rate_hz: 30,
+    retention_s: 3,
+  }],
+};
+const fake = await FakeAukiServices.start();
+fake.domains.add(DOMAIN);
+const dir = await Deno.makeTempDir({ prefix: "auki-edge-bench-genb-" });
+const secretPath = join(dir, "app.secret");
+await Deno.writeTextFile(secretPath, fake.app.secret, { mode: 0o600 });
+const genAAgent = await startAgent({ config: camera });
+const genBAgent = await startAgent({
+  config: camera,
+  args: [
+    "--domain",
+    DOMAIN,
+    "--auth-api",
+    fake.url,
+    "--dds",
+    fake.url,
+    "--app-key",
+    fake.app.key,
+    "--app-secret-file",
+    secretPath,
+  ],
+});
+try {
+  await withClient(async (node) => {
+    const token = await signToken(
+      claimsFor(node.peerId.toString(), DOMAIN, Math.floor(Date.now() / 1000)),
+      fake.key.privateKey,
+    );
+    const consumer = new Authority({
+      domainId: DOMAIN,
+      peerId: node.peerId.toString(),
+      keys: new KeyRing(),
+    });
+    await consumer.keys.install(await keyDocument(1, fake.key.pem));
+    await consumer.install(token);
+    const a = await cameraMBps(node, genAAgent.address, seconds);
+    const b = await cameraMBps(
+      node,
+      genBAgent.address,
+      seconds,
+      (signal) =>
+        openAuthenticated(node, genBAgent.address, AUTH_STREAM, consumer, {
+          signal,
+        }),
+    );
+    console.log(
+      `camera 1280x720 rgb8 30 Hz, ${seconds} s each (offered ${
+        (1280 * 720 * 3 * 30 / 1e6).toFixed(1)
+      } MB/s):`,
+    );
+    console.log(`  generation A ${STREAM}: ${a.toFixed(1)} MB/s`);
+    console.log(`  generation B ${AUTH_STREAM}: ${b.toFixed(1)} MB/s`);
+  });
+} finally {
+  await genAAgent.stop();
+  await genBAgent.stop();
+  await fake.stop();
+  await Deno.remove(dir, { recursive: true });
+}

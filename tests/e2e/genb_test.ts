@@ -20,7 +20,7 @@ import { AUTH_PROTOCOLS, AUTH_STREAM } from "../../agent/genb/ids.ts";
 import { KeyRing } from "../../agent/genb/key_ring.ts";
 import { withClient } from "../../cli/client.ts";
 import { runCli, startAgent } from "../../scripts/harness/agent_process.ts";
-import { FakeAukiServices } from "../helpers/fake_auki_services.ts";
+import { FakeAukiServices } from "../../scripts/harness/fake_auki_services.ts";
 import {
   claimsFor,
   keyDocument,

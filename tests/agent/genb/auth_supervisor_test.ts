@@ -11,7 +11,7 @@ import { AuthSupervisor } from "../../../agent/genb/auth_supervisor.ts";
 import { Authority } from "../../../agent/genb/authority.ts";
 import { CredentialsClient } from "../../../agent/genb/credentials.ts";
 import { KeyRing } from "../../../agent/genb/key_ring.ts";
-import { FakeAukiServices } from "../../helpers/fake_auki_services.ts";
+import { FakeAukiServices } from "../../../scripts/harness/fake_auki_services.ts";
 import { MemoryLogger } from "../../helpers/logger.ts";
 import { until } from "../../helpers/wait.ts";
 import { DOMAIN } from "./_genb.ts";

@@ -14,7 +14,7 @@ import {
   CredentialsClient,
 } from "../../../agent/genb/credentials.ts";
 import { KeyRing } from "../../../agent/genb/key_ring.ts";
-import { FakeAukiServices } from "../../helpers/fake_auki_services.ts";
+import { FakeAukiServices } from "../../../scripts/harness/fake_auki_services.ts";
 import { DOMAIN } from "./_genb.ts";
 
 async function withFake(

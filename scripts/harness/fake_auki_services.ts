@@ -1,6 +1,6 @@
 /**
- * A fake Auki identity API, DDS and DMS on one loopback HTTP server for the
- * gen-B tests: it checks app credentials, issues challenges, verifies the
+ * A fake Auki identity API and DDS on one loopback HTTP server for the gen-B
+ * tests and benchmark: it checks app credentials, issues challenges, verifies the
  * peer's Ed25519 signature, mints ES256 p2p-access tokens with a test key
  * (rotated on demand), serves the verification keys, records DDS
  * advertisements, and answers with 401, 404, 5xx or garbage on request.
@@ -16,7 +16,7 @@ import {
   newSigningKey,
   type SigningKey,
   signToken,
-} from "../../scripts/harness/genb_tokens.ts";
+} from "./genb_tokens.ts";
 
 /** An advertisement as DDS stores it. */
 export interface Advertisement {
