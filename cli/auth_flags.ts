@@ -12,6 +12,7 @@ import {
   parseServiceUrl,
   readAppSecret,
 } from "../agent/genb/settings.ts";
+import { checkAppCredentials } from "../agent/genb/credentials.ts";
 import { errorMessage } from "../core/logging.ts";
 import { flagValue, UsageError } from "./args.ts";
 
@@ -80,11 +81,6 @@ export async function authSettingsOf(
   }
   const dms = pick("dms", file?.dms);
   const appKey = raw["app-key"]!;
-  if (appKey.includes(":") || new TextEncoder().encode(appKey).length > 256) {
-    throw new UsageError(
-      `${command}: --app-key: must be 1-256 bytes without ':'`,
-    );
-  }
   const secretFile = raw["app-secret-file"]!;
   let appSecret: string;
   try {
@@ -94,6 +90,12 @@ export async function authSettingsOf(
       `${command}: --app-secret-file: ${errorMessage(error)}`,
     );
   }
+  flagValue(
+    command,
+    "app-key",
+    appKey,
+    () => checkAppCredentials({ appKey, appSecret }),
+  );
   return {
     domainId: flagValue(command, "domain", raw.domain!, parseDomainId),
     api: flagValue(command, "auth-api", raw["auth-api"]!, parseServiceUrl),

@@ -91,11 +91,6 @@ export class Advertiser {
     this.#timer = setTimeout(() => this.refresh(), this.#renewMs);
   }
 
-  /** The advertisement DDS confirmed last, as JSON (`""` before the first). */
-  get published(): string {
-    return this.#published;
-  }
-
   async #publishLogged(): Promise<void> {
     try {
       await this.#publish();

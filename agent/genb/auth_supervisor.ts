@@ -38,7 +38,7 @@ const DEFAULT_TIMING: SupervisorTiming = {
 };
 
 /** Obtains and renews the token and keys of one {@link Authority}. */
-export class AuthSupervisor extends EventTarget {
+export class AuthSupervisor {
   readonly #client: CredentialsClient;
   readonly #authority: Authority;
   readonly #logger: Logger;
@@ -60,7 +60,6 @@ export class AuthSupervisor extends EventTarget {
     },
     now: () => number = Date.now,
   ) {
-    super();
     this.#client = init.client;
     this.#authority = init.authority;
     this.#logger = init.logger;
@@ -154,7 +153,6 @@ export class AuthSupervisor extends EventTarget {
         }`,
       );
       this.#first.resolve();
-      this.dispatchEvent(new Event("token"));
     }
   }
 

@@ -24,8 +24,6 @@ export interface GenBMode extends Service {
   readonly authority: Authority;
   /** The token and key renewal. */
   readonly supervisor: AuthSupervisor;
-  /** The advertiser, when advertising. */
-  readonly advertiser: Advertiser | undefined;
 }
 
 /** Builds gen-B mode for `node` (started by the agent like its other services). */
@@ -70,7 +68,6 @@ export function genbMode(
   return {
     authority,
     supervisor,
-    advertiser,
     async start() {
       await service.start();
       supervisor.start();

@@ -33,7 +33,7 @@ import {
   type Rows,
 } from "./answers.ts";
 import type { Authority } from "./authority.ts";
-import { type AuthenticatedPeer, authenticateStream } from "./handshake.ts";
+import { authenticateStream } from "./handshake.ts";
 import {
   AUTH_INFO,
   AUTH_REGISTRIES_V2,
@@ -55,8 +55,6 @@ export interface GenBInit {
   registry: RegistryStore;
   /** The stream producer's handler, run after the handshake. */
   stream: StreamHandler;
-  /** Called with every peer that passed a handshake (tests, diagnostics). */
-  onAuthenticated?(peer: AuthenticatedPeer, protocol: string): void;
 }
 
 /** Inbound subscriptions served at once, as generation A. */
@@ -144,16 +142,14 @@ function authenticated(
 ): StreamHandler {
   return async (stream: Stream, connection: Connection) => {
     const peer = connection.remotePeer.toString();
-    let authenticated: AuthenticatedPeer;
     try {
-      authenticated = await authenticateStream(stream, peer, init.authority);
+      await authenticateStream(stream, peer, init.authority);
     } catch (error) {
       refused(
         `refused ${protocol} from ${peer}: ${(error as Error).message}`,
       );
       return;
     }
-    init.onAuthenticated?.(authenticated, protocol);
     await handler(stream, connection);
   };
 }
