@@ -20,6 +20,8 @@ import { AUTH_PROTOCOLS, AUTH_STREAM } from "../../agent/genb/ids.ts";
 import { KeyRing } from "../../agent/genb/key_ring.ts";
 import { withClient } from "../../cli/client.ts";
 import { runCli, startAgent } from "../../scripts/harness/agent_process.ts";
+import { freePort, startRelay } from "../../scripts/harness/cluster.ts";
+import { multiaddr } from "@multiformats/multiaddr";
 import { FakeAukiServices } from "../../scripts/harness/fake_auki_services.ts";
 import {
   claimsFor,
@@ -271,6 +273,64 @@ Deno.test("e2e genb: a subscription stays open across the agent's token expiry a
     });
   } finally {
     assert.equal(await agent.stop(), 0);
+    await fake.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("e2e genb: an agent reachable only through a relay serves over the limited relayed connection", async () => {
+  const fake = await FakeAukiServices.start();
+  fake.domains.add(DOMAIN);
+  const dir = await Deno.makeTempDir({ prefix: "auki-edge-genb-" });
+  const secret = await secretFile(dir, fake.app.secret);
+  // Limits make every relayed connection a limited one.
+  const relay = await startRelay(dir, {
+    port: freePort(),
+    args: ["--max-data", "100000000", "--max-duration", "120"],
+  });
+  try {
+    const agent = await startAgent({
+      config: SMALL_SIMS,
+      args: [...authArgs(fake, secret), "--relay", relay.address],
+    });
+    try {
+      const circuit = multiaddr(
+        `${relay.address}/p2p-circuit/p2p/${agent.peerId}`,
+      );
+      await withClient(async (node) => {
+        const ring = new KeyRing();
+        await ring.install(await keyDocument(1, fake.key.pem));
+        const me = node.peerId.toString();
+        const authority = new Authority({
+          domainId: DOMAIN,
+          peerId: me,
+          keys: ring,
+        });
+        await authority.install(
+          await signToken(
+            claimsFor(me, DOMAIN, Math.floor(Date.now() / 1000)),
+            fake.key.privateKey,
+          ),
+        );
+        const rows = await requestAuthResources(node, circuit, authority);
+        assert.ok(rows.some((r) => r.resource_id === "sim_joints"));
+        const toAgent = node.getConnections().filter((c) =>
+          c.remotePeer.toString() === agent.peerId
+        );
+        assert.ok(
+          toAgent.some((c) =>
+            c.remoteAddr.toString().includes("/p2p-circuit") &&
+            c.limits !== undefined
+          ),
+          toAgent.map((c) => `${c.remoteAddr} ${JSON.stringify(c.limits)}`)
+            .join(", "),
+        );
+      });
+    } finally {
+      await agent.stop();
+    }
+  } finally {
+    await relay.stop();
     await fake.stop();
     await Deno.remove(dir, { recursive: true });
   }
