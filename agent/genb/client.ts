@@ -20,8 +20,11 @@ import {
   type Variant,
 } from "../catalog/resource_entry.ts";
 import { RESOURCES_LIMITS } from "../protocols/resources.ts";
-import { authenticateStream, type HandshakeParty } from "./handshake.ts";
+import { authenticateStream } from "./handshake.ts";
 import { AUTH_RESOURCES_V2 } from "./ids.ts";
+import { isMultiaddr } from "@multiformats/multiaddr";
+import type { Authority } from "./authority.ts";
+import { admitThroughRelay } from "./relay_admission.ts";
 
 /**
  * Opens `protocol` to `target` and authenticates the stream; when `expected`
@@ -31,9 +34,12 @@ export async function openAuthenticated(
   node: Libp2p,
   target: Target,
   protocol: string,
-  party: HandshakeParty,
+  party: Authority,
   options: { signal?: AbortSignal; expected?: string } = {},
 ): Promise<Stream> {
+  if (!Array.isArray(target) && isMultiaddr(target)) {
+    await admitThroughRelay(node, target, party);
+  }
   const connection = await node.dial(target, { signal: options.signal });
   const remote = connection.remotePeer.toString();
   if (options.expected !== undefined && remote !== options.expected) {
@@ -54,7 +60,7 @@ export async function authRequest(
   protocol: string,
   body: Uint8Array,
   limits: FrameLimits,
-  party: HandshakeParty,
+  party: Authority,
   timeoutMs: number = REQUESTER_TIMEOUT_MS,
 ): Promise<Uint8Array> {
   const stream = await openAuthenticated(node, target, protocol, party);
@@ -72,7 +78,7 @@ export async function authRequest(
 export async function requestAuthResources(
   node: Libp2p,
   target: Target,
-  party: HandshakeParty,
+  party: Authority,
   variants?: readonly Variant[],
 ): Promise<ResourceEntry[]> {
   const body = variants === undefined || variants.length === 0
