@@ -69,6 +69,11 @@ export function genbMode(
     authority,
     supervisor,
     async start() {
+      if (settings.dms !== undefined) {
+        logger.warn(
+          `DMS ${settings.dms} is not used: relay booking is not implemented; give relays with --relay`,
+        );
+      }
       await service.start();
       supervisor.start();
     },

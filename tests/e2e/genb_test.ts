@@ -62,10 +62,11 @@ Deno.test("e2e genb: token, authenticated catalog, bad tokens refused, advertise
   const secret = await secretFile(dir, fake.app.secret);
   const agent = await startAgent({
     config: SMALL_SIMS,
-    args: [...authArgs(fake, secret), "--advertise"],
+    args: [...authArgs(fake, secret), "--advertise", "--dms", fake.url],
   });
   try {
     await agent.waitForStderr("p2p-access token for domain");
+    await agent.waitForStderr("relay booking is not implemented");
     // Valid consumer: the catalog over /auki/auth/1/resources/0.2.0.
     await withClient(async (node) => {
       const me = node.peerId.toString();
