@@ -173,7 +173,7 @@ export async function authenticateStream(
     );
     if (refusal !== undefined) {
       await stream.close({ signal: AbortSignal.timeout(timeoutMs) }).catch(
-        () => {},
+        () => stream.abort(refusal!),
       );
       throw refusal;
     }
