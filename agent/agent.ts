@@ -7,7 +7,7 @@
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type { Libp2p } from "@libp2p/interface";
+import type { Ed25519PrivateKey, Libp2p } from "@libp2p/interface";
 import { ulid } from "ulid";
 import type { SensorDriver } from "../drivers/driver.ts";
 import { Catalog } from "./catalog/catalog.ts";
@@ -23,6 +23,8 @@ import type { ClusterSettings } from "./cluster/cluster_state.ts";
 import { DomainTimeLog } from "./cluster/domain_time_log.ts";
 import { joinRefusalService } from "./cluster/join_refusal.ts";
 import { MembershipDump } from "./cluster/membership_dump.ts";
+import { type GenBMode, genbMode } from "./genb/genb_mode.ts";
+import type { GenBSettings } from "./genb/settings.ts";
 import { appInstance } from "./identity/app_instance.ts";
 import { loadOrCreateSeed } from "./identity/seed_file.ts";
 import { peerKeyFromSeed } from "./identity/wallet.ts";
@@ -83,6 +85,8 @@ export interface AgentOptions {
   sensors: SensorSpec[];
   /** The cluster to be a member of; standalone without. */
   cluster?: ClusterSettings;
+  /** Gen-B mode: serve an authenticated domain instead of generation A. */
+  auth?: GenBSettings;
   /** Where log lines go. */
   logger: Logger;
 }
@@ -103,6 +107,8 @@ export class Agent {
   readonly cluster: ClusterService | undefined;
   /** Relay reservations, when relays are configured. */
   readonly relays: RelayReservations | undefined;
+  /** Gen-B mode (authenticated domain), when configured. */
+  readonly genb: GenBMode | undefined;
   readonly #name: string;
   readonly #instance: string;
   readonly #logger: Logger;
@@ -137,6 +143,9 @@ export class Agent {
     lock: StorageLock;
     storage: string;
     dump: MembershipDump;
+    auth?: GenBSettings;
+    privateKey: Ed25519PrivateKey;
+    announce?: string[];
   }) {
     this.node = init.node;
     this.sessionId = init.sessionId;
@@ -169,7 +178,16 @@ export class Agent {
       { catalog: this.catalog },
       { node, gate, logger: logger.child("stream") },
     );
-    this.#services = [
+    this.genb = init.auth && genbMode(init.auth, {
+      privateKey: init.privateKey,
+      announce: init.announce,
+      participantInfo: () => this.participantInfo(),
+      rows: (variants) => this.catalog.rows(variants),
+      registry: this.registry,
+      stream: this.#producer.handler,
+    }, protocols);
+    // Gen-B mode serves only the authenticated protocols.
+    this.#services = this.genb ? [this.genb] : [
       infoService({ participantInfo: () => this.participantInfo() }, protocols),
       resourcesService({ catalog: this.catalog }, protocols),
       registriesService({ registry: this.registry }, protocols),
@@ -291,6 +309,9 @@ export class Agent {
         lock,
         storage,
         dump,
+        auth: options.auth,
+        privateKey,
+        announce: options.announce,
       });
       for (const service of agent.#services) await service.start();
       try {

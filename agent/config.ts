@@ -19,6 +19,7 @@ import {
 } from "../core/logging.ts";
 import { parseRelayAddress } from "./relay/relay_address.ts";
 import { PeerIdText } from "./cluster/discovery_types.ts";
+import { AuthConfig } from "./genb/settings.ts";
 
 /** Default listen address, fine for devices (tests use port 0). */
 export const DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4001";
@@ -83,6 +84,7 @@ export const ConfigFile = z.strictObject({
   retention_s: z.number().min(0).optional(),
   cache_mb: z.number().positive().optional(),
   sensors: z.array(SensorConfig).optional(),
+  auth: AuthConfig.optional(),
 });
 /** The configuration file's shape. */
 export type ConfigFile = z.infer<typeof ConfigFile>;

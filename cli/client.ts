@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Libp2p } from "@libp2p/interface";
+import type { Ed25519PrivateKey, Libp2p } from "@libp2p/interface";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 import { createNode } from "../agent/node.ts";
@@ -27,6 +27,10 @@ import {
   untilAdmitted,
 } from "./cluster_flags.ts";
 import { errorMessage } from "../core/logging.ts";
+import { Authority } from "../agent/genb/authority.ts";
+import { CredentialsClient } from "../agent/genb/credentials.ts";
+import { KeyRing } from "../agent/genb/key_ring.ts";
+import type { GenBSettings } from "../agent/genb/settings.ts";
 
 /** Parses a MULTIADDR argument; a bad one is a usage error. */
 export function parseTarget(command: string, text: string): Multiaddr {
@@ -41,17 +45,15 @@ export function parseTarget(command: string, text: string): Multiaddr {
   }
 }
 
-/** Runs `work` with a started client node, stopping it afterwards. */
+/** Runs `work` with a started client node (and its key), stopping it afterwards. */
 export async function withClient<T>(
-  work: (node: Libp2p) => Promise<T>,
+  work: (node: Libp2p, privateKey: Ed25519PrivateKey) => Promise<T>,
 ): Promise<T> {
-  const node = await createNode({
-    privateKey: await generateKeyPair("Ed25519"),
-    listen: [],
-  });
+  const privateKey = await generateKeyPair("Ed25519");
+  const node = await createNode({ privateKey, listen: [] });
   await node.start();
   try {
-    return await work(node);
+    return await work(node, privateKey);
   } finally {
     await node.stop();
   }
@@ -162,4 +164,39 @@ export async function* timedEntries(
   } finally {
     subscription.close();
   }
+}
+
+/** A client node in an authenticated domain, holding a p2p-access token. */
+export interface DomainClient {
+  /** The client node (an ephemeral key). */
+  node: Libp2p;
+  /** Its domain, token and keys: the party of every handshake. */
+  authority: Authority;
+}
+
+/**
+ * Runs `work` with a client node of the gen-B domain in `settings`: an
+ * ephemeral key, the DDS keys and a p2p-access token obtained for it.
+ */
+export function withDomainClient<T>(
+  settings: GenBSettings,
+  work: (client: DomainClient) => Promise<T>,
+): Promise<T> {
+  return withClient(async (node, privateKey) => {
+    const authority = new Authority({
+      domainId: settings.domainId,
+      peerId: node.peerId.toString(),
+      keys: new KeyRing(),
+    });
+    const credentials = new CredentialsClient({
+      services: { api: settings.api, dds: settings.dds },
+      credentials: { appKey: settings.appKey, appSecret: settings.appSecret },
+      key: privateKey,
+      peerId: node.peerId.toString(),
+      domainId: settings.domainId,
+    });
+    await authority.keys.install(await credentials.verificationKeys());
+    await authority.install((await credentials.p2pToken()).token);
+    return await work({ node, authority });
+  });
 }

@@ -17,6 +17,7 @@ import { discoveryCommand } from "./commands/discovery.ts";
 import { framesCommand } from "./commands/frames.ts";
 import { relayCommand } from "./commands/relay.ts";
 import { identityCommand } from "./commands/identity.ts";
+import { peersCommand } from "./commands/peers.ts";
 import { portsCommand } from "./commands/ports.ts";
 import { runCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
@@ -36,6 +37,7 @@ const COMMANDS: Record<
   subscribe: subscribeCommand,
   discovery: discoveryCommand,
   clusters: clustersCommand,
+  peers: peersCommand,
   ports: portsCommand,
   relay: relayCommand,
   status: statusCommand,
@@ -60,6 +62,7 @@ Commands:
   subscribe   read a peer's stream
   discovery   run a local Discovery server (the /clusters API)
   clusters    list the clusters a Discovery server knows
+  peers       list the peers advertised in an authenticated domain (DDS)
   relay       run a Circuit Relay v2 server for devices behind NAT
   status      show a running agent's cluster and relay reservations
   ports       list the serial ports for serial sensors

@@ -29,14 +29,8 @@ export async function loadOrCreateSeed(path: string): Promise<Uint8Array> {
     return await createSeed(path);
   }
   if (!info.isFile) throw new SeedFileError(`seed ${path} is not a file`);
-  const mode = info.mode ?? 0;
-  if ((mode & 0o077) !== 0) {
-    throw new SeedFileError(
-      `seed ${path} is accessible by group or others (mode ${
-        (mode & 0o777).toString(8).padStart(4, "0")
-      }); run: chmod 600 ${path}`,
-    );
-  }
+  const shared = sharedAccessProblem("seed", path, info.mode ?? 0);
+  if (shared !== undefined) throw new SeedFileError(shared);
   const seed = await Deno.readFile(path);
   if (seed.byteLength !== SEED_BYTES) {
     throw new SeedFileError(
@@ -44,6 +38,22 @@ export async function loadOrCreateSeed(path: string): Promise<Uint8Array> {
     );
   }
   return seed;
+}
+
+/**
+ * Why a private file (the seed, an app secret) at `path` with `mode` must
+ * not be used: readable or writable by group or others. Undefined when it
+ * is private.
+ */
+export function sharedAccessProblem(
+  label: string,
+  path: string,
+  mode: number,
+): string | undefined {
+  if ((mode & 0o077) === 0) return undefined;
+  return `${label} ${path} is accessible by group or others (mode ${
+    (mode & 0o777).toString(8).padStart(4, "0")
+  }); run: chmod 600 ${path}`;
 }
 
 async function createSeed(path: string): Promise<Uint8Array> {

@@ -19,7 +19,7 @@ import { errorMessage } from "../../core/logging.ts";
 /** How long a responder may take to read the request and answer, ms. */
 const RESPONDER_TIMEOUT_MS = 2_000;
 /** How long a requester waits for the response, ms. */
-const REQUESTER_TIMEOUT_MS = 5_000;
+export const REQUESTER_TIMEOUT_MS = 5_000;
 
 /** A request the responder will not answer: the substream is dropped. */
 export class DropRequest extends Error {
@@ -85,6 +85,21 @@ export async function request(
     signal,
     ...OVER_RELAYS,
   });
+  return await exchangeOn(stream, protocol, body, limits, signal, timeoutMs);
+}
+
+/**
+ * Sends one request frame on an open `stream` and returns the response body
+ * (the part of {@link request} after the stream is open).
+ */
+export async function exchangeOn(
+  stream: Stream,
+  protocol: string,
+  body: Uint8Array,
+  limits: FrameLimits,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<Uint8Array> {
   const dropped = new DroppedRequestError(protocol);
   try {
     if (stream.status !== "open") throw dropped;

@@ -55,7 +55,7 @@ export function registriesService(
 }
 
 /** Answers a registry lookup from the local store. */
-async function answerRegistries(
+export async function answerRegistries(
   body: Uint8Array,
   store: RegistryStore,
 ): Promise<Uint8Array> {
@@ -86,7 +86,8 @@ export interface FetchedEntry {
 
 /**
  * Fetches an entry from its owner; `null` when the owner does not hold it.
- * Throws when the received bytes do not hash to the requested hash.
+ * Throws when the received bytes do not hash to the requested hash. `send`
+ * carries the request (default: `/auki/registries/0.2.0`).
  */
 export async function requestRegistryEntry(
   node: Libp2p,
@@ -94,14 +95,10 @@ export async function requestRegistryEntry(
   kind: RegistryKind,
   id: string,
   hash: string,
+  send: (body: Uint8Array) => Promise<Uint8Array> = (body) =>
+    request(node, target, REGISTRIES, body, REGISTRIES_LIMITS),
 ): Promise<FetchedEntry | null> {
-  const response = await request(
-    node,
-    target,
-    REGISTRIES,
-    jsonBytes({ kind, id, hash }),
-    REGISTRIES_LIMITS,
-  );
+  const response = await send(jsonBytes({ kind, id, hash }));
   const { entry } = Response.parse(parseJsonBytes(response));
   if (entry === null) return null;
   const actual = xxh3Hex(entry.canonical_json);

@@ -119,17 +119,21 @@ export class Subscription {
     node: Libp2p,
     target: Target,
     request: SubscribeRequest,
-    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+    options: {
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      /** Opens the stream instead of dialing `/auki/stream/0.2.0` (gen B). */
+      openStream?: (signal: AbortSignal) => Promise<Stream>;
+    } = {},
   ): Promise<Subscription> {
     const signal = AbortSignal.any([
       AbortSignal.timeout(options.timeoutMs ?? OPEN_TIMEOUT_MS),
       ...(options.signal ? [options.signal] : []),
     ]);
     const connection = await node.dial(target, { signal });
-    const stream = await connection.newStream(STREAM, {
-      signal,
-      ...OVER_RELAYS,
-    });
+    const stream = options.openStream
+      ? await options.openStream(signal)
+      : await connection.newStream(STREAM, { signal, ...OVER_RELAYS });
     const reader = new FrameReader(stream, STREAM_LIMITS);
     try {
       if (stream.status !== "open") throw new DroppedRequestError(STREAM);

@@ -102,6 +102,14 @@ export class StreamProducer implements Service {
     );
   }
 
+  /**
+   * The subscription handler, for services that serve it under another id
+   * (the authenticated stream protocol runs it after its handshake).
+   */
+  get handler(): (stream: Stream, connection: Connection) => void {
+    return this.#handler;
+  }
+
   /** Number of subscriptions being served. */
   get activeSubscriptions(): number {
     return this.#active.size;

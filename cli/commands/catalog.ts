@@ -8,8 +8,10 @@ import { canonicalJson } from "../../core/codec/json.ts";
 import type { ResourceEntry } from "../../agent/catalog/resource_entry.ts";
 import { type Variant, VARIANTS } from "../../agent/catalog/resource_entry.ts";
 import { requestResources } from "../../agent/protocols/resources.ts";
-import { flagValue, parseCommand } from "../args.ts";
-import { parseTarget, withDevice } from "../client.ts";
+import { flagValue, parseCommand, UsageError } from "../args.ts";
+import { parseTarget, withDevice, withDomainClient } from "../client.ts";
+import { requestAuthResources } from "../../agent/genb/client.ts";
+import { AUTH_FLAGS, AUTH_FLAGS_HELP, authSettingsOf } from "../auth_flags.ts";
 import {
   CLUSTER_FLAGS,
   CLUSTER_FLAGS_HELP,
@@ -30,6 +32,7 @@ Options:
   VARIANTS.join(", ")
 }
 ${CLUSTER_FLAGS_HELP}
+${AUTH_FLAGS_HELP}
   -h, --help         show this help
 `;
 
@@ -44,6 +47,7 @@ export async function catalogCommand(
       json: { type: "boolean" },
       variant: { type: "string", multiple: true },
       ...CLUSTER_FLAGS,
+      ...AUTH_FLAGS,
     },
     positionals: ["MULTIADDR"],
   }, argv);
@@ -62,13 +66,25 @@ export async function catalogCommand(
       return raw as Variant;
     })
   );
+  const auth = await authSettingsOf("catalog", values);
   const cluster = clusterOf("catalog", values);
-  const rows = await withDevice(
-    target,
-    cluster,
-    (device) =>
-      device.request(() => requestResources(device.node, target, variants)),
-  );
+  if (auth !== undefined && cluster !== undefined) {
+    throw new UsageError(
+      "catalog: --domain: cluster flags and domain flags cannot be mixed",
+    );
+  }
+  const rows = auth !== undefined
+    ? await withDomainClient(
+      auth,
+      (client) =>
+        requestAuthResources(client.node, target, client.authority, variants),
+    )
+    : await withDevice(
+      target,
+      cluster,
+      (device) =>
+        device.request(() => requestResources(device.node, target, variants)),
+    );
   output.out(values.json ? canonicalJson({ resources: rows }) : table(rows));
   return 0;
 }

@@ -24,6 +24,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { ALL_DRIVERS, SIM_KINDS } from "../../drivers/registry.ts";
 import { flagValue, parseCommand, UsageError } from "../args.ts";
 import { parseClusterName, parseDiscoveryUrl } from "../cluster_flags.ts";
+import { AUTH_FLAGS, AUTH_FLAGS_HELP, authSettingsOf } from "../auth_flags.ts";
 import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import { FoxgloveBridge } from "../../agent/foxglove/server.ts";
@@ -81,6 +82,10 @@ Cluster (standalone without; in a cluster only members reach the device):
                            most_recent_or_create
   --wire-encoding ENC      join requests only as protobuf or json (default:
                            protobuf, then json if a Manager drops it)
+
+Authenticated domain (generation B, instead of a cluster; or the config's "auth"):
+${AUTH_FLAGS_HELP}
+  --advertise              publish this peer's routes to DDS (renewed every 60 s)
   -h, --help               show this help
 `;
 
@@ -153,6 +158,8 @@ export async function runCommand(
       cluster: { type: "string" },
       target: { type: "string" },
       "wire-encoding": { type: "string" },
+      ...AUTH_FLAGS,
+      advertise: { type: "boolean" },
       ...LOG_FLAG_OPTIONS,
     },
   }, argv);
@@ -210,6 +217,20 @@ export async function runCommand(
   if (clusterName !== undefined && (discoveryUrl ?? embedded) === undefined) {
     throw new UsageError(
       "run: --discovery: a Discovery URL (or --embedded-discovery) is needed with --cluster",
+    );
+  }
+  const auth = await authSettingsOf(
+    "run",
+    values,
+    file?.auth,
+    values.advertise,
+  );
+  if (auth === undefined && values.advertise) {
+    throw new UsageError("run: --advertise: needs --domain (gen-B mode)");
+  }
+  if (auth !== undefined && (clusterName ?? discoveryUrl ?? embedded)) {
+    throw new UsageError(
+      "run: --domain: cluster flags (--cluster, --discovery, --embedded-discovery) and domain flags (--domain, --auth-api, --dds, ...) cannot be mixed: one process serves either a generation-A cluster or an authenticated domain",
     );
   }
   const listenOn = listenNone || listen.length > 0
@@ -281,6 +302,7 @@ export async function runCommand(
         allowPeers: clusterFile?.allow_peers &&
           new Set(clusterFile.allow_peers),
       },
+      auth,
       logger,
     });
   } catch (error) {
@@ -321,7 +343,8 @@ export async function runCommand(
   if (clusterName !== undefined) service.status(`joining ${clusterName}`);
   try {
     const joined = await Promise.race([
-      (agent.cluster?.joined ?? Promise.resolve()).then(() => true),
+      (agent.cluster?.joined ?? agent.genb?.supervisor.ready ??
+        Promise.resolve()).then(() => true),
       stopped.promise.then(() => false),
     ]);
     const readyFile = values["ready-file"];

@@ -7,15 +7,27 @@
 import { stringifyJson } from "../../core/codec/json.ts";
 import type { ReadFrom } from "../../agent/logs/log.ts";
 import { payloadJson, summarizePayload } from "../../agent/payloads.ts";
-import { requestRegistryEntry } from "../../agent/protocols/registries.ts";
+import {
+  REGISTRIES_LIMITS,
+  requestRegistryEntry,
+} from "../../agent/protocols/registries.ts";
 import {
   StreamDeclinedError,
   Subscription,
 } from "../../agent/protocols/stream_consumer.ts";
 import { snakeCase } from "../../agent/protocols/stream_messages.ts";
 import { readSensorEntry } from "../../core/registries/sensor_reader.ts";
-import { flagValue, parseCommand, parseCount } from "../args.ts";
-import { type Device, parseTarget, withDevice } from "../client.ts";
+import { flagValue, parseCommand, parseCount, UsageError } from "../args.ts";
+import {
+  type Device,
+  parseTarget,
+  withDevice,
+  withDomainClient,
+} from "../client.ts";
+import type { Stream } from "@libp2p/interface";
+import { authRequest, openAuthenticated } from "../../agent/genb/client.ts";
+import { AUTH_REGISTRIES_V2, AUTH_STREAM } from "../../agent/genb/ids.ts";
+import { AUTH_FLAGS, AUTH_FLAGS_HELP, authSettingsOf } from "../auth_flags.ts";
 import {
   CLUSTER_FLAGS,
   CLUSTER_FLAGS_HELP,
@@ -38,6 +50,7 @@ Options:
   --source PEER_ID   the log's source peer (default: the peer dialled)
   --json             print each entry decoded as JSON
 ${CLUSTER_FLAGS_HELP}
+${AUTH_FLAGS_HELP}
   -h, --help         show this help
 `;
 
@@ -62,6 +75,7 @@ export async function subscribeCommand(
       source: { type: "string" },
       json: { type: "boolean" },
       ...CLUSTER_FLAGS,
+      ...AUTH_FLAGS,
     },
     positionals: ["MULTIADDR", "RESOURCE_ID"],
   }, argv);
@@ -80,31 +94,65 @@ export async function subscribeCommand(
     ? undefined
     : flagValue("subscribe", "count", values.count, parseCount);
   const cluster = clusterOf("subscribe", values);
-  return await withDevice(target, cluster, (device) =>
-    read(device, {
-      resourceId: positionals[1],
-      sourcePeerId: values.source,
-      from,
-      count,
-      json: values.json ?? false,
-    }, output));
+  const auth = await authSettingsOf("subscribe", values);
+  const options = {
+    resourceId: positionals[1],
+    sourcePeerId: values.source,
+    from,
+    count,
+    json: values.json ?? false,
+  };
+  if (auth === undefined) {
+    return await withDevice(
+      target,
+      cluster,
+      (device) => read(device, options, output),
+    );
+  }
+  if (cluster !== undefined) {
+    throw new UsageError(
+      "subscribe: --domain: cluster flags and domain flags cannot be mixed",
+    );
+  }
+  return await withDomainClient(
+    auth,
+    ({ node, authority }) =>
+      read({ node, target, request: (work) => work() }, {
+        ...options,
+        openStream: (signal) =>
+          openAuthenticated(node, target, AUTH_STREAM, authority, { signal }),
+        sendRegistries: (body) =>
+          authRequest(
+            node,
+            target,
+            AUTH_REGISTRIES_V2,
+            body,
+            REGISTRIES_LIMITS,
+            authority,
+          ),
+      }, output),
+  );
 }
 
 async function read(
-  { node, target, request }: Device,
+  { node, target, request }: Pick<Device, "node" | "target" | "request">,
   options: {
     resourceId: string;
     sourcePeerId?: string;
     from: ReadFrom;
     count?: number;
     json: boolean;
+    openStream?: (signal: AbortSignal) => Promise<Stream>;
+    sendRegistries?: (body: Uint8Array) => Promise<Uint8Array>;
   },
   output: Output,
 ): Promise<number> {
   let subscription: Subscription;
   try {
     subscription = await request(() =>
-      Subscription.open(node, target, options)
+      Subscription.open(node, target, options, {
+        openStream: options.openStream,
+      })
     );
   } catch (error) {
     if (!(error instanceof StreamDeclinedError)) throw error;
@@ -122,6 +170,7 @@ async function read(
       "sensor",
       manifest.sensorId,
       manifest.sensorHash,
+      options.sendRegistries,
     ).then((e) => e && readSensorEntry(e.entry)).catch(() => undefined);
   const stop = () => subscription.close();
   Deno.addSignalListener("SIGINT", stop);

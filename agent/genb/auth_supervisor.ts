@@ -1,0 +1,184 @@
+/**
+ * Keeps a gen-B peer's authority current (spec genb.md 2.5, 2.6): fetches
+ * the DDS verification keys every 10 minutes, obtains the p2p-access token
+ * and renews it at 75 % of its lifetime. Failures are retried with backoff
+ * and logged as one line saying what failed and until when existing
+ * streams are served; nothing here ends the agent.
+ *
+ * @module
+ */
+import type { Logger } from "../../core/logging.ts";
+import { errorMessage } from "../../core/logging.ts";
+import { Backoff } from "../../core/backoff.ts";
+import type { Authority } from "./authority.ts";
+import type { CredentialsClient } from "./credentials.ts";
+
+/** How often the verification keys are refetched, ms (well inside the 60 min limit). */
+export const KEY_REFRESH_MS = 10 * 60 * 1000;
+/** The share of a token's lifetime after which it is renewed. */
+export const RENEW_AT = 0.75;
+
+/** The supervisor's timing; tests shorten it. */
+export interface SupervisorTiming {
+  /** Key refresh interval, ms. */
+  keyRefreshMs: number;
+  /** Smallest retry delay, ms. */
+  minBackoffMs: number;
+  /** Largest retry delay, ms. */
+  maxBackoffMs: number;
+  /** Smallest interval between renewals once the 75 % mark has passed, ms. */
+  minRenewMs: number;
+}
+
+const DEFAULT_TIMING: SupervisorTiming = {
+  keyRefreshMs: KEY_REFRESH_MS,
+  minBackoffMs: 1_000,
+  maxBackoffMs: 60_000,
+  minRenewMs: 30_000,
+};
+
+/** Obtains and renews the token and keys of one {@link Authority}. */
+export class AuthSupervisor {
+  readonly #client: CredentialsClient;
+  readonly #authority: Authority;
+  readonly #logger: Logger;
+  readonly #timing: SupervisorTiming;
+  readonly #now: () => number;
+  readonly #stop = new AbortController();
+  readonly #backoff: Backoff;
+  #keysAt = -Infinity;
+  #loop: Promise<void> | undefined;
+  #first: PromiseWithResolvers<void> = Promise.withResolvers();
+
+  /** A supervisor; {@link start} begins its work. `now` gives ms since the epoch. */
+  constructor(
+    init: {
+      client: CredentialsClient;
+      authority: Authority;
+      logger: Logger;
+      timing?: Partial<SupervisorTiming>;
+    },
+    now: () => number = Date.now,
+  ) {
+    this.#client = init.client;
+    this.#authority = init.authority;
+    this.#logger = init.logger;
+    this.#timing = { ...DEFAULT_TIMING, ...init.timing };
+    this.#backoff = new Backoff(
+      this.#timing.minBackoffMs,
+      this.#timing.maxBackoffMs,
+    );
+    this.#now = now;
+    this.#first.promise.catch(() => {});
+  }
+
+  /** Resolves once the first token is installed (rejects when stopped first). */
+  get ready(): Promise<void> {
+    return this.#first.promise;
+  }
+
+  /** Starts fetching keys and the token in the background. */
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Stops renewing; the installed token stays until it expires. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    this.#first.reject(new Error("stopped before a token was issued"));
+    await this.#loop;
+  }
+
+  /** When the token is due for renewal, ms since the epoch (0: now). */
+  renewAt(): number {
+    const claims = this.#authority.claims;
+    if (claims === undefined) return 0;
+    return (claims.iat + RENEW_AT * (claims.exp - claims.iat)) * 1000;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stop.signal.aborted) {
+      let delay: number;
+      try {
+        await this.#step();
+        this.#backoff.reset();
+        const now = this.#now();
+        const next = Math.min(
+          this.#nextRenewal(now),
+          this.#keysAt + this.#timing.keyRefreshMs,
+        );
+        delay = Math.max(0, next - now);
+      } catch (error) {
+        delay = this.#backoff.fail(this.#now());
+        this.#logger.warn(`${errorMessage(error)}; ${this.#standing(delay)}`);
+      }
+      await this.#sleep(delay);
+    }
+  }
+
+  /**
+   * When to renew next: at 75 % of the lifetime, but when that has passed
+   * already (a clock ahead of DDS's, or a backdated token) not before
+   * `minRenewMs` nor later than halfway to expiry, so a renewal that cannot
+   * move the 75 % mark does not spin.
+   */
+  #nextRenewal(now: number): number {
+    const at = this.renewAt();
+    const exp = this.#authority.localExpiry();
+    if (at > now || exp === undefined) return at;
+    return now + Math.min(this.#timing.minRenewMs, (exp * 1000 - now) / 2);
+  }
+
+  async #step(): Promise<void> {
+    const now = this.#now();
+    if (now >= this.#keysAt + this.#timing.keyRefreshMs) {
+      await this.#authority.keys.install(
+        await this.#client.verificationKeys(),
+        now,
+      );
+      this.#keysAt = now;
+    }
+    if (this.#now() >= this.renewAt()) {
+      const issued = await this.#client.p2pToken();
+      const claims = await this.#authority.install(issued.token);
+      const stated = Date.parse(issued.expiresAt);
+      if (!Number.isNaN(stated) && Math.floor(stated / 1000) !== claims.exp) {
+        this.#logger.warn(
+          `DDS stated expiry ${issued.expiresAt} differs from the token's exp ${claims.exp}`,
+        );
+      }
+      this.#logger.info(
+        `p2p-access token for domain ${this.#authority.domainId} valid until ${
+          new Date(claims.exp * 1000).toISOString()
+        }`,
+      );
+      this.#first.resolve();
+    }
+  }
+
+  #standing(delayMs: number): string {
+    const retry = `retrying in ${(delayMs / 1000).toFixed(0)} s`;
+    const exp = this.#authority.localExpiry();
+    if (exp === undefined) {
+      return `${retry}; gen-B streams are refused until a token is issued`;
+    }
+    const until = new Date(exp * 1000).toISOString();
+    return exp * 1000 > this.#now()
+      ? `${retry}; serving with the current token until it expires at ${until}`
+      : `${retry}; the token expired at ${until}: new gen-B streams are refused until renewal succeeds`;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    const signal = this.#stop.signal;
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+}

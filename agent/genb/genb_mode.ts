@@ -1,0 +1,94 @@
+/**
+ * Gen-B mode of the agent, composed: the authority (domain, own token, DDS
+ * keys), the credentials supervisor renewing it, the authenticated protocol
+ * service, and (when enabled) the DDS advertisement of this peer's routes.
+ *
+ * @module
+ */
+import type { Ed25519PrivateKey, Libp2p } from "@libp2p/interface";
+import type { Logger } from "../../core/logging.ts";
+import { advertisedMultiaddrs } from "../cluster/advertised.ts";
+import type { Service, ServiceComponents } from "../protocols/service.ts";
+import { Advertiser } from "./advertisements.ts";
+import { AuthSupervisor } from "./auth_supervisor.ts";
+import { Authority } from "./authority.ts";
+import { CredentialsClient } from "./credentials.ts";
+import { type GenBInit, genbService } from "./genb_service.ts";
+import { AUTH_PROTOCOLS } from "./ids.ts";
+import { KeyRing } from "./key_ring.ts";
+import type { GenBSettings } from "./settings.ts";
+
+/** The running gen-B mode: a service plus its authority and supervisor. */
+export interface GenBMode extends Service {
+  /** The domain, own token and keys. */
+  readonly authority: Authority;
+  /** The token and key renewal. */
+  readonly supervisor: AuthSupervisor;
+}
+
+/** Builds gen-B mode for `node` (started by the agent like its other services). */
+export function genbMode(
+  settings: GenBSettings,
+  init: Omit<GenBInit, "authority"> & {
+    privateKey: Ed25519PrivateKey;
+    announce?: string[];
+  },
+  components: ServiceComponents,
+): GenBMode {
+  const node: Libp2p = components.node;
+  const logger: Logger = components.logger;
+  const peerId = node.peerId.toString();
+  const authority = new Authority({
+    domainId: settings.domainId,
+    peerId,
+    keys: new KeyRing(),
+  });
+  const supervisor = new AuthSupervisor({
+    client: new CredentialsClient({
+      services: { api: settings.api, dds: settings.dds },
+      credentials: { appKey: settings.appKey, appSecret: settings.appSecret },
+      key: init.privateKey,
+      peerId,
+      domainId: settings.domainId,
+    }),
+    authority,
+    logger: logger.child("auth"),
+  });
+  const service = genbService({ ...init, authority }, components);
+  const advertiser = settings.advertise
+    ? new Advertiser({
+      dds: settings.dds,
+      authority,
+      routes: () => advertisedMultiaddrs(node, init.announce),
+      protocols: AUTH_PROTOCOLS,
+      logger: logger.child("dds"),
+    })
+    : undefined;
+  const onAddresses = () => advertiser?.refresh();
+  return {
+    authority,
+    supervisor,
+    async start() {
+      if (settings.dms !== undefined) {
+        logger.warn(
+          `DMS ${settings.dms} is not used: relay booking is not implemented; give relays with --relay`,
+        );
+      }
+      await service.start();
+      supervisor.start();
+    },
+    afterStart() {
+      if (advertiser === undefined) return;
+      supervisor.ready.then(() => {
+        advertiser.start();
+        node.addEventListener("self:peer:update", onAddresses);
+      }, () => {});
+    },
+    async stop() {
+      node.removeEventListener("self:peer:update", onAddresses);
+      await advertiser?.stop();
+      await supervisor.stop();
+      await service.stop();
+    },
+  };
+}

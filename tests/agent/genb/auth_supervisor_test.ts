@@ -1,0 +1,123 @@
+/**
+ * The supervisor against the fake services: the first token and keys,
+ * renewal at 75 % of the lifetime (tokens backdated to bring it near), a
+ * key rotation picked up, and failures retried with backoff and logged
+ * without ending anything.
+ */
+import assert from "node:assert/strict";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { AuthSupervisor } from "../../../agent/genb/auth_supervisor.ts";
+import { Authority } from "../../../agent/genb/authority.ts";
+import { CredentialsClient } from "../../../agent/genb/credentials.ts";
+import { KeyRing } from "../../../agent/genb/key_ring.ts";
+import { FakeAukiServices } from "../../../scripts/harness/fake_auki_services.ts";
+import { MemoryLogger } from "../../helpers/logger.ts";
+import { until } from "../../helpers/wait.ts";
+import { DOMAIN } from "./_genb.ts";
+
+async function withSupervisor(
+  fn: (
+    fake: FakeAukiServices,
+    supervisor: AuthSupervisor,
+    authority: Authority,
+    logger: MemoryLogger,
+  ) => Promise<void>,
+  keyRefreshMs = 60_000,
+  minRenewMs = 30_000,
+): Promise<void> {
+  const fake = await FakeAukiServices.start();
+  fake.domains.add(DOMAIN);
+  const key = await generateKeyPair("Ed25519");
+  const peerId = peerIdFromPrivateKey(key).toString();
+  const authority = new Authority({
+    domainId: DOMAIN,
+    peerId,
+    keys: new KeyRing(),
+  });
+  const logger = new MemoryLogger();
+  const supervisor = new AuthSupervisor({
+    client: new CredentialsClient({
+      services: { api: fake.url, dds: fake.url },
+      credentials: { appKey: fake.app.key, appSecret: fake.app.secret },
+      key,
+      peerId,
+      domainId: DOMAIN,
+    }),
+    authority,
+    logger,
+    timing: { keyRefreshMs, minBackoffMs: 50, maxBackoffMs: 200, minRenewMs },
+  });
+  supervisor.start();
+  try {
+    await fn(fake, supervisor, authority, logger);
+  } finally {
+    await supervisor.stop();
+    await fake.stop();
+  }
+}
+
+Deno.test("supervisor: renews at 75 % of the lifetime", async () => {
+  await withSupervisor(async (fake, supervisor, authority) => {
+    // Issued 1349 s ago: renewal (at 1350 s) is due within a second.
+    fake.tokenAgeS = 1349;
+    await supervisor.ready;
+    const first = authority.claims!;
+    fake.tokenAgeS = 0;
+    await until(
+      () => authority.claims!.iat > first.iat,
+      "the renewed token",
+      5_000,
+    );
+    assert.ok(authority.localToken() !== "");
+    assert.equal(fake.count("domains-access-token"), 1);
+    assert.equal(fake.count("p2p/verify"), 2);
+    const renewAt = supervisor.renewAt() / 1000;
+    assert.equal(renewAt, authority.claims!.iat + 1350);
+  });
+});
+
+Deno.test("supervisor: failures are retried with backoff and logged, then recover", async () => {
+  await withSupervisor(async (fake, supervisor, authority, logger) => {
+    fake.domains.clear();
+    await until(
+      () => fake.count("p2p/challenge") >= 3,
+      "three attempts",
+      5_000,
+    );
+    assert.equal(authority.localToken(), "");
+    const line = logger.lines.find((l) => l.includes("not accessible"));
+    assert.ok(line, logger.lines.join("\n"));
+    assert.match(
+      line,
+      /retrying in \d+ s; gen-B streams are refused until a token is issued/,
+    );
+    fake.domains.add(DOMAIN);
+    await supervisor.ready;
+    assert.notEqual(authority.localToken(), "");
+  });
+});
+
+Deno.test("supervisor: a key rotation is picked up at the next refresh", async () => {
+  await withSupervisor(async (fake, supervisor, authority) => {
+    await supervisor.ready;
+    await fake.rotate();
+    await until(() => authority.keys.generation === 2, "generation 2", 5_000);
+    assert.equal(authority.keys.keys().length, 2);
+  }, 200);
+});
+
+Deno.test("supervisor: a token past its 75 % mark on arrival is renewed at a bounded pace, not in a loop", async () => {
+  await withSupervisor(
+    async (fake, supervisor) => {
+      // Every token arrives 1700 s old: past the 1350 s mark, 100 s to live.
+      fake.tokenAgeS = 1700;
+      await supervisor.ready;
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      const renewals = fake.count("p2p/verify");
+      assert.ok(renewals >= 2 && renewals <= 4, `${renewals} tokens in 1.2 s`);
+    },
+    60_000,
+    400,
+  );
+});
