@@ -67,6 +67,7 @@ import {
   RelayReservations,
 } from "./relay/reservations.ts";
 import { type AgentStatus, StatusFile } from "./status_file.ts";
+import { AgentObserver, type FailedSensor } from "./observe/observer.ts";
 
 type AgentStatusCluster = AgentStatus["cluster"];
 
@@ -119,6 +120,10 @@ export class Agent {
   readonly cluster: ClusterManager | undefined;
   /** Relay reservations, when relays are configured. */
   readonly relays: RelayReservations | undefined;
+  /** Sensor health, rates, traffic and process figures. */
+  readonly observer: AgentObserver;
+  /** The running sensors. */
+  readonly sensors: readonly HostedSensor[];
   readonly #name: string;
   readonly #instance: string;
   readonly #logger: Logger;
@@ -145,6 +150,7 @@ export class Agent {
     logger: Logger;
     producer: StreamProducer;
     sensors: HostedSensor[];
+    failed: FailedSensor[];
     timeTransform: TimeTransformLog;
     statics: StaticTransforms;
     lock: StorageLock;
@@ -163,18 +169,37 @@ export class Agent {
     this.#logger = init.logger;
     this.#producer = init.producer;
     this.#sensors = init.sensors;
+    this.sensors = init.sensors;
+    this.observer = new AgentObserver({
+      catalog: init.catalog,
+      sensors: init.sensors,
+      failed: init.failed,
+      traffic: init.producer.traffic,
+      node: init.node,
+      cluster: init.cluster,
+    });
     this.#timeTransform = init.timeTransform;
     this.#statics = init.statics;
     this.#lock = init.lock;
     this.#storage = init.storage;
     this.#dump = init.dump;
-    this.#status = new StatusFile(init.storage, init.logger, () => ({
+    this.#status = new StatusFile(
+      init.storage,
+      init.logger,
+      () => this.status(),
+    );
+  }
+
+  /** The agent's state now, as the status file and `/api/status` hold it. */
+  status(): AgentStatus {
+    return {
       pid: Deno.pid,
       peer_id: this.peerId,
       multiaddrs: this.multiaddrs(),
       cluster: this.#clusterStatus(),
       relays: this.relays?.status() ?? [],
-    }));
+      ...this.observer.status(),
+    };
   }
 
   /** Starts an agent: identity, clocks, logs, sensors, the network, then the cluster. */
@@ -206,7 +231,8 @@ export class Agent {
         catalog,
         logger,
       });
-      const sensors = await startSensors(options.sensors, {
+      const failed: FailedSensor[] = [];
+      const sensors = await startSensors(options.sensors, failed, {
         peerId,
         sessionId,
         clock: clocks.utc,
@@ -267,6 +293,7 @@ export class Agent {
         logger,
         producer,
         sensors,
+        failed,
         timeTransform,
         statics,
         lock,
@@ -287,6 +314,7 @@ export class Agent {
         agent.cluster?.readvertise();
       };
       relays?.start();
+      agent.observer.start();
       agent.#status.start();
       const listening = agent.multiaddrs();
       logger.info(
@@ -469,14 +497,17 @@ export class Agent {
     await this.#statics.stop();
     await this.#timeTransform.stop();
     await this.#status.stop();
+    this.observer.stop();
     this.#stopPathLog();
     await this.node.stop();
     this.#lock.release();
   }
 }
 
+/** Starts each sensor; those that fail are logged and added to `failed`. */
 async function startSensors(
   specs: SensorSpec[],
+  failed: FailedSensor[],
   context: Parameters<typeof HostedSensor.start>[2],
 ): Promise<HostedSensor[]> {
   const sensors: HostedSensor[] = [];
@@ -487,6 +518,13 @@ async function startSensors(
       );
     } catch (error) {
       context.logger.error(describe(error));
+      const sensor = spec.driver.description.sensor;
+      failed.push({
+        resource_id: sensor.sensor_id,
+        kind: sensor.kind,
+        type: "type" in sensor ? String(sensor.type) : "",
+        reason: describe(error),
+      });
     }
   }
   return sensors;

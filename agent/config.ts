@@ -68,6 +68,7 @@ export const ConfigFile = z.strictObject({
     }),
   ).optional(),
   cluster: ClusterConfig.optional(),
+  http: z.string().min(1).optional(),
   log_level: z.enum(["debug", "info", "warn", "error"]).optional(),
   retention_s: z.number().min(0).optional(),
   cache_mb: z.number().positive().optional(),

@@ -1,17 +1,19 @@
 /**
  * `<storage>/status.json`: the running agent's state for operators and
- * `auki-edge status` (addresses, cluster, relay reservations), rewritten
+ * `auki-edge status` (addresses, cluster, relay reservations, sensor health
+ * and rates, logs and subscriptions, process figures), rewritten
  * atomically whenever it changes and removed when the agent stops.
  *
  * @module
  */
 import { join } from "node:path";
 import type { Logger } from "./logging.ts";
+import type { ObservedStatus } from "./observe/observer.ts";
 import { describe } from "./protocols/exchange.ts";
 import type { RelayState } from "./relay/reservations.ts";
 
-/** What the status file holds. */
-export interface AgentStatus {
+/** What the status file holds (and `/api/status` serves). */
+export interface AgentStatus extends ObservedStatus {
   /** The agent's process id. */
   pid: number;
   /** Its peer id. */

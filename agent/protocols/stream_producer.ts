@@ -21,6 +21,7 @@ import type { LogResource, OfflineReason } from "../catalog/log_resource.ts";
 import { type LogCursor, LogEvictedError } from "../logs/log.ts";
 import type { Logger } from "../logging.ts";
 import type { EndReason } from "../proto/gen/auki/stream_pb.ts";
+import { type ResourceTraffic, StreamTraffic } from "../observe/traffic.ts";
 import { describe } from "./exchange.ts";
 import {
   decodeStreamMessage,
@@ -60,6 +61,8 @@ export class StreamProducer {
   readonly #logger: Logger;
   readonly #shutdown = new AbortController();
   readonly #active = new Set<Promise<void>>();
+  /** Subscriptions and bytes sent per resource. */
+  readonly traffic: StreamTraffic = new StreamTraffic();
 
   /** A producer serving `catalog`. */
   constructor(catalog: Catalog, logger: Logger) {
@@ -96,6 +99,7 @@ export class StreamProducer {
     this.#shutdown.signal.addEventListener("abort", onShutdown);
     let unsubscribe: (() => void) | undefined;
     let cursor: LogCursor | undefined;
+    let traffic: ResourceTraffic | undefined;
     let requested = false;
     try {
       const request = await readRequest(stream, stop.signal);
@@ -149,10 +153,13 @@ export class StreamProducer {
       this.#logger.info(
         `${peer} subscribed to "${resource.id}" from ${from.kind}`,
       );
+      traffic = this.traffic.of(resource.id);
+      traffic.subscribers++;
       const { outcome, sent } = await pump(
         stream,
         resource,
         cursor,
+        traffic,
         stop.signal,
       );
       if (outcome instanceof Ended) {
@@ -181,6 +188,7 @@ export class StreamProducer {
     } finally {
       unsubscribe?.();
       cursor?.close();
+      if (traffic !== undefined) traffic.subscribers--;
       stream.removeEventListener("close", onClose);
       this.#shutdown.signal.removeEventListener("abort", onShutdown);
     }
@@ -241,6 +249,7 @@ async function pump(
   stream: Stream,
   resource: LogResource,
   cursor: LogCursor,
+  traffic: ResourceTraffic,
   signal: AbortSignal,
 ): Promise<{ outcome: Ended | ConsumerGone; sent: number }> {
   let seq = 0n;
@@ -268,6 +277,8 @@ async function pump(
       if (!writable) await waitForDrain(stream, signal);
       seq = (seq + 1n) & 0xffff_ffff_ffff_ffffn;
       sent++;
+      traffic.entriesSent++;
+      traffic.bytesSent += head.byteLength + payload.byteLength;
     }
   } catch (error) {
     if (error instanceof LogEvictedError) {

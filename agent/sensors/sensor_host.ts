@@ -19,6 +19,7 @@ import type { RegistryStore } from "../registries/store.ts";
 import { manifestClock, openSensorLog, type Retention } from "./sensor_log.ts";
 import { openPoseLog, poseLogResource } from "./pose_log.ts";
 import { applyStoredCalibration } from "../calibration/apply.ts";
+import { SensorStats } from "../observe/sensor_stats.ts";
 
 /** What a hosted sensor needs from the agent. */
 export interface SensorHostContext {
@@ -44,6 +45,8 @@ export class HostedSensor {
   readonly resource: LogResource;
   /** The served pose logs, in the order of the driver's pose outputs. */
   readonly poses: readonly LogResource[];
+  /** What it recorded, its errors and why it is offline. */
+  readonly stats: SensorStats;
   readonly #driver: SensorDriver;
   readonly #log: SegmentLog;
 
@@ -51,8 +54,10 @@ export class HostedSensor {
     driver: SensorDriver,
     resource: LogResource,
     poses: LogResource[],
+    stats: SensorStats,
   ) {
     this.#driver = driver;
+    this.stats = stats;
     this.resource = resource;
     this.poses = poses;
     this.#log = resource.log;
@@ -125,18 +130,26 @@ export class HostedSensor {
       await log.close();
       throw new Error(`sensor "${id}" failed to open its pose logs: ${error}`);
     }
-    const host = new HostedSensor(driver, resource, poses);
+    const stats = new SensorStats();
+    const host = new HostedSensor(driver, resource, poses, stats);
     const appendFailed = rateLimited(5_000, (m) => logger.error(m));
     const append = (target: SegmentLog, ts: bigint, payload: Uint8Array) => {
       try {
         target.append(ts, payload);
+        return true;
       } catch (error) {
+        stats.recordErrors++;
         appendFailed(`cannot record a sample: ${error}`);
+        return false;
       }
     };
     try {
       await driver.start({
-        sample: (payload, timestampNs) => append(log, timestampNs, payload),
+        sample: (payload, timestampNs) => {
+          if (append(log, timestampNs, payload)) {
+            stats.record(payload.byteLength);
+          }
+        },
         pose: (output, payload, timestampNs) => {
           const pose = poses[output];
           if (pose === undefined) {
@@ -145,10 +158,12 @@ export class HostedSensor {
         },
         online: () => {
           if (!resource.online) logger.info("online");
+          stats.online();
           for (const served of [resource, ...poses]) served.goOnline();
         },
         offline: (reason, detail) => {
           if (resource.online) logger.warn(`offline: ${detail}`);
+          stats.offline(detail);
           for (const served of [resource, ...poses]) served.goOffline(reason);
         },
       }, { now: context.clock.now, logger });

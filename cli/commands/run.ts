@@ -6,6 +6,7 @@
 import { Agent } from "../../agent/agent.ts";
 import {
   CLUSTER_TARGETS,
+  ConfigError,
   type ConfigFile,
   DEFAULT_LISTEN,
   defaultSeedPath,
@@ -32,6 +33,12 @@ import { writeReadyFile } from "../ready_file.ts";
 import { startServiceNotifier } from "../sd_notify.ts";
 import { parseRelayAddress } from "../../agent/relay/relay_address.ts";
 import { FIRST_RESERVATION_WAIT_MS } from "../../agent/relay/reservations.ts";
+import {
+  DEFAULT_HTTP,
+  type HttpListen,
+  type HttpServer,
+  startHttpServer,
+} from "../../agent/http/server.ts";
 
 const HELP = `Usage: auki-edge run [options]
 
@@ -52,8 +59,12 @@ Options:
   --announce MULTIADDR address to advertise to the cluster, repeatable
                        (default: the listen addresses, routable ones first)
   --ready-file FILE    write {"peer_id","multiaddrs"} here once serving
-                       (with "cluster" and "is_manager" once joined, and
-                       "relays" with the reservations when relays are set)
+                       (with "cluster" and "is_manager" once joined,
+                       "relays" with the reservations when relays are set,
+                       and "http" with the HTTP server's URL)
+  --http HOST:PORT     serve the status page, /metrics, /healthz and
+                       /api/status here (default ${DEFAULT_HTTP}, loopback
+                       only; port 0 picks a free port; "none" disables)
   --relay MULTIADDR    Circuit Relay v2 relay to reserve a circuit on,
                        repeatable: /ip4/HOST/tcp/PORT/p2p/RELAY_PEER_ID; the
                        circuit addresses are advertised to the cluster
@@ -109,6 +120,11 @@ export function parseWireEncoding(raw: string): WireEncoding {
   return raw;
 }
 
+/** Parses an `--http` value: `HOST:PORT`, or `none` (undefined). */
+export function parseHttp(raw: string): HttpListen | undefined {
+  return raw === "none" ? undefined : parseListen(raw);
+}
+
 /** Parses `--embedded-discovery`: `PORT` (on 0.0.0.0) or `HOST:PORT`. */
 export function parseEmbeddedListen(
   raw: string,
@@ -130,6 +146,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       sim: { type: "string" },
       name: { type: "string" },
       "ready-file": { type: "string" },
+      http: { type: "string" },
       discovery: { type: "string" },
       "discovery-token": { type: "string" },
       "embedded-discovery": { type: "string" },
@@ -204,6 +221,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     );
   }
   const storage = values.storage ?? file?.storage ?? defaultStorage();
+  const http = values.http !== undefined
+    ? flagValue("run", "http", values.http, parseHttp)
+    : httpOfConfig(file?.http, values.config);
   const extra =
     (sims ?? (file?.sensors === undefined ? Object.values(SIM_KINDS) : []))
       .map((driver) => ({ driver }));
@@ -256,6 +276,19 @@ export async function runCommand(argv: string[]): Promise<number> {
     await discoveryServer?.stop();
     throw error;
   }
+  let httpServer: HttpServer | undefined;
+  try {
+    httpServer = http && startHttpServer(http, {
+      status: () => agent.status(),
+      clusterName: () => agent.cluster?.status().name,
+      catalog: agent.catalog,
+      registry: agent.registry,
+    }, logger.child("http"));
+  } catch (error) {
+    await agent.stop();
+    await discoveryServer?.stop();
+    throw error;
+  }
   const stopped = Promise.withResolvers<void>();
   const onSignal = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", onSignal);
@@ -282,6 +315,7 @@ export async function runCommand(argv: string[]): Promise<number> {
             ? { cluster: cluster.name, is_manager: cluster.isManager }
             : {}),
           ...(agent.relays ? { relays: agent.relays.status() } : {}),
+          ...(httpServer ? { http: httpServer.url } : {}),
         }),
       );
     }
@@ -296,8 +330,21 @@ export async function runCommand(argv: string[]): Promise<number> {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
     service.close();
+    await httpServer?.stop();
     await agent.stop();
     await discoveryServer?.stop();
   }
   return code;
+}
+
+/** The `http` of the configuration file, or the default. */
+function httpOfConfig(
+  raw: string | undefined,
+  path: string | undefined,
+): HttpListen | undefined {
+  try {
+    return parseHttp(raw ?? DEFAULT_HTTP);
+  } catch (error) {
+    throw new ConfigError(`config ${path}: http: ${errorMessage(error)}`);
+  }
 }

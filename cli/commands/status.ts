@@ -1,22 +1,26 @@
 /**
- * `auki-edge status`: the running agent's addresses, cluster and relay
- * reservations, read from its storage's status file.
+ * `auki-edge status`: the running agent's addresses, cluster, relay
+ * reservations and each sensor's health and rates, read from its storage's
+ * status file.
  *
  * @module
  */
 import { defaultStorage } from "../../agent/config.ts";
-import { readStatus } from "../../agent/status_file.ts";
+import { type AgentStatus, readStatus } from "../../agent/status_file.ts";
 import { parseCommand } from "../args.ts";
+import { humanBandwidth, humanRate } from "../units.ts";
 
 const HELP = `Usage: auki-edge status [--storage DIR] [--json]
 
 Shows what the agent running on a storage root is doing: its peer id and
-addresses, its cluster, and each relay reservation (relay, state, circuit
-address, expiry or the next retry and why the last attempt failed).
+addresses, its cluster, each relay reservation (relay, state, circuit
+address, expiry or the next retry and why the last attempt failed), and each
+sensor's state, rate, bandwidth and errors (offline ones with the reason).
+The same facts are served as JSON at the agent's /api/status.
 
 Options:
   --storage DIR   the agent's storage root (default: ~/.auki/auki-edge)
-  --json          print the status file as it is
+  --json          print the status file as it is (what /api/status serves)
   -h, --help      show this help
 `;
 
@@ -79,6 +83,26 @@ export async function statusCommand(argv: string[]): Promise<number> {
       );
     }
   }
+  if (status.sensors.length > 0) lines.push("sensors", ...sensorLines(status));
   console.log(lines.join("\n"));
   return 0;
+}
+
+/** One aligned line per sensor: id, kind, state, rate, bandwidth, errors. */
+function sensorLines(status: AgentStatus): string[] {
+  const rows = status.sensors.map((s) => [
+    s.resource_id,
+    s.type === "" ? s.kind : `${s.kind}/${s.type}`,
+    s.online ? "online" : "offline",
+    humanRate(s.rate_hz),
+    humanBandwidth(s.bytes_per_second),
+    `${s.device_errors + s.record_errors} errors`,
+    s.online ? "" : s.reason ?? "",
+  ]);
+  const widths = rows[0].map((_, i) =>
+    Math.max(...rows.map((row) => row[i].length))
+  );
+  return rows.map((row) =>
+    `  ${row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()}`
+  );
 }
