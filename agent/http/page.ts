@@ -67,7 +67,8 @@ section { margin-top: 1.2em; }
 h2 { font-size: 1em; margin: 0 0 0.4em; }
 table { border-collapse: collapse; background: #fff; }
 th, td { padding: 0.2em 0.6em; border-bottom: 1px solid #dde; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.none { color: #777; }
 .badge { padding: 0.1em 0.6em; border-radius: 0.8em; background: #777; }
 .ok, .online { color: #12703a; }
 .badge.ok { background: #12703a; color: #fff; }
@@ -178,6 +179,10 @@ const previews = new Map();
 
 function renderCameras(cameras) {
   const box = $("cameras");
+  if (cameras.length === 0 && previews.size === 0) {
+    return box.replaceChildren(none("cameras"));
+  }
+  if (previews.size === 0) box.replaceChildren();
   const wanted = new Set(cameras.map((c) => c.resource_id));
   for (const [id, figure] of previews) {
     if (!wanted.has(id)) {
@@ -219,6 +224,7 @@ function refreshPreview(img, id) {
 
 function renderScans(scans) {
   const box = $("scans");
+  if (scans.length === 0) return box.replaceChildren(none("lidars"));
   box.replaceChildren(...scans.map((scan) => {
     const size = 320;
     const canvas = el("canvas", {
@@ -251,7 +257,12 @@ function renderScans(scans) {
   }));
 }
 
+function none(what) {
+  return el("span", { class: "none" }, "no " + what);
+}
+
 function renderUwb(uwb) {
+  if (uwb.length === 0) return $("uwb").replaceChildren(none("UWB tags"));
   $("uwb").replaceChildren(...uwb.map((u) =>
     el(
       "div",
@@ -268,6 +279,9 @@ function renderUwb(uwb) {
 }
 
 function renderJoints(joints) {
+  if (joints.length === 0) {
+    return $("joints").replaceChildren(none("joint encoders"));
+  }
   $("joints").replaceChildren(...joints.map((j) =>
     el(
       "div",
@@ -292,6 +306,9 @@ function renderFrames(transforms) {
     isChild.add(t.to_frame);
   }
   const roots = [...children.keys()].filter((f) => !isChild.has(f));
+  if (transforms.length === 0) {
+    return $("frames").replaceChildren(none("pose logs or static transforms"));
+  }
   const seen = new Set();
   const branch = (frame) => {
     const list = el("ul", { class: "tree" });
