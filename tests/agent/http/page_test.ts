@@ -117,8 +117,11 @@ Deno.test({
         },
       );
       assert.ok(scan.points > 10, `${scan.points} points`);
-      assert.match(text, /joint 0: /);
-      assert.match(text, /anchor|m —|ranges|0x/i);
+      const panels = await until("the joints and UWB panels", async () => {
+        const shown = await page.evaluate<string>("document.body.innerText");
+        return /joint 0: -?\d/.test(shown) && shown;
+      });
+      assert.match(panels, /sim_uwb \S+ \d+\.\d{3} m/);
     } finally {
       const shot = join(shots, "status-page.png");
       await page.screenshot(shot).then(
