@@ -1,6 +1,7 @@
 /**
  * `auki-edge subscribe MULTIADDR RESOURCE_ID`: read a stream over
- * `/auki/stream/0.2.0`, one line per entry.
+ * `/auki/stream/0.2.0`, one line per entry, or its rate, bandwidth,
+ * jitter and gaps once a second with `--hz`. Ctrl-C ends it quietly.
  *
  * @module
  */
@@ -17,6 +18,11 @@ import {
 import { snakeCase } from "../../agent/protocols/stream_messages.ts";
 import { SensorEntry } from "../../agent/registries/entries.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
+import {
+  formatReport,
+  type MeterReport,
+  StreamMeter,
+} from "../stream_meter.ts";
 import { parseTarget, withClient } from "../client.ts";
 import {
   CLUSTER_FLAGS,
@@ -29,7 +35,7 @@ import {
 const HELP = `Usage: auki-edge subscribe MULTIADDR RESOURCE_ID [options]
 
 Subscribes to a resource over /auki/stream/0.2.0 and prints one line per entry:
-timestamp (ns and UTC), seq and a payload summary.
+timestamp (ns and UTC), seq and a payload summary. Ctrl-C ends it (exit 0).
 
 Arguments:
   MULTIADDR          the peer, e.g. /ip4/192.168.1.20/tcp/4001/p2p/12D3KooW...
@@ -40,6 +46,12 @@ Options:
   --count N          stop after N entries
   --source PEER_ID   the log's source peer (default: the peer dialled)
   --json             print each entry decoded as JSON
+  --hz               instead of entries, print once a second the rate,
+                     bandwidth, arrival jitter (standard deviation of the
+                     intervals), shortest and longest interval, gaps (source
+                     timestamp steps over 1.5 nominal periods) and lost
+                     entries (missing seq), and a summary at the end; with
+                     --json as one JSON object per line
 ${CLUSTER_FLAGS_HELP}
   -h, --help         show this help
 `;
@@ -61,6 +73,7 @@ export async function subscribeCommand(argv: string[]): Promise<number> {
       count: { type: "string" },
       source: { type: "string" },
       json: { type: "boolean" },
+      hz: { type: "boolean" },
       ...CLUSTER_FLAGS,
     },
     positionals: ["MULTIADDR", "RESOURCE_ID"],
@@ -80,31 +93,47 @@ export async function subscribeCommand(argv: string[]): Promise<number> {
     ? undefined
     : flagValue("subscribe", "count", values.count, parseCount);
   const cluster = clusterOf("subscribe", values);
-  return await withClient((node) =>
-    follow(node, target, cluster, {
-      resourceId: positionals[1],
-      sourcePeerId: values.source,
-      from,
-      count,
-      json: values.json ?? false,
-    })
-  );
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  try {
+    return await withClient((node) =>
+      follow(node, target, cluster, {
+        resourceId: positionals[1],
+        sourcePeerId: values.source,
+        from,
+        count,
+        json: values.json ?? false,
+        hz: values.hz ?? false,
+        interrupt: interrupt.signal,
+      })
+    );
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+}
+
+/** What to read and how to print it. */
+interface ReadOptions {
+  resourceId: string;
+  sourcePeerId?: string;
+  from: ReadFrom;
+  count?: number;
+  json: boolean;
+  hz: boolean;
+  /** Aborted on Ctrl-C: the command ends quietly with exit code 0. */
+  interrupt: AbortSignal;
 }
 
 async function follow(
   node: Libp2p,
   target: Multiaddr,
   cluster: ReturnType<typeof clusterOf>,
-  options: {
-    resourceId: string;
-    sourcePeerId?: string;
-    from: ReadFrom;
-    count?: number;
-    json: boolean;
-  },
+  options: ReadOptions,
 ): Promise<number> {
   const membership = cluster && await joinAsMember(node, cluster);
   try {
+    if (options.interrupt.aborted) return 0;
     return await read(node, target, membership !== undefined, options);
   } finally {
     await membership?.leave();
@@ -115,22 +144,16 @@ async function read(
   node: Libp2p,
   target: Multiaddr,
   membership: boolean,
-  options: {
-    resourceId: string;
-    sourcePeerId?: string;
-    from: ReadFrom;
-    count?: number;
-    json: boolean;
-  },
+  options: ReadOptions,
 ): Promise<number> {
+  const { interrupt } = options;
+  const open = () =>
+    Subscription.open(node, target, options, { signal: interrupt });
   let subscription: Subscription;
   try {
-    subscription = await (membership
-      ? untilAdmitted(() =>
-        Subscription.open(node, target, options)
-      )
-      : Subscription.open(node, target, options));
+    subscription = await (membership ? untilAdmitted(open) : open());
   } catch (error) {
+    if (interrupt.aborted) return 0;
     if (!(error instanceof StreamDeclinedError)) throw error;
     console.error(
       `auki-edge subscribe: "${options.resourceId}" ${error.message}`,
@@ -138,7 +161,7 @@ async function read(
     return 1;
   }
   const { manifest } = subscription;
-  const sensor = manifest.sensorId === ""
+  const sensor = manifest.sensorId === "" || options.hz
     ? undefined
     : await requestRegistryEntry(
       node,
@@ -147,36 +170,62 @@ async function read(
       manifest.sensorId,
       manifest.sensorHash,
     ).then((e) => e && SensorEntry.parse(e.entry)).catch(() => undefined);
-  const stop = () => subscription.close();
-  Deno.addSignalListener("SIGINT", stop);
+  const meter = options.hz
+    ? new StreamMeter(manifest.expectedRateHz)
+    : undefined;
+  const report = (kind: "window" | "summary", figures: MeterReport) =>
+    console.log(
+      options.json
+        ? JSON.stringify({ kind, ...figures, lost: Number(subscription.gaps) })
+        : `${
+          kind === "summary"
+            ? `summary: ${figures.entries} entries in ${
+              figures.seconds.toFixed(1)
+            } s  `
+            : ""
+        }${formatReport(figures, subscription.gaps)}`,
+    );
+  const ticker = meter &&
+    setInterval(() => report("window", meter.window()), 1_000);
   let received = 0;
   try {
     if (options.count === 0) return 0;
-    for await (const entry of subscription.entries()) {
-      console.log(
-        options.json
-          ? stringifyJson({
-            timestamp_ns: entry.timestampNs,
-            seq: entry.seq,
-            payload: payloadJson(manifest.payload, entry.payload),
-          })
-          : `${entry.timestampNs} ${
-            isoNs(entry.timestampNs)
-          } seq=${entry.seq} ${
-            summarizePayload(
-              manifest.payload,
-              entry.payload,
-              sensor ?? undefined,
-            )
-          }`,
-      );
+    for await (const entry of subscription.entries(interrupt)) {
+      if (meter !== undefined) {
+        meter.add(entry.timestampNs, entry.payload.byteLength);
+      } else {
+        console.log(
+          options.json
+            ? stringifyJson({
+              timestamp_ns: entry.timestampNs,
+              seq: entry.seq,
+              payload: payloadJson(manifest.payload, entry.payload),
+            })
+            : `${entry.timestampNs} ${
+              isoNs(entry.timestampNs)
+            } seq=${entry.seq} ${
+              summarizePayload(
+                manifest.payload,
+                entry.payload,
+                sensor ?? undefined,
+              )
+            }`,
+        );
+      }
       if (++received === options.count) {
         subscription.close();
         return 0;
       }
     }
+  } catch (error) {
+    if (!interrupt.aborted) throw error;
   } finally {
-    Deno.removeSignalListener("SIGINT", stop);
+    clearInterval(ticker);
+    if (meter !== undefined) report("summary", meter.total());
+  }
+  if (interrupt.aborted) {
+    subscription.close();
+    return 0;
   }
   const end = subscription.end!;
   if (end.kind === "closed") return 0;
