@@ -7,12 +7,7 @@
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
-import type {
-  Connection,
-  Libp2p,
-  Stream,
-  StreamHandler,
-} from "@libp2p/interface";
+import type { Libp2p } from "@libp2p/interface";
 import { ulid } from "ulid";
 import type { SensorDriver } from "../drivers/driver.ts";
 import { Catalog } from "./catalog/catalog.ts";
@@ -21,44 +16,31 @@ import { TimeTransformLog } from "./clocks/time_transform_log.ts";
 import { StaticTransforms } from "./calibration/static_transforms.ts";
 import { advertisedMultiaddrs } from "./cluster/advertised.ts";
 import {
-  ClusterManager,
-  type ClusterSettings,
-} from "./cluster/cluster_manager.ts";
+  ClusterService,
+  type MembershipChange,
+} from "./cluster/cluster_service.ts";
+import type { ClusterSettings } from "./cluster/cluster_state.ts";
 import { DomainTimeLog } from "./cluster/domain_time_log.ts";
+import { joinRefusalService } from "./cluster/join_refusal.ts";
 import { MembershipDump } from "./cluster/membership_dump.ts";
-import {
-  decodeJoinRequest,
-  encodeJoinAnswer,
-  JOIN_LIMITS,
-} from "./cluster/join_protocol.ts";
 import { appInstance } from "./identity/app_instance.ts";
 import { loadOrCreateSeed } from "./identity/seed_file.ts";
 import { peerKeyFromSeed } from "./identity/wallet.ts";
-import { type Logger, rateLimited } from "./logging.ts";
+import type { Logger } from "../core/logging.ts";
 import { removeStaleSessionLogs } from "./logs/stale_sessions.ts";
 import { createNode, trustListenAddresses } from "./node.ts";
-import { describe, serveRequest } from "./protocols/exchange.ts";
-import {
-  HEARTBEAT,
-  INFO,
-  JOIN,
-  MEMBERSHIP,
-  OVER_RELAYS,
-  REGISTRIES,
-  RESOURCES,
-  STREAM,
-} from "./protocols/ids.ts";
-import {
-  answerInfo,
-  INFO_LIMITS,
-  type ParticipantInfo,
-} from "./protocols/info.ts";
-import { answerRegistries, REGISTRIES_LIMITS } from "./protocols/registries.ts";
-import { answerResources, RESOURCES_LIMITS } from "./protocols/resources.ts";
+import { describe } from "./protocols/exchange.ts";
+import { MembershipGate } from "./protocols/gate.ts";
+import { infoService, type ParticipantInfo } from "./protocols/info.ts";
+import { registriesService } from "./protocols/registries.ts";
+import { resourcesService } from "./protocols/resources.ts";
+import type { Service } from "./protocols/service.ts";
+import { libp2pListenError } from "./listen_errors.ts";
+import { prepareStorage } from "./storage_folder.ts";
 import { StreamProducer } from "./protocols/stream_producer.ts";
 import { RegistryStore } from "./registries/store.ts";
 import { HostedSensor } from "./sensors/sensor_host.ts";
-import type { Retention } from "./sensors/sensor_log.ts";
+import type { Retention } from "./catalog/own_log.ts";
 import { lockStorage, type StorageLock } from "./storage_lock.ts";
 import { mapLargeBuffers } from "./memory.ts";
 import { logConnectionPaths } from "./relay/connection_paths.ts";
@@ -104,7 +86,7 @@ export interface AgentOptions {
   logger: Logger;
 }
 
-/** A running agent. */
+/** A running agent: the composition root of its parts and services. */
 export class Agent {
   /** The libp2p node. */
   readonly node: Libp2p;
@@ -117,17 +99,16 @@ export class Agent {
   /** The local registry. */
   readonly registry: RegistryStore;
   /** Cluster membership, when the agent is configured for a cluster. */
-  readonly cluster: ClusterManager | undefined;
+  readonly cluster: ClusterService | undefined;
   /** Relay reservations, when relays are configured. */
   readonly relays: RelayReservations | undefined;
   /** Sensor health, rates, traffic and process figures. */
   readonly observer: AgentObserver;
-  /** The running sensors. */
-  readonly sensors: readonly HostedSensor[];
   readonly #name: string;
   readonly #instance: string;
   readonly #logger: Logger;
   readonly #producer: StreamProducer;
+  readonly #services: Service[];
   readonly #sensors: HostedSensor[];
   readonly #timeTransform: TimeTransformLog;
   readonly #statics: StaticTransforms;
@@ -135,8 +116,8 @@ export class Agent {
   readonly #storage: string;
   readonly #dump: MembershipDump;
   readonly #status: StatusFile;
+  readonly #stopPathLog: () => void;
   #domainTime: DomainTimeLog | undefined;
-  #stopPathLog: () => void = () => {};
 
   private constructor(init: {
     node: Libp2p;
@@ -144,11 +125,11 @@ export class Agent {
     clocks: AgentClocks;
     catalog: Catalog;
     registry: RegistryStore;
-    cluster: ClusterManager | undefined;
+    cluster: ClusterService | undefined;
     relays: RelayReservations | undefined;
+    gate: MembershipGate;
     name: string;
     logger: Logger;
-    producer: StreamProducer;
     sensors: HostedSensor[];
     failed: FailedSensor[];
     timeTransform: TimeTransformLog;
@@ -167,17 +148,7 @@ export class Agent {
     this.#name = init.name;
     this.#instance = appInstance();
     this.#logger = init.logger;
-    this.#producer = init.producer;
     this.#sensors = init.sensors;
-    this.sensors = init.sensors;
-    this.observer = new AgentObserver({
-      catalog: init.catalog,
-      sensors: init.sensors,
-      failed: init.failed,
-      traffic: init.producer.traffic,
-      node: init.node,
-      cluster: init.cluster,
-    });
     this.#timeTransform = init.timeTransform;
     this.#statics = init.statics;
     this.#lock = init.lock;
@@ -188,18 +159,42 @@ export class Agent {
       init.logger,
       () => this.status(),
     );
-  }
-
-  /** The agent's state now, as the status file and `/api/status` hold it. */
-  status(): AgentStatus {
-    return {
-      pid: Deno.pid,
-      peer_id: this.peerId,
-      multiaddrs: this.multiaddrs(),
-      cluster: this.#clusterStatus(),
-      relays: this.relays?.status() ?? [],
-      ...this.observer.status(),
-    };
+    const { node, gate, logger } = init;
+    const protocols = { node, gate, logger: logger.child("protocols") };
+    this.#producer = new StreamProducer(
+      { catalog: this.catalog },
+      { node, gate, logger: logger.child("stream") },
+    );
+    this.observer = new AgentObserver({
+      catalog: init.catalog,
+      sensors: init.sensors,
+      failed: init.failed,
+      traffic: this.#producer.traffic,
+      node,
+      cluster: init.cluster,
+    });
+    this.#services = [
+      infoService({ participantInfo: () => this.participantInfo() }, protocols),
+      resourcesService({ catalog: this.catalog }, protocols),
+      registriesService({ registry: this.registry }, protocols),
+      this.#producer,
+      this.cluster ?? joinRefusalService(protocols),
+    ];
+    this.cluster?.addEventListener("membership", (event) => {
+      const { cluster, membership } =
+        (event as CustomEvent<MembershipChange>).detail;
+      this.#dump.write(cluster, membership);
+      this.#status.refresh();
+    });
+    this.relays?.addEventListener("change", () => {
+      this.#status.refresh();
+      this.cluster?.readvertise();
+    });
+    this.#stopPathLog = logConnectionPaths(
+      node,
+      this.relays?.peerIds() ?? new Set(),
+      logger.child("net"),
+    );
   }
 
   /** Starts an agent: identity, clocks, logs, sensors, the network, then the cluster. */
@@ -208,20 +203,23 @@ export class Agent {
     if (!mapLargeBuffers()) {
       logger.debug("not glibc: large buffers are left to the C library");
     }
-    await Deno.mkdir(storage, { recursive: true });
+    await prepareStorage(storage);
     const lock = await lockStorage(storage);
     try {
       const privateKey = await peerKeyFromSeed(
         await loadOrCreateSeed(options.seedPath),
       );
-      const node = await createNode({ privateKey, listen: options.listen });
+      const node = await createNode({
+        privateKey,
+        listen: options.listen,
+        logger,
+      });
       const peerId = node.peerId.toString();
       const sessionId = ulid();
       const registry = new RegistryStore(peerId, join(storage, "registries"));
       const clocks = await registerClocks(registry, peerId, sessionId);
       await removeStaleSessionLogs(storage, peerId, clocks.session.ref, logger);
       const catalog = new Catalog();
-      const producer = new StreamProducer(catalog, logger.child("stream"));
       const timeTransform = await TimeTransformLog.start({
         from: clocks.session,
         to: clocks.utc,
@@ -252,35 +250,27 @@ export class Agent {
       });
       await MembershipDump.clear(storage);
       const dump = new MembershipDump(storage, logger);
-      let addressesChanged = () => {};
-      let membershipChanged = () => {};
       const relays = options.relays?.length
-        ? new RelayReservations(
-          node,
-          options.relays,
-          logger.child("relay"),
-          () => addressesChanged(),
-        )
+        ? new RelayReservations(node, options.relays, logger.child("relay"))
         : undefined;
-      const cluster = options.cluster && new ClusterManager(options.cluster, {
-        node,
-        clocks,
-        advertised: () => advertisedMultiaddrs(node, options.announce),
-        reachable: relays && (async () => {
-          if (!await relays.firstReservation(FIRST_RESERVATION_WAIT_MS)) {
-            logger.warn(
-              `no relay reservation within ${
-                FIRST_RESERVATION_WAIT_MS / 1000
-              } s; entering the cluster with the direct addresses, the circuit addresses follow once reserved`,
-            );
-          }
-        }),
-        logger,
-        onMembership: (name, membership) => {
-          dump.write(name, membership);
-          membershipChanged();
-        },
-      });
+      const gate = new MembershipGate(logger.child("gate"));
+      const cluster = options.cluster &&
+        new ClusterService(options.cluster, {
+          node,
+          gate,
+          logger,
+          clocks,
+          advertised: () => advertisedMultiaddrs(node, options.announce),
+          reachable: relays && (async () => {
+            if (!await relays.firstReservation(FIRST_RESERVATION_WAIT_MS)) {
+              logger.warn(
+                `no relay reservation within ${
+                  FIRST_RESERVATION_WAIT_MS / 1000
+                } s; entering the cluster with the direct addresses, the circuit addresses follow once reserved`,
+              );
+            }
+          }),
+        });
       const agent = new Agent({
         node,
         sessionId,
@@ -289,9 +279,9 @@ export class Agent {
         registry,
         cluster,
         relays,
+        gate,
         name: options.name ?? hostname(),
         logger,
-        producer,
         sensors,
         failed,
         timeTransform,
@@ -300,19 +290,13 @@ export class Agent {
         storage,
         dump,
       });
-      await agent.#serve();
-      agent.#stopPathLog = logConnectionPaths(
-        node,
-        relays?.peerIds() ?? new Set(),
-        logger.child("net"),
-      );
-      await node.start();
+      for (const service of agent.#services) await service.start();
+      try {
+        await node.start();
+      } catch (error) {
+        throw libp2pListenError(error);
+      }
       trustListenAddresses(node);
-      membershipChanged = () => agent.#status.refresh();
-      addressesChanged = () => {
-        agent.#status.refresh();
-        agent.cluster?.readvertise();
-      };
       relays?.start();
       agent.observer.start();
       agent.#status.start();
@@ -323,11 +307,15 @@ export class Agent {
             ? `on ${listening.join(" ")}`
             : "without listening (reachable through its relays only)"
         }`,
+        {
+          event: "serving",
+          peer_id: peerId,
+          resources: catalog.rows().length,
+          multiaddrs: listening,
+        },
       );
-      if (cluster !== undefined) {
-        cluster.start();
-        cluster.joined.then(() => agent.#startDomainTime()).catch(() => {});
-      }
+      for (const service of agent.#services) service.afterStart?.();
+      cluster?.joined.then(() => agent.#startDomainTime()).catch(() => {});
       return agent;
     } catch (error) {
       lock.release();
@@ -346,93 +334,6 @@ export class Agent {
       registry: this.registry,
       logger: this.#logger,
     });
-  }
-
-  async #serve(): Promise<void> {
-    const log = this.#logger.child("protocols");
-    const drop = (protocol: string, peer: string) => (reason: string) =>
-      log.warn(`${protocol} from ${peer} dropped: ${reason}`);
-    const request = (
-      protocol: string,
-      limits: { maxBytes: number; allowEmpty?: boolean },
-      answer: (body: Uint8Array) => Uint8Array | Promise<Uint8Array>,
-    ): StreamHandler =>
-    (stream, connection) =>
-      serveRequest(
-        stream,
-        limits,
-        answer,
-        drop(protocol, connection.remotePeer.toString()),
-      );
-    const handlers: [string, StreamHandler, number?][] = [
-      [
-        INFO,
-        request(
-          INFO,
-          INFO_LIMITS,
-          (b) => answerInfo(b, this.participantInfo()),
-        ),
-      ],
-      [
-        RESOURCES,
-        request(
-          RESOURCES,
-          RESOURCES_LIMITS,
-          (b) => answerResources(b, this.catalog),
-        ),
-      ],
-      [
-        REGISTRIES,
-        request(
-          REGISTRIES,
-          REGISTRIES_LIMITS,
-          (b) => answerRegistries(b, this.registry),
-        ),
-      ],
-      [STREAM, this.#producer.handler, 64],
-    ];
-    const cluster = this.cluster;
-    if (cluster === undefined) {
-      await this.node.handle(
-        JOIN,
-        request(JOIN, JOIN_LIMITS, (body) =>
-          encodeJoinAnswer(
-            { kind: "reject", reason: "not the manager" },
-            decodeJoinRequest(body).encoding,
-          )),
-        OVER_RELAYS,
-      );
-    } else {
-      await this.node.handle(JOIN, cluster.handleJoin, OVER_RELAYS);
-      handlers.push([MEMBERSHIP, cluster.handleMembership], [
-        HEARTBEAT,
-        cluster.handleHeartbeat,
-      ]);
-    }
-    for (const [protocol, handler, maxInboundStreams] of handlers) {
-      await this.node.handle(
-        protocol,
-        cluster === undefined ? handler : this.#gated(protocol, handler),
-        { ...OVER_RELAYS, ...(maxInboundStreams ? { maxInboundStreams } : {}) },
-      );
-    }
-  }
-
-  /**
-   * The membership gate: in a cluster, every Auki protocol but join from a
-   * peer that is not a member is dropped, as Rust peers do.
-   */
-  #gated(protocol: string, handler: StreamHandler): StreamHandler {
-    const refused = rateLimited(
-      10_000,
-      (m) => this.#logger.child("gate").info(m),
-    );
-    return (stream: Stream, connection: Connection) => {
-      const peer = connection.remotePeer.toString();
-      if (this.cluster!.admits(peer)) return handler(stream, connection);
-      refused(`dropped ${protocol} from ${peer}: not a member of the cluster`);
-      stream.abort(new Error("not a cluster member"));
-    };
   }
 
   /** This peer's id. */
@@ -458,6 +359,18 @@ export class Agent {
     };
   }
 
+  /** The agent's state now, as the status file and `/api/status` hold it. */
+  status(): AgentStatus {
+    return {
+      pid: Deno.pid,
+      peer_id: this.peerId,
+      multiaddrs: this.multiaddrs(),
+      cluster: this.#clusterStatus(),
+      relays: this.relays?.status() ?? [],
+      ...this.observer.status(),
+    };
+  }
+
   /** This participant's ParticipantInfo now. */
   participantInfo(): ParticipantInfo {
     const cluster = this.cluster?.status();
@@ -478,7 +391,8 @@ export class Agent {
 
   /**
    * Ends every subscription with `producer_shutting_down`, leaves the
-   * cluster, stops the sensors and the network, and flushes the logs.
+   * cluster, stops the sensors, the services and the network, and flushes
+   * the logs.
    */
   async stop(): Promise<void> {
     await this.#producer.stop();
@@ -499,6 +413,9 @@ export class Agent {
     await this.#status.stop();
     this.observer.stop();
     this.#stopPathLog();
+    // Removes the remaining handlers; the stream and cluster services were
+    // stopped first, and stopping them again does nothing.
+    for (const service of this.#services) await service.stop();
     await this.node.stop();
     this.#lock.release();
   }

@@ -7,10 +7,15 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import type { DriverFactory } from "../drivers/driver.ts";
-import { parseJson } from "./codec/json.ts";
+import type { DriverFactory, SensorDriver } from "../drivers/driver.ts";
+import { parseJson } from "../core/codec/json.ts";
 import type { SensorSpec } from "./agent.ts";
-import { errorMessage, type LogLevel } from "./logging.ts";
+import {
+  errorMessage,
+  fileErrorMessage,
+  LOG_FORMATS,
+  LOG_LEVELS,
+} from "../core/logging.ts";
 import { parseRelayAddress } from "./relay/relay_address.ts";
 
 /** Default listen address, fine for devices (tests use port 0). */
@@ -20,7 +25,8 @@ export const DEFAULT_RETENTION_S = 60;
 /** Default memory cache per log, MiB. */
 export const DEFAULT_CACHE_MB = 8;
 
-const SensorConfig = z.looseObject({
+/** A sensor entry: its `driver` and host settings; the driver's own settings ride along. */
+export const SensorConfig = z.looseObject({
   driver: z.string().min(1),
   retention_s: z.number().min(0).optional(),
   cache_mb: z.number().positive().optional(),
@@ -69,7 +75,8 @@ export const ConfigFile = z.strictObject({
   ).optional(),
   cluster: ClusterConfig.optional(),
   http: z.string().min(1).optional(),
-  log_level: z.enum(["debug", "info", "warn", "error"]).optional(),
+  log_level: z.enum(LOG_LEVELS).optional(),
+  log_format: z.enum(LOG_FORMATS).optional(),
   retention_s: z.number().min(0).optional(),
   cache_mb: z.number().positive().optional(),
   sensors: z.array(SensorConfig).optional(),
@@ -92,9 +99,7 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
   try {
     text = await Deno.readTextFile(path);
   } catch (error) {
-    throw new ConfigError(
-      `config ${path}: ${errorMessage(error)}`,
-    );
+    throw new ConfigError(`config ${path}: ${fileErrorMessage(error)}`);
   }
   let value: unknown;
   try {
@@ -106,7 +111,9 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
   }
   const parsed = ConfigFile.safeParse(value);
   if (!parsed.success) {
-    throw new ConfigError(`config ${path}: ${issues(parsed.error)}`);
+    throw new ConfigError(
+      `config ${path}: ${issueLines(parsed.error, "").join("; ")}`,
+    );
   }
   return parsed.data;
 }
@@ -120,11 +127,6 @@ export function defaultStorage(): string {
 /** The default seed file inside a storage root. */
 export function defaultSeedPath(storage: string): string {
   return join(storage, "identity.seed");
-}
-
-/** The resolved log level. */
-export function logLevelOf(file: ConfigFile | undefined): LogLevel {
-  return file?.log_level ?? "info";
 }
 
 /**
@@ -142,30 +144,18 @@ export function resolveSensors(
   const entries = [...(file?.sensors ?? []), ...extra];
   const ids = new Set<string>();
   return entries.map((entry, i) => {
-    const at = i < (file?.sensors?.length ?? 0)
-      ? `${where}: sensors[${i}]`
-      : `--sim ${entry.driver}`;
-    const { driver: name, retention_s, cache_mb, ...settings } = entry as
-      & z.infer<typeof SensorConfig>
-      & Record<string, unknown>;
-    const factory = drivers.find((d) => d.name === name);
-    if (factory === undefined) {
-      throw new ConfigError(
-        `${at}.driver: unknown driver "${name}" (known: ${
-          drivers.map((d) => d.name).join(", ")
-        })`,
-      );
+    const fromFile = i < (file?.sensors?.length ?? 0);
+    const at = fromFile ? `sensors[${i}]` : `--sim ${entry.driver}`;
+    const source = fromFile ? `${where}: ` : "";
+    const checked = checkSensor(entry, drivers, at);
+    if ("problems" in checked) {
+      throw new ConfigError(`${source}${checked.problems.join("; ")}`);
     }
-    const parsed = factory.config.safeParse(settings);
-    if (!parsed.success) {
-      throw new ConfigError(`${at}: ${issues(parsed.error)}`);
-    }
-    const driver = factory.create(parsed.data);
+    const { driver, factory } = checked;
+    const { retention_s, cache_mb } = entry as z.infer<typeof SensorConfig>;
     const id = driver.description.sensor.sensor_id;
     if (ids.has(id)) {
-      throw new ConfigError(
-        `${at}: sensor id "${id}" is used twice; give each sensor its own id`,
-      );
+      throw new ConfigError(`${source}${duplicateId(at, id)}`);
     }
     ids.add(id);
     return {
@@ -183,8 +173,54 @@ export function resolveSensors(
   });
 }
 
-function issues(error: z.ZodError): string {
-  return error.issues.map((i) =>
-    `${i.path.length > 0 ? `${i.path.join(".")}: ` : ""}${i.message}`
-  ).join("; ");
+/** A sensor's driver, or every problem of its entry as `<at>.<key>: <message>`. */
+export function checkSensor(
+  entry: { driver: string },
+  drivers: readonly DriverFactory[],
+  at: string,
+):
+  | { factory: DriverFactory; driver: SensorDriver }
+  | { problems: string[] } {
+  const { driver: name, retention_s: _r, cache_mb: _c, ...settings } = entry as
+    & z.infer<typeof SensorConfig>
+    & Record<string, unknown>;
+  const factory = drivers.find((d) => d.name === name);
+  if (factory === undefined) {
+    return {
+      problems: [
+        `${at}.driver: unknown driver "${name}" (known: ${
+          drivers.map((d) => d.name).join(", ")
+        })`,
+      ],
+    };
+  }
+  const parsed = factory.config.safeParse(settings);
+  if (!parsed.success) return { problems: issueLines(parsed.error, at) };
+  return { factory, driver: factory.create(parsed.data) };
+}
+
+/** The problem of a sensor id used by two entries. */
+export function duplicateId(at: string, id: string): string {
+  return `${at}: sensor id "${id}" is used twice; give each sensor its own id`;
+}
+
+/** A zod issue path as it is written in JSON terms: `sensors[1].rate_hz`. */
+function issuePath(base: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (at, key) =>
+      typeof key === "number"
+        ? `${at}[${key}]`
+        : at === ""
+        ? String(key)
+        : `${at}.${String(key)}`,
+    base,
+  );
+}
+
+/** Each issue of a zod error as one `<path>: <message>` line under `base`. */
+export function issueLines(error: z.ZodError, base: string): string[] {
+  return error.issues.map((issue) => {
+    const path = issuePath(base, issue.path);
+    return path === "" ? issue.message : `${path}: ${issue.message}`;
+  });
 }

@@ -15,9 +15,12 @@ import { ping } from "@libp2p/ping";
 import { circuitRelayTransport } from "@libp2p/circuit-relay-v2";
 import { dcutr } from "@libp2p/dcutr";
 import type { Multiaddr } from "@multiformats/multiaddr";
+import { VERSION } from "../core/version.ts";
+import { libp2pLogging } from "./libp2p_logger.ts";
+import type { Logger } from "../core/logging.ts";
 
-/** The agent's name and version, as identify reports them. */
-export const AGENT_VERSION = "auki-edge/0.1.0";
+/** The agent's name and version (deno.json's), as identify reports them. */
+export const AGENT_VERSION = `auki-edge/${VERSION}`;
 
 /** Options of {@link createNode}. */
 export interface NodeOptions {
@@ -25,6 +28,8 @@ export interface NodeOptions {
   privateKey: PrivateKey;
   /** Multiaddrs to listen on; none for a dial-only client. */
   listen: string[];
+  /** Our logger: at level `debug`, libp2p's own component logs go into it. */
+  logger?: Logger;
 }
 
 /** Creates (not starts) a libp2p node speaking what Rust peers speak. */
@@ -42,6 +47,7 @@ export async function createNode(options: NodeOptions): Promise<Libp2p> {
     // one host open many short connections.
     connectionManager: { inboundConnectionThreshold: 100 },
     services: { identify: identify(), ping: ping(), dcutr: dcutr() },
+    ...libp2pLogging(options.logger),
   });
 }
 

@@ -15,17 +15,17 @@ import {
   JointEncodersDataSchema,
   PointCloudDataSchema,
   ScalarDataSchema,
-} from "./proto/payload_schemas.ts";
-import { CameraFrameSchema } from "./proto/gen/auki/camera_pb.ts";
-import { DetectionFrameSchema } from "./proto/gen/auki/detection_pb.ts";
-import { MapUpdateSchema } from "./proto/gen/auki/map_pb.ts";
-import { SpatialTransformSchema } from "./proto/gen/auki/pose_pb.ts";
-import { TimeTransformEntrySchema } from "./proto/gen/auki/time_transform_pb.ts";
+} from "../core/proto/payload_schemas.ts";
+import { CameraFrameSchema } from "../core/proto/gen/auki/camera_pb.ts";
+import { DetectionFrameSchema } from "../core/proto/gen/auki/detection_pb.ts";
+import { MapUpdateSchema } from "../core/proto/gen/auki/map_pb.ts";
+import { SpatialTransformSchema } from "../core/proto/gen/auki/pose_pb.ts";
+import { TimeTransformEntrySchema } from "../core/proto/gen/auki/time_transform_pb.ts";
 import {
   UwbFrameSchema,
   WifiCsiFrameSchema,
-} from "./proto/gen/auki_edge/rf_pb.ts";
-import type { SensorEntry } from "./registries/entries.ts";
+} from "../core/proto/gen/auki_edge/rf_pb.ts";
+import type { SensorEntry } from "../core/registries/entries.ts";
 import { TIME_TRANSFORM_PAYLOAD } from "./catalog/log_resource.ts";
 
 /** Payload kind strings and their protobuf messages. */

@@ -7,10 +7,11 @@
  * @module
  */
 import { join } from "node:path";
-import type { Logger } from "./logging.ts";
+import type { Logger } from "../core/logging.ts";
 import type { ObservedStatus } from "./observe/observer.ts";
 import { describe } from "./protocols/exchange.ts";
 import type { RelayState } from "./relay/reservations.ts";
+import { writeFileAtomic } from "../core/files.ts";
 
 /** What the status file holds (and `/api/status` serves). */
 export interface AgentStatus extends ObservedStatus {
@@ -77,11 +78,9 @@ export class StatusFile {
     const text = `${JSON.stringify(this.#snapshot(), null, 2)}\n`;
     if (text === this.#written) return;
     this.#written = text;
-    const temp = `${this.#path}.tmp`;
-    this.#chain = this.#chain.then(async () => {
-      await Deno.writeTextFile(temp, text);
-      await Deno.rename(temp, this.#path);
-    }).catch((error) =>
+    this.#chain = this.#chain.then(() =>
+      writeFileAtomic(this.#path, text, { soleWriter: true })
+    ).catch((error) =>
       this.#logger.warn(`cannot write ${this.#path}: ${describe(error)}`)
     );
   }

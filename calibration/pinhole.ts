@@ -6,8 +6,20 @@
  *
  * @module
  */
-import type { CameraCalibration } from "../agent/registries/entries.ts";
+import type { CameraCalibration } from "../core/registries/entries.ts";
 import { applyRigid, type Rigid, type Vec3 } from "./geometry.ts";
+
+/** Pinhole calibration of an undistorted image with horizontal field of view `hfovDeg`. */
+export function pinholeCalibration(
+  width: number,
+  height: number,
+  hfovDeg: number,
+): CameraCalibration {
+  // Micro-pixel rounding keeps e.g. 90 degrees at 640 px an exact 320.
+  const f = Math.round(width / 2 / Math.tan(hfovDeg * Math.PI / 360) * 1e6) /
+    1e6;
+  return { fx: f, fy: f, cx: width / 2, cy: height / 2 };
+}
 
 /** Distorts normalized coordinates `(x, y)` with `[k1, k2, p1, p2, k3]`. */
 export function distort(

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { GreyImage } from "./image.ts";
+import type { GreyImage } from "../core/image.ts";
 
 type Point = [number, number];
 

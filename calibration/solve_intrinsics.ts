@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { CameraCalibration } from "../agent/registries/entries.ts";
+import type { CameraCalibration } from "../core/registries/entries.ts";
 import type { BoardView } from "./detect.ts";
 import {
   matFromRodrigues,

@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
-import { errorMessage } from "../agent/logging.ts";
+import { errorMessage } from "../core/logging.ts";
 
 /** A usage mistake: printed as one line, exit code 2. */
 export class UsageError extends Error {

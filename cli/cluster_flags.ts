@@ -5,14 +5,15 @@
  *
  * @module
  */
-import type { Libp2p, StreamHandler } from "@libp2p/interface";
+import type { Libp2p } from "@libp2p/interface";
+import { sleep } from "../agent/backoff.ts";
 import { DiscoveryClient } from "../agent/cluster/discovery_client.ts";
 import { isClusterName } from "../agent/cluster/discovery_types.ts";
-import { ClusterManager } from "../agent/cluster/cluster_manager.ts";
-import type { WireEncoding } from "../agent/cluster/join_protocol.ts";
+import { ClusterService } from "../agent/cluster/cluster_service.ts";
+import type { WireEncoding } from "../core/codec/wire_encoding.ts";
 import { registerClocks } from "../agent/clocks/clocks.ts";
-import { silentLogger } from "../agent/logging.ts";
-import { HEARTBEAT, MEMBERSHIP, OVER_RELAYS } from "../agent/protocols/ids.ts";
+import { silentLogger } from "../core/logging.ts";
+import { MembershipGate } from "../agent/protocols/gate.ts";
 import { RegistryStore } from "../agent/registries/store.ts";
 import { StreamDeclinedError } from "../agent/protocols/stream_consumer.ts";
 import { flagValue, UsageError } from "./args.ts";
@@ -90,7 +91,7 @@ export async function joinAsMember(
   const peerId = node.peerId.toString();
   const registry = new RegistryStore(peerId);
   const clocks = await registerClocks(registry, peerId, "cli");
-  const manager = new ClusterManager({
+  const service = new ClusterService({
     discovery: new DiscoveryClient(cluster.discovery, {
       authorization: cluster.token,
     }),
@@ -98,25 +99,22 @@ export async function joinAsMember(
     target: "join",
     wireEncoding: encoding,
     authorization: cluster.token,
-  }, { node, clocks, advertised: () => [], logger: silentLogger });
+  }, {
+    node,
+    gate: new MembershipGate(silentLogger),
+    clocks,
+    advertised: () => [],
+    logger: silentLogger,
+  });
   // A member answers the Manager's heartbeats and takes its gossip, or it
   // is evicted (and cut off) 1.5 s after joining.
-  const gated =
-    (handler: StreamHandler): StreamHandler => (stream, connection) =>
-      manager.admits(connection.remotePeer.toString())
-        ? handler(stream, connection)
-        : stream.abort(new Error("not a cluster member"));
-  await node.handle(MEMBERSHIP, gated(manager.handleMembership), OVER_RELAYS);
-  await node.handle(HEARTBEAT, gated(manager.handleHeartbeat), OVER_RELAYS);
-  const leave = async () => {
-    await manager.stop();
-    await node.unhandle([MEMBERSHIP, HEARTBEAT]);
-  };
-  manager.start();
+  await service.start();
+  const leave = () => service.stop();
+  service.afterStart();
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([
-      manager.joined,
+      service.joined,
       new Promise((_, reject) => {
         timer = setTimeout(
           () =>
@@ -150,7 +148,7 @@ export async function untilAdmitted<T>(work: () => Promise<T>): Promise<T> {
       if (error instanceof StreamDeclinedError || Date.now() > deadline) {
         throw error;
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
 }

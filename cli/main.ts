@@ -10,6 +10,7 @@ import { USAGE_EXIT_CODE, UsageError } from "./args.ts";
 import { calibrateCommand } from "./commands/calibrate.ts";
 import { catalogCommand } from "./commands/catalog.ts";
 import { clustersCommand } from "./commands/clusters.ts";
+import { configCommand } from "./commands/config.ts";
 import { discoveryCommand } from "./commands/discovery.ts";
 import { framesCommand } from "./commands/frames.ts";
 import { relayCommand } from "./commands/relay.ts";
@@ -18,7 +19,8 @@ import { portsCommand } from "./commands/ports.ts";
 import { runCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { subscribeCommand } from "./commands/subscribe.ts";
-import { errorMessage } from "../agent/logging.ts";
+import { versionCommand } from "./commands/version.ts";
+import { errorMessage } from "../core/logging.ts";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   run: runCommand,
@@ -32,6 +34,9 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   status: statusCommand,
   calibrate: calibrateCommand,
   frames: framesCommand,
+  config: configCommand,
+  version: versionCommand,
+  "--version": versionCommand,
 };
 
 const HELP = `Usage: auki-edge <command> [options]
@@ -50,6 +55,9 @@ Commands:
   ports       list the serial ports for serial sensors
   calibrate   calibrate a camera, extrinsics, joint offsets or the clocks
   frames      print a peer's frame tree of static transforms
+  config      print the configuration's JSON Schema, or check a file
+  version     print the version, the Deno and V8 versions and the target
+              (also --version)
 
 Run "auki-edge <command> --help" for a command's options.
 `;

@@ -5,6 +5,7 @@
  * @module
  */
 import { dirname } from "node:path";
+import { writeFileAtomic } from "../core/files.ts";
 
 /** Writes `text` and a newline to `path` through a temporary file and a rename. */
 export async function writeReadyFile(
@@ -12,7 +13,5 @@ export async function writeReadyFile(
   text: string,
 ): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(temp, `${text}\n`);
-  await Deno.rename(temp, path);
+  await writeFileAtomic(path, `${text}\n`);
 }

@@ -9,7 +9,7 @@
  * @module
  */
 import { cString, errno, libc } from "../ffi/libc.ts";
-import { errorMessage, type Logger } from "../agent/logging.ts";
+import { errorMessage, type Logger } from "../core/logging.ts";
 
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;

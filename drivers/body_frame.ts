@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FRAME_PRESETS } from "../agent/registries/entries.ts";
+import { FRAME_PRESETS } from "../core/registries/entries.ts";
 import type { SensorDescription } from "./driver.ts";
 
 /** The `ros_body` frame in meters of sensor `id`, called `frameId` or `<id>_link`. */

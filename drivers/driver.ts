@@ -6,8 +6,8 @@
  * @module
  */
 import type { z } from "zod";
-import type { FrameEntry, SensorEntry } from "../agent/registries/entries.ts";
-import type { Logger } from "../agent/logging.ts";
+import type { FrameEntry, SensorEntry } from "../core/registries/entries.ts";
+import type { Logger } from "../core/logging.ts";
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
   : never;
@@ -53,7 +53,7 @@ export interface JointCalibration {
   directions: (1 | -1)[];
 }
 
-/** Why a sensor stopped producing. */
+/** Why a sensor stopped producing (and its resource went offline, ending its streams). */
 export type OfflineReason = "source_ended" | "producer_error";
 
 /** Where a driver delivers samples and reports its device state. */

@@ -1,13 +1,23 @@
 /**
  * The driver kinds built into auki-edge, by configuration `driver` name.
  *
+ * File names under `drivers/` keep simulation apart:
+ * - `sim_<kind>.ts` (and its `sim_*.ts` parts) is a simulated driver
+ *   (`sim.*`): it publishes synthetic samples itself; `sim/` holds what
+ *   they share.
+ * - `<device>_device_sim.ts` (and `serial/device_sim_port.ts`, which runs
+ *   one on a pty) is a device simulator: it speaks a real device's wire
+ *   protocol so the real driver can be run without the hardware.
+ * - `<device>.ts` is a real driver; `lidar2d.ts` and the like hold what a
+ *   family's drivers, real and simulated, share.
+ *
  * @module
  */
 import type { DriverFactory } from "./driver.ts";
-import { simCamera } from "./camera/sim.ts";
-import { simLidar2d } from "./rangefinder/sim.ts";
-import { simUwb } from "./rf/uwb_sim.ts";
-import { simJoints } from "./joint_encoders/sim.ts";
+import { simCamera } from "./camera/sim_camera.ts";
+import { simLidar2d } from "./rangefinder/sim_lidar2d.ts";
+import { simUwb } from "./rf/sim_uwb.ts";
+import { simJoints } from "./joint_encoders/sim_joints.ts";
 import { serialLd06 } from "./rangefinder/ld06.ts";
 import { serialTfmini } from "./rangefinder/tfmini.ts";
 import { serialRplidar } from "./rangefinder/rplidar.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { monotonicNs } from "../agent/clocks/system_time.ts";
+import { monotonicNs } from "../core/clocks/system_time.ts";
 import type { DriverContext } from "./driver.ts";
 
 /** Latest a capture timestamp may be ahead of the UTC clock, ns. */

@@ -13,7 +13,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startAgent } from "../tests/helpers/agent_process.ts";
+import { startAgent } from "./harness/agent_process.ts";
 import {
   HERE,
   lastLine,

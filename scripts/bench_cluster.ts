@@ -32,7 +32,7 @@ import {
   stopAll,
   TempDirs,
   timeEntries,
-} from "../tests/e2e/_cluster.ts";
+} from "./harness/cluster.ts";
 
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 

@@ -16,12 +16,12 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { silentLogger } from "../agent/logging.ts";
-import { realtimeNs } from "../agent/clocks/system_time.ts";
+import { silentLogger } from "../core/logging.ts";
+import { realtimeNs } from "../core/clocks/system_time.ts";
 import type { SensorDriver, SensorSink } from "../drivers/driver.ts";
 import { DRIVER_SYMBOLS, SAMPLE_META } from "../drivers/native/abi.ts";
 import { nativeDriver } from "../drivers/native/native.ts";
-import { startAgent } from "../tests/helpers/agent_process.ts";
+import { startAgent } from "./harness/agent_process.ts";
 import { buildFfi, findCompiler, libraryPath } from "./build_ffi.ts";
 
 const MIB = 1024 * 1024;

@@ -25,7 +25,7 @@ import {
   startRelay,
   stopAll,
   TempDirs,
-} from "../tests/e2e/_cluster.ts";
+} from "./harness/cluster.ts";
 import { lastLine, mbps, type SubscriberResult } from "./bench/processes.ts";
 
 const CAMERA_RATES_HZ = [10, 20, 30];

@@ -23,13 +23,13 @@ import {
   LD06_PACKET_SIZE,
   Ld06Decoder,
 } from "../drivers/rangefinder/ld06_protocol.ts";
-import { ld06Source } from "../drivers/rangefinder/ld06_sim.ts";
+import { ld06Source } from "../drivers/rangefinder/ld06_device_sim.ts";
 import { tfminiDecoder } from "../drivers/rangefinder/tfmini.ts";
 import {
   TFMINI_FRAME_SIZE,
   TfminiDecoder,
 } from "../drivers/rangefinder/tfmini_protocol.ts";
-import { tfminiSource } from "../drivers/rangefinder/tfmini_sim.ts";
+import { tfminiSource } from "../drivers/rangefinder/tfmini_device_sim.ts";
 import {
   encodeDescriptor,
   encodeHealth,
@@ -45,29 +45,29 @@ import { RplidarSession } from "../drivers/rangefinder/rplidar_session.ts";
 import {
   RPLIDAR_SIM_DEFAULTS,
   RplidarSim,
-} from "../drivers/rangefinder/rplidar_sim.ts";
+} from "../drivers/rangefinder/rplidar_device_sim.ts";
 import { encodeLocation, parseAnswer } from "../drivers/rf/dwm1001_protocol.ts";
 import { locationSamples } from "../drivers/rf/dwm1001_tag.ts";
 import {
   DWM1001_SIM_DEFAULTS,
   simulatedLocation,
-} from "../drivers/rf/dwm1001_sim.ts";
+} from "../drivers/rf/dwm1001_device_sim.ts";
 import { espCsiDecoder } from "../drivers/rf/esp_csi.ts";
 import { LineSplitter, parseCsiLine } from "../drivers/rf/esp_csi_protocol.ts";
-import { EspCsiSim } from "../drivers/rf/esp_csi_sim.ts";
+import { EspCsiSim } from "../drivers/rf/esp_csi_device_sim.ts";
 import { DynamixelBank } from "../drivers/joint_encoders/dynamixel_bank.ts";
 import {
   DxlDecoder,
   syncReadPacket,
 } from "../drivers/joint_encoders/dynamixel_protocol.ts";
-import { DynamixelSim } from "../drivers/joint_encoders/dynamixel_sim.ts";
+import { DynamixelSim } from "../drivers/joint_encoders/dynamixel_device_sim.ts";
 import { concat } from "../drivers/serial/packet_source.ts";
 import { PtyPair, socatAvailable } from "../drivers/serial/pty_pair.ts";
-import { SimulatedPort } from "../drivers/serial/sim_port.ts";
+import { SimulatedPort } from "../drivers/serial/device_sim_port.ts";
 import type { DeviceLink } from "../drivers/serial/device.ts";
-import { silentLogger } from "../agent/logging.ts";
-import { startAgent } from "../tests/helpers/agent_process.ts";
-import { catalogRows } from "../tests/e2e/_helpers.ts";
+import { silentLogger } from "../core/logging.ts";
+import { startAgent } from "./harness/agent_process.ts";
+import { requestResources } from "../agent/protocols/resources.ts";
 
 const CHUNK = 4096;
 
@@ -373,7 +373,7 @@ async function agentCpu(
     await withClient(async (node) => {
       const entries = async () =>
         new Map(
-          (await catalogRows(node, agent.address)).map((
+          (await requestResources(node, agent.address)).map((
             r,
           ) => [r.resource_id, Number(r.available.entries)]),
         );

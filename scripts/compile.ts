@@ -17,7 +17,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { errorMessage } from "../agent/logging.ts";
+import { errorMessage } from "../core/logging.ts";
 import { buildDir, buildFfi, findCompiler, hostArch } from "./build_ffi.ts";
 import { AGENT_PERMISSIONS } from "./permissions.ts";
 

@@ -1,5 +1,5 @@
 /**
- * `deno task proto`: regenerates `agent/proto/gen/` from the `.proto` files
+ * `deno task proto`: regenerates `core/proto/gen/` from the `.proto` files
  * with buf and protoc-gen-es (fetched from the npm registry by npx).
  * `--check` regenerates into a temporary folder and fails when the committed
  * code differs.
@@ -11,7 +11,7 @@ import { join } from "node:path";
 const BUF = "@bufbuild/buf@1.75.0";
 const PLUGIN = "@bufbuild/protoc-gen-es@2.17.0";
 
-const protoDir = new URL("../agent/proto/", import.meta.url).pathname;
+const protoDir = new URL("../core/proto/", import.meta.url).pathname;
 
 async function generate(outDir: string): Promise<void> {
   const result = await new Deno.Command("npx", {
@@ -61,11 +61,11 @@ if (import.meta.main) {
       }
       if (stale.length > 0) {
         console.error(
-          `agent/proto/gen is stale: ${stale.join(", ")}; run deno task proto`,
+          `core/proto/gen is stale: ${stale.join(", ")}; run deno task proto`,
         );
         Deno.exit(1);
       }
-      console.log("agent/proto/gen matches the .proto files");
+      console.log("core/proto/gen matches the .proto files");
     } finally {
       await Deno.remove(temp, { recursive: true });
     }

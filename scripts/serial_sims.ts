@@ -20,19 +20,19 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { LD06_BAUD } from "../drivers/rangefinder/ld06.ts";
-import { ld06Source } from "../drivers/rangefinder/ld06_sim.ts";
+import { ld06Source } from "../drivers/rangefinder/ld06_device_sim.ts";
 import { TFMINI_BAUD } from "../drivers/rangefinder/tfmini.ts";
-import { tfminiSource } from "../drivers/rangefinder/tfmini_sim.ts";
+import { tfminiSource } from "../drivers/rangefinder/tfmini_device_sim.ts";
 import { RPLIDAR_BAUD } from "../drivers/rangefinder/rplidar.ts";
-import { RplidarSim } from "../drivers/rangefinder/rplidar_sim.ts";
+import { RplidarSim } from "../drivers/rangefinder/rplidar_device_sim.ts";
 import { DWM1001_BAUD } from "../drivers/rf/dwm1001.ts";
-import { Dwm1001Sim } from "../drivers/rf/dwm1001_sim.ts";
+import { Dwm1001Sim } from "../drivers/rf/dwm1001_device_sim.ts";
 import { ESP_CSI_BAUD } from "../drivers/rf/esp_csi.ts";
-import { EspCsiSim } from "../drivers/rf/esp_csi_sim.ts";
+import { EspCsiSim } from "../drivers/rf/esp_csi_device_sim.ts";
 import { DYNAMIXEL_BAUD } from "../drivers/joint_encoders/dynamixel.ts";
-import { DynamixelSim } from "../drivers/joint_encoders/dynamixel_sim.ts";
+import { DynamixelSim } from "../drivers/joint_encoders/dynamixel_device_sim.ts";
 import { PtyPair, socatAvailable } from "../drivers/serial/pty_pair.ts";
-import { SimulatedPort } from "../drivers/serial/sim_port.ts";
+import { SimulatedPort } from "../drivers/serial/device_sim_port.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 

@@ -9,7 +9,7 @@
  * @module
  */
 import type { SensorDescription, SensorDriver } from "../../drivers/driver.ts";
-import type { Logger } from "../logging.ts";
+import type { Logger } from "../../core/logging.ts";
 import { CalibrationStore } from "./store.ts";
 
 /** The description `driver` is registered with, after applying what `storage` holds for it. */

@@ -12,35 +12,24 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { LogResource } from "../catalog/log_resource.ts";
+import { openOwnLog, type OwnLogContext } from "../catalog/own_log.ts";
 import type { Clock } from "../clocks/clocks.ts";
-import { canonicalJson } from "../codec/json.ts";
+import { canonicalJson } from "../../core/codec/json.ts";
 import { logDir } from "../logs/log_dirs.ts";
-import type { Logger } from "../logging.ts";
-import { SpatialTransformSchema } from "../proto/gen/auki/pose_pb.ts";
+import type { Logger } from "../../core/logging.ts";
+import { SpatialTransformSchema } from "../../core/proto/gen/auki/pose_pb.ts";
 import type { RegistryStore } from "../registries/store.ts";
-import {
-  openPoseLog,
-  poseLogId,
-  poseLogResource,
-} from "../sensors/pose_log.ts";
+import { poseLogId, poseLogSpec } from "../sensors/pose_log.ts";
 import { CalibrationStore, type TransformRecord } from "./store.ts";
 
-/** What {@link StaticTransforms.start} needs. */
-export interface StaticTransformsContext {
-  /** This peer's id. */
-  peerId: string;
-  /** The current session id. */
-  sessionId: string;
+/** What {@link StaticTransforms.start} needs: where the logs go, and more. */
+export interface StaticTransformsContext extends OwnLogContext {
   /** The UTC clock the entries are timestamped on. */
   clock: Clock;
   /** The local registry (frames go there). */
   registry: RegistryStore;
   /** The catalog the pose logs join. */
   catalog: Catalog;
-  /** Storage root (store and logs). */
-  storage: string;
-  /** Where log lines go. */
-  logger: Logger;
   /** How often the store is re-read, ms (default 1000). */
   pollMs?: number;
 }
@@ -142,33 +131,30 @@ export class StaticTransforms {
       ...record.to_frame,
       peer_id: peerId,
     });
-    const identity = {
-      peerId,
-      sessionId: this.#context.sessionId,
-      fromFrame,
-      toFrame,
-      clock: clock.ref,
-      writerMode: "rigid" as const,
-      rateHz: 0,
-      nowNs: clock.now(),
-    };
     // The store is the source of truth: the one-sample log is written anew.
     await Deno.remove(logDir(storage, peerId, id), { recursive: true })
       .catch((error) => {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
       });
-    const log = await openPoseLog(
-      storage,
-      identity,
-      { retentionNs: 0n, cacheBytes: 4096 },
-      this.#logger,
-    );
     const at = savedAtNs(record.saved_at);
+    const resource = await openOwnLog(
+      { ...this.#context, logger: this.#logger },
+      poseLogSpec(
+        {
+          peerId,
+          fromFrame,
+          toFrame,
+          clock: clock.ref,
+          writerMode: "rigid",
+          rateHz: 0,
+          nowNs: clock.now(),
+        },
+        { retentionNs: 0n, cacheBytes: 4096 },
+        { start_at_ns: at, finish_at_ns: at },
+      ),
+    );
+    const log = resource.log;
     log.append(at, spatialTransformPayload(record));
-    const resource = poseLogResource(identity, log, {
-      start_at_ns: at,
-      finish_at_ns: at,
-    });
     try {
       catalog.add(resource);
     } catch (error) {

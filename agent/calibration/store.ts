@@ -11,12 +11,13 @@
  */
 import { join } from "node:path";
 import { z } from "zod";
-import { parseJson } from "../codec/json.ts";
+import { parseJson } from "../../core/codec/json.ts";
 import {
   CameraCalibration,
   FrameEntry,
   RegistryId,
-} from "../registries/entries.ts";
+} from "../../core/registries/entries.ts";
+import { writeFileAtomic } from "../../core/files.ts";
 
 const finite = z.number().refine(Number.isFinite, "must be finite");
 const savedAt = z.iso.datetime();
@@ -150,9 +151,7 @@ export class CalibrationStore {
   ): Promise<string> {
     const path = this.path(kind, id);
     await Deno.mkdir(join(this.dir, kind), { recursive: true });
-    const temporary = `${path}.${crypto.randomUUID()}.tmp`;
-    await Deno.writeTextFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
-    await Deno.rename(temporary, path);
+    await writeFileAtomic(path, `${JSON.stringify(record, null, 2)}\n`);
     return path;
   }
 }

@@ -5,9 +5,10 @@
  * @module
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { StreamManifestSchema } from "../proto/gen/auki/stream_pb.ts";
+import type { StreamManifestSchema } from "../../core/proto/gen/auki/stream_pb.ts";
+import type { OfflineReason } from "../../drivers/driver.ts";
 import type { SegmentLog } from "../logs/log.ts";
-import type { RegistryRef } from "../registries/entries.ts";
+import type { RegistryRef } from "../../core/registries/entries.ts";
 import type {
   Extent,
   Head,
@@ -49,9 +50,6 @@ export type ResourceKind =
 export const TIME_TRANSFORM_PAYLOAD = "time_transform";
 /** Stream manifest payload kind of pose logs (`auki.pose.SpatialTransform`). */
 export const POSE_PAYLOAD = "spatial_transform";
-
-/** Why a resource went offline, as streams on it are ended. */
-export type OfflineReason = "source_ended" | "producer_error";
 
 /** A log this agent serves, with its online state. */
 export class LogResource {

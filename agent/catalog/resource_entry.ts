@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import type { RegistryRef } from "../registries/entries.ts";
+import type { RegistryRef } from "../../core/registries/entries.ts";
 
 /** A JSON integer that may exceed 2^53 (number or bigint in, bigint out). */
 export const Int64 = z.union([z.bigint(), z.number().int()]).transform((v) =>
@@ -81,11 +81,6 @@ export type ResourceEntry = z.infer<typeof ResourceEntry>;
 /** The `/auki/resources/0.2.0` response body. */
 export const ResourcesResponse = z.object({
   resources: z.array(ResourceEntry),
-});
-
-/** The `/auki/resources/0.2.0` request body. */
-export const ResourcesRequest = z.object({
-  variants: z.array(z.enum(VARIANTS)).optional(),
 });
 
 /** Manifest of a `sensor_log` row. */

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { ClockEntry, RegistryRef } from "../registries/entries.ts";
+import type { ClockEntry, RegistryRef } from "../../core/registries/entries.ts";
 import type { RegistryStore } from "../registries/store.ts";
-import { monotonicNs, realtimeNs } from "./system_time.ts";
+import { monotonicNs, realtimeNs } from "../../core/clocks/system_time.ts";
 
 /** A registered clock and how to read it. */
 export interface Clock {

@@ -7,34 +7,23 @@
  */
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { Catalog } from "../catalog/catalog.ts";
-import { LogResource } from "../catalog/log_resource.ts";
-import { SegmentLog } from "../logs/log.ts";
-import { logDir, segmentDurationFor } from "../logs/log_dirs.ts";
-import type { Logger } from "../logging.ts";
-import { TimeTransformEntrySchema } from "../proto/gen/auki/time_transform_pb.ts";
-import { APP_ID } from "../sensors/sensor_log.ts";
+import type { LogResource } from "../catalog/log_resource.ts";
+import { openOwnLog, type OwnLogContext } from "../catalog/own_log.ts";
+import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transform_pb.ts";
 import type { Clock } from "./clocks.ts";
-import { threeRead } from "./three_read.ts";
+import { threeRead } from "../../core/clocks/three_read.ts";
 
 const HOUR_NS = 3_600_000_000_000n;
 const U32_MAX = 0xffff_ffffn;
 
-/** Options of {@link TimeTransformLog.start}. */
-export interface TimeTransformLogOptions {
+/** Options of {@link TimeTransformLog.start}: where the log goes, and more. */
+export interface TimeTransformLogOptions extends OwnLogContext {
   /** Clock the offsets start from (and entries are timestamped on). */
   from: Clock;
   /** Clock the offsets lead to. */
   to: Clock;
-  /** This peer's id. */
-  peerId: string;
-  /** The current session id. */
-  sessionId: string;
-  /** Storage root. */
-  storage: string;
   /** The catalog to serve the log in. */
   catalog: Catalog;
-  /** The agent's logger. */
-  logger: Logger;
   /** Sampling period in ms (default 1000). */
   periodMs?: number;
 }
@@ -57,37 +46,20 @@ export class TimeTransformLog {
   static async start(
     options: TimeTransformLogOptions,
   ): Promise<TimeTransformLog> {
-    const { from, to, peerId } = options;
-    const id = `${from.entry.clock_id}->${to.entry.clock_id}`;
-    const log = await SegmentLog.open(logDir(options.storage, peerId, id), {
-      manifest: {
-        app_id: APP_ID,
-        session_id: options.sessionId,
-        source_peer_id: peerId,
-        writer_peer_id: peerId,
-        from_clock: from.ref,
-        to_clock: to.ref,
-        source: { kind: "local_clock_read" },
-        segment_duration_ns: segmentDurationFor(HOUR_NS),
-        retention_ns: HOUR_NS,
-      },
-      cacheBytes: 64 * 1024,
-      logger: options.logger,
+    const { from, to } = options;
+    const manifest = {
+      from_clock: from.ref,
+      to_clock: to.ref,
+      source: { kind: "local_clock_read" },
+    } as const;
+    const resource = await openOwnLog(options, {
+      id: `${from.entry.clock_id}->${to.entry.clock_id}`,
+      fields: manifest,
+      retention: { retentionNs: HOUR_NS, cacheBytes: 64 * 1024 },
+      nowNs: from.now(),
+      kind: () => ({ variant: "time_transform_log", manifest }),
     });
-    const resource = new LogResource({
-      id,
-      sourcePeerId: peerId,
-      writerPeerId: peerId,
-      log,
-      kind: {
-        variant: "time_transform_log",
-        manifest: {
-          from_clock: from.ref,
-          to_clock: to.ref,
-          source: { kind: "local_clock_read" },
-        },
-      },
-    });
+    const log = resource.log;
     const sample = () => {
       const { timestampNs, offsetNs, uncertaintyNs } = threeRead(
         from.now,

@@ -8,7 +8,7 @@
  */
 import { multiaddr } from "@multiformats/multiaddr";
 import type { z } from "zod";
-import { parseJson, stringifyJson } from "../codec/json.ts";
+import { parseJson, stringifyJson } from "../../core/codec/json.ts";
 import {
   canonicalMultiaddr,
   canonicalPeerId,
@@ -18,7 +18,7 @@ import {
   ErrorBody,
   ListResponse,
 } from "./discovery_types.ts";
-import { errorMessage } from "../logging.ts";
+import { errorMessage } from "../../core/logging.ts";
 
 /** Bound on one Discovery round trip, body included (`DISCOVERY_HTTP_TIMEOUT`). */
 export const DISCOVERY_HTTP_TIMEOUT_MS = 2_000;

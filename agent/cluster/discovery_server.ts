@@ -8,9 +8,10 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
-import { realtimeNs } from "../clocks/system_time.ts";
-import { parseJsonBytes, stringifyJson } from "../codec/json.ts";
-import { errorMessage, type Logger, silentLogger } from "../logging.ts";
+import { realtimeNs } from "../../core/clocks/system_time.ts";
+import { parseJsonBytes, stringifyJson } from "../../core/codec/json.ts";
+import { errorMessage, type Logger, silentLogger } from "../../core/logging.ts";
+import { httpListenError } from "../listen_errors.ts";
 import {
   CLUSTER_NAME_PATTERN,
   type ClusterEntry,
@@ -178,15 +179,22 @@ export function startDiscoveryServer(
     return respond(reply);
   };
 
-  const server = Deno.serve({
-    hostname: options.hostname ?? "127.0.0.1",
-    port: options.port ?? 0,
-    onListen: () => {},
-    onError: (error) => {
-      logger.error(`request failed: ${error}`);
-      return respond({ status: 500, body: { error: "internal error" } });
-    },
-  }, handle);
+  const hostname = options.hostname ?? "127.0.0.1";
+  const requestedPort = options.port ?? 0;
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname,
+      port: requestedPort,
+      onListen: () => {},
+      onError: (error) => {
+        logger.error(`request failed: ${error}`);
+        return respond({ status: 500, body: { error: "internal error" } });
+      },
+    }, handle);
+  } catch (error) {
+    throw httpListenError(error, hostname, requestedPort);
+  }
 
   const sweeper = setInterval(() => {
     const now = realtimeNs();

@@ -6,8 +6,8 @@
  * @module
  */
 import { z } from "zod";
-import { canonicalJson } from "../codec/json.ts";
-import { xxh3Hex } from "../codec/hash.ts";
+import { canonicalJson } from "../../core/codec/json.ts";
+import { xxh3Hex } from "../../core/codec/hash.ts";
 import { I64 } from "./discovery_types.ts";
 
 /** The domain clock declaration carried in the Manager's heartbeats. */

@@ -7,40 +7,29 @@
  */
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { Catalog } from "../catalog/catalog.ts";
-import { LogResource } from "../catalog/log_resource.ts";
+import type { LogResource } from "../catalog/log_resource.ts";
+import { openOwnLog, type OwnLogContext } from "../catalog/own_log.ts";
 import type { Clock } from "../clocks/clocks.ts";
-import { SegmentLog } from "../logs/log.ts";
-import { logDir, segmentDurationFor } from "../logs/log_dirs.ts";
-import type { Logger } from "../logging.ts";
-import { TimeTransformEntrySchema } from "../proto/gen/auki/time_transform_pb.ts";
-import type { RegistryRef } from "../registries/entries.ts";
+import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transform_pb.ts";
+import type { RegistryRef } from "../../core/registries/entries.ts";
 import type { RegistryStore } from "../registries/store.ts";
-import { APP_ID } from "../sensors/sensor_log.ts";
-import type { ClusterManager } from "./cluster_manager.ts";
+import type { ClusterService } from "./cluster_service.ts";
 import { domainClockId, domainClockJson } from "./domain_clock.ts";
 
 const HOUR_NS = 3_600_000_000_000n;
 const U32_MAX = 0xffff_ffffn;
 const PERIOD_MS = 1_000;
 
-/** What {@link DomainTimeLog.start} needs. */
-export interface DomainTimeLogOptions {
+/** What {@link DomainTimeLog.start} needs: where the log goes, and more. */
+export interface DomainTimeLogOptions extends OwnLogContext {
   /** The cluster this peer belongs to (joined). */
-  cluster: ClusterManager;
+  cluster: ClusterService;
   /** The session clock: the from-clock. */
   session: Clock;
-  /** This peer's id. */
-  peerId: string;
-  /** The current session id. */
-  sessionId: string;
-  /** Storage root. */
-  storage: string;
   /** The catalog the log is served in. */
   catalog: Catalog;
   /** The registry the domain clock declaration is served from. */
   registry: RegistryStore;
-  /** Where log lines go. */
-  logger: Logger;
 }
 
 /** The running session-to-domain-clock log. */
@@ -59,7 +48,7 @@ export class DomainTimeLog {
 
   /** Opens the log and samples every second once an estimate exists. */
   static async start(options: DomainTimeLogOptions): Promise<DomainTimeLog> {
-    const { cluster, session, peerId } = options;
+    const { cluster, session } = options;
     const name = cluster.status().name;
     const declared = options.registry.putCanonical(
       "clock",
@@ -70,31 +59,16 @@ export class DomainTimeLog {
       ...declared,
       peer_id: cluster.status().managerPeerId,
     });
-    const id = `${session.entry.clock_id}->${declared.id}`;
     const source = { kind: "local_clock_read" } as const;
-    const log = await SegmentLog.open(logDir(options.storage, peerId, id), {
-      manifest: {
-        app_id: APP_ID,
-        session_id: options.sessionId,
-        source_peer_id: peerId,
-        writer_peer_id: peerId,
-        from_clock: session.ref,
-        to_clock: toClock(),
-        source,
-        segment_duration_ns: segmentDurationFor(HOUR_NS),
-        retention_ns: HOUR_NS,
-      },
-      cacheBytes: 64 * 1024,
-      logger: options.logger,
-    });
     const manifest = { from_clock: session.ref, to_clock: toClock(), source };
-    const resource = new LogResource({
-      id,
-      sourcePeerId: peerId,
-      writerPeerId: peerId,
-      log,
-      kind: { variant: "time_transform_log", manifest },
+    const resource = await openOwnLog(options, {
+      id: `${session.entry.clock_id}->${declared.id}`,
+      fields: { ...manifest },
+      retention: { retentionNs: HOUR_NS, cacheBytes: 64 * 1024 },
+      nowNs: session.now(),
+      kind: () => ({ variant: "time_transform_log", manifest }),
     });
+    const log = resource.log;
     options.catalog.add(resource);
     const sample = () => {
       const estimate = cluster.domainOffset();

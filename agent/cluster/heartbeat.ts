@@ -8,9 +8,13 @@
  */
 import type { Stream } from "@libp2p/interface";
 import { z } from "zod";
-import { encodeFrame, FRAME_CAPS, FrameReader } from "../codec/framing.ts";
-import { jsonBytes, parseJsonBytes } from "../codec/json.ts";
-import { type Logger, rateLimited } from "../logging.ts";
+import {
+  encodeFrame,
+  FRAME_CAPS,
+  FrameReader,
+} from "../../core/codec/framing.ts";
+import { jsonBytes, parseJsonBytes } from "../../core/codec/json.ts";
+import { type Logger, rateLimited } from "../../core/logging.ts";
 import { brief } from "../protocols/exchange.ts";
 import { I64 } from "./discovery_types.ts";
 import {

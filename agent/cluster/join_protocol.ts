@@ -9,12 +9,13 @@
 import type { Libp2p } from "@libp2p/interface";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { z } from "zod";
-import { FRAME_CAPS } from "../codec/framing.ts";
-import { jsonBytes, parseJsonBytes } from "../codec/json.ts";
+import { FRAME_CAPS } from "../../core/codec/framing.ts";
+import { jsonBytes, parseJsonBytes } from "../../core/codec/json.ts";
+import type { WireEncoding } from "../../core/codec/wire_encoding.ts";
 import {
   JoinRequestSchema,
   JoinResponseSchema,
-} from "../proto/gen/auki/join_pb.ts";
+} from "../../core/proto/gen/auki/join_pb.ts";
 import {
   brief,
   DropRequest,
@@ -28,9 +29,6 @@ export const JOIN_LIMITS = { maxBytes: FRAME_CAPS.join, allowEmpty: true };
 
 /** How long each side of a join may take, ms. */
 export const JOIN_TIMEOUT_MS = 10_000;
-
-/** The wire encodings of join and info bodies. */
-export type WireEncoding = "protobuf" | "json";
 
 /** A decoded join request. */
 export interface JoinRequest {

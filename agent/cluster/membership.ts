@@ -6,7 +6,7 @@
  */
 import { peerIdFromString } from "@libp2p/peer-id";
 import { z } from "zod";
-import { parseJson, stringifyJson } from "../codec/json.ts";
+import { parseJson, stringifyJson } from "../../core/codec/json.ts";
 import { I64, MultiaddrText, PeerIdText } from "./discovery_types.ts";
 
 /** One member: its peer id, dialable addresses and admission time. */

@@ -8,9 +8,10 @@
  * @module
  */
 import { join } from "node:path";
-import type { Logger } from "../logging.ts";
+import type { Logger } from "../../core/logging.ts";
 import { describe } from "../protocols/exchange.ts";
 import { type ClusterMembership, membershipJson } from "./membership.ts";
+import { writeFileAtomic } from "../../core/files.ts";
 
 /** The dump file of `cluster` under `storage`. */
 export function membershipDumpPath(storage: string, cluster: string): string {
@@ -47,9 +48,7 @@ export class MembershipDump {
         return;
       }
       await Deno.mkdir(join(this.#storage, "clusters"), { recursive: true });
-      const temp = `${path}.tmp`;
-      await Deno.writeTextFile(temp, text);
-      await Deno.rename(temp, path);
+      await writeFileAtomic(path, text, { soleWriter: true });
     }).catch((error) =>
       this.#logger.warn(`cannot write ${path}: ${describe(error)}`)
     );

@@ -7,8 +7,12 @@
  */
 import type { Libp2p, PeerId, Stream } from "@libp2p/interface";
 import { z } from "zod";
-import { encodeFrame, FRAME_CAPS, FrameReader } from "../codec/framing.ts";
-import { jsonBytes, parseJsonBytes } from "../codec/json.ts";
+import {
+  encodeFrame,
+  FRAME_CAPS,
+  FrameReader,
+} from "../../core/codec/framing.ts";
+import { jsonBytes, parseJsonBytes } from "../../core/codec/json.ts";
 import { MEMBERSHIP, OVER_RELAYS } from "../protocols/ids.ts";
 import { type ClusterMembership, parseMembership } from "./membership.ts";
 

@@ -8,10 +8,10 @@
  */
 import { fromBinary } from "@bufbuild/protobuf";
 import jpeg from "jpeg-js";
-import { greyFrame } from "../../calibration/image.ts";
+import { greyFrame } from "../../core/image.ts";
 import type { Catalog } from "../catalog/catalog.ts";
-import { CameraFrameSchema } from "../proto/gen/auki/camera_pb.ts";
-import type { CameraSensor } from "../registries/entries.ts";
+import { CameraFrameSchema } from "../../core/proto/gen/auki/camera_pb.ts";
+import type { CameraSensor } from "../../core/registries/entries.ts";
 import { latestEntry, type SensorEntries } from "./sensor_entries.ts";
 import type { z } from "zod";
 

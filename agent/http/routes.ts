@@ -6,7 +6,7 @@
  * @module
  */
 import type { Catalog } from "../catalog/catalog.ts";
-import { errorMessage, type Logger, rateLimited } from "../logging.ts";
+import { errorMessage, type Logger, rateLimited } from "../../core/logging.ts";
 import { EXPOSITION_CONTENT_TYPE } from "../observe/exposition.ts";
 import { healthOf } from "../observe/health.ts";
 import { metricsText } from "../observe/metrics.ts";

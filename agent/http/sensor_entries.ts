@@ -5,7 +5,7 @@
  * @module
  */
 import type { LogResource } from "../catalog/log_resource.ts";
-import { SensorEntry } from "../registries/entries.ts";
+import { SensorEntry } from "../../core/registries/entries.ts";
 import type { RegistryStore } from "../registries/store.ts";
 
 /** Sensor entries by hash, read from the local registry. */

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { errorMessage, type Logger } from "../logging.ts";
+import { errorMessage, type Logger } from "../../core/logging.ts";
+import { httpListenError } from "../listen_errors.ts";
 import { httpHandler, type HttpSources } from "./routes.ts";
 
 /** The default address of the HTTP server: loopback only. */
@@ -22,20 +23,21 @@ export interface HttpListen {
 export interface HttpServer {
   /** Its base URL, `http://HOST:PORT`, with the bound port. */
   readonly url: string;
+  /** Starts answering from `sources`; until then every request gets 503. */
+  serve(sources: HttpSources): void;
   /** Stops serving and closes open connections. */
   stop(): Promise<void>;
 }
 
-/** Starts serving `sources`; throws naming the address when it cannot bind. */
+/**
+ * Binds the server (throws one line naming the address when it cannot);
+ * it answers 503 until {@link HttpServer.serve} gives it the agent.
+ */
 export function startHttpServer(
   listen: HttpListen,
-  sources: HttpSources,
   logger: Logger,
 ): HttpServer {
-  const where = listen.hostname.includes(":")
-    ? `[${listen.hostname}]:${listen.port}`
-    : `${listen.hostname}:${listen.port}`;
-  const handler = httpHandler(sources, logger);
+  let handler: ((request: Request) => Promise<Response>) | undefined;
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve({
@@ -46,17 +48,26 @@ export function startHttpServer(
         logger.warn(`HTTP: ${errorMessage(error)}`);
         return new Response("internal error\n", { status: 500 });
       },
-    }, handler);
+    }, (request) =>
+      handler?.(request) ??
+        Response.json({ error: "the agent is starting" }, { status: 503 }));
   } catch (error) {
-    throw new Error(`cannot serve HTTP on ${where}: ${errorMessage(error)}`);
+    throw new Error(
+      `HTTP server: ${
+        httpListenError(error, listen.hostname, listen.port).message
+      }`,
+    );
   }
   const { hostname, port } = server.addr;
   const url = `http://${
     hostname.includes(":") ? `[${hostname}]` : hostname
   }:${port}`;
-  logger.info(`status page, /metrics and /healthz at ${url}`);
   return {
     url,
+    serve(sources) {
+      handler = httpHandler(sources, logger);
+      logger.info(`status page, /metrics and /healthz at ${url}`);
+    },
     async stop() {
       await server.shutdown();
     },

@@ -12,11 +12,11 @@ import type { LogResource } from "../catalog/log_resource.ts";
 import {
   JointEncodersDataSchema,
   PointCloudDataSchema,
-} from "../proto/payload_schemas.ts";
-import { SpatialTransformSchema } from "../proto/gen/auki/pose_pb.ts";
-import { TimeTransformEntrySchema } from "../proto/gen/auki/time_transform_pb.ts";
-import { UwbFrameSchema } from "../proto/gen/auki_edge/rf_pb.ts";
-import type { SensorEntry } from "../registries/entries.ts";
+} from "../../core/proto/payload_schemas.ts";
+import { SpatialTransformSchema } from "../../core/proto/gen/auki/pose_pb.ts";
+import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transform_pb.ts";
+import { UwbFrameSchema } from "../../core/proto/gen/auki_edge/rf_pb.ts";
+import type { SensorEntry } from "../../core/registries/entries.ts";
 import { latestEntry, type SensorEntries } from "./sensor_entries.ts";
 
 /** Most points of a scan sent to the page. */

@@ -7,7 +7,7 @@
 import type { Ed25519PrivateKey, PeerId } from "@libp2p/interface";
 import { generateKeyPairFromSeed } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import { xxh3Bytes } from "../codec/hash.ts";
+import { xxh3Bytes } from "../../core/codec/hash.ts";
 
 /** Length of a wallet seed (an ed25519 secret seed) in bytes. */
 export const SEED_BYTES = 32;

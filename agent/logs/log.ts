@@ -1,8 +1,7 @@
 /**
  * A segmented, retention-bounded log on disk with a bounded cache of recent
- * entries in memory (spec datatypes.md section 4). Readers are cursors: they
- * serve from the cache while they keep up and from disk when they fall
- * behind, so a slow reader costs a file position, not memory.
+ * entries in memory (spec datatypes.md section 4). Readers are cursors
+ * (cursor.ts) opened at a read position.
  *
  * Small entries are written synchronously as they are appended. Large ones
  * (camera frames) are written off the event loop, in order, and become
@@ -13,29 +12,26 @@
 import { join } from "node:path";
 import { type LogManifest, readManifest, writeManifest } from "./manifest.ts";
 import {
+  type CachedEntry,
+  type CursorSource,
+  type EntryPosition,
+  LogCursor,
+  type SegmentSpan,
+} from "./cursor.ts";
+import { EntryCache } from "./entry_cache.ts";
+import {
   encodeEntryHeader,
   encodeSegmentHeader,
   ENTRY_HEADER_BYTES,
+  loadSegments,
   parseEntryHeader,
-  parseSegmentFileName,
   readFull,
-  scanSegment,
+  type Segment,
   SEGMENT_HEADER_BYTES,
   segmentFileName,
-  type SegmentScan,
   segmentStart,
 } from "./segment.ts";
-import { type Logger, silentLogger } from "../logging.ts";
-
-/** One log entry: its position in this log, timestamp and payload. */
-export interface LogEntry {
-  /** Position in the log since it was opened by this process (0 = oldest then). */
-  index: number;
-  /** Timestamp on the log's clock, ns. */
-  timestampNs: bigint;
-  /** The payload bytes as appended. */
-  payload: Uint8Array;
-}
+import { type Logger, silentLogger } from "../../core/logging.ts";
 
 /** Where a cursor starts (the stream protocol's read positions). */
 export type ReadFrom =
@@ -98,31 +94,6 @@ export class LogBehindError extends Error {
   }
 }
 
-/** A reader asked for entries that retention deleted before it read them. */
-export class LogEvictedError extends Error {
-  /** Creates the error for `missed` entries the reader can no longer get. */
-  constructor(readonly missed: number) {
-    super(`${missed} entries were evicted by retention before they were read`);
-    this.name = "LogEvictedError";
-  }
-}
-
-interface Segment {
-  startNs: bigint;
-  path: string;
-  firstIndex: number;
-  entries: number;
-  payloadBytes: number;
-  firstNs: bigint | undefined;
-  lastNs: bigint | undefined;
-  sizeBytes: number;
-}
-
-interface CachedEntry extends LogEntry {
-  segmentStartNs: bigint;
-  offset: number;
-}
-
 /** An appended entry waiting for its write, or a segment file to retire. */
 type WriteJob =
   | {
@@ -135,15 +106,13 @@ type WriteJob =
   | { kind: "retire"; file: Deno.FsFile };
 
 /** A single-writer segment log directory. */
-export class SegmentLog {
+export class SegmentLog implements CursorSource {
   /** The on-disk manifest (ground truth once the log exists). */
   readonly manifest: LogManifest;
   readonly #dir: string;
   readonly #segments: Segment[];
-  readonly #cacheBytes: number;
   readonly #logger: Logger;
-  readonly #cache: CachedEntry[] = [];
-  #cachedBytes = 0;
+  readonly #cache: EntryCache;
   readonly #maxUnwrittenBytes: number;
   #nextIndex: number;
   #active: { segment: Segment; file: Deno.FsFile } | undefined;
@@ -167,7 +136,7 @@ export class SegmentLog {
     this.#dir = dir;
     this.manifest = manifest;
     this.#segments = segments;
-    this.#cacheBytes = options.cacheBytes;
+    this.#cache = new EntryCache(options.cacheBytes);
     this.#logger = options.logger ?? silentLogger;
     this.#maxUnwrittenBytes = options.maxUnwrittenBytes ??
       DEFAULT_MAX_UNWRITTEN_BYTES;
@@ -363,7 +332,7 @@ export class SegmentLog {
     segment.payloadBytes += payload.byteLength;
     segment.firstNs ??= timestampNs;
     segment.lastNs = timestampNs;
-    this.#remember({
+    this.#cache.remember({
       index: this.#nextIndex++,
       timestampNs,
       payload,
@@ -438,14 +407,6 @@ export class SegmentLog {
     this.#flushing.add(flushed);
   }
 
-  #remember(entry: CachedEntry): void {
-    this.#cache.push(entry);
-    this.#cachedBytes += entry.payload.byteLength;
-    while (this.#cache.length > 1 && this.#cachedBytes > this.#cacheBytes) {
-      this.#cachedBytes -= this.#cache.shift()!.payload.byteLength;
-    }
-  }
-
   #evict(newestNs: bigint): void {
     const retention = this.manifest.retention_ns;
     if (retention === 0n) return;
@@ -469,9 +430,7 @@ export class SegmentLog {
         );
       }
     }
-    while (this.#cache.length > 0 && this.#cache[0].index < this.firstIndex) {
-      this.#cachedBytes -= this.#cache.shift()!.payload.byteLength;
-    }
+    this.#cache.dropBefore(this.firstIndex);
   }
 
   /**
@@ -532,8 +491,8 @@ export class SegmentLog {
   }
 
   async #seek(timestampNs: bigint): Promise<LogCursor> {
-    const cached = this.#cache.find((e) => e.timestampNs >= timestampNs);
-    if (cached !== undefined && this.#cache[0].timestampNs < timestampNs) {
+    const cached = this.#cache.seek(timestampNs);
+    if (cached !== undefined) {
       return new LogCursor(this, cached.index, {
         startNs: cached.segmentStartNs,
         offset: cached.offset,
@@ -572,23 +531,19 @@ export class SegmentLog {
     );
   }
 
-  /** @internal The cached entry with `index`, if still cached. */
+  /** The cached entry with `index`, if still cached. */
   cached(index: number): CachedEntry | undefined {
-    const first = this.#cache[0];
-    if (first === undefined || index < first.index) return undefined;
-    return this.#cache[index - first.index];
+    return this.#cache.get(index);
   }
 
-  /** @internal Where entry `index` starts, when it opens a segment. */
-  segmentOpening(
-    index: number,
-  ): { startNs: bigint; offset: number } | undefined {
+  /** Where entry `index` starts, when it opens a segment. */
+  segmentOpening(index: number): EntryPosition | undefined {
     const segment = this.#segments.find((s) => s.firstIndex === index);
     return segment &&
       { startNs: segment.startNs, offset: SEGMENT_HEADER_BYTES };
   }
 
-  /** @internal The segment starting at `startNs` and the one after it. */
+  /** The segment starting at `startNs` and the one after it. */
   segmentAt(startNs: bigint): { segment?: Segment; next?: Segment } {
     const i = this.#segments.findIndex((s) => s.startNs === startNs);
     if (i >= 0) {
@@ -597,8 +552,8 @@ export class SegmentLog {
     return { next: this.#segments.find((s) => s.startNs > startNs) };
   }
 
-  /** @internal Whether `segment` is still being appended to. */
-  isActive(segment: Segment): boolean {
+  /** Whether `segment` is still being appended to. */
+  isActive(segment: SegmentSpan): boolean {
     return this.#active?.segment === segment;
   }
 
@@ -616,177 +571,6 @@ export class SegmentLog {
     this.#retireActive();
     await Promise.all([...this.#flushing]);
   }
-}
-
-/** A reader's position in a {@link SegmentLog}. */
-export class LogCursor {
-  readonly #log: SegmentLog;
-  #index: number;
-  #position: { startNs: bigint; offset: number } | undefined;
-  #file: { startNs: bigint; handle: Deno.FsFile } | undefined;
-  #minTimestampNs: bigint | undefined;
-
-  /** @internal Created by {@link SegmentLog.cursor}. */
-  constructor(
-    log: SegmentLog,
-    index: number,
-    position: { startNs: bigint; offset: number } | undefined,
-    minTimestampNs?: bigint,
-  ) {
-    this.#log = log;
-    this.#index = index;
-    this.#position = position;
-    this.#minTimestampNs = minTimestampNs;
-  }
-
-  /** Index of the next entry this cursor returns. */
-  get index(): number {
-    return this.#index;
-  }
-
-  /**
-   * The next entry, waiting for it to be appended. Resolves `null` once the
-   * log is closed and the cursor has read everything; throws
-   * {@link LogEvictedError} when retention deleted the next entry first.
-   */
-  async next(signal?: AbortSignal): Promise<LogEntry | null> {
-    for (;;) {
-      const entry = await this.#read(signal);
-      if (entry === null) return null;
-      if (
-        this.#minTimestampNs === undefined ||
-        entry.timestampNs >= this.#minTimestampNs
-      ) {
-        // Entries are ordered: once one passes, every later one does.
-        this.#minTimestampNs = undefined;
-        return entry;
-      }
-    }
-  }
-
-  async #read(signal?: AbortSignal): Promise<LogEntry | null> {
-    await this.#log.waitFor(this.#index, signal);
-    if (this.#index >= this.#log.nextIndex) return null;
-    if (this.#index < this.#log.firstIndex) {
-      throw new LogEvictedError(this.#log.firstIndex - this.#index);
-    }
-    const cached = this.#log.cached(this.#index);
-    if (cached !== undefined) {
-      this.#index++;
-      this.#position = {
-        startNs: cached.segmentStartNs,
-        offset: cached.offset + ENTRY_HEADER_BYTES + cached.payload.byteLength,
-      };
-      return cached;
-    }
-    return await this.#readFromDisk();
-  }
-
-  async #readFromDisk(): Promise<LogEntry> {
-    let position = this.#position ?? this.#log.segmentOpening(this.#index);
-    if (position === undefined) {
-      throw new Error(`cursor at ${this.#index} has no disk position`);
-    }
-    for (;;) {
-      const { segment, next } = this.#log.segmentAt(position.startNs);
-      if (
-        segment !== undefined &&
-        (position.offset < segment.sizeBytes || this.#log.isActive(segment))
-      ) {
-        break;
-      }
-      if (next === undefined) {
-        throw new Error(
-          `entry ${this.#index} is missing from ${this.#log.dir}`,
-        );
-      }
-      position = { startNs: next.startNs, offset: SEGMENT_HEADER_BYTES };
-    }
-    const handle = await this.#open(position.startNs);
-    await handle.seek(position.offset, Deno.SeekMode.Start);
-    const header = new Uint8Array(ENTRY_HEADER_BYTES);
-    if (await readFull(handle, header) < ENTRY_HEADER_BYTES) {
-      throw new Error(`entry ${this.#index} is truncated in ${this.#log.dir}`);
-    }
-    const { timestampNs, payloadBytes } = parseEntryHeader(header);
-    const payload = new Uint8Array(payloadBytes);
-    if (await readFull(handle, payload) < payloadBytes) {
-      throw new Error(`entry ${this.#index} is truncated in ${this.#log.dir}`);
-    }
-    const entry = { index: this.#index++, timestampNs, payload };
-    this.#position = {
-      startNs: position.startNs,
-      offset: position.offset + ENTRY_HEADER_BYTES + payloadBytes,
-    };
-    return entry;
-  }
-
-  async #open(startNs: bigint): Promise<Deno.FsFile> {
-    if (this.#file?.startNs === startNs) return this.#file.handle;
-    this.#file?.handle.close();
-    this.#file = undefined;
-    const path = join(this.#log.dir, "segments", segmentFileName(startNs));
-    const handle = await Deno.open(path, { read: true });
-    this.#file = { startNs, handle };
-    return handle;
-  }
-
-  /** Releases the cursor's file handle. */
-  close(): void {
-    this.#file?.handle.close();
-    this.#file = undefined;
-  }
-}
-
-async function loadSegments(dir: string, logger: Logger): Promise<Segment[]> {
-  const names: string[] = [];
-  for await (const item of Deno.readDir(dir)) {
-    if (item.isFile && parseSegmentFileName(item.name) !== undefined) {
-      names.push(item.name);
-    }
-  }
-  names.sort();
-  const segments: Segment[] = [];
-  let index = 0;
-  for (const [i, name] of names.entries()) {
-    const path = join(dir, name);
-    let scan: SegmentScan;
-    try {
-      scan = await scanSegment(path);
-    } catch (error) {
-      logger.warn(`segment ${path} is unreadable (${error}); moved aside`);
-      await Deno.rename(path, `${path}.corrupt`);
-      continue;
-    }
-    if (scan.validBytes < scan.fileBytes) {
-      logger.warn(
-        `segment ${path}: dropped a ${
-          scan.fileBytes - scan.validBytes
-        }-byte truncated entry left by a crash`,
-      );
-      if (i === names.length - 1) await Deno.truncate(path, scan.validBytes);
-    }
-    // An empty segment (even the last, left by a crash right after it was
-    // created) holds nothing; keeping it as the last segment would make an
-    // append whose timestamp falls in an earlier segment try to create that
-    // segment's file again.
-    if (scan.entries === 0) {
-      await Deno.remove(path);
-      continue;
-    }
-    segments.push({
-      startNs: scan.startNs,
-      path,
-      firstIndex: index,
-      entries: scan.entries,
-      payloadBytes: scan.payloadBytes,
-      firstNs: scan.firstNs,
-      lastNs: scan.lastNs,
-      sizeBytes: scan.validBytes,
-    });
-    index += scan.entries;
-  }
-  return segments;
 }
 
 function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {

@@ -6,7 +6,8 @@
  * @module
  */
 import { join } from "node:path";
-import { canonicalJson, parseJson } from "../codec/json.ts";
+import { canonicalJson, parseJson } from "../../core/codec/json.ts";
+import { writeFileAtomic } from "../../core/files.ts";
 
 /** The manifest's file name inside a log directory. */
 export const MANIFEST_FILE = "log_manifest.json";
@@ -52,22 +53,10 @@ export async function writeManifest(
   manifest: LogManifest,
 ): Promise<void> {
   checkManifest(manifest, join(dir, MANIFEST_FILE));
-  const temp = join(dir, `${MANIFEST_FILE}.tmp`);
-  const file = await Deno.open(temp, {
-    write: true,
-    create: true,
-    truncate: true,
+  await writeFileAtomic(join(dir, MANIFEST_FILE), canonicalJson(manifest), {
+    sync: true,
+    soleWriter: true,
   });
-  try {
-    const bytes = new TextEncoder().encode(canonicalJson(manifest));
-    for (let n = 0; n < bytes.byteLength;) {
-      n += await file.write(bytes.subarray(n));
-    }
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  await Deno.rename(temp, join(dir, MANIFEST_FILE));
 }
 
 function integer(value: unknown): bigint | undefined {

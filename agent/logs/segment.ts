@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { join } from "node:path";
+import type { Logger } from "../../core/logging.ts";
 
 /** Bytes in a segment header. */
 export const SEGMENT_HEADER_BYTES = 16;
@@ -149,4 +151,83 @@ export async function readFull(
     filled += n;
   }
   return filled;
+}
+
+/** A segment file of a log as loaded: where it is and what it holds. */
+export interface Segment {
+  /** Start of the segment, ns. */
+  startNs: bigint;
+  /** Path of its file. */
+  path: string;
+  /** Log index of its first entry. */
+  firstIndex: number;
+  /** Number of entries. */
+  entries: number;
+  /** Sum of payload bytes. */
+  payloadBytes: number;
+  /** Timestamp of its first entry, if any. */
+  firstNs: bigint | undefined;
+  /** Timestamp of its last entry, if any. */
+  lastNs: bigint | undefined;
+  /** Bytes of the file holding complete entries. */
+  sizeBytes: number;
+}
+
+/**
+ * Loads the segment files of a log's `segments` directory in order: a
+ * truncated tail entry left by a crash is dropped, an unreadable segment is
+ * moved aside and an empty one removed.
+ */
+export async function loadSegments(
+  dir: string,
+  logger: Logger,
+): Promise<Segment[]> {
+  const names: string[] = [];
+  for await (const item of Deno.readDir(dir)) {
+    if (item.isFile && parseSegmentFileName(item.name) !== undefined) {
+      names.push(item.name);
+    }
+  }
+  names.sort();
+  const segments: Segment[] = [];
+  let index = 0;
+  for (const [i, name] of names.entries()) {
+    const path = join(dir, name);
+    let scan: SegmentScan;
+    try {
+      scan = await scanSegment(path);
+    } catch (error) {
+      logger.warn(`segment ${path} is unreadable (${error}); moved aside`);
+      await Deno.rename(path, `${path}.corrupt`);
+      continue;
+    }
+    if (scan.validBytes < scan.fileBytes) {
+      logger.warn(
+        `segment ${path}: dropped a ${
+          scan.fileBytes - scan.validBytes
+        }-byte truncated entry left by a crash`,
+      );
+      if (i === names.length - 1) await Deno.truncate(path, scan.validBytes);
+    }
+    // An empty segment (even the last, left by a crash right after it was
+    // created) holds nothing; keeping it as the last segment would make an
+    // append whose timestamp falls in an earlier segment try to create that
+    // segment's file again.
+    if (scan.entries === 0) {
+      await Deno.remove(path);
+      continue;
+    }
+    segments.push({
+      startNs: scan.startNs,
+      path,
+      firstIndex: index,
+      entries: scan.entries,
+      payloadBytes: scan.payloadBytes,
+      firstNs: scan.firstNs,
+      lastNs: scan.lastNs,
+      sizeBytes: scan.validBytes,
+    });
+    index += scan.entries;
+  }
+  return segments;
 }

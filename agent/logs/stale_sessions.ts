@@ -6,8 +6,8 @@
  * @module
  */
 import { join } from "node:path";
-import type { Logger } from "../logging.ts";
-import type { RegistryRef } from "../registries/entries.ts";
+import type { Logger } from "../../core/logging.ts";
+import type { RegistryRef } from "../../core/registries/entries.ts";
 import { readManifest } from "./manifest.ts";
 
 /** Deletes `peerId`'s time transform logs whose from-clock is not `sessionClock`. */

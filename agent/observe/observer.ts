@@ -10,7 +10,7 @@
 import type { Libp2p } from "@libp2p/interface";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { LogResource } from "../catalog/log_resource.ts";
-import type { ClusterManager } from "../cluster/cluster_manager.ts";
+import type { ClusterService } from "../cluster/cluster_service.ts";
 import type { HostedSensor } from "../sensors/sensor_host.ts";
 import {
   EventLoopLag,
@@ -116,7 +116,7 @@ export interface ObserverSources {
   /** The libp2p node. */
   node: Libp2p;
   /** The cluster membership, when configured. */
-  cluster: ClusterManager | undefined;
+  cluster: ClusterService | undefined;
 }
 
 interface Window {

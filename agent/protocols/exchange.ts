@@ -12,9 +12,9 @@ import {
   FrameError,
   type FrameLimits,
   FrameReader,
-} from "../codec/framing.ts";
+} from "../../core/codec/framing.ts";
 import { OVER_RELAYS } from "./ids.ts";
-import { errorMessage } from "../logging.ts";
+import { errorMessage } from "../../core/logging.ts";
 
 /** How long a responder may take to read the request and answer, ms. */
 export const RESPONDER_TIMEOUT_MS = 2_000;

@@ -6,8 +6,6 @@
 
 /** Cluster admission; the only protocol a non-member may open. */
 export const JOIN = "/auki/join/0.0.1";
-/** Leaving a cluster. */
-export const LEAVE = "/auki/leave/0.0.1";
 /** Manager to member membership gossip. */
 export const MEMBERSHIP = "/auki/membership/0.0.1";
 /** Manager to member heartbeats. */

@@ -8,20 +8,26 @@
 import type { Libp2p } from "@libp2p/interface";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { z } from "zod";
-import { FRAME_CAPS } from "../codec/framing.ts";
+import { FRAME_CAPS } from "../../core/codec/framing.ts";
+import type { WireEncoding } from "../../core/codec/wire_encoding.ts";
 import {
   jsonBytes,
   parseJson,
   parseJsonBytes,
   stringifyJson,
-} from "../codec/json.ts";
+} from "../../core/codec/json.ts";
 import {
   InfoRequestSchema,
   InfoResponseSchema,
-} from "../proto/gen/auki/info_pb.ts";
+} from "../../core/proto/gen/auki/info_pb.ts";
 import { Int64 } from "../catalog/resource_entry.ts";
 import { DropRequest, request, type Target } from "./exchange.ts";
 import { INFO } from "./ids.ts";
+import {
+  requestService,
+  type Service,
+  type ServiceComponents,
+} from "./service.ts";
 
 /** Frame limits of the info protocol; the protobuf request may be empty. */
 export const INFO_LIMITS = { maxBytes: FRAME_CAPS.info, allowEmpty: true };
@@ -67,9 +73,6 @@ export const ParticipantInfoSchema = z.object({
   manager_peer_id: z.string().default(""),
 });
 
-/** The wire encodings of the info protocol. */
-export type InfoEncoding = "protobuf" | "json";
-
 /** Writes ParticipantInfo as JSON text in the Rust struct's field order. */
 export function participantInfoJson(info: ParticipantInfo): string {
   return stringifyJson({
@@ -113,11 +116,24 @@ export function answerInfo(
   );
 }
 
+/** The info service: answers with this participant's info at the time of asking. */
+export function infoService(
+  init: { participantInfo(): ParticipantInfo },
+  components: ServiceComponents,
+): Service {
+  return requestService(
+    components,
+    INFO,
+    INFO_LIMITS,
+    (body) => answerInfo(body, init.participantInfo()),
+  );
+}
+
 /** Asks a peer for its ParticipantInfo in the given encoding. */
 export async function requestInfo(
   node: Libp2p,
   target: Target,
-  encoding: InfoEncoding = "protobuf",
+  encoding: WireEncoding = "protobuf",
 ): Promise<z.infer<typeof ParticipantInfoSchema>> {
   const body = encoding === "json"
     ? jsonBytes({})

@@ -7,13 +7,21 @@
  */
 import type { Libp2p } from "@libp2p/interface";
 import { z } from "zod";
-import { FRAME_CAPS } from "../codec/framing.ts";
-import { jsonBytes, parseJson, parseJsonBytes } from "../codec/json.ts";
-import { xxh3Hex } from "../codec/hash.ts";
-import { REGISTRY_KINDS, type RegistryKind } from "../registries/entries.ts";
+import { FRAME_CAPS } from "../../core/codec/framing.ts";
+import { jsonBytes, parseJson, parseJsonBytes } from "../../core/codec/json.ts";
+import { xxh3Hex } from "../../core/codec/hash.ts";
+import {
+  REGISTRY_KINDS,
+  type RegistryKind,
+} from "../../core/registries/entries.ts";
 import type { RegistryStore } from "../registries/store.ts";
 import { brief, DropRequest, request, type Target } from "./exchange.ts";
 import { REGISTRIES } from "./ids.ts";
+import {
+  requestService,
+  type Service,
+  type ServiceComponents,
+} from "./service.ts";
 
 /** Frame limits of the registries protocol. */
 export const REGISTRIES_LIMITS = { maxBytes: FRAME_CAPS.registries };
@@ -32,6 +40,19 @@ const Response = z.object({
     canonical_json: z.string(),
   }).nullable(),
 });
+
+/** The registries service: answers lookups from the local store. */
+export function registriesService(
+  init: { registry: RegistryStore },
+  components: ServiceComponents,
+): Service {
+  return requestService(
+    components,
+    REGISTRIES,
+    REGISTRIES_LIMITS,
+    (body) => answerRegistries(body, init.registry),
+  );
+}
 
 /** Answers a registry lookup from the local store. */
 export async function answerRegistries(

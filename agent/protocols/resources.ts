@@ -7,8 +7,12 @@
  */
 import type { Libp2p } from "@libp2p/interface";
 import { z } from "zod";
-import { FRAME_CAPS } from "../codec/framing.ts";
-import { canonicalJson, jsonBytes, parseJsonBytes } from "../codec/json.ts";
+import { FRAME_CAPS } from "../../core/codec/framing.ts";
+import {
+  canonicalJson,
+  jsonBytes,
+  parseJsonBytes,
+} from "../../core/codec/json.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import {
   type ResourceEntry,
@@ -18,11 +22,29 @@ import {
 } from "../catalog/resource_entry.ts";
 import { brief, DropRequest, request, type Target } from "./exchange.ts";
 import { RESOURCES } from "./ids.ts";
+import {
+  requestService,
+  type Service,
+  type ServiceComponents,
+} from "./service.ts";
 
 /** Frame limits of the resources protocol. */
 export const RESOURCES_LIMITS = { maxBytes: FRAME_CAPS.resources };
 
 const Request = z.object({ variants: z.array(z.enum(VARIANTS)).nullish() });
+
+/** The resources service: answers with the catalog's online rows. */
+export function resourcesService(
+  init: { catalog: Catalog },
+  components: ServiceComponents,
+): Service {
+  return requestService(
+    components,
+    RESOURCES,
+    RESOURCES_LIMITS,
+    (body) => answerResources(body, init.catalog),
+  );
+}
 
 /**
  * Answers a catalog request. An unknown variant is a decode error in Rust,

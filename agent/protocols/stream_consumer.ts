@@ -6,13 +6,13 @@
  * @module
  */
 import type { Libp2p, Stream } from "@libp2p/interface";
-import { encodeFrame, FrameReader } from "../codec/framing.ts";
+import { encodeFrame, FrameReader } from "../../core/codec/framing.ts";
 import type { ReadFrom } from "../logs/log.ts";
 import type {
   DeclineReason,
   EndReason,
   StreamManifest,
-} from "../proto/gen/auki/stream_pb.ts";
+} from "../../core/proto/gen/auki/stream_pb.ts";
 import { DroppedRequestError, type Target } from "./exchange.ts";
 import { OVER_RELAYS, STREAM } from "./ids.ts";
 import {

@@ -10,13 +10,13 @@ import {
   toBinary,
 } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { FRAME_CAPS, FrameError } from "../codec/framing.ts";
+import { FRAME_CAPS, FrameError } from "../../core/codec/framing.ts";
 import {
   StreamEntrySchema,
   type StreamMessage,
   StreamMessageSchema,
   type StreamRequestSchema,
-} from "../proto/gen/auki/stream_pb.ts";
+} from "../../core/proto/gen/auki/stream_pb.ts";
 import type { ReadFrom } from "../logs/log.ts";
 
 /** Frame limits of the stream protocol. */

@@ -15,14 +15,21 @@ import {
   FrameReader,
   waitForDrain,
   writeFrame,
-} from "../codec/framing.ts";
+} from "../../core/codec/framing.ts";
 import type { Catalog } from "../catalog/catalog.ts";
-import type { LogResource, OfflineReason } from "../catalog/log_resource.ts";
-import { type LogCursor, LogEvictedError } from "../logs/log.ts";
-import type { Logger } from "../logging.ts";
-import type { EndReason } from "../proto/gen/auki/stream_pb.ts";
+import type { LogResource } from "../catalog/log_resource.ts";
+import type { OfflineReason } from "../../drivers/driver.ts";
+import { type LogCursor, LogEvictedError } from "../logs/cursor.ts";
+import type { Logger } from "../../core/logging.ts";
+import type { EndReason } from "../../core/proto/gen/auki/stream_pb.ts";
 import { type ResourceTraffic, StreamTraffic } from "../observe/traffic.ts";
 import { describe } from "./exchange.ts";
+import { STREAM } from "./ids.ts";
+import {
+  handleGated,
+  type Service,
+  type ServiceComponents,
+} from "./service.ts";
 import {
   decodeStreamMessage,
   encodeStreamMessage,
@@ -55,19 +62,34 @@ class ConsumerGone extends Error {
   }
 }
 
-/** Serves subscriptions to the catalog's resources. */
-export class StreamProducer {
+/** Inbound subscriptions served at once. */
+const MAX_SUBSCRIPTIONS = 64;
+
+/** Serves subscriptions to the catalog's resources: the stream service. */
+export class StreamProducer implements Service {
   readonly #catalog: Catalog;
+  readonly #components: ServiceComponents;
   readonly #logger: Logger;
   readonly #shutdown = new AbortController();
   readonly #active = new Set<Promise<void>>();
   /** Subscriptions and bytes sent per resource. */
   readonly traffic: StreamTraffic = new StreamTraffic();
 
-  /** A producer serving `catalog`. */
-  constructor(catalog: Catalog, logger: Logger) {
-    this.#catalog = catalog;
-    this.#logger = logger;
+  /** A producer serving `init.catalog`; {@link start} registers it. */
+  constructor(init: { catalog: Catalog }, components: ServiceComponents) {
+    this.#catalog = init.catalog;
+    this.#components = components;
+    this.#logger = components.logger;
+  }
+
+  /** Registers the stream protocol handler behind the gate. */
+  async start(): Promise<void> {
+    await handleGated(
+      this.#components,
+      STREAM,
+      this.#handler,
+      MAX_SUBSCRIPTIONS,
+    );
   }
 
   /** Number of subscriptions being served. */
@@ -75,8 +97,7 @@ export class StreamProducer {
     return this.#active.size;
   }
 
-  /** The libp2p stream handler. */
-  readonly handler = (stream: Stream, connection: Connection): void => {
+  readonly #handler = (stream: Stream, connection: Connection): void => {
     const task = this.#serve(stream, connection.remotePeer.toString())
       .catch((error) =>
         this.#logger.warn(`subscription failed: ${describe(error)}`)
@@ -85,10 +106,14 @@ export class StreamProducer {
     task.finally(() => this.#active.delete(task));
   };
 
-  /** Ends every subscription with `producer_shutting_down` and waits for them. */
+  /**
+   * Ends every subscription with `producer_shutting_down`, waits for them
+   * and removes the handler.
+   */
   async stop(): Promise<void> {
     this.#shutdown.abort(new Ended("producerShuttingDown"));
     await Promise.allSettled([...this.#active]);
+    await this.#components.node.unhandle(STREAM);
   }
 
   async #serve(stream: Stream, peer: string): Promise<void> {

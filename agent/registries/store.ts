@@ -7,8 +7,8 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { canonicalJson } from "../codec/json.ts";
-import { xxh3Hex } from "../codec/hash.ts";
+import { canonicalJson } from "../../core/codec/json.ts";
+import { xxh3Hex } from "../../core/codec/hash.ts";
 import {
   ClockEntry,
   entryId,
@@ -16,7 +16,7 @@ import {
   type RegistryRef,
   SensorEntry,
   validateRegistryId,
-} from "./entries.ts";
+} from "../../core/registries/entries.ts";
 
 /** The registry kinds this peer owns entries of. */
 export type OwnedKind = "sensor" | "clock" | "frame";

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Connection, Libp2p } from "@libp2p/interface";
-import type { Logger } from "../logging.ts";
+import type { Logger } from "../../core/logging.ts";
 
 /** The relay peer id of a circuit address, or undefined for a direct one. */
 export function relayOf(remoteAddr: string): string | undefined {
@@ -42,14 +42,29 @@ export function logConnectionPaths(
         `peer ${peer} connected through relay ${relay} (${connection.direction}, ${
           describeLimits(connection)
         })`,
+        {
+          event: "peer_connected",
+          peer,
+          path: "relay",
+          relay,
+          direction: connection.direction,
+        },
       );
     } else if (relayedPeers.has(peer)) {
       logger.info(
         `peer ${peer} upgraded from the relay to a direct connection at ${remote}`,
+        { event: "peer_connected", peer, path: "upgraded", remote },
       );
     } else {
       logger.info(
         `peer ${peer} connected directly at ${remote} (${connection.direction})`,
+        {
+          event: "peer_connected",
+          peer,
+          path: "direct",
+          remote,
+          direction: connection.direction,
+        },
       );
     }
   };

@@ -6,7 +6,7 @@
  * @module
  */
 import { multiaddr } from "@multiformats/multiaddr";
-import { errorMessage } from "../logging.ts";
+import { errorMessage } from "../../core/logging.ts";
 
 /** Checks a relay address and returns it normalised; throws saying what is wrong. */
 export function parseRelayAddress(text: string): string {

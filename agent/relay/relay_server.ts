@@ -18,7 +18,9 @@ import {
   circuitRelayServer,
   type CircuitRelayService,
 } from "@libp2p/circuit-relay-v2";
-import type { Logger } from "../logging.ts";
+import type { Logger } from "../../core/logging.ts";
+import { libp2pLogging } from "../libp2p_logger.ts";
+import { libp2pListenError } from "../listen_errors.ts";
 import { AGENT_VERSION, trustListenAddresses } from "../node.ts";
 
 /** The largest data limit a reservation can carry (uint64). */
@@ -60,12 +62,14 @@ export async function startRelayServer(
 ): Promise<RelayServer> {
   const limited = options.dataLimitBytes > 0n || options.durationLimitMs > 0;
   const node = await createLibp2p({
+    start: false,
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     nodeInfo: { userAgent: `${AGENT_VERSION} relay` },
+    ...libp2pLogging(options.logger),
     connectionManager: {
       inboundConnectionThreshold: 100,
       maxConnections: 1_000,
@@ -90,6 +94,11 @@ export async function startRelayServer(
       }),
     },
   });
+  try {
+    await node.start();
+  } catch (error) {
+    throw libp2pListenError(error);
+  }
   trustListenAddresses(node);
   node.services.relay.addEventListener("relay:reservation", (event) => {
     options.logger.info(

@@ -10,7 +10,8 @@
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 import { isTcpCircuit } from "../cluster/advertised.ts";
-import { errorMessage, type Logger } from "../logging.ts";
+import { Backoff } from "../backoff.ts";
+import { errorMessage, type Logger } from "../../core/logging.ts";
 
 /**
  * How long the first cluster bootstrap and the ready file wait for a relay
@@ -60,15 +61,16 @@ interface Tracked {
   peerId: string;
   state: RelayState["state"];
   error?: string;
-  retryAt: number;
-  delay: number;
+  backoff: Backoff;
 }
 
-/** Keeps reservations on a list of relays. */
-export class RelayReservations {
+/**
+ * Keeps reservations on a list of relays; dispatches a `change` event when
+ * the circuit addresses held change.
+ */
+export class RelayReservations extends EventTarget {
   readonly #node: Libp2p;
   readonly #logger: Logger;
-  readonly #onChange: () => void;
   readonly #relays: Tracked[];
   #timer: ReturnType<typeof setInterval> | undefined;
   #circuits = "";
@@ -76,22 +78,22 @@ export class RelayReservations {
   readonly #first = Promise.withResolvers<boolean>();
 
   /** Reservations on `relays` (multiaddrs with `/p2p/<relay id>`). */
-  constructor(
-    node: Libp2p,
-    relays: string[],
-    logger: Logger,
-    onChange: () => void,
-  ) {
+  constructor(node: Libp2p, relays: string[], logger: Logger) {
+    super();
     this.#node = node;
     this.#logger = logger;
-    this.#onChange = onChange;
     this.#relays = relays.map((text) => {
       const address = multiaddr(text);
       const peerId = /\/p2p\/([^/]+)$/.exec(address.toString())?.[1];
       if (peerId === undefined) {
         throw new Error(`relay address ${text} has no /p2p/<relay peer id>`);
       }
-      return { address, peerId, state: "waiting", retryAt: 0, delay: 0 };
+      return {
+        address,
+        peerId,
+        state: "waiting",
+        backoff: new Backoff(RETRY_MIN_MS, RETRY_MAX_MS),
+      };
     });
   }
 
@@ -147,8 +149,8 @@ export class RelayReservations {
         circuits: mine,
         ...(expire ? { expires_at: expire } : {}),
         ...(r.error && r.state === "waiting" ? { error: r.error } : {}),
-        ...(r.state === "waiting" && r.retryAt > Date.now()
-          ? { retry_at: new Date(r.retryAt).toISOString() }
+        ...(r.state === "waiting" && !r.backoff.due()
+          ? { retry_at: new Date(r.backoff.retryAt).toISOString() }
           : {}),
       };
     });
@@ -179,7 +181,7 @@ export class RelayReservations {
           this.#logger.info(`reservation held on relay ${relay.address}`);
         }
         relay.state = "reserved";
-        relay.delay = 0;
+        relay.backoff.reset();
         continue;
       }
       if (relay.state === "reserved") {
@@ -187,10 +189,10 @@ export class RelayReservations {
           `lost the reservation on relay ${relay.address}; reserving again`,
         );
         relay.state = "waiting";
-        relay.retryAt = 0;
+        relay.backoff.reset();
       }
       if (
-        !this.#busy && relay.state === "waiting" && Date.now() >= relay.retryAt
+        !this.#busy && relay.state === "waiting" && relay.backoff.due()
       ) {
         this.#reserve(relay);
       }
@@ -199,7 +201,7 @@ export class RelayReservations {
     const now = circuits.join(" ");
     if (now !== this.#circuits) {
       this.#circuits = now;
-      this.#onChange();
+      this.dispatchEvent(new Event("change"));
     }
   }
 
@@ -236,19 +238,15 @@ export class RelayReservations {
       if (relay.state !== "reserved") {
         throw new Error("the relay gave no circuit address");
       }
-      relay.delay = 0;
+      relay.backoff.reset();
       this.#logger.info(`reserved a circuit on relay ${relay.address}`);
     } catch (error) {
-      relay.delay = Math.min(
-        Math.max(relay.delay * 2, RETRY_MIN_MS),
-        RETRY_MAX_MS,
-      );
-      relay.retryAt = Date.now() + relay.delay;
+      const delay = relay.backoff.fail();
       relay.state = "waiting";
       relay.error = errorMessage(error);
       this.#logger.warn(
         `cannot reserve on relay ${relay.address}: ${relay.error}; retrying in ${
-          relay.delay / 1000
+          delay / 1000
         } s`,
       );
     } finally {

@@ -9,20 +9,14 @@
  *
  * @module
  */
-import { LogResource } from "../catalog/log_resource.ts";
+import type { OwnLogSpec, Retention } from "../catalog/own_log.ts";
 import type { Extent, PoseLogManifest } from "../catalog/resource_entry.ts";
-import type { SegmentLog } from "../logs/log.ts";
-import { logDir } from "../logs/log_dirs.ts";
-import type { Logger } from "../logging.ts";
-import { RegistryRef } from "../registries/entries.ts";
-import { archiveChanged, openOwnLog, type Retention } from "./sensor_log.ts";
+import { RegistryRef } from "../../core/registries/entries.ts";
 
 /** What identifies a pose log's contents. */
 export interface PoseLogIdentity {
   /** The writing (and source) peer. */
   peerId: string;
-  /** The current session. */
-  sessionId: string;
   /** The parent frame. */
   fromFrame: RegistryRef;
   /** The child frame. */
@@ -43,57 +37,35 @@ export function poseLogId(from: { id: string }, to: { id: string }): string {
 }
 
 /**
- * Opens a pose log. A log recorded for other frames, another writer mode or
- * another peer is archived first (see {@link archiveChanged}).
+ * A pose log; with `extent`, a sealed log spanning it. A log recorded for
+ * other frames, another writer mode or another peer is archived first.
  */
-export async function openPoseLog(
-  storage: string,
+export function poseLogSpec(
   identity: PoseLogIdentity,
   retention: Retention,
-  logger: Logger,
-): Promise<SegmentLog> {
-  const id = poseLogId(identity.fromFrame, identity.toFrame);
-  const dir = logDir(storage, identity.peerId, id);
-  await archiveChanged(
-    { storage, peerId: identity.peerId, resourceId: id, dir },
-    (manifest) => samePose(manifest, identity),
-    `pose log "${id}"`,
-    logger,
-  );
-  const manifest = poseManifest(identity);
-  return await openOwnLog(
-    dir,
-    identity,
-    {
-      ...manifest,
-      writer_mode: identity.writerMode,
-    },
-    retention,
-    logger,
-  );
-}
-
-/**
- * The catalog resource serving pose log `log` (offline until told
- * otherwise); with `extent`, a sealed log spanning it.
- */
-export function poseLogResource(
-  identity: PoseLogIdentity,
-  log: SegmentLog,
   extent?: Extent,
-): LogResource {
-  return new LogResource({
-    id: poseLogId(identity.fromFrame, identity.toFrame),
-    sourcePeerId: identity.peerId,
-    writerPeerId: identity.peerId,
-    log,
-    extent,
-    kind: {
+): OwnLogSpec {
+  const id = poseLogId(identity.fromFrame, identity.toFrame);
+  return {
+    id,
+    fields: { ...poseManifest(identity), writer_mode: identity.writerMode },
+    retention,
+    nowNs: identity.nowNs,
+    recorded: {
+      same: (manifest) => samePose(manifest, identity),
+      what: `pose log "${id}"`,
+    },
+    kind: (log) => ({
       variant: "pose_log",
       writerMode: identity.writerMode,
-      manifest: { ...poseManifest(identity), clock: manifestClockOf(log) },
-    },
-  });
+      // An existing log keeps the clock it was recorded on.
+      manifest: {
+        ...poseManifest(identity),
+        clock: RegistryRef.parse(log.manifest.clock),
+      },
+    }),
+    extent,
+  };
 }
 
 function poseManifest(identity: PoseLogIdentity): PoseLogManifest {
@@ -104,11 +76,6 @@ function poseManifest(identity: PoseLogIdentity): PoseLogManifest {
     source: { kind: "manual" },
     expected_rate_hz: Math.round(identity.rateHz),
   };
-}
-
-/** The clock the log's entries are on (an existing log keeps its own). */
-function manifestClockOf(log: SegmentLog): RegistryRef {
-  return RegistryRef.parse(log.manifest.clock);
 }
 
 function samePose(

@@ -10,33 +10,30 @@
  */
 import type { PoseOutput, SensorDriver } from "../../drivers/driver.ts";
 import type { Catalog } from "../catalog/catalog.ts";
-import { LogResource } from "../catalog/log_resource.ts";
+import type { LogResource } from "../catalog/log_resource.ts";
+import {
+  openOwnLog,
+  type OwnLogContext,
+  type Retention,
+} from "../catalog/own_log.ts";
 import type { Clock } from "../clocks/clocks.ts";
 import type { SegmentLog } from "../logs/log.ts";
-import { type Logger, rateLimited } from "../logging.ts";
-import type { SensorEntry } from "../registries/entries.ts";
+import { rateLimited } from "../../core/logging.ts";
+import type { SensorEntry } from "../../core/registries/entries.ts";
 import type { RegistryStore } from "../registries/store.ts";
-import { manifestClock, openSensorLog, type Retention } from "./sensor_log.ts";
-import { openPoseLog, poseLogResource } from "./pose_log.ts";
+import { sensorLogSpec } from "./sensor_log.ts";
+import { poseLogSpec } from "./pose_log.ts";
 import { applyStoredCalibration } from "../calibration/apply.ts";
 import { SensorStats } from "../observe/sensor_stats.ts";
 
-/** What a hosted sensor needs from the agent. */
-export interface SensorHostContext {
-  /** This peer's id. */
-  peerId: string;
-  /** The current session id. */
-  sessionId: string;
+/** What a hosted sensor needs from the agent: where its logs go, and more. */
+export interface SensorHostContext extends OwnLogContext {
   /** The clock samples are timestamped with. */
   clock: Clock;
   /** The local registry. */
   registry: RegistryStore;
   /** The catalog the sensor's resource joins. */
   catalog: Catalog;
-  /** Storage root. */
-  storage: string;
-  /** The agent's logger. */
-  logger: Logger;
 }
 
 /** A driver running in the agent. */
@@ -90,37 +87,30 @@ export class HostedSensor {
       "sensor",
       { ...description.sensor, peer_id: peerId, frame } as SensorEntry,
     );
-    const log = await openSensorLog(
-      context.storage,
-      {
-        peerId,
-        sessionId: context.sessionId,
-        sensor,
-        clock: context.clock.ref,
-        frame,
-        nowNs: context.clock.now(),
-      },
-      retention,
-      logger,
-    );
-    const resource = new LogResource({
-      id,
-      sourcePeerId: peerId,
-      writerPeerId: peerId,
-      log,
-      kind: {
-        variant: "sensor_log",
-        sensor: {
-          kind: description.sensor.kind,
-          type: description.sensor.type,
-          sensor_id: id,
-          sensor_hash: sensor.hash,
+    const resource = await openOwnLog(
+      { ...context, logger },
+      sensorLogSpec(
+        {
+          peerId,
+          sensor,
+          clock: context.clock.ref,
+          frame,
+          nowNs: context.clock.now(),
         },
-        manifest: { clock: manifestClock(log), frame },
-        payload: description.payload,
-        expectedRateHz: Math.round(description.rateHz),
-      },
-    });
+        {
+          sensor: {
+            kind: description.sensor.kind,
+            type: description.sensor.type,
+            sensor_id: id,
+            sensor_hash: sensor.hash,
+          },
+          payload: description.payload,
+          expectedRateHz: Math.round(description.rateHz),
+        },
+        retention,
+      ),
+    );
+    const log = resource.log;
     context.catalog.add(resource);
     let poses: LogResource[];
     try {
@@ -157,12 +147,21 @@ export class HostedSensor {
           } else append(pose.log, timestampNs, payload);
         },
         online: () => {
-          if (!resource.online) logger.info("online");
+          if (!resource.online) {
+            logger.info("online", { event: "online", sensor_id: id });
+          }
           stats.online();
           for (const served of [resource, ...poses]) served.goOnline();
         },
         offline: (reason, detail) => {
-          if (resource.online) logger.warn(`offline: ${detail}`);
+          if (resource.online) {
+            logger.warn(`offline: ${detail}`, {
+              event: "offline",
+              sensor_id: id,
+              reason,
+              detail,
+            });
+          }
           stats.offline(detail);
           for (const served of [resource, ...poses]) served.goOffline(reason);
         },
@@ -207,27 +206,22 @@ async function servePoses(
         ...output.toFrame,
         peer_id: peerId,
       });
-      const identity = {
-        peerId,
-        sessionId: context.sessionId,
-        fromFrame,
-        toFrame,
-        clock: context.clock.ref,
-        writerMode: output.writerMode,
-        rateHz: output.rateHz,
-        nowNs: context.clock.now(),
-      };
-      const log = await openPoseLog(
-        context.storage,
-        identity,
-        retention,
-        context.logger,
+      const resource = await openOwnLog(
+        context,
+        poseLogSpec({
+          peerId,
+          fromFrame,
+          toFrame,
+          clock: context.clock.ref,
+          writerMode: output.writerMode,
+          rateHz: output.rateHz,
+          nowNs: context.clock.now(),
+        }, retention),
       );
-      const resource = poseLogResource(identity, log);
       try {
         catalog.add(resource);
       } catch (error) {
-        await log.close();
+        await resource.log.close();
         throw error;
       }
       served.push(resource);

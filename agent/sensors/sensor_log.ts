@@ -1,30 +1,18 @@
 /**
- * Opening a sensor's log: the manifest the SDK writes for sensor logs, and
- * what happens when the sensor changed since the log was recorded.
+ * A sensor's log: the manifest the SDK writes for sensor logs, the catalog
+ * row serving it, and what counts as the sensor having changed since the
+ * log was recorded (opened by `openOwnLog`, catalog/own_log.ts).
  *
  * @module
  */
-import { join } from "node:path";
-import { SegmentLog } from "../logs/log.ts";
-import { readManifest } from "../logs/manifest.ts";
-import { logDir, segmentDurationFor } from "../logs/log_dirs.ts";
-import { RegistryRef } from "../registries/entries.ts";
-import type { Logger } from "../logging.ts";
-
-/** How much of a log to keep. */
-export interface Retention {
-  /** Rolling window in ns; 0 keeps everything (a `fixed` head). */
-  retentionNs: bigint;
-  /** Bytes of recent entries kept in memory. */
-  cacheBytes: number;
-}
+import type { OwnLogSpec, Retention } from "../catalog/own_log.ts";
+import type { SensorSummary } from "../catalog/resource_entry.ts";
+import { RegistryRef } from "../../core/registries/entries.ts";
 
 /** What identifies a sensor log's contents. */
 export interface SensorLogIdentity {
   /** The writing (and source) peer. */
   peerId: string;
-  /** The current session. */
-  sessionId: string;
   /** The sensor's registry entry. */
   sensor: RegistryRef;
   /** The clock of the entries' timestamps. */
@@ -35,104 +23,52 @@ export interface SensorLogIdentity {
   nowNs: bigint;
 }
 
-/** The application id written into log manifests. */
-export const APP_ID = "auki-edge";
+/** What the sensor log's catalog row and stream manifest say of the sensor. */
+export interface SensorServed {
+  /** The sensor summary of the catalog row. */
+  sensor: SensorSummary;
+  /** Stream manifest payload kind (e.g. `camera_frame`). */
+  payload: string;
+  /** Nominal sample rate, 0 when unknown. */
+  expectedRateHz: number;
+}
 
 /**
- * Opens the log of a sensor. A log recorded for a different sensor entry or
- * frame (the configuration changed) is moved to
- * `<storage>/archive/<peer>/<resource>/<time>/` rather than mixed with the
- * new entries; a different retention is applied to the existing log.
+ * The log of a sensor, resource id the sensor's id. A log recorded for a
+ * different sensor entry or frame (the configuration changed) is archived
+ * rather than mixed with the new entries; a different retention is applied
+ * to the existing log.
  */
-export async function openSensorLog(
-  storage: string,
+export function sensorLogSpec(
   identity: SensorLogIdentity,
+  served: SensorServed,
   retention: Retention,
-  logger: Logger,
-): Promise<SegmentLog> {
-  const dir = logDir(storage, identity.peerId, identity.sensor.id);
-  await archiveChanged(
-    { storage, peerId: identity.peerId, resourceId: identity.sensor.id, dir },
-    (manifest) => sameRecording(manifest, identity),
-    `sensor "${identity.sensor.id}"`,
-    logger,
-  );
-  return await openOwnLog(
-    dir,
-    identity,
-    {
+): OwnLogSpec {
+  return {
+    id: identity.sensor.id,
+    fields: {
       sensor: identity.sensor,
       clock: identity.clock,
       frame: identity.frame,
     },
     retention,
-    logger,
-  );
-}
-
-/**
- * Opens the log in `dir` that this peer writes in its session: a new one
- * gets the common manifest fields and the variant's `fields`; an existing
- * one takes `retention`.
- */
-export async function openOwnLog(
-  dir: string,
-  owner: { peerId: string; sessionId: string; nowNs: bigint },
-  fields: Record<string, unknown>,
-  retention: Retention,
-  logger: Logger,
-): Promise<SegmentLog> {
-  const log = await SegmentLog.open(dir, {
-    manifest: {
-      app_id: APP_ID,
-      session_id: owner.sessionId,
-      source_peer_id: owner.peerId,
-      writer_peer_id: owner.peerId,
-      ...fields,
-      segment_duration_ns: segmentDurationFor(retention.retentionNs),
-      retention_ns: retention.retentionNs,
-      ...(retention.retentionNs === 0n ? { started_at_ns: owner.nowNs } : {}),
+    nowNs: identity.nowNs,
+    recorded: {
+      same: (manifest) => sameRecording(manifest, identity),
+      what: `sensor "${identity.sensor.id}"`,
     },
-    cacheBytes: retention.cacheBytes,
-    logger,
-  });
-  if (log.manifest.retention_ns !== retention.retentionNs) {
-    await log.setRetention(retention.retentionNs);
-  }
-  return log;
-}
-
-/**
- * Moves the log in `log.dir` to
- * `<storage>/archive/<peer>/<resource>/<time>/` when its manifest is
- * unreadable or `same` rejects it (what it records changed), so old and new
- * entries are never mixed; `what` names it in the warning.
- */
-export async function archiveChanged(
-  log: { storage: string; peerId: string; resourceId: string; dir: string },
-  same: (manifest: Record<string, unknown>) => boolean,
-  what: string,
-  logger: Logger,
-): Promise<void> {
-  const existing = await readManifest(log.dir).catch((error) => {
-    logger.warn(
-      `log ${log.dir} has an unreadable manifest (${error}); archiving it`,
-    );
-    return null;
-  });
-  if (existing === undefined || (existing !== null && same(existing))) return;
-  const archive = join(
-    log.storage,
-    "archive",
-    log.peerId,
-    encodeURIComponent(log.resourceId),
-    new Date().toISOString().replaceAll(":", ""),
-  );
-  await Deno.mkdir(join(archive, ".."), { recursive: true });
-  await Deno.rename(log.dir, archive);
-  logger.warn(
-    `${what} changed since its log was recorded; the old log was moved to ${archive}`,
-  );
+    kind: (log) => ({
+      variant: "sensor_log",
+      sensor: served.sensor,
+      // An existing log keeps the clock it was recorded on.
+      manifest: {
+        clock: RegistryRef.parse(log.manifest.clock),
+        frame: identity.frame,
+      },
+      payload: served.payload,
+      expectedRateHz: served.expectedRateHz,
+    }),
+  };
 }
 
 function sameRecording(
@@ -146,9 +82,4 @@ function sameRecording(
     sensor.data.hash === identity.sensor.hash &&
     frame.data.hash === identity.frame.hash &&
     manifest.writer_peer_id === identity.peerId;
-}
-
-/** The clock reference a sensor log's manifest records. */
-export function manifestClock(log: SegmentLog): RegistryRef {
-  return RegistryRef.parse(log.manifest.clock);
 }

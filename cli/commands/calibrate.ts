@@ -1,14 +1,15 @@
 /**
- * `auki-edge calibrate <task>`: the calibration tasks of `calibration/`.
+ * `auki-edge calibrate <task>`: the calibration tasks (`calibrate/`), commands over
+ * the `calibration/` library.
  *
  * @module
  */
 import { UsageError } from "../args.ts";
-import { calibrateBoardCommand } from "../../calibration/board_task.ts";
-import { calibrateCameraCommand } from "../../calibration/camera_task.ts";
-import { calibrateClockCommand } from "../../calibration/clock_task.ts";
-import { calibrateExtrinsicsCommand } from "../../calibration/extrinsics_task.ts";
-import { calibrateJointsCommand } from "../../calibration/joints_task.ts";
+import { calibrateBoardCommand } from "./calibrate/board_task.ts";
+import { calibrateCameraCommand } from "./calibrate/camera_task.ts";
+import { calibrateClockCommand } from "./calibrate/clock_task.ts";
+import { calibrateExtrinsicsCommand } from "./calibrate/extrinsics_task.ts";
+import { calibrateJointsCommand } from "./calibrate/joints_task.ts";
 
 const TASKS: Record<string, (argv: string[]) => Promise<number>> = {
   camera: calibrateCameraCommand,

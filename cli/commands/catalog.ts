@@ -4,19 +4,17 @@
  *
  * @module
  */
-import { canonicalJson } from "../../agent/codec/json.ts";
+import { canonicalJson } from "../../core/codec/json.ts";
 import type { ResourceEntry } from "../../agent/catalog/resource_entry.ts";
 import { type Variant, VARIANTS } from "../../agent/catalog/resource_entry.ts";
 import { requestResources } from "../../agent/protocols/resources.ts";
 import { flagValue, parseCommand } from "../args.ts";
-import { parseTarget, withClient } from "../client.ts";
+import { parseTarget, withDevice } from "../client.ts";
 import { humanBytes, humanRate } from "../units.ts";
 import {
   CLUSTER_FLAGS,
   CLUSTER_FLAGS_HELP,
   clusterOf,
-  joinAsMember,
-  untilAdmitted,
 } from "../cluster_flags.ts";
 
 const HELP = `Usage: auki-edge catalog MULTIADDR [--json] [--variant VARIANT]...
@@ -65,16 +63,12 @@ export async function catalogCommand(argv: string[]): Promise<number> {
     })
   );
   const cluster = clusterOf("catalog", values);
-  const rows = await withClient(async (node) => {
-    const fetch = () => requestResources(node, target, variants);
-    if (cluster === undefined) return await fetch();
-    const membership = await joinAsMember(node, cluster);
-    try {
-      return await untilAdmitted(fetch);
-    } finally {
-      await membership.leave();
-    }
-  });
+  const rows = await withDevice(
+    target,
+    cluster,
+    (device) =>
+      device.request(() => requestResources(device.node, target, variants)),
+  );
   console.log(values.json ? canonicalJson({ resources: rows }) : table(rows));
   return 0;
 }

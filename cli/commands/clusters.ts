@@ -6,8 +6,8 @@
  */
 import { DiscoveryClient } from "../../agent/cluster/discovery_client.ts";
 import type { ClusterEntry } from "../../agent/cluster/discovery_types.ts";
-import { realtimeNs } from "../../agent/clocks/system_time.ts";
-import { stringifyJson } from "../../agent/codec/json.ts";
+import { realtimeNs } from "../../core/clocks/system_time.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
 import { flagValue, parseCommand, UsageError } from "../args.ts";
 
 const HELP = `Usage: auki-edge clusters --discovery URL [--token TOKEN] [--json]

@@ -8,11 +8,15 @@ import {
   LIVENESS_REQUIREMENT_MS,
   startDiscoveryServer,
 } from "../../agent/cluster/discovery_server.ts";
-import { stringifyJson } from "../../agent/codec/json.ts";
-import { createLogger } from "../../agent/logging.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import { startServiceNotifier } from "../sd_notify.ts";
+import {
+  LOG_FLAG_OPTIONS,
+  logFlagsHelp,
+  loggerFromFlags,
+} from "../log_flags.ts";
 
 /** Default listen address of the discovery command. */
 export const DEFAULT_DISCOVERY_LISTEN = "0.0.0.0:8080";
@@ -28,6 +32,7 @@ Options:
   --ttl-ms N           sweep a cluster after N ms without liveness (default ${LIVENESS_REQUIREMENT_MS})
   --token TOKEN        require "Authorization: Bearer TOKEN" on writes
   --ready-file FILE    write {"url"} here once serving
+${logFlagsHelp(23)}
   -h, --help           show this help
 `;
 
@@ -49,6 +54,7 @@ export async function discoveryCommand(argv: string[]): Promise<number> {
       "ttl-ms": { type: "string" },
       token: { type: "string" },
       "ready-file": { type: "string" },
+      ...LOG_FLAG_OPTIONS,
     },
   }, argv);
   if (values.help) {
@@ -76,7 +82,7 @@ export async function discoveryCommand(argv: string[]): Promise<number> {
       }
       return raw;
     });
-  const logger = createLogger().child("discovery");
+  const logger = loggerFromFlags("discovery", values).child("discovery");
   const server = startDiscoveryServer({ ...listen, ttlMs, token, logger });
   const stopped = Promise.withResolvers<void>();
   const onSignal = () => stopped.resolve();
@@ -88,6 +94,7 @@ export async function discoveryCommand(argv: string[]): Promise<number> {
       `serving on ${listen.hostname}:${server.port} (${server.url}), ttl ${ttlMs} ms${
         token === undefined ? "" : ", writes need a bearer token"
       }`,
+      { event: "serving", url: server.url, ttl_ms: ttlMs },
     );
     const readyFile = values["ready-file"];
     if (readyFile !== undefined) {

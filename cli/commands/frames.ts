@@ -5,14 +5,13 @@
  * @module
  */
 import { fromBinary } from "@bufbuild/protobuf";
-import { SpatialTransformSchema } from "../../agent/proto/gen/auki/pose_pb.ts";
+import { SpatialTransformSchema } from "../../core/proto/gen/auki/pose_pb.ts";
 import { requestResources } from "../../agent/protocols/resources.ts";
-import { RegistryRef } from "../../agent/registries/entries.ts";
-import { timedEntries, withDevice } from "../../calibration/device.ts";
+import { RegistryRef } from "../../core/registries/entries.ts";
+import { parseTarget, timedEntries, withDevice } from "../client.ts";
 import { type FrameEdge, frameTree } from "../../calibration/frame_tree.ts";
 import { rpyFromQuat } from "../../calibration/geometry.ts";
 import { parseCommand } from "../args.ts";
-import { parseTarget } from "../client.ts";
 import {
   CLUSTER_FLAGS,
   CLUSTER_FLAGS_HELP,

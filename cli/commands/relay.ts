@@ -5,14 +5,18 @@
  */
 import { join } from "node:path";
 import { multiaddr } from "@multiformats/multiaddr";
-import { stringifyJson } from "../../agent/codec/json.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
 import { loadOrCreateSeed } from "../../agent/identity/seed_file.ts";
 import { peerKeyFromSeed } from "../../agent/identity/wallet.ts";
-import { createLogger } from "../../agent/logging.ts";
 import { startRelayServer } from "../../agent/relay/relay_server.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import { startServiceNotifier } from "../sd_notify.ts";
+import {
+  LOG_FLAG_OPTIONS,
+  logFlagsHelp,
+  loggerFromFlags,
+} from "../log_flags.ts";
 
 /** Where relays listen unless told otherwise. */
 export const DEFAULT_RELAY_LISTEN = "/ip4/0.0.0.0/tcp/4002";
@@ -30,6 +34,7 @@ Options:
   --max-duration SECONDS  lifetime of a relayed connection, 0 = no limit (default 0)
   --reservation-ttl SECONDS  how long a reservation lasts before renewal (default 3600)
   --ready-file FILE       write {"peer_id","multiaddrs"} here once serving
+${logFlagsHelp(26)}
   -h, --help              show this help
 `;
 
@@ -45,6 +50,7 @@ export async function relayCommand(argv: string[]): Promise<number> {
       "max-duration": { type: "string" },
       "reservation-ttl": { type: "string" },
       "ready-file": { type: "string" },
+      ...LOG_FLAG_OPTIONS,
     },
   }, argv);
   if (values.help) {
@@ -71,7 +77,9 @@ export async function relayCommand(argv: string[]): Promise<number> {
       "auki-edge-relay",
       "identity.seed",
     );
-  const logger = createLogger({ component: "auki-edge/relay" });
+  const logger = loggerFromFlags("relay", values, {
+    component: "auki-edge/relay",
+  });
   const relay = await startRelayServer({
     privateKey: await peerKeyFromSeed(await loadOrCreateSeed(seedPath)),
     listen,
@@ -91,6 +99,11 @@ export async function relayCommand(argv: string[]): Promise<number> {
         } s`
         : "no circuit limits"
     })`,
+    {
+      event: "serving",
+      peer_id: relay.node.peerId.toString(),
+      multiaddrs: relay.multiaddrs(),
+    },
   );
   if (values["ready-file"] !== undefined) {
     await writeReadyFile(

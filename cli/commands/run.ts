@@ -11,19 +11,16 @@ import {
   DEFAULT_LISTEN,
   defaultSeedPath,
   defaultStorage,
-  logLevelOf,
   readConfigFile,
   resolveSensors,
 } from "../../agent/config.ts";
-import { createLogger, errorMessage } from "../../agent/logging.ts";
-import {
-  ClusterBootstrapError,
-  type ClusterTarget,
-} from "../../agent/cluster/cluster_manager.ts";
+import { errorMessage } from "../../core/logging.ts";
+import { ClusterBootstrapError } from "../../agent/cluster/bootstrap.ts";
+import type { ClusterTarget } from "../../agent/cluster/cluster_state.ts";
 import { DiscoveryClient } from "../../agent/cluster/discovery_client.ts";
 import { startDiscoveryServer } from "../../agent/cluster/discovery_server.ts";
-import type { WireEncoding } from "../../agent/cluster/join_protocol.ts";
-import { stringifyJson } from "../../agent/codec/json.ts";
+import type { WireEncoding } from "../../core/codec/wire_encoding.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
 import { multiaddr } from "@multiformats/multiaddr";
 import { ALL_DRIVERS, SIM_KINDS } from "../../drivers/registry.ts";
 import { flagValue, parseCommand, UsageError } from "../args.ts";
@@ -31,6 +28,11 @@ import { parseClusterName, parseDiscoveryUrl } from "../cluster_flags.ts";
 import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import { startServiceNotifier } from "../sd_notify.ts";
+import {
+  LOG_FLAG_OPTIONS,
+  logFlagsHelp,
+  loggerFromFlags,
+} from "../log_flags.ts";
 import { parseRelayAddress } from "../../agent/relay/relay_address.ts";
 import { FIRST_RESERVATION_WAIT_MS } from "../../agent/relay/reservations.ts";
 import {
@@ -69,6 +71,7 @@ Options:
                        repeatable: /ip4/HOST/tcp/PORT/p2p/RELAY_PEER_ID; the
                        circuit addresses are advertised to the cluster
                        (see "auki-edge status" for the reservations)
+${logFlagsHelp(23)}
 
 Cluster (standalone without; in a cluster only members reach the device):
   --discovery URL          Discovery server of the cluster
@@ -153,6 +156,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       cluster: { type: "string" },
       target: { type: "string" },
       "wire-encoding": { type: "string" },
+      ...LOG_FLAG_OPTIONS,
     },
   }, argv);
   if (values.help) {
@@ -233,7 +237,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     extra,
     `config ${values.config}`,
   );
-  const logger = createLogger({ level: logLevelOf(file) });
+  const logger = loggerFromFlags("run", values, {
+    level: file?.log_level,
+    format: file?.log_format,
+  });
   let discoveryServer: ReturnType<typeof startDiscoveryServer> | undefined;
   if (embeddedListen !== undefined) {
     try {
@@ -242,13 +249,17 @@ export async function runCommand(argv: string[]): Promise<number> {
         logger: logger.child("discovery"),
       });
     } catch (error) {
-      throw new Error(
-        `cannot run the embedded Discovery on ${embeddedListen.hostname}:${embeddedListen.port}: ${
-          errorMessage(error)
-        }`,
-      );
+      throw new Error(`embedded Discovery: ${errorMessage(error)}`);
     }
     logger.info(`embedded Discovery at ${discoveryServer.url}`);
+  }
+  let httpServer: HttpServer | undefined;
+  try {
+    // Bound before the agent starts, so a port in use fails fast.
+    httpServer = http && startHttpServer(http, logger.child("http"));
+  } catch (error) {
+    await discoveryServer?.stop();
+    throw error;
   }
   const token = values["discovery-token"] ?? clusterFile?.token;
   let agent: Agent;
@@ -273,22 +284,16 @@ export async function runCommand(argv: string[]): Promise<number> {
       logger,
     });
   } catch (error) {
+    await httpServer?.stop();
     await discoveryServer?.stop();
     throw error;
   }
-  let httpServer: HttpServer | undefined;
-  try {
-    httpServer = http && startHttpServer(http, {
-      status: () => agent.status(),
-      clusterName: () => agent.cluster?.status().name,
-      catalog: agent.catalog,
-      registry: agent.registry,
-    }, logger.child("http"));
-  } catch (error) {
-    await agent.stop();
-    await discoveryServer?.stop();
-    throw error;
-  }
+  httpServer?.serve({
+    status: () => agent.status(),
+    clusterName: () => agent.cluster?.status().name,
+    catalog: agent.catalog,
+    registry: agent.registry,
+  });
   const stopped = Promise.withResolvers<void>();
   const onSignal = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", onSignal);

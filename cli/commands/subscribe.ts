@@ -5,9 +5,7 @@
  *
  * @module
  */
-import type { Libp2p } from "@libp2p/interface";
-import type { Multiaddr } from "@multiformats/multiaddr";
-import { stringifyJson } from "../../agent/codec/json.ts";
+import { stringifyJson } from "../../core/codec/json.ts";
 import type { ReadFrom } from "../../agent/logs/log.ts";
 import { payloadJson, summarizePayload } from "../../agent/payloads.ts";
 import { requestRegistryEntry } from "../../agent/protocols/registries.ts";
@@ -16,20 +14,18 @@ import {
   Subscription,
 } from "../../agent/protocols/stream_consumer.ts";
 import { snakeCase } from "../../agent/protocols/stream_messages.ts";
-import { SensorEntry } from "../../agent/registries/entries.ts";
+import { SensorEntry } from "../../core/registries/entries.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import {
   formatReport,
   type MeterReport,
   StreamMeter,
 } from "../stream_meter.ts";
-import { parseTarget, withClient } from "../client.ts";
+import { type Device, parseTarget, withDevice } from "../client.ts";
 import {
   CLUSTER_FLAGS,
   CLUSTER_FLAGS_HELP,
   clusterOf,
-  joinAsMember,
-  untilAdmitted,
 } from "../cluster_flags.ts";
 
 const HELP = `Usage: auki-edge subscribe MULTIADDR RESOURCE_ID [options]
@@ -97,8 +93,8 @@ export async function subscribeCommand(argv: string[]): Promise<number> {
   const onInterrupt = () => interrupt.abort();
   Deno.addSignalListener("SIGINT", onInterrupt);
   try {
-    return await withClient((node) =>
-      follow(node, target, cluster, {
+    return await withDevice(target, cluster, (device) =>
+      read(device, {
         resourceId: positionals[1],
         sourcePeerId: values.source,
         from,
@@ -106,8 +102,7 @@ export async function subscribeCommand(argv: string[]): Promise<number> {
         json: values.json ?? false,
         hz: values.hz ?? false,
         interrupt: interrupt.signal,
-      })
-    );
+      }));
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
   }
@@ -125,33 +120,17 @@ interface ReadOptions {
   interrupt: AbortSignal;
 }
 
-async function follow(
-  node: Libp2p,
-  target: Multiaddr,
-  cluster: ReturnType<typeof clusterOf>,
-  options: ReadOptions,
-): Promise<number> {
-  const membership = cluster && await joinAsMember(node, cluster);
-  try {
-    if (options.interrupt.aborted) return 0;
-    return await read(node, target, membership !== undefined, options);
-  } finally {
-    await membership?.leave();
-  }
-}
-
 async function read(
-  node: Libp2p,
-  target: Multiaddr,
-  membership: boolean,
+  { node, target, request }: Device,
   options: ReadOptions,
 ): Promise<number> {
   const { interrupt } = options;
-  const open = () =>
-    Subscription.open(node, target, options, { signal: interrupt });
+  if (interrupt.aborted) return 0;
   let subscription: Subscription;
   try {
-    subscription = await (membership ? untilAdmitted(open) : open());
+    subscription = await request(() =>
+      Subscription.open(node, target, options, { signal: interrupt })
+    );
   } catch (error) {
     if (interrupt.aborted) return 0;
     if (!(error instanceof StreamDeclinedError)) throw error;

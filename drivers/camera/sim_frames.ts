@@ -6,7 +6,7 @@
  * @module
  */
 import { allocateCameraFrame } from "./frame_payload.ts";
-import type { CameraCalibration } from "../../agent/registries/entries.ts";
+import type { CameraCalibration } from "../../core/registries/entries.ts";
 import { defaultPoses, type TargetConfig, TargetScene } from "./sim_target.ts";
 import { TestPattern } from "./test_pattern.ts";
 

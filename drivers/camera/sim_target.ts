@@ -24,7 +24,7 @@ import {
   type Vec3,
 } from "../../calibration/geometry.ts";
 import { undistort } from "../../calibration/pinhole.ts";
-import type { CameraCalibration } from "../../agent/registries/entries.ts";
+import type { CameraCalibration } from "../../core/registries/entries.ts";
 
 const WHITE = 235;
 const BLACK = 25;

@@ -9,7 +9,7 @@
  */
 /// <reference lib="deno.worker" />
 import { simFrames, type SimFrameSettings } from "./sim_frames.ts";
-import { errorMessage } from "../../agent/logging.ts";
+import { errorMessage } from "../../core/logging.ts";
 
 /** Requests to the worker: settings first, then frame indices in order. */
 export type ToRenderer =

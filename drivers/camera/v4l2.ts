@@ -13,6 +13,9 @@
  * The registry entry is fixed for the run: taken from the device when it is
  * there at start, else from the configuration. A device that later
  * negotiates another layout stays offline until the agent restarts.
+ * A device that fails, stalls or goes away is reopened by the
+ * {@link SessionSupervisor}, with a backoff doubling from `retry_min_ms` to
+ * `retry_max_ms`.
  *
  * @module
  */
@@ -21,8 +24,9 @@ import {
   CameraCalibration,
   FRAME_PRESETS,
   RegistryId,
-} from "../../agent/registries/entries.ts";
-import { aborted, sleep } from "../deadline.ts";
+} from "../../core/registries/entries.ts";
+import { aborted } from "../deadline.ts";
+import { type SessionEnd, SessionSupervisor } from "../session_supervisor.ts";
 import type {
   DriverContext,
   DriverFactory,
@@ -36,7 +40,7 @@ import { colorSpace, V4L2_FORMATS } from "./v4l2_formats.ts";
 import { DEFAULT_LIBC } from "./v4l2_libc.ts";
 import type { CaptureRequest } from "./v4l2_negotiate.ts";
 import { type Failed, type Opened, V4l2Session } from "./v4l2_session.ts";
-import { rateLimited } from "../../agent/logging.ts";
+import { rateLimited } from "../../core/logging.ts";
 
 /** How long opening and negotiating may take, ms. */
 export const OPEN_DEADLINE_MS = 5_000;
@@ -110,19 +114,12 @@ function layoutOf(description: SensorDescription): string {
     : "";
 }
 
-interface SessionEnd {
-  reason: OfflineReason;
-  detail: string;
-  produced: boolean;
-}
-
 /** A V4L2 camera. */
 export class V4l2Camera implements SensorDriver {
   readonly #settings: V4l2Settings;
   #description: SensorDescription;
   #first: { session: V4l2Session; opened: Opened } | undefined;
-  #abort = new AbortController();
-  #running: Promise<void> | undefined;
+  #supervisor: SessionSupervisor | undefined;
 
   /** A camera for `settings`, described from them until {@link prepare}. */
   constructor(settings: V4l2Settings) {
@@ -173,72 +170,70 @@ export class V4l2Camera implements SensorDriver {
 
   /** Starts capturing in the background; resolves at once. */
   start(sink: SensorSink, context: DriverContext): Promise<void> {
-    if (this.#running !== undefined) {
+    if (this.#supervisor?.running) {
       return Promise.reject(new Error(`${this.#settings.id} already started`));
     }
-    this.#abort = new AbortController();
-    this.#running = this.#run(sink, context);
+    const { device } = this.#settings.request;
+    const warn = rateLimited(10_000, (m) => context.logger.warn(m));
+    this.#supervisor = new SessionSupervisor({
+      retryMinMs: this.#settings.retryMinMs,
+      retryMaxMs: this.#settings.retryMaxMs,
+      session: (signal) => this.#session(sink, context, signal),
+      ended: (end) => sink.offline(end.reason, end.detail),
+      warn: (message) => warn(`v4l2 ${device}: ${message}`),
+    });
+    this.#supervisor.start();
     return Promise.resolve();
   }
 
   /** Stops capturing and closes the device. */
   async stop(): Promise<void> {
-    this.#abort.abort();
-    await this.#running;
-    this.#running = undefined;
+    await this.#supervisor?.stop();
     await this.#first?.session.close(OPEN_DEADLINE_MS);
     this.#first = undefined;
   }
 
-  async #run(sink: SensorSink, context: DriverContext): Promise<void> {
-    const signal = this.#abort.signal;
-    const { device } = this.#settings.request;
-    const warn = rateLimited(10_000, (m) => context.logger.warn(m));
-    let delay = this.#settings.retryMinMs;
-    while (!signal.aborted) {
-      const opened: { session: V4l2Session; opened: Opened } | Failed =
-        this.#first ??
-          await V4l2Session.open(
-            this.#settings.libc,
-            this.#settings.request,
-            OPEN_DEADLINE_MS,
-          );
-      this.#first = undefined;
-      let end: SessionEnd;
-      if (!("session" in opened)) {
-        end = {
-          reason: opened.gone ? "source_ended" : "producer_error",
-          detail: opened.message,
-          produced: false,
-        };
-      } else {
-        const now = layoutOf(describeCamera(this.#settings, opened.opened));
-        const registered = layoutOf(this.#description);
-        end = now === registered
-          ? await this.#stream(opened.session, sink, context)
-          : {
-            reason: "producer_error",
-            detail:
-              `the device now negotiates ${now}, registered as ${registered}; restart the agent to register the new format`,
-            produced: false,
-          };
-        await opened.session.close(OPEN_DEADLINE_MS);
-      }
-      if (signal.aborted) return;
-      if (end.produced) delay = this.#settings.retryMinMs;
-      sink.offline(end.reason, end.detail);
-      warn(`v4l2 ${device}: ${end.detail}; reopening in ${delay} ms`);
-      await sleep(delay, signal);
-      delay = Math.min(2 * delay, this.#settings.retryMaxMs);
+  /** One session: open (or take the one `prepare` opened), stream until it ends, close. */
+  async #session(
+    sink: SensorSink,
+    context: DriverContext,
+    signal: AbortSignal,
+  ): Promise<SessionEnd> {
+    const opened: { session: V4l2Session; opened: Opened } | Failed =
+      this.#first ??
+        await V4l2Session.open(
+          this.#settings.libc,
+          this.#settings.request,
+          OPEN_DEADLINE_MS,
+        );
+    this.#first = undefined;
+    if (!("session" in opened)) {
+      return {
+        reason: opened.gone ? "source_ended" : "producer_error",
+        detail: opened.message,
+        produced: false,
+      };
     }
+    const now = layoutOf(describeCamera(this.#settings, opened.opened));
+    const registered = layoutOf(this.#description);
+    const end: SessionEnd = now === registered
+      ? await this.#stream(opened.session, sink, context, signal)
+      : {
+        reason: "producer_error",
+        detail:
+          `the device now negotiates ${now}, registered as ${registered}; restart the agent to register the new format`,
+        produced: false,
+      };
+    await opened.session.close(OPEN_DEADLINE_MS);
+    return end;
   }
 
   #stream(
     session: V4l2Session,
     sink: SensorSink,
     context: DriverContext,
+    signal: AbortSignal,
   ): Promise<SessionEnd> {
-    const signal = this.#abort.signal;
     const stallMs = Math.max(2_000, 5_000 / this.#description.rateHz);
     const warn = rateLimited(10_000, (m) => context.logger.warn(m));
     return new Promise((resolve) => {

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { V4l2Device } from "./v4l2_device.ts";
 import { DEFAULT_LIBC, v4l2Libc } from "./v4l2_libc.ts";
-import { errorMessage } from "../../agent/logging.ts";
+import { errorMessage } from "../../core/logging.ts";
 
 /** One video device. */
 export interface VideoDevice {

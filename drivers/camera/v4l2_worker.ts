@@ -10,7 +10,7 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { monotonicNs } from "../../agent/clocks/system_time.ts";
+import { monotonicNs } from "../../core/clocks/system_time.ts";
 import { allocateCameraFrame } from "./frame_payload.ts";
 import { rawFrameBytes } from "./raw_frame.ts";
 import { V4L2_FORMATS } from "./v4l2_formats.ts";
@@ -27,7 +27,7 @@ import {
   negotiate,
   UnsuitableDeviceError,
 } from "./v4l2_negotiate.ts";
-import { errorMessage } from "../../agent/logging.ts";
+import { errorMessage } from "../../core/logging.ts";
 
 /** Requests to the worker. */
 export type ToWorker =

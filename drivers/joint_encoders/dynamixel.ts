@@ -14,16 +14,9 @@
  * @module
  */
 import { z } from "zod";
-import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import { FRAME_PRESETS, RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory, JointCalibration } from "../driver.ts";
-import { RateHz } from "../sim/config.ts";
-import {
-  Baud,
-  hasOnePort,
-  ONE_PORT,
-  PortFields,
-  selectorOf,
-} from "../serial/config.ts";
+import { selectorOf, serialConfig } from "../serial/config.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import { DynamixelBank } from "./dynamixel_bank.ts";
 import { DXL_MAX_ID } from "./dynamixel_protocol.ts";
@@ -41,12 +34,12 @@ const ServoConfig = z.strictObject({
     .default(1),
 });
 
-const Config = z.strictObject({
-  ...PortFields,
-  baud: Baud.default(DYNAMIXEL_BAUD),
-  id: RegistryId.default("dynamixel"),
+const Config = serialConfig({
+  baud: DYNAMIXEL_BAUD,
+  id: "dynamixel",
+  rateHz: 100,
+}, {
   frame_id: RegistryId.default("base_link"),
-  rate_hz: RateHz.default(100),
   servos: z.array(ServoConfig)
     .min(1, "must list at least one servo")
     .max(64, "must list at most 64 servos")
@@ -54,7 +47,7 @@ const Config = z.strictObject({
       (servos) => new Set(servos.map((s) => s.id)).size === servos.length,
       "servo ids must be unique",
     ),
-}).refine(hasOnePort, ONE_PORT);
+});
 
 /** The time a Sync Read of `servos` servos may take at `baud` before it is expired, ms. */
 export function cycleTimeoutMs(

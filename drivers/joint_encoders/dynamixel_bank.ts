@@ -22,7 +22,7 @@
  * @module
  */
 import { create, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../agent/proto/gen/auki/joint_encoders_pb.ts";
+import { DataSchema } from "../../core/proto/gen/auki/joint_encoders_pb.ts";
 import type { Decoded, DeviceLink, ProtocolDecoder } from "../serial/device.ts";
 import { Poller } from "../serial/poller.ts";
 import {

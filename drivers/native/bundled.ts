@@ -11,6 +11,7 @@
  * @module
  */
 import { join } from "node:path";
+import { writeFileAtomic } from "../../core/files.ts";
 
 /** The reference drivers by `library` name in a `native` sensor's settings. */
 export const BUNDLED_DRIVERS = [
@@ -68,9 +69,7 @@ export async function extractLibrary(
     // Not extracted yet.
   }
   await Deno.mkdir(dir, { recursive: true });
-  const partial = `${target}.${Deno.pid}.tmp`;
-  await Deno.writeFile(partial, bytes, { mode: 0o755 });
-  await Deno.rename(partial, target);
+  await writeFileAtomic(target, bytes, { mode: 0o755 });
   return target;
 }
 

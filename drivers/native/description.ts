@@ -11,7 +11,7 @@ import {
   FRAME_PRESETS,
   FrameEntry,
   SensorEntry,
-} from "../../agent/registries/entries.ts";
+} from "../../core/registries/entries.ts";
 import type { SensorBody, SensorDescription } from "../driver.ts";
 
 /** The payload kinds the loader encodes, by sensor kind (ffi/README.md). */

@@ -10,7 +10,7 @@
 import { resolve } from "node:path";
 import { ABI_VERSION, DRIVER_SYMBOLS, type DriverSymbols } from "./abi.ts";
 import { bundledLibraryPath } from "./bundled.ts";
-import { errorMessage } from "../../agent/logging.ts";
+import { errorMessage } from "../../core/logging.ts";
 
 const opened = new Map<string, DriverSymbols>();
 

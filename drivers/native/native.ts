@@ -11,7 +11,7 @@
  * @module
  */
 import { z } from "zod";
-import { RegistryId } from "../../agent/registries/entries.ts";
+import { RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { NativeSensor } from "./native_sensor.ts";
 

@@ -9,21 +9,22 @@
  * ends when the device is gone (`AED_E_NO_DEVICE`), after `offlineAfter`
  * failed reads in a row (errors, timeouts, samples that do not fit the
  * description), or when a call outlives its deadline (the driver hangs):
- * the sensor goes offline and a new session is opened after a backoff that
- * doubles from `retryMinMs` to `retryMaxMs`, on the same resource. A hung
- * call pins one blocking thread; its handle is closed, and the next session
- * opened, only once it returns.
+ * the sensor goes offline and the {@link SessionSupervisor} opens a new
+ * session after a backoff that doubles from `retryMinMs` to `retryMaxMs`,
+ * on the same resource. A hung call pins one blocking thread; its handle
+ * is closed, and the next session opened, only once it returns.
  *
  * @module
  */
-import { FRAME_CAPS } from "../../agent/codec/framing.ts";
+import { FRAME_CAPS } from "../../core/codec/framing.ts";
 import {
   errorMessage,
   type Logger,
   rateLimited,
   silentLogger,
-} from "../../agent/logging.ts";
-import { aborted, type Deadlined, sleep, withDeadline } from "../deadline.ts";
+} from "../../core/logging.ts";
+import { type Deadlined, withDeadline } from "../deadline.ts";
+import { type SessionEnd, SessionSupervisor } from "../session_supervisor.ts";
 import type {
   DriverContext,
   JointCalibration,
@@ -110,16 +111,6 @@ interface Prepared {
   readTimeoutMs: number;
 }
 
-/** How a session ended. */
-interface SessionEnd {
-  reason: OfflineReason;
-  detail: string;
-  /** Whether it delivered a sample. */
-  produced: boolean;
-  /** A call that outlived its deadline, still running. */
-  stuck?: Promise<unknown>;
-}
-
 /** Bytes of each frame when `description` is a raw camera, else `undefined`. */
 function rawCameraFrameBytes(
   description: SensorDescription,
@@ -136,8 +127,7 @@ export class NativeSensor implements SensorDriver {
   readonly #config: Uint8Array<ArrayBuffer>;
   readonly #error = new Uint8Array(ERROR_BYTES);
   #prepared: Prepared | undefined;
-  #abort = new AbortController();
-  #running: Promise<void> | undefined;
+  #supervisor: SessionSupervisor | undefined;
   #logger: Logger = silentLogger;
 
   /** A sensor for `settings`; {@link prepare} loads and describes it. */
@@ -249,12 +239,20 @@ export class NativeSensor implements SensorDriver {
     if (this.#prepared === undefined) {
       return Promise.reject(new Error(`${this.#where()} was not prepared`));
     }
-    if (this.#running !== undefined) {
+    if (this.#supervisor?.running) {
       return Promise.reject(new Error(`${this.#settings.id} already started`));
     }
-    this.#abort = new AbortController();
     this.#logger = context.logger;
-    this.#running = this.#run(this.#prepared, sink, context);
+    const prepared = this.#prepared;
+    const warn = rateLimited(10_000, (m) => context.logger.warn(m));
+    this.#supervisor = new SessionSupervisor({
+      retryMinMs: this.#settings.retryMinMs,
+      retryMaxMs: this.#settings.retryMaxMs,
+      session: (signal) => this.#session(prepared, sink, context, signal),
+      ended: (end) => sink.offline(end.reason, end.detail),
+      warn: (message) => warn(`${this.#where()}: ${message}`),
+    });
+    this.#supervisor.start();
     return Promise.resolve();
   }
 
@@ -263,41 +261,14 @@ export class NativeSensor implements SensorDriver {
    * behind (its handle is closed if it ever returns).
    */
   async stop(): Promise<void> {
-    this.#abort.abort();
-    await this.#running;
-    this.#running = undefined;
-  }
-
-  async #run(
-    prepared: Prepared,
-    sink: SensorSink,
-    context: DriverContext,
-  ): Promise<void> {
-    const signal = this.#abort.signal;
-    const warn = rateLimited(10_000, (m) => context.logger.warn(m));
-    let delay = this.#settings.retryMinMs;
-    while (!signal.aborted) {
-      const end = await this.#session(prepared, sink, context);
-      if (signal.aborted) return;
-      if (end.produced) delay = this.#settings.retryMinMs;
-      sink.offline(end.reason, end.detail);
-      if (end.stuck !== undefined) {
-        warn(
-          `${this.#where()}: ${end.detail}; reopening once the call returns`,
-        );
-        await Promise.race([end.stuck, aborted(signal)]);
-        if (signal.aborted) return;
-      }
-      warn(`${this.#where()}: ${end.detail}; reopening in ${delay} ms`);
-      await sleep(delay, signal);
-      delay = Math.min(2 * delay, this.#settings.retryMaxMs);
-    }
+    await this.#supervisor?.stop();
   }
 
   async #session(
     prepared: Prepared,
     sink: SensorSink,
     context: DriverContext,
+    signal: AbortSignal,
   ): Promise<SessionEnd> {
     const { symbols } = prepared;
     const opened = await withDeadline(
@@ -320,7 +291,13 @@ export class NativeSensor implements SensorDriver {
         produced: false,
       };
     }
-    const end = await this.#readUntilEnd(prepared, handle, sink, context);
+    const end = await this.#readUntilEnd(
+      prepared,
+      handle,
+      sink,
+      context,
+      signal,
+    );
     if (end.stuck === undefined) {
       await this.#close(symbols, handle);
     } else {
@@ -378,9 +355,9 @@ export class NativeSensor implements SensorDriver {
     handle: Deno.PointerValue,
     sink: SensorSink,
     context: DriverContext,
+    signal: AbortSignal,
   ): Promise<SessionEnd> {
     const { symbols, readTimeoutMs } = prepared;
-    const signal = this.#abort.signal;
     const state = { produced: false };
     let failures = 0;
     let timeouts = 0;

@@ -11,7 +11,7 @@ import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import {
   UwbFrameSchema,
   WifiCsiFrameSchema,
-} from "../../agent/proto/gen/auki_edge/rf_pb.ts";
+} from "../../core/proto/gen/auki_edge/rf_pb.ts";
 import { rawFrameBytes } from "../camera/raw_frame.ts";
 import type { JointCalibration, SensorDescription } from "../driver.ts";
 import { UWB_HEADER, UWB_RANGE, WIFI_CSI_HEADER } from "./abi.ts";

@@ -7,35 +7,20 @@
  *
  * @module
  */
-import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
-import { RegistryId } from "../../agent/registries/entries.ts";
+import { DataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
 import type { DriverFactory } from "../driver.ts";
-import { RateHz } from "../sim/config.ts";
-import {
-  Baud,
-  hasOnePort,
-  ONE_PORT,
-  PortFields,
-  selectorOf,
-} from "../serial/config.ts";
+import { selectorOf, serialConfig } from "../serial/config.ts";
 import type { Decoded, ProtocolDecoder } from "../serial/device.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import { Ld06Decoder } from "./ld06_protocol.ts";
 import { ScanAssembler, scanToPoints } from "./ld06_scan.ts";
-import { lidar2dDescription, packPoints } from "./sim.ts";
+import { lidar2dDescription, packPoints } from "./lidar2d.ts";
 
 /** The LD06's line speed. */
 export const LD06_BAUD = 230400;
 
-const Config = z.strictObject({
-  ...PortFields,
-  baud: Baud.default(LD06_BAUD),
-  id: RegistryId.default("ld06"),
-  frame_id: RegistryId.optional(),
-  rate_hz: RateHz.default(10),
-}).refine(hasOnePort, ONE_PORT);
+const Config = serialConfig({ baud: LD06_BAUD, id: "ld06", rateHz: 10 }, {});
 
 /** Decodes LD06 bytes into one packed point cloud payload per revolution. */
 export function ld06Decoder(): ProtocolDecoder {

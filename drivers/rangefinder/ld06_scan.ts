@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { LidarPoint } from "./sim.ts";
+import type { LidarPoint } from "./lidar2d.ts";
 import {
   LD06_POINTS_PER_PACKET,
   LD06_TIMESTAMP_WRAP_MS,

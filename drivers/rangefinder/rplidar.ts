@@ -9,31 +9,19 @@
  *
  * @module
  */
-import { z } from "zod";
-import { RegistryId } from "../../agent/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
-import { RateHz } from "../sim/config.ts";
-import {
-  Baud,
-  hasOnePort,
-  ONE_PORT,
-  PortFields,
-  selectorOf,
-} from "../serial/config.ts";
+import { selectorOf, serialConfig } from "../serial/config.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import { RplidarSession } from "./rplidar_session.ts";
-import { lidar2dDescription } from "./sim.ts";
+import { lidar2dDescription } from "./lidar2d.ts";
 
 /** The A1's and A2M8's line speed. */
 export const RPLIDAR_BAUD = 115200;
 
-const Config = z.strictObject({
-  ...PortFields,
-  baud: Baud.default(RPLIDAR_BAUD),
-  id: RegistryId.default("rplidar"),
-  frame_id: RegistryId.optional(),
-  rate_hz: RateHz.default(10),
-}).refine(hasOnePort, ONE_PORT);
+const Config = serialConfig(
+  { baud: RPLIDAR_BAUD, id: "rplidar", rateHz: 10 },
+  {},
+);
 
 /** The `serial.rplidar` driver. */
 export const serialRplidar: DriverFactory<typeof Config> = {

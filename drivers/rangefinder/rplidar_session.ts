@@ -23,7 +23,7 @@
  * @module
  */
 import { create, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
+import { DataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
 import type {
   Decoded,
   DecodedSample,
@@ -44,7 +44,7 @@ import {
   SCAN_DESCRIPTOR,
 } from "./rplidar_protocol.ts";
 import { RevolutionAssembler } from "./rplidar_scan.ts";
-import { packPoints } from "./sim.ts";
+import { packPoints } from "./lidar2d.ts";
 
 /** Wait after STOP before the next request, ms (the protocol asks for at least 1). */
 export const STOP_SETTLE_MS = 20;

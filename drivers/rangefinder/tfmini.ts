@@ -13,19 +13,10 @@
  *
  * @module
  */
-import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
-import { RegistryId } from "../../agent/registries/entries.ts";
+import { DataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
 import type { DriverFactory } from "../driver.ts";
-import { RateHz } from "../sim/config.ts";
-import {
-  Baud,
-  hasOnePort,
-  ONE_PORT,
-  PortFields,
-  selectorOf,
-} from "../serial/config.ts";
+import { selectorOf, serialConfig } from "../serial/config.ts";
 import type { Decoded, ProtocolDecoder } from "../serial/device.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import {
@@ -33,7 +24,7 @@ import {
   type LidarPoint,
   packPoints,
   POINT_STEP,
-} from "./sim.ts";
+} from "./lidar2d.ts";
 import {
   isValidReading,
   TfminiDecoder,
@@ -44,13 +35,10 @@ import { bodyFrame } from "../body_frame.ts";
 /** The TFmini's default line speed. */
 export const TFMINI_BAUD = 115200;
 
-const Config = z.strictObject({
-  ...PortFields,
-  baud: Baud.default(TFMINI_BAUD),
-  id: RegistryId.default("tfmini"),
-  frame_id: RegistryId.optional(),
-  rate_hz: RateHz.default(100),
-}).refine(hasOnePort, ONE_PORT);
+const Config = serialConfig(
+  { baud: TFMINI_BAUD, id: "tfmini", rateHz: 100 },
+  {},
+);
 
 /** The published point of a frame (see the module notes). */
 export function tfminiPoint(frame: TfminiFrame): LidarPoint {

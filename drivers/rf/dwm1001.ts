@@ -12,17 +12,10 @@
  *
  * @module
  */
-import { z } from "zod";
-import { FRAME_PRESETS, RegistryId } from "../../agent/registries/entries.ts";
+import { FRAME_PRESETS, RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz } from "../sim/config.ts";
-import {
-  Baud,
-  hasOnePort,
-  ONE_PORT,
-  PortFields,
-  selectorOf,
-} from "../serial/config.ts";
+import { selectorOf, serialConfig } from "../serial/config.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import { Dwm1001Tag } from "./dwm1001_tag.ts";
 import { bodyFrame } from "../body_frame.ts";
@@ -30,14 +23,11 @@ import { bodyFrame } from "../body_frame.ts";
 /** The DWM1001 UART's line speed. */
 export const DWM1001_BAUD = 115200;
 
-const Config = z.strictObject({
-  ...PortFields,
-  baud: Baud.default(DWM1001_BAUD),
-  id: RegistryId.default("dwm1001"),
+const Config = serialConfig({ baud: DWM1001_BAUD, id: "dwm1001", rateHz: 10 }, {
   frame_id: RegistryId.default("uwb_area"),
   tag_frame_id: RegistryId.optional(),
   rate_hz: RateHz.max(100, "must be at most 100 Hz").default(10),
-}).refine(hasOnePort, ONE_PORT).refine(
+}).refine(
   (c) => (c.tag_frame_id ?? `${c.id}_link`) !== c.frame_id,
   {
     message: "the tag frame must differ from the UWB area frame (frame_id)",

@@ -21,8 +21,8 @@
  * @module
  */
 import { create, toBinary } from "@bufbuild/protobuf";
-import { SpatialTransformSchema } from "../../agent/proto/gen/auki/pose_pb.ts";
-import { UwbFrameSchema } from "../../agent/proto/gen/auki_edge/rf_pb.ts";
+import { SpatialTransformSchema } from "../../core/proto/gen/auki/pose_pb.ts";
+import { UwbFrameSchema } from "../../core/proto/gen/auki_edge/rf_pb.ts";
 import type {
   Decoded,
   DecodedSample,

@@ -16,19 +16,10 @@
  *
  * @module
  */
-import { z } from "zod";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { WifiCsiFrameSchema } from "../../agent/proto/gen/auki_edge/rf_pb.ts";
-import { RegistryId } from "../../agent/registries/entries.ts";
+import { WifiCsiFrameSchema } from "../../core/proto/gen/auki_edge/rf_pb.ts";
 import type { DriverFactory } from "../driver.ts";
-import { RateHz } from "../sim/config.ts";
-import {
-  Baud,
-  hasOnePort,
-  ONE_PORT,
-  PortFields,
-  selectorOf,
-} from "../serial/config.ts";
+import { selectorOf, serialConfig } from "../serial/config.ts";
 import type { Decoded, ProtocolDecoder } from "../serial/device.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import {
@@ -45,13 +36,10 @@ export const ESP_CSI_BAUD = 921600;
 /** The longest console line kept, bytes (a 384-value HT40 line is about 2 KB). */
 export const MAX_LINE_BYTES = 16 * 1024;
 
-const Config = z.strictObject({
-  ...PortFields,
-  baud: Baud.default(ESP_CSI_BAUD),
-  id: RegistryId.default("esp_csi"),
-  frame_id: RegistryId.optional(),
-  rate_hz: RateHz.default(100),
-}).refine(hasOnePort, ONE_PORT);
+const Config = serialConfig(
+  { baud: ESP_CSI_BAUD, id: "esp_csi", rateHz: 100 },
+  {},
+);
 
 /** The payload of one record. */
 export function csiFrame(record: CsiRecord): Uint8Array {

@@ -5,9 +5,10 @@
  *
  * - Online once a valid packet arrives after opening.
  * - Gone (a read error such as EIO, a hang-up, the port closed, the device
- *   file removed): `offline(source_ended)` at once, then reopened with
- *   backoff ({@link RETRY_MIN_MS} doubling to {@link RETRY_MAX_MS}); the
- *   same sensor comes back online when the device returns.
+ *   file removed): `offline(source_ended)` at once, then reopened by the
+ *   {@link SessionSupervisor} with backoff ({@link RETRY_MIN_MS} doubling to
+ *   {@link RETRY_MAX_MS}); the same sensor comes back online when the
+ *   device returns.
  * - Open but silent or unintelligible for `silenceMs`: `offline(producer_error)`
  *   with a message naming the port and the likely cause (wrong baud rate,
  *   wrong device, no power); online again when valid packets resume.
@@ -27,8 +28,9 @@ import type {
   BindingPortInterface,
   OpenOptions,
 } from "@serialport/bindings-interface";
-import { errorMessage, type Logger, rateLimited } from "../../agent/logging.ts";
+import { errorMessage, type Logger, rateLimited } from "../../core/logging.ts";
 import type { DriverContext, SensorSink } from "../driver.ts";
+import { type SessionEnd, SessionSupervisor } from "../session_supervisor.ts";
 import { ffiBinding } from "./binding.ts";
 import { type PortSelector, resolvePort } from "./port_selector.ts";
 import type { SerialPortInfo } from "./ports.ts";
@@ -146,13 +148,10 @@ export class SerialDevice {
   readonly #corruptLog: (message: string) => void;
   readonly #faultLog: (message: string) => void;
   readonly #deviceFaultLog: (message: string) => void;
-  #running = false;
+  readonly #supervisor: SessionSupervisor;
   #online = false;
   #connection: Connection | undefined;
-  #connecting: Promise<void> | undefined;
   #closing: Promise<void> = Promise.resolve();
-  #retry: ReturnType<typeof setTimeout> | undefined;
-  #retryMs = RETRY_MIN_MS;
 
   /** A device reporting to `sink`, logging through `context.logger`. */
   constructor(
@@ -169,6 +168,12 @@ export class SerialDevice {
     this.#corruptLog = rateLimited(10_000, (m) => this.#logger.warn(m));
     this.#faultLog = rateLimited(10_000, (m) => this.#logger.error(m));
     this.#deviceFaultLog = rateLimited(10_000, (m) => this.#logger.warn(m));
+    // Each session reports its own state changes as they happen.
+    this.#supervisor = new SessionSupervisor({
+      retryMinMs: RETRY_MIN_MS,
+      retryMaxMs: RETRY_MAX_MS,
+      session: (signal) => this.#session(signal),
+    });
   }
 
   /** The port path in use, while open. */
@@ -178,34 +183,16 @@ export class SerialDevice {
 
   /** Starts opening the device; never fails (an absent device is retried). */
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#connect();
+    this.#supervisor.start();
   }
 
   /** Stops reopening and closes the port. */
   async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#retry);
-    await this.#connecting;
-    const connection = this.#connection;
-    if (connection !== undefined) {
-      connection.talking = false;
-      await this.#options.decoder.close?.(true).catch(() => {});
-    }
-    this.#disconnect();
-    await this.#closing;
+    await this.#supervisor.stop();
   }
 
-  #connect(): void {
-    this.#retry = undefined;
-    const connecting = this.#open().finally(() => {
-      if (this.#connecting === connecting) this.#connecting = undefined;
-    });
-    this.#connecting = connecting;
-  }
-
-  async #open(): Promise<void> {
+  /** One open period of the port: open, receive until the device is lost or `signal` aborts, close. */
+  async #session(signal: AbortSignal): Promise<SessionEnd> {
     const { model, selector, baudRate } = this.#options;
     let stream: SerialPortStream;
     let path: string;
@@ -221,15 +208,15 @@ export class SerialDevice {
         stream.open((error) => error ? reject(error) : resolve())
       );
     } catch (error) {
-      this.#openFailed(`${model}: ${errorMessage(error)}; retrying`);
-      this.#scheduleRetry();
-      return;
+      const detail = errorMessage(error);
+      this.#openFailed(`${model}: ${detail}; retrying`);
+      return { reason: "source_ended", detail, produced: false };
     }
     // Bytes that queued before we opened are stale.
     await new Promise<void>((resolve) => stream.flush(() => resolve()));
-    if (!this.#running) {
+    if (signal.aborted) {
       await closeStream(stream);
-      return;
+      return { reason: "source_ended", detail: "stopped", produced: false };
     }
     this.stats.opens++;
     this.#options.decoder.reset();
@@ -246,6 +233,23 @@ export class SerialDevice {
       WATCH_PERIOD_MS,
     );
     this.#options.decoder.open?.(this.#link(connection));
+    const stopped = () => connection.lost.resolve();
+    signal.addEventListener("abort", stopped, { once: true });
+    if (signal.aborted) stopped();
+    await connection.lost.promise;
+    signal.removeEventListener("abort", stopped);
+    if (this.#connection === connection) {
+      // Stopped with the port still open: let the protocol say goodbye.
+      connection.talking = false;
+      await this.#options.decoder.close?.(true).catch(() => {});
+      this.#disconnect();
+    }
+    await this.#closing;
+    return {
+      reason: "source_ended",
+      detail: connection.lostBecause ?? "stopped",
+      produced: connection.everValid,
+    };
   }
 
   /** What the decoder may do with `connection` while it is the current one. */
@@ -318,7 +322,6 @@ export class SerialDevice {
       connection.fault = undefined;
       connection.everValid = true;
       connection.stalled = false;
-      this.#retryMs = RETRY_MIN_MS;
       if (!this.#online) {
         this.#online = true;
         this.#sink.online();
@@ -380,8 +383,9 @@ export class SerialDevice {
       `${this.#options.model} on ${connection.path} disconnected: ${reason}`;
     if (this.#online) this.#goOffline("source_ended", detail);
     else this.#logger.warn(detail);
+    connection.lostBecause = detail;
     this.#disconnect();
-    void this.#closing.then(() => this.#scheduleRetry());
+    connection.lost.resolve();
   }
 
   #goOffline(reason: "source_ended" | "producer_error", detail: string): void {
@@ -409,12 +413,6 @@ export class SerialDevice {
       await closeStream(connection.stream);
     });
   }
-
-  #scheduleRetry(): void {
-    if (!this.#running || this.#retry !== undefined) return;
-    this.#retry = setTimeout(() => this.#connect(), this.#retryMs);
-    this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs * 2);
-  }
 }
 
 /** One open period of the port. */
@@ -430,6 +428,10 @@ class Connection {
   talking = true;
   /** The pending check that the device file still exists. */
   checking: Promise<void> | undefined;
+  /** Resolved when the device is lost or the driver stops. */
+  readonly lost: PromiseWithResolvers<void> = Promise.withResolvers();
+  /** Why the device was lost. */
+  lostBecause: string | undefined;
   watch: ReturnType<typeof setInterval> | undefined;
   constructor(readonly path: string, readonly stream: SerialPortStream) {}
 }

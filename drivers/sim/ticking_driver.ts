@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { errorMessage, rateLimited } from "../../agent/logging.ts";
+import { errorMessage, rateLimited } from "../../core/logging.ts";
 import type { SensorDescription, SensorDriver } from "../driver.ts";
 import { Ticker } from "./ticker.ts";
 

@@ -7,7 +7,7 @@
 import { join } from "node:path";
 
 /** This folder, where the helper scripts live. */
-export const HERE = new URL("./", import.meta.url).pathname;
+export const HERE = new URL("././", import.meta.url).pathname;
 const MIB = 1024 * 1024;
 
 /** What `subscriber.ts` prints. */

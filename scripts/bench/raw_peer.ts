@@ -10,7 +10,7 @@
  */
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { multiaddr } from "@multiformats/multiaddr";
-import { waitForDrain } from "../../agent/codec/framing.ts";
+import { waitForDrain } from "../../core/codec/framing.ts";
 import { createNode } from "../../agent/node.ts";
 
 const PROTOCOL = "/auki-edge/bench/raw/1";

@@ -10,7 +10,7 @@
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { multiaddr } from "@multiformats/multiaddr";
 import { createNode } from "../../agent/node.ts";
-import { realtimeNs } from "../../agent/clocks/system_time.ts";
+import { realtimeNs } from "../../core/clocks/system_time.ts";
 import { Subscription } from "../../agent/protocols/stream_consumer.ts";
 
 const [address, resourceId, seconds] = Deno.args;

@@ -7,10 +7,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parseJson } from "../../agent/codec/json.ts";
+import { parseJson } from "../../core/codec/json.ts";
 import { ResourcesResponse } from "../../agent/catalog/resource_entry.ts";
 import { isoNs } from "../../cli/commands/subscribe.ts";
-import { runCli, startAgent } from "../helpers/agent_process.ts";
+import { runCli, startAgent } from "../../scripts/harness/agent_process.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 import { isJointSample, SMALL_SIMS, utcNowNs } from "../e2e/_helpers.ts";
@@ -193,6 +193,8 @@ Deno.test("identity mints a private seed once and prints a stable peer id", asyn
       join(dir, "storage"),
       "--listen",
       "/ip4/127.0.0.1/tcp/0",
+      "--http",
+      "none",
       "--sim",
       "none",
     ]);

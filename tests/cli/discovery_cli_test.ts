@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DiscoveryClient } from "../../agent/cluster/discovery_client.ts";
-import { parseJson } from "../../agent/codec/json.ts";
+import { parseJson } from "../../core/codec/json.ts";
 import { parseListen } from "../../cli/commands/discovery.ts";
 import { clustersTable } from "../../cli/commands/clusters.ts";
 

@@ -15,9 +15,9 @@ import {
   unixAddress,
   watchdogIntervalMs,
 } from "../../cli/sd_notify.ts";
-import { createLogger, silentLogger } from "../../agent/logging.ts";
+import { createLogger, silentLogger } from "../../core/logging.ts";
 import { bindNotifySocket } from "../helpers/notify_socket.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 
 /** A unique abstract socket name. */
 function abstractName(): string {

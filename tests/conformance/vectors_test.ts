@@ -14,25 +14,25 @@ import {
   toBinary,
 } from "@bufbuild/protobuf";
 import type { z } from "zod";
-import { canonicalJson, parseJson } from "../../agent/codec/json.ts";
-import { xxh3Hex } from "../../agent/codec/hash.ts";
+import { canonicalJson, parseJson } from "../../core/codec/json.ts";
+import { xxh3Hex } from "../../core/codec/hash.ts";
 import {
   ClockEntry,
   FrameEntry,
   SensorEntry,
-} from "../../agent/registries/entries.ts";
+} from "../../core/registries/entries.ts";
 import { hashEntry } from "../../agent/registries/store.ts";
 import { ResourceEntry } from "../../agent/catalog/resource_entry.ts";
-import { DataSchema as AudioDataSchema } from "../../agent/proto/gen/auki/audio_pb.ts";
-import { CameraFrameSchema } from "../../agent/proto/gen/auki/camera_pb.ts";
-import { DetectionFrameSchema } from "../../agent/proto/gen/auki/detection_pb.ts";
-import { DataSchema as JointEncodersDataSchema } from "../../agent/proto/gen/auki/joint_encoders_pb.ts";
-import { MapUpdateSchema } from "../../agent/proto/gen/auki/map_pb.ts";
-import { MessageSchema } from "../../agent/proto/gen/auki/message_pb.ts";
-import { DataSchema as PointCloudDataSchema } from "../../agent/proto/gen/auki/point_cloud_pb.ts";
-import { SpatialTransformSchema } from "../../agent/proto/gen/auki/pose_pb.ts";
-import { DataSchema as ScalarDataSchema } from "../../agent/proto/gen/auki/scalar_pb.ts";
-import { TimeTransformEntrySchema } from "../../agent/proto/gen/auki/time_transform_pb.ts";
+import { DataSchema as AudioDataSchema } from "../../core/proto/gen/auki/audio_pb.ts";
+import { CameraFrameSchema } from "../../core/proto/gen/auki/camera_pb.ts";
+import { DetectionFrameSchema } from "../../core/proto/gen/auki/detection_pb.ts";
+import { DataSchema as JointEncodersDataSchema } from "../../core/proto/gen/auki/joint_encoders_pb.ts";
+import { MapUpdateSchema } from "../../core/proto/gen/auki/map_pb.ts";
+import { MessageSchema } from "../../core/proto/gen/auki/message_pb.ts";
+import { DataSchema as PointCloudDataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
+import { SpatialTransformSchema } from "../../core/proto/gen/auki/pose_pb.ts";
+import { DataSchema as ScalarDataSchema } from "../../core/proto/gen/auki/scalar_pb.ts";
+import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transform_pb.ts";
 import {
   asObject,
   Fields,

@@ -10,15 +10,15 @@ import {
   encodeFrame,
   FRAME_CAPS,
   type FrameLimits,
-} from "../../agent/codec/framing.ts";
-import { jsonBytes, parseJsonBytes } from "../../agent/codec/json.ts";
+} from "../../core/codec/framing.ts";
+import { jsonBytes, parseJsonBytes } from "../../core/codec/json.ts";
 import {
   InfoRequestSchema,
   InfoResponseSchema,
-} from "../../agent/proto/gen/auki/info_pb.ts";
-import { JoinRequestSchema } from "../../agent/proto/gen/auki/join_pb.ts";
-import { TimeTransformEntrySchema } from "../../agent/proto/gen/auki/time_transform_pb.ts";
-import type { StreamMessage } from "../../agent/proto/gen/auki/stream_pb.ts";
+} from "../../core/proto/gen/auki/info_pb.ts";
+import { JoinRequestSchema } from "../../core/proto/gen/auki/join_pb.ts";
+import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transform_pb.ts";
+import type { StreamMessage } from "../../core/proto/gen/auki/stream_pb.ts";
 import {
   decodeStreamMessage,
   encodeStreamMessage,

@@ -5,8 +5,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { FrameEntry, SensorEntry } from "../../agent/registries/entries.ts";
-import { silentLogger } from "../../agent/logging.ts";
+import { FrameEntry, SensorEntry } from "../../core/registries/entries.ts";
+import { silentLogger } from "../../core/logging.ts";
 import type {
   DriverContext,
   DriverFactory,

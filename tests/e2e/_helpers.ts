@@ -9,19 +9,14 @@ import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Libp2p } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { encodeFrame } from "../../agent/codec/framing.ts";
-import { parseJsonBytes } from "../../agent/codec/json.ts";
+import { encodeFrame } from "../../core/codec/framing.ts";
 import type { ResourceEntry } from "../../agent/catalog/resource_entry.ts";
-import { request } from "../../agent/protocols/exchange.ts";
-import { RESOURCES } from "../../agent/protocols/ids.ts";
-import { RESOURCES_LIMITS } from "../../agent/protocols/resources.ts";
 import type {
   ReceivedEntry,
   Subscription,
 } from "../../agent/protocols/stream_consumer.ts";
-import { ResourcesResponse } from "../../agent/catalog/resource_entry.ts";
-import { JointEncodersDataSchema } from "../../agent/proto/payload_schemas.ts";
-import { jointAngles } from "../../drivers/joint_encoders/sim.ts";
+import { JointEncodersDataSchema } from "../../core/proto/payload_schemas.ts";
+import { jointAngles } from "../../drivers/joint_encoders/sim_joints.ts";
 
 /** The four simulators with a small camera, so tests stay light. */
 export const SMALL_SIMS = {
@@ -93,21 +88,6 @@ export function assertSequence(entries: ReceivedEntry[], what: string): void {
       );
     }
   });
-}
-
-/** Fetches the catalog rows of the agent at `target`. */
-export async function catalogRows(
-  node: Libp2p,
-  target: Multiaddr,
-): Promise<ResourceEntry[]> {
-  const body = await request(
-    node,
-    target,
-    RESOURCES,
-    new TextEncoder().encode("{}"),
-    RESOURCES_LIMITS,
-  );
-  return ResourcesResponse.parse(parseJsonBytes(body)).resources;
 }
 
 /** The row with `resource_id` (or of `variant`), failing when absent. */

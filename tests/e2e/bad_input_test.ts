@@ -10,7 +10,7 @@ import { withClient } from "../../cli/client.ts";
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Libp2p } from "@libp2p/interface";
-import { encodeFrame, FrameReader } from "../../agent/codec/framing.ts";
+import { encodeFrame, FrameReader } from "../../core/codec/framing.ts";
 import {
   INFO,
   REGISTRIES,
@@ -23,12 +23,11 @@ import {
   STREAM_LIMITS,
 } from "../../agent/protocols/stream_messages.ts";
 import { Subscription } from "../../agent/protocols/stream_consumer.ts";
-import { CameraFrameSchema } from "../../agent/proto/gen/auki/camera_pb.ts";
+import { CameraFrameSchema } from "../../core/proto/gen/auki/camera_pb.ts";
 import { frameIndexOf } from "../../drivers/camera/test_pattern.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 import {
   assertSequence,
-  catalogRows,
   collect,
   collectUntil,
   delay,
@@ -40,6 +39,7 @@ import {
   textFrame,
   utcNowNs,
 } from "./_helpers.ts";
+import { requestResources } from "../../agent/protocols/resources.ts";
 
 const OPEN = { timeoutMs: 10_000 };
 
@@ -319,7 +319,7 @@ Deno.test("malformed input is dropped or declined, logged, and the agent keeps s
         "after the abuse the agent still serves at the sensor's rate",
         async () => {
           assert.equal(agent.exited(), false, "the agent is alive");
-          const rows = await catalogRows(node, target);
+          const rows = await requestResources(node, target);
           assert.equal(rows.length, 5);
           const sub = await Subscription.open(node, target, {
             resourceId: "sim_uwb",
@@ -395,7 +395,7 @@ Deno.test("a subscriber that stops reading stalls neither the sensor nor others"
         const before = await readCamera(reader, (f) => f.seq >= 2n, signal);
         // Stop reading: the receive window stays closed.
         slow.pause();
-        const rowsBefore = await catalogRows(node, target);
+        const rowsBefore = await requestResources(node, target);
         const joints = await Subscription.open(node, target, {
           resourceId: "sim_joints",
         }, OPEN);
@@ -413,7 +413,7 @@ Deno.test("a subscriber that stops reading stalls neither the sensor nor others"
         assertSequence(live, "joints beside a stalled camera subscriber");
         // 100 Hz for 2 s is 200 entries; allow for a loaded machine.
         assert.ok(live.length >= 120, `${live.length} joint entries in 2 s`);
-        const rowsAfter = await catalogRows(node, target);
+        const rowsAfter = await requestResources(node, target);
         const grown =
           Number(rowOf(rowsAfter, { id: "sim_camera" }).available.entries) -
           Number(rowOf(rowsBefore, { id: "sim_camera" }).available.entries);

@@ -11,8 +11,8 @@
 import assert from "node:assert/strict";
 import { startDiscoveryServer } from "../../agent/cluster/discovery_server.ts";
 import { DiscoveryClient } from "../../agent/cluster/discovery_client.ts";
-import { parseJson } from "../../agent/codec/json.ts";
-import { runCli } from "../helpers/agent_process.ts";
+import { parseJson } from "../../core/codec/json.ts";
+import { runCli } from "../../scripts/harness/agent_process.ts";
 import {
   type ClusterAgent,
   consistentMembership,
@@ -24,7 +24,7 @@ import {
   startDiscovery,
   stopAll,
   TempDirs,
-} from "./_cluster.ts";
+} from "../../scripts/harness/cluster.ts";
 
 /** A peer id nobody runs: rows naming it can be listed but never joined. */
 const GHOST = "12D3KooWAfBVdmphtMFPVq3GEpcg3QMiRbrwD9mpd6D6fc4CswRw";

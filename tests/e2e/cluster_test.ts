@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { withClient } from "../../cli/client.ts";
-import { parseJson, stringifyJson } from "../../agent/codec/json.ts";
+import { parseJson, stringifyJson } from "../../core/codec/json.ts";
 import { domainClockId } from "../../agent/cluster/domain_clock.ts";
 import { membershipJson } from "../../agent/cluster/membership.ts";
 import { sendMembership } from "../../agent/cluster/membership_protocol.ts";
@@ -30,7 +30,7 @@ import {
 import { requestInfo } from "../../agent/protocols/info.ts";
 import { RESOURCES_LIMITS } from "../../agent/protocols/resources.ts";
 import { Subscription } from "../../agent/protocols/stream_consumer.ts";
-import { runCli } from "../helpers/agent_process.ts";
+import { runCli } from "../../scripts/harness/agent_process.ts";
 import {
   abs,
   asMember,
@@ -49,7 +49,7 @@ import {
   TempDirs,
   timeEntries,
   type TimeEntry,
-} from "./_cluster.ts";
+} from "../../scripts/harness/cluster.ts";
 import { collect, probe, textFrame } from "./_helpers.ts";
 
 const CLUSTER = "lab";

@@ -14,8 +14,8 @@ import {
   canonicalJson,
   parseJson,
   parseJsonBytes,
-} from "../../agent/codec/json.ts";
-import { xxh3Hex } from "../../agent/codec/hash.ts";
+} from "../../core/codec/json.ts";
+import { xxh3Hex } from "../../core/codec/hash.ts";
 import {
   type ResourceEntry,
   ResourcesResponse,
@@ -28,14 +28,14 @@ import { RESOURCES_LIMITS } from "../../agent/protocols/resources.ts";
 import {
   InfoRequestSchema,
   InfoResponseSchema,
-} from "../../agent/proto/gen/auki/info_pb.ts";
+} from "../../core/proto/gen/auki/info_pb.ts";
 import {
   ClockEntry,
   FrameEntry,
   RegistryRef,
   SensorEntry,
-} from "../../agent/registries/entries.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+} from "../../core/registries/entries.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 import { delay, SMALL_SIMS } from "./_helpers.ts";
 
 const encoder = new TextEncoder();

@@ -13,7 +13,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { runCli } from "../helpers/agent_process.ts";
+import { runCli } from "../../scripts/harness/agent_process.ts";
 import {
   type ClusterAgent,
   consistentMembership,
@@ -25,7 +25,7 @@ import {
   startRelay,
   stopAll,
   TempDirs,
-} from "./_cluster.ts";
+} from "../../scripts/harness/cluster.ts";
 
 const TAG = `ae${Deno.pid % 100_000}`;
 const NS_A = `${TAG}a`;

@@ -15,7 +15,7 @@ import { requestInfo } from "../../agent/protocols/info.ts";
 import { Subscription } from "../../agent/protocols/stream_consumer.ts";
 import type { AgentStatus } from "../../agent/status_file.ts";
 import { withClient } from "../../cli/client.ts";
-import { runCli } from "../helpers/agent_process.ts";
+import { runCli } from "../../scripts/harness/agent_process.ts";
 import {
   asMember,
   type ClusterAgent,
@@ -30,8 +30,9 @@ import {
   startRelay,
   stopAll,
   TempDirs,
-} from "./_cluster.ts";
-import { catalogRows, collect } from "./_helpers.ts";
+} from "../../scripts/harness/cluster.ts";
+import { collect } from "./_helpers.ts";
+import { requestResources } from "../../agent/protocols/resources.ts";
 
 const CLUSTER = "behind-nat";
 
@@ -148,7 +149,7 @@ Deno.test("relay: devices behind NAT join, serve and stay reachable through rela
           );
           assert.equal(info.peer_id, device.peerId);
           assert.equal(info.manager_peer_id, manager.peerId);
-          const rows = await catalogRows(node, circuit);
+          const rows = await requestResources(node, circuit);
           assert.ok(rows.some((r) => r.resource_id === "sim_joints"));
           const sub = await Subscription.open(node, circuit, {
             resourceId: "sim_joints",
@@ -278,7 +279,7 @@ Deno.test("relay: a relay's data limit ends streams with ConnectionLost; the age
       // Protocols run on the limited connection.
       const rows = await poll(
         "the catalog through the limited relay",
-        () => catalogRows(node, circuit),
+        () => requestResources(node, circuit),
       );
       assert.ok(rows.some((r) => r.resource_id === "sim_camera"));
       const sub = await Subscription.open(node, circuit, {
@@ -298,7 +299,7 @@ Deno.test("relay: a relay's data limit ends streams with ConnectionLost; the age
     await withClient(async (node) => {
       const rows = await poll(
         "the catalog again",
-        () => catalogRows(node, circuit),
+        () => requestResources(node, circuit),
       );
       assert.ok(rows.length > 0);
     });
@@ -357,7 +358,7 @@ Deno.test("relay: a bad --relay exits 2 naming the flag, status without an agent
     assert.match(waiting.error!, /.+/);
     assert.ok(Date.parse(waiting.retry_at!) > 0);
     await withClient(async (node) => {
-      const rows = await catalogRows(node, agent.address);
+      const rows = await requestResources(node, agent.address);
       assert.ok(rows.length > 0);
     });
     ok = true;

@@ -18,27 +18,25 @@ import {
   StreamDeclinedError,
   Subscription,
 } from "../../agent/protocols/stream_consumer.ts";
-import { CameraFrameSchema } from "../../agent/proto/gen/auki/camera_pb.ts";
-import { TimeTransformEntrySchema } from "../../agent/proto/gen/auki/time_transform_pb.ts";
-import { UwbFrameSchema } from "../../agent/proto/gen/auki_edge/rf_pb.ts";
-import { PointCloudDataSchema } from "../../agent/proto/payload_schemas.ts";
-import { RegistryRef } from "../../agent/registries/entries.ts";
+import { CameraFrameSchema } from "../../core/proto/gen/auki/camera_pb.ts";
+import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transform_pb.ts";
+import { UwbFrameSchema } from "../../core/proto/gen/auki_edge/rf_pb.ts";
+import { PointCloudDataSchema } from "../../core/proto/payload_schemas.ts";
+import { RegistryRef } from "../../core/registries/entries.ts";
 import {
   frameIndexOf,
   renderTestPattern,
 } from "../../drivers/camera/test_pattern.ts";
+import { packPoints, POINT_STEP } from "../../drivers/rangefinder/lidar2d.ts";
 import {
   MAX_RANGE_M,
-  packPoints,
-  POINT_STEP,
   POINTS_PER_SCAN,
   simulateScan,
-} from "../../drivers/rangefinder/sim.ts";
-import { DEFAULT_ANCHORS, simulateUwb } from "../../drivers/rf/uwb_sim.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+} from "../../drivers/rangefinder/sim_lidar2d.ts";
+import { DEFAULT_ANCHORS, simulateUwb } from "../../drivers/rf/sim_uwb.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 import {
   assertSequence,
-  catalogRows,
   collect,
   collectUntil,
   delay,
@@ -47,6 +45,7 @@ import {
   SMALL_SIMS,
   utcNowNs,
 } from "./_helpers.ts";
+import { requestResources } from "../../agent/protocols/resources.ts";
 
 const OPEN = { timeoutMs: 10_000 };
 
@@ -324,7 +323,7 @@ Deno.test("every stream kind from every read position", async (t) => {
           const subs: Subscription[] = [];
           try {
             // from_start: the oldest retained entry first.
-            const row = rowOf(await catalogRows(node, target), kind.match);
+            const row = rowOf(await requestResources(node, target), kind.match);
             const catalogAt = await now();
             const start = await open(node, target, row.resource_id, {
               kind: "start",

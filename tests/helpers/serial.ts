@@ -1,18 +1,19 @@
 /**
  * Helpers of the serial tests: socat pty pairs (tests that need one are
- * skipped, with one line saying why, when socat is not installed), a
- * logger that keeps its lines, and polling waits.
+ * skipped, with one line saying why, when socat is not installed), and runs
+ * of a serial driver against a device simulator on one.
  *
  * @module
  */
 import { join } from "node:path";
-import type { Logger } from "../../agent/logging.ts";
 import type { DriverFactory, SensorDriver } from "../../drivers/driver.ts";
 import type { DeviceStats, SerialDevice } from "../../drivers/serial/device.ts";
 import type { ByteSource } from "../../drivers/serial/packet_source.ts";
 import { PtyPair, socatAvailable } from "../../drivers/serial/pty_pair.ts";
-import { SimulatedPort } from "../../drivers/serial/sim_port.ts";
+import { SimulatedPort } from "../../drivers/serial/device_sim_port.ts";
 import { RecordingSink } from "../drivers/fake_sink.ts";
+import { MemoryLogger } from "./logger.ts";
+import { until } from "./wait.ts";
 
 /** Whether socat is installed. */
 export const SOCAT: boolean = await socatAvailable();
@@ -42,53 +43,6 @@ export async function withPair<T>(
   } finally {
     await pair.unplug();
     await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** Waits until `done()` holds, polling; throws naming `what` after `timeoutMs`. */
-export async function waitFor(
-  done: () => boolean,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<number> {
-  const started = performance.now();
-  while (!done()) {
-    if (performance.now() - started > timeoutMs) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return performance.now() - started;
-}
-
-/** A logger keeping `LEVEL message` lines. */
-export class MemoryLogger implements Logger {
-  /** Lines logged, as `LEVEL message`. */
-  readonly lines: string[];
-
-  /** A logger appending to `lines`. */
-  constructor(lines: string[] = []) {
-    this.lines = lines;
-  }
-  /** Records a debug line. */
-  debug(message: string): void {
-    this.lines.push(`DEBUG ${message}`);
-  }
-  /** Records an info line. */
-  info(message: string): void {
-    this.lines.push(`INFO ${message}`);
-  }
-  /** Records a warning. */
-  warn(message: string): void {
-    this.lines.push(`WARN ${message}`);
-  }
-  /** Records an error. */
-  error(message: string): void {
-    this.lines.push(`ERROR ${message}`);
-  }
-  /** The same logger (lines are shared). */
-  child(): Logger {
-    return this;
   }
 }
 
@@ -140,7 +94,7 @@ export async function runDriver(
       peer: pair.host,
     });
     try {
-      await waitFor(() => device.path !== undefined, "the port to open");
+      await until(() => device.path !== undefined, "the port to open");
       sim.start();
       await new Promise((resolve) => setTimeout(resolve, ms));
       await sim.stop();
@@ -197,16 +151,16 @@ export async function runHotplug(
     sim.start();
     const offline = () => sink.events.some((e) => e.kind === "offline");
     try {
-      await waitFor(() => sink.samples.length >= 3, "the first samples");
+      await until(() => sink.samples.length >= 3, "the first samples");
       const before = sink.samples.length;
       await pair.unplug();
-      const offlineAfterMs = await waitFor(offline, "offline after unplug");
+      const offlineAfterMs = await until(offline, "offline after unplug");
       await pair.plug();
-      const onlineAfterMs = await waitFor(
+      const onlineAfterMs = await until(
         () => sink.events.filter((e) => e.kind === "online").length >= 2,
         "online after replug",
       );
-      await waitFor(
+      await until(
         () => sink.samples.length >= before + 3,
         "samples after replug",
       );

@@ -10,8 +10,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withClient } from "../../cli/client.ts";
-import { catalogRows, delay, SMALL_SIMS } from "../e2e/_helpers.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+import { delay, SMALL_SIMS } from "../e2e/_helpers.ts";
+import { requestResources } from "../../agent/protocols/resources.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 import { ELF_MACHINES, elfMachine } from "../helpers/elf.ts";
 import {
   type Arch,
@@ -50,7 +51,7 @@ async function assertServesBundledDriver(binary: string, dir: string) {
     const ids = ["sim_camera", "sim_lidar", "sim_uwb", "sim_joints", "joints"];
     const rows = await withClient(async (node) => {
       for (let tries = 0; tries < 100; tries++) {
-        const found = await catalogRows(node, agent.address);
+        const found = await requestResources(node, agent.address);
         if (ids.every((id) => found.some((r) => r.resource_id === id))) {
           return found;
         }

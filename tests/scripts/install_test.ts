@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { readConfigFile, resolveSensors } from "../../agent/config.ts";
 import { ALL_DRIVERS } from "../../drivers/registry.ts";
 import { withClient } from "../../cli/client.ts";
-import { catalogRows } from "../e2e/_helpers.ts";
-import { startAgent } from "../helpers/agent_process.ts";
+import { requestResources } from "../../agent/protocols/resources.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
 
 const SCRIPTS = new URL("../../scripts/", import.meta.url).pathname;
 const INSTALL = join(SCRIPTS, "install.sh");
@@ -272,7 +272,9 @@ Deno.test("the default configuration is valid and runs an agent without sensors"
   // An explicit empty list runs no simulated sensors either.
   const agent = await startAgent({ config: file });
   try {
-    const rows = await withClient((node) => catalogRows(node, agent.address));
+    const rows = await withClient((node) =>
+      requestResources(node, agent.address)
+    );
     assert.deepEqual(rows.filter((row) => row.sensor), []);
   } finally {
     assert.equal(await agent.stop(), 0);

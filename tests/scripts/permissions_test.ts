@@ -11,20 +11,15 @@ import { join } from "node:path";
 import { withClient } from "../../cli/client.ts";
 import { Subscription } from "../../agent/protocols/stream_consumer.ts";
 import { AGENT_PERMISSIONS } from "../../scripts/permissions.ts";
-import { startAgent } from "../helpers/agent_process.ts";
-import {
-  assertSequence,
-  catalogRows,
-  collect,
-  delay,
-  SMALL_SIMS,
-} from "../e2e/_helpers.ts";
+import { requestResources } from "../../agent/protocols/resources.ts";
+import { startAgent } from "../../scripts/harness/agent_process.ts";
+import { assertSequence, collect, delay, SMALL_SIMS } from "../e2e/_helpers.ts";
 import { ffiTest } from "../ffi/_libs.ts";
 import { SOCAT } from "../helpers/serial.ts";
 import { LD06_BAUD } from "../../drivers/rangefinder/ld06.ts";
-import { ld06Source } from "../../drivers/rangefinder/ld06_sim.ts";
+import { ld06Source } from "../../drivers/rangefinder/ld06_device_sim.ts";
 import { PtyPair } from "../../drivers/serial/pty_pair.ts";
-import { SimulatedPort } from "../../drivers/serial/sim_port.ts";
+import { SimulatedPort } from "../../drivers/serial/device_sim_port.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MAIN = join(ROOT, "main.ts");
@@ -110,7 +105,7 @@ ffiTest(
       ];
       await withClient(async (node) => {
         for (let tries = 0;; tries++) {
-          const rows = await catalogRows(node, agent.address);
+          const rows = await requestResources(node, agent.address);
           if (ids.every((id) => rows.some((r) => r.resource_id === id))) break;
           if (tries === 100) {
             assert.fail(

@@ -7,7 +7,7 @@
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Libp2p, Stream } from "@libp2p/interface";
 import { Uint8ArrayList } from "uint8arraylist";
-import type { Logger } from "../../../agent/logging.ts";
+import type { Logger } from "../../../core/logging.ts";
 import { createNode } from "../../../agent/node.ts";
 
 /** Starts a listening server node and a client node; both are stopped afterwards. */

@@ -18,9 +18,9 @@ import {
   MAX_BODY_BYTES,
   startDiscoveryServer,
 } from "../../../agent/cluster/discovery_server.ts";
-import { realtimeNs } from "../../../agent/clocks/system_time.ts";
-import { parseJson } from "../../../agent/codec/json.ts";
-import { createLogger } from "../../../agent/logging.ts";
+import { realtimeNs } from "../../../core/clocks/system_time.ts";
+import { parseJson } from "../../../core/codec/json.ts";
+import { createLogger } from "../../../core/logging.ts";
 
 const MANAGER = "12D3KooWAfBVdmphtMFPVq3GEpcg3QMiRbrwD9mpd6D6fc4CswRw";
 const SUCCESSOR = "12D3KooWH8R2rfQYjYkpFEW7ao1J4QPDKLcoA6ofnDVAcfrYS94f";

@@ -8,8 +8,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { encodeFrame } from "../../../agent/codec/framing.ts";
-import { parseJsonBytes, stringifyJson } from "../../../agent/codec/json.ts";
+import { encodeFrame } from "../../../core/codec/framing.ts";
+import { parseJsonBytes, stringifyJson } from "../../../core/codec/json.ts";
 import {
   declareDomainClock,
   type DomainClock,

@@ -9,8 +9,8 @@
 import assert from "node:assert/strict";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { Stream } from "@libp2p/interface";
-import { encodeFrame, FrameReader } from "../../../agent/codec/framing.ts";
-import { parseJsonBytes } from "../../../agent/codec/json.ts";
+import { encodeFrame, FrameReader } from "../../../core/codec/framing.ts";
+import { parseJsonBytes } from "../../../core/codec/json.ts";
 import {
   decodeJoinAnswer,
   decodeJoinRequest,
@@ -21,7 +21,7 @@ import {
 import {
   JoinRequestSchema,
   JoinResponseSchema,
-} from "../../../agent/proto/gen/auki/join_pb.ts";
+} from "../../../core/proto/gen/auki/join_pb.ts";
 import { DropRequest } from "../../../agent/protocols/exchange.ts";
 import { JOIN } from "../../../agent/protocols/ids.ts";
 import { fromHex, toHex, withNodes } from "./_nodes.ts";

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { Libp2p, Stream } from "@libp2p/interface";
-import { encodeFrame, FrameReader } from "../../../agent/codec/framing.ts";
+import { encodeFrame, FrameReader } from "../../../core/codec/framing.ts";
 import {
   MEMBERSHIP_LIMITS,
   type MembershipUpdate,

@@ -10,9 +10,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withClient } from "../../../cli/client.ts";
-import { startAgent } from "../../helpers/agent_process.ts";
+import { startAgent } from "../../../scripts/harness/agent_process.ts";
 import { chromiumMissing, openPage } from "../../helpers/chromium.ts";
-import { catalogRows, delay, SMALL_SIMS } from "../../e2e/_helpers.ts";
+import { delay, SMALL_SIMS } from "../../e2e/_helpers.ts";
+import { requestResources } from "../../../agent/protocols/resources.ts";
 
 const missing = chromiumMissing();
 if (missing !== undefined) console.log(`page_test skipped: ${missing}`);
@@ -78,7 +79,9 @@ Deno.test({
     const shots = await Deno.makeTempDir({ prefix: "auki-edge-page-" });
     const page = await openPage(`${agent.http}/`);
     try {
-      const rows = await withClient((node) => catalogRows(node, agent.address));
+      const rows = await withClient((node) =>
+        requestResources(node, agent.address)
+      );
       const ids = rows.map((r) => r.resource_id);
       assert.ok(ids.length >= 4);
       const text = await until("every resource id shown", async () => {

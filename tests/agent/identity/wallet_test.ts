@@ -6,7 +6,7 @@ import {
   peerKeyFromSeed,
   SEED_BYTES,
 } from "../../../agent/identity/wallet.ts";
-import { xxh3Bytes } from "../../../agent/codec/hash.ts";
+import { xxh3Bytes } from "../../../core/codec/hash.ts";
 
 const hex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

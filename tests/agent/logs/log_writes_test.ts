@@ -7,11 +7,11 @@ import { join } from "node:path";
 import {
   ASYNC_WRITE_BYTES,
   LogBehindError,
-  type LogEntry,
   type LogOptions,
   SegmentLog,
 } from "../../../agent/logs/log.ts";
-import type { Logger } from "../../../agent/logging.ts";
+import type { LogEntry } from "../../../agent/logs/cursor.ts";
+import type { Logger } from "../../../core/logging.ts";
 
 const LARGE = ASYNC_WRITE_BYTES + 1000;
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encodeFrame, FrameError } from "../../../agent/codec/framing.ts";
+import { encodeFrame, FrameError } from "../../../core/codec/framing.ts";
 import {
   decodeStreamMessage,
   encodeStreamMessage,

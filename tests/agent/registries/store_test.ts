@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { xxh3Hex } from "../../../agent/codec/hash.ts";
+import { xxh3Hex } from "../../../core/codec/hash.ts";
 import type {
   ClockEntry,
   FrameEntry,
   SensorEntry,
-} from "../../../agent/registries/entries.ts";
+} from "../../../core/registries/entries.ts";
 import { hashEntry, RegistryStore } from "../../../agent/registries/store.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {

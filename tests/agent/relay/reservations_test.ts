@@ -17,7 +17,7 @@ import {
 } from "../../../agent/relay/relay_server.ts";
 import { RelayReservations } from "../../../agent/relay/reservations.ts";
 import { recordingLogger } from "../cluster/_nodes.ts";
-import { freePort, poll } from "../../e2e/_cluster.ts";
+import { freePort, poll } from "../../../scripts/harness/cluster.ts";
 
 /** A peer id nobody runs. */
 const GHOST = "12D3KooWAfBVdmphtMFPVq3GEpcg3QMiRbrwD9mpd6D6fc4CswRw";
@@ -59,8 +59,8 @@ Deno.test("reservations: reserved, lost with the relay, reserved again when it i
     node,
     [address],
     logger,
-    () => changes++,
   );
+  reservations.addEventListener("change", () => changes++);
   try {
     reservations.start();
     assert.equal(await reservations.firstReservation(10_000), true);
@@ -115,7 +115,6 @@ Deno.test("reservations: an unreachable relay does not hold back the others", as
     node,
     [dead, relay.multiaddrs()[0]],
     recordingLogger(),
-    () => {},
   );
   try {
     reservations.start();
@@ -142,7 +141,6 @@ Deno.test("reservations: a relay that refuses reservations is retried with backo
     node,
     [relay.multiaddrs()[0]],
     logger,
-    () => {},
   );
   try {
     reservations.start();

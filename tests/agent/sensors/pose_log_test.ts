@@ -8,20 +8,19 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { canonicalJson } from "../../../agent/codec/json.ts";
+import { canonicalJson } from "../../../core/codec/json.ts";
 import { readManifest } from "../../../agent/logs/manifest.ts";
 import { logDir } from "../../../agent/logs/log_dirs.ts";
-import { silentLogger } from "../../../agent/logging.ts";
+import { openOwnLog } from "../../../agent/catalog/own_log.ts";
+import { type Logger, silentLogger } from "../../../core/logging.ts";
 import {
-  openPoseLog,
   poseLogId,
   type PoseLogIdentity,
-  poseLogResource,
+  poseLogSpec,
 } from "../../../agent/sensors/pose_log.ts";
 
 const IDENTITY: PoseLogIdentity = {
   peerId: "galbot",
-  sessionId: "01HV-galbot-session",
   fromFrame: {
     peer_id: "galbot",
     id: "world",
@@ -43,6 +42,18 @@ const IDENTITY: PoseLogIdentity = {
 };
 const RETENTION = { retentionNs: 60_000_000_000n, cacheBytes: 1 << 16 };
 
+/** Opens the pose log of `identity` as the agent does. */
+function openPoseLog(
+  storage: string,
+  identity: PoseLogIdentity,
+  logger: Logger = silentLogger,
+) {
+  return openOwnLog(
+    { storage, peerId: "galbot", sessionId: "01HV-galbot-session", logger },
+    poseLogSpec(identity, RETENTION),
+  );
+}
+
 async function withStorage(work: (storage: string) => Promise<void>) {
   const storage = await Deno.makeTempDir({ prefix: "auki-edge-pose-" });
   try {
@@ -54,7 +65,8 @@ async function withStorage(work: (storage: string) => Promise<void>) {
 
 Deno.test("pose log: the manifest, catalog row and stream manifest", async () => {
   await withStorage(async (storage) => {
-    const log = await openPoseLog(storage, IDENTITY, RETENTION, silentLogger);
+    const resource = await openPoseLog(storage, IDENTITY);
+    const log = resource.log;
     try {
       assert.equal(
         poseLogId(IDENTITY.fromFrame, IDENTITY.toFrame),
@@ -80,7 +92,6 @@ Deno.test("pose log: the manifest, catalog row and stream manifest", async () =>
       ]);
       assert.equal(onDisk!.writer_mode, "movable");
       assert.deepEqual(onDisk!.source, { kind: "manual" });
-      const resource = poseLogResource(IDENTITY, log);
       log.append(IDENTITY.nowNs, new Uint8Array(80));
       assert.equal(resource.variant, "pose_log");
       assert.equal(
@@ -116,7 +127,7 @@ Deno.test("pose log: the manifest, catalog row and stream manifest", async () =>
 
 Deno.test("pose log: a log recorded for another frame is archived", async () => {
   await withStorage(async (storage) => {
-    const first = await openPoseLog(storage, IDENTITY, RETENTION, silentLogger);
+    const first = (await openPoseLog(storage, IDENTITY)).log;
     first.append(IDENTITY.nowNs, new Uint8Array(8));
     await first.close();
     const lines: string[] = [];
@@ -124,10 +135,10 @@ Deno.test("pose log: a log recorded for another frame is archived", async () => 
       ...IDENTITY,
       toFrame: { ...IDENTITY.toFrame, hash: "0".repeat(32) },
     };
-    const second = await openPoseLog(storage, moved, RETENTION, {
+    const second = (await openPoseLog(storage, moved, {
       ...silentLogger,
       warn: (m: string) => lines.push(m),
-    });
+    })).log;
     try {
       assert.equal(second.available().entries, 0n);
       assert.match(

@@ -5,18 +5,20 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { realtimeNs } from "../../../agent/clocks/system_time.ts";
-import { createLogger } from "../../../agent/logging.ts";
-import { CameraFrameSchema } from "../../../agent/proto/gen/auki/camera_pb.ts";
+import { realtimeNs } from "../../../core/clocks/system_time.ts";
+import { createLogger } from "../../../core/logging.ts";
+import { CameraFrameSchema } from "../../../core/proto/gen/auki/camera_pb.ts";
 import { Subscription } from "../../../agent/protocols/stream_consumer.ts";
 import { withClient } from "../../../cli/client.ts";
 import { v4l2Camera } from "../../../drivers/camera/v4l2.ts";
 import type { DriverContext, SensorDriver } from "../../../drivers/driver.ts";
-import { startAgent } from "../../helpers/agent_process.ts";
-import { catalogRows, collect, delay } from "../../e2e/_helpers.ts";
+import { startAgent } from "../../../scripts/harness/agent_process.ts";
+import { collect, delay } from "../../e2e/_helpers.ts";
+import { requestResources } from "../../../agent/protocols/resources.ts";
 import { ffiTest } from "../../ffi/_libs.ts";
 import { configErrors, RecordingSink } from "../fake_sink.ts";
 import { FAKE_LIBC, fakeCalls, resetFake, setFake } from "./_fake_v4l2.ts";
+import { until } from "../../helpers/wait.ts";
 
 function context(): DriverContext & { lines: string[] } {
   const lines: string[] = [];
@@ -57,15 +59,6 @@ async function run(
   await (during?.(sink) ?? delay(ms));
   await driver.stop();
   return sink;
-}
-
-/** Waits until `done()` holds, checking every 20 ms; fails after `timeoutMs`. */
-async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!done()) {
-    if (performance.now() > deadline) assert.fail(`not within ${timeoutMs} ms`);
-    await delay(20);
-  }
 }
 
 const frameOf = (payload: Uint8Array) =>
@@ -241,7 +234,7 @@ ffiTest(
       await delay(400);
       assert.equal(sink.samples.length, 0);
       setFake("present", 1);
-      await until(() => sink.samples.length >= 3);
+      await until(() => sink.samples.length >= 3, "three frames", 10_000);
     });
     const body = driver.description.sensor;
     assert.ok(body.kind === "camera" && body.image_encoding === "jpeg");
@@ -266,7 +259,13 @@ ffiTest(
     const sink = await run(
       camera({ width: 320, height: 240 }),
       0,
-      (sink) => until(() => kindsOf(sink).length >= 3),
+      async (sink) => {
+        await until(
+          () => kindsOf(sink).length >= 3,
+          "three state changes",
+          10_000,
+        );
+      },
     );
     const kinds = kindsOf(sink);
     assert.deepEqual(kinds.slice(0, 3), ["online", "offline", "online"]);
@@ -284,12 +283,14 @@ ffiTest(
     resetFake();
     const driver = camera({ pixel_formats: ["YUYV"], width: 320, height: 240 });
     const sink = await run(driver, 0, async (sink) => {
-      await until(() => sink.samples.length > 0);
+      await until(() => sink.samples.length > 0, "a frame", 10_000);
       // Replugged as a device with padded rows: the next S_FMT says so.
       setFake("yuyv_padding", 32);
       setFake("fail_after_frames", 0);
-      await until(() =>
-        sink.events.filter((e) => e.kind === "offline").length >= 2
+      await until(
+        () => sink.events.filter((e) => e.kind === "offline").length >= 2,
+        "a second offline",
+        10_000,
       );
     });
     const offline = sink.events.filter((e) => e.kind === "offline");
@@ -333,7 +334,7 @@ ffiTest(
       await withClient(async (node) => {
         let row;
         for (let tries = 0; row === undefined && tries < 100; tries++) {
-          const rows = await catalogRows(node, agent.address);
+          const rows = await requestResources(node, agent.address);
           row = rows.find((r) => r.resource_id === "webcam");
           if (row === undefined) await delay(100);
         }

@@ -3,13 +3,14 @@
  * pty pair: published angles are the simulator's positions through each
  * joint's offset and direction, corrupt answers are counted and never
  * published, a silent or failing servo voids its cycles and is reported by
- * id, and a wrong baud rate or a wrong device is reported naming the port.
+ * id. What every serial driver does alike is
+ * `../serial/serial_driver_test.ts`.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { JointEncodersDataSchema } from "../../../agent/proto/payload_schemas.ts";
+import { JointEncodersDataSchema } from "../../../core/proto/payload_schemas.ts";
 import {
   cycleTimeoutMs,
   DYNAMIXEL_BAUD,
@@ -18,11 +19,9 @@ import {
 import {
   DynamixelSim,
   type SentStatus,
-} from "../../../drivers/joint_encoders/dynamixel_sim.ts";
-import { LD06_BAUD } from "../../../drivers/rangefinder/ld06.ts";
-import { ld06Source } from "../../../drivers/rangefinder/ld06_sim.ts";
+} from "../../../drivers/joint_encoders/dynamixel_device_sim.ts";
 import { configErrors, registryEntries } from "../fake_sink.ts";
-import { ptyTest, runDriver, runHotplug } from "../../helpers/serial.ts";
+import { ptyTest, runDriver } from "../../helpers/serial.ts";
 
 const SERVOS = [
   { id: 1 },
@@ -252,57 +251,6 @@ ptyTest(
         )
       ),
       alerting.lines.join("\n"),
-    );
-  },
-);
-
-ptyTest(
-  "serial.dynamixel: unplugged, it goes offline; plugged back, it is polled again",
-  async () => {
-    const run = await runHotplug(
-      serialDynamixel,
-      new DynamixelSim({ ids: [1, 2, 5] }),
-      { servos: SERVOS },
-      DYNAMIXEL_BAUD,
-    );
-    const offline = run.sink.events.find((e) => e.kind === "offline");
-    assert.equal(offline?.kind === "offline" && offline.reason, "source_ended");
-    assert.ok(run.offlineAfterMs < 1_000, `offline ${run.offlineAfterMs} ms`);
-    assert.ok(run.onlineAfterMs < 3_000, `online ${run.onlineAfterMs} ms`);
-  },
-);
-
-ptyTest(
-  "serial.dynamixel: a wrong baud rate or an LD06 on the port is reported naming the port",
-  async () => {
-    const [wrongBaud, wrongDevice] = await Promise.all([
-      runDriver(
-        serialDynamixel,
-        new DynamixelSim(),
-        { servos: [{ id: 1 }], baud: 115200 },
-        2_400,
-        DYNAMIXEL_BAUD,
-      ),
-      runDriver(
-        serialDynamixel,
-        ld06Source(),
-        { servos: [{ id: 1 }] },
-        2_400,
-        LD06_BAUD,
-      ),
-    ]);
-    for (const { sink } of [wrongBaud, wrongDevice]) {
-      assert.equal(sink.samples.length, 0);
-    }
-    const errorOf = (lines: string[]) =>
-      lines.find((l) => l.startsWith("ERROR"));
-    assert.equal(
-      errorOf(wrongBaud.lines),
-      `ERROR no answer in 2 s on ${wrongBaud.host}: wrong baud rate (115200 baud configured), not a DYNAMIXEL, or not connected and powered`,
-    );
-    assert.equal(
-      errorOf(wrongDevice.lines)?.replace(/ \(.*$/, ""),
-      `ERROR no valid DYNAMIXEL packet in 2 s on ${wrongDevice.host}: wrong baud rate or not a DYNAMIXEL`,
     );
   },
 );

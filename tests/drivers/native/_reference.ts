@@ -6,12 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { CameraFrameSchema } from "../../../agent/proto/gen/auki/camera_pb.ts";
+import { CameraFrameSchema } from "../../../core/proto/gen/auki/camera_pb.ts";
 import {
   JointEncodersDataSchema,
   PointCloudDataSchema,
-} from "../../../agent/proto/payload_schemas.ts";
-import { UwbFrameSchema } from "../../../agent/proto/gen/auki_edge/rf_pb.ts";
+} from "../../../core/proto/payload_schemas.ts";
+import { UwbFrameSchema } from "../../../core/proto/gen/auki_edge/rf_pb.ts";
 import type { JointCalibration } from "../../../drivers/driver.ts";
 
 /** Frame `k` of `ref_camera` (rgb8, rows padded with `padding` zero bytes). */

@@ -11,14 +11,14 @@ import { withClient } from "../../../cli/client.ts";
 import { requestInfo } from "../../../agent/protocols/info.ts";
 import { Subscription } from "../../../agent/protocols/stream_consumer.ts";
 import type { ResourceEntry } from "../../../agent/catalog/resource_entry.ts";
-import { startAgent } from "../../helpers/agent_process.ts";
+import { startAgent } from "../../../scripts/harness/agent_process.ts";
 import {
   assertSequence,
-  catalogRows,
   collect,
   collectUntil,
   delay,
 } from "../../e2e/_helpers.ts";
+import { requestResources } from "../../../agent/protocols/resources.ts";
 import { ffiTest, lib } from "../../ffi/_libs.ts";
 import {
   checkCamera,
@@ -39,7 +39,7 @@ async function rowsOnline(
 ): Promise<ResourceEntry[]> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const rows = await catalogRows(node, target);
+    const rows = await requestResources(node, target);
     if (ids.every((id) => rows.some((r) => r.resource_id === id))) return rows;
     if (Date.now() > until) {
       assert.fail(
@@ -195,7 +195,7 @@ ffiTest(
         for (let i = 0; i < 5; i++) {
           const asked = performance.now();
           const info = await requestInfo(node, agent.address);
-          const rows = await catalogRows(node, agent.address);
+          const rows = await requestResources(node, agent.address);
           const ms = performance.now() - asked;
           assert.equal(info.peer_id, agent.peerId);
           assert.deepEqual(
@@ -240,7 +240,7 @@ ffiTest(
     try {
       await withClient(async (node) => {
         const flaky = async () =>
-          (await catalogRows(node, agent.address)).find((r) =>
+          (await requestResources(node, agent.address)).find((r) =>
             r.resource_id === "flaky"
           );
         /** Polls until the row's presence is `present`; returns the row and when. */

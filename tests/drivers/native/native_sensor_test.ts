@@ -4,8 +4,8 @@
  * the event loop, and every bad input named.
  */
 import assert from "node:assert/strict";
-import { realtimeNs } from "../../../agent/clocks/system_time.ts";
-import { createLogger } from "../../../agent/logging.ts";
+import { realtimeNs } from "../../../core/clocks/system_time.ts";
+import { createLogger } from "../../../core/logging.ts";
 import type { DriverContext, SensorDriver } from "../../../drivers/driver.ts";
 import { nativeDriver } from "../../../drivers/native/native.ts";
 import { ffiTest, lib } from "../../ffi/_libs.ts";
@@ -17,6 +17,7 @@ import {
   isJointSample,
   isUwbCycle,
 } from "./_reference.ts";
+import { until } from "../../helpers/wait.ts";
 
 /** A context on the real UTC clock whose warnings are kept. */
 function context(): DriverContext & { lines: string[] } {
@@ -35,15 +36,6 @@ function sensor(settings: Record<string, unknown>): SensorDriver {
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits until `done()` holds, checking every 20 ms; fails after `timeoutMs`. */
-async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!done()) {
-    if (performance.now() > deadline) assert.fail(`not within ${timeoutMs} ms`);
-    await delay(20);
-  }
-}
 
 /** Prepares and runs `driver` for `ms`, then stops it. */
 async function runFor(
@@ -174,7 +166,7 @@ ffiTest(
     const kindsOf = () =>
       sink.events.map((e) => e.kind).filter((k) => k !== "sample");
     await driver.start(sink, ctx);
-    await until(() => kindsOf().length >= 4);
+    await until(() => kindsOf().length >= 4, "four state changes", 10_000);
     await driver.stop();
     const kinds = kindsOf();
     assert.ok(
@@ -255,8 +247,10 @@ ffiTest(
     }, 10);
     await driver.start(sink, ctx);
     // Online, hung (offline after 1.2 s), and back once the hang ends (1.5 s).
-    await until(() =>
-      sink.events.filter((e) => e.kind !== "sample").length >= 3
+    await until(
+      () => sink.events.filter((e) => e.kind !== "sample").length >= 3,
+      "three state changes",
+      10_000,
     );
     clearInterval(timer);
     await driver.stop();

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { CameraFrameSchema } from "../../../agent/proto/gen/auki/camera_pb.ts";
+import { CameraFrameSchema } from "../../../core/proto/gen/auki/camera_pb.ts";
 import {
   JointEncodersDataSchema,
   PointCloudDataSchema,
-} from "../../../agent/proto/payload_schemas.ts";
+} from "../../../core/proto/payload_schemas.ts";
 import {
   UwbFrameSchema,
   WifiCsiFrameSchema,
-} from "../../../agent/proto/gen/auki_edge/rf_pb.ts";
+} from "../../../core/proto/gen/auki_edge/rf_pb.ts";
 import { rawFrameBytes } from "../../../drivers/camera/raw_frame.ts";
 import type { SensorDescription } from "../../../drivers/driver.ts";
 import { parseDescription } from "../../../drivers/native/description.ts";

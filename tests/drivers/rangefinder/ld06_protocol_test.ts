@@ -57,6 +57,11 @@ Deno.test("ld06: the CRC table is CRC-8 with polynomial 0x4D", () => {
     [...LD06_CRC_TABLE.subarray(0, 8)],
     [0x00, 0x4d, 0x9a, 0xd7, 0x79, 0x34, 0xe3, 0xae],
   );
+  // Further entries as printed in the LDROBOT manual.
+  assert.deepEqual(
+    [LD06_CRC_TABLE[16], LD06_CRC_TABLE[128], LD06_CRC_TABLE[255]],
+    [0xa9, 0x7c, 0xa8],
+  );
 });
 
 Deno.test("ld06: the manual's example packet decodes, CRC 0x50", () => {

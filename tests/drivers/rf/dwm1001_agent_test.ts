@@ -15,20 +15,21 @@ import type { Libp2p } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { withClient } from "../../../cli/client.ts";
 import type { ResourceEntry } from "../../../agent/catalog/resource_entry.ts";
-import { parseJson } from "../../../agent/codec/json.ts";
+import { parseJson } from "../../../core/codec/json.ts";
 import { request } from "../../../agent/protocols/exchange.ts";
 import { REGISTRIES } from "../../../agent/protocols/ids.ts";
 import { REGISTRIES_LIMITS } from "../../../agent/protocols/registries.ts";
 import { Subscription } from "../../../agent/protocols/stream_consumer.ts";
-import { SpatialTransformSchema } from "../../../agent/proto/gen/auki/pose_pb.ts";
-import { UwbFrameSchema } from "../../../agent/proto/gen/auki_edge/rf_pb.ts";
-import { FrameEntry, RegistryRef } from "../../../agent/registries/entries.ts";
+import { SpatialTransformSchema } from "../../../core/proto/gen/auki/pose_pb.ts";
+import { UwbFrameSchema } from "../../../core/proto/gen/auki_edge/rf_pb.ts";
+import { FrameEntry, RegistryRef } from "../../../core/registries/entries.ts";
 import { DWM1001_BAUD } from "../../../drivers/rf/dwm1001.ts";
 import type { DwmPosition } from "../../../drivers/rf/dwm1001_protocol.ts";
-import { Dwm1001Sim } from "../../../drivers/rf/dwm1001_sim.ts";
-import { SimulatedPort } from "../../../drivers/serial/sim_port.ts";
-import { startAgent } from "../../helpers/agent_process.ts";
-import { catalogRows, collect } from "../../e2e/_helpers.ts";
+import { Dwm1001Sim } from "../../../drivers/rf/dwm1001_device_sim.ts";
+import { SimulatedPort } from "../../../drivers/serial/device_sim_port.ts";
+import { startAgent } from "../../../scripts/harness/agent_process.ts";
+import { collect } from "../../e2e/_helpers.ts";
+import { requestResources } from "../../../agent/protocols/resources.ts";
 import { ptyTest, withPair } from "../../helpers/serial.ts";
 
 const POSE_ID = "uwb_area->tag_link";
@@ -42,7 +43,7 @@ async function catalogUntil(
 ): Promise<ResourceEntry[]> {
   const until = Date.now() + 10_000;
   for (;;) {
-    const rows = await catalogRows(node, target);
+    const rows = await requestResources(node, target);
     if (match(rows)) return rows;
     if (Date.now() > until) throw new Error(`catalog: ${what} within 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));

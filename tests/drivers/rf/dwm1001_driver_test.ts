@@ -2,27 +2,24 @@
  * `serial.dwm1001` against the DWM1001 tag simulator through a real socat
  * pty pair: published ranges, anchor ids and positions equal what the
  * simulator answered, poses follow the position, broken answers are counted
- * and never published, error codes and a missing estimate are reported, the
- * device can be unplugged and return, and a wrong baud rate or device is
- * reported naming the port.
+ * and never published, error codes and a missing estimate are reported.
+ * What every serial driver does alike is `../serial/serial_driver_test.ts`.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { SpatialTransformSchema } from "../../../agent/proto/gen/auki/pose_pb.ts";
-import { UwbFrameSchema } from "../../../agent/proto/gen/auki_edge/rf_pb.ts";
-import { TFMINI_BAUD } from "../../../drivers/rangefinder/tfmini.ts";
-import { tfminiSource } from "../../../drivers/rangefinder/tfmini_sim.ts";
+import { SpatialTransformSchema } from "../../../core/proto/gen/auki/pose_pb.ts";
+import { UwbFrameSchema } from "../../../core/proto/gen/auki_edge/rf_pb.ts";
 import { DWM1001_BAUD, serialDwm1001 } from "../../../drivers/rf/dwm1001.ts";
 import {
   anchorId,
   type DwmLocation,
 } from "../../../drivers/rf/dwm1001_protocol.ts";
-import { Dwm1001Sim } from "../../../drivers/rf/dwm1001_sim.ts";
+import { Dwm1001Sim } from "../../../drivers/rf/dwm1001_device_sim.ts";
 import type { Fault } from "../../../drivers/serial/packet_source.ts";
 import { configErrors, registryEntries } from "../fake_sink.ts";
-import { ptyTest, runDriver, runHotplug } from "../../helpers/serial.ts";
+import { ptyTest, runDriver } from "../../helpers/serial.ts";
 
 /** Asserts a published UwbFrame is exactly `location` in meters. */
 function assertFrame(payload: Uint8Array, location: DwmLocation): void {
@@ -199,51 +196,5 @@ ptyTest(
       assert.equal(frame.position, undefined);
       assert.equal(frame.ranges.length, 4);
     }
-  },
-);
-
-ptyTest(
-  "serial.dwm1001: unplugged, it goes offline; plugged back, it is polled again",
-  async () => {
-    const run = await runHotplug(
-      serialDwm1001,
-      new Dwm1001Sim(),
-      { rate_hz: 20 },
-      DWM1001_BAUD,
-    );
-    const offline = run.sink.events.find((e) => e.kind === "offline");
-    assert.equal(offline?.kind === "offline" && offline.reason, "source_ended");
-    assert.ok(run.offlineAfterMs < 1_000, `offline ${run.offlineAfterMs} ms`);
-    assert.ok(run.onlineAfterMs < 3_000, `online ${run.onlineAfterMs} ms`);
-  },
-);
-
-ptyTest(
-  "serial.dwm1001: a wrong baud rate or a TFmini on the port is reported naming the port",
-  async () => {
-    const [wrongBaud, wrongDevice] = await Promise.all([
-      runDriver(
-        serialDwm1001,
-        new Dwm1001Sim(),
-        { baud: 57600 },
-        2_400,
-        DWM1001_BAUD,
-      ),
-      runDriver(serialDwm1001, tfminiSource(), {}, 2_400, TFMINI_BAUD),
-    ]);
-    for (const { sink } of [wrongBaud, wrongDevice]) {
-      assert.equal(sink.samples.length, 0);
-      assert.ok(!sink.events.some((e) => e.kind === "online"));
-    }
-    const errorOf = (lines: string[]) =>
-      lines.find((l) => l.startsWith("ERROR"));
-    assert.equal(
-      errorOf(wrongBaud.lines),
-      `ERROR no answer in 2 s on ${wrongBaud.host}: wrong baud rate (57600 baud configured), not a DWM1001, or not connected and powered`,
-    );
-    assert.equal(
-      errorOf(wrongDevice.lines)?.replace(/ \(.*$/, ""),
-      `ERROR no valid DWM1001 packet in 2 s on ${wrongDevice.host}: wrong baud rate or not a DWM1001`,
-    );
   },
 );

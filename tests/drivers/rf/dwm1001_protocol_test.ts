@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { SpatialTransformSchema } from "../../../agent/proto/gen/auki/pose_pb.ts";
-import { UwbFrameSchema } from "../../../agent/proto/gen/auki_edge/rf_pb.ts";
+import { SpatialTransformSchema } from "../../../core/proto/gen/auki/pose_pb.ts";
+import { UwbFrameSchema } from "../../../core/proto/gen/auki_edge/rf_pb.ts";
 import {
   anchorId,
   type DwmLocation,

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { fromBinary } from "@bufbuild/protobuf";
-import { WifiCsiFrameSchema } from "../../../agent/proto/gen/auki_edge/rf_pb.ts";
+import { WifiCsiFrameSchema } from "../../../core/proto/gen/auki_edge/rf_pb.ts";
 import { csiFrame } from "../../../drivers/rf/esp_csi.ts";
 import {
   CSI_COLUMNS,

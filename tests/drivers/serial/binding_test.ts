@@ -14,7 +14,8 @@ import {
   readBaudRate,
 } from "../../../drivers/serial/binding.ts";
 import { SerialPortError } from "../../../drivers/serial/errors.ts";
-import { ptyTest, waitFor, withPair } from "../../helpers/serial.ts";
+import { ptyTest, withPair } from "../../helpers/serial.ts";
+import { until } from "../../helpers/wait.ts";
 
 function openStream(path: string, baudRate: number): Promise<SerialPortStream> {
   return new Promise((resolve, reject) => {
@@ -46,7 +47,7 @@ ptyTest(
         const all = Uint8Array.from({ length: 256 }, (_, i) => i);
         device.write(Buffer.from(all));
         device.write(Buffer.from(all.slice().reverse()));
-        await waitFor(() => chunks.length === 8, "8 chunks of 64 bytes");
+        await until(() => chunks.length === 8, "8 chunks of 64 bytes");
         const received = new Uint8Array(512);
         chunks.forEach((c, i) => received.set(c, 64 * i));
         assert.deepEqual(received.subarray(0, 256), all);

@@ -8,12 +8,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tfminiDecoder } from "../../../drivers/rangefinder/tfmini.ts";
-import { tfminiSource } from "../../../drivers/rangefinder/tfmini_sim.ts";
+import { tfminiSource } from "../../../drivers/rangefinder/tfmini_device_sim.ts";
 import { SerialDevice } from "../../../drivers/serial/device.ts";
 import { PtyPair } from "../../../drivers/serial/pty_pair.ts";
-import { SimulatedPort } from "../../../drivers/serial/sim_port.ts";
+import { SimulatedPort } from "../../../drivers/serial/device_sim_port.ts";
 import { RecordingSink } from "../fake_sink.ts";
-import { MemoryLogger, ptyTest, waitFor } from "../../helpers/serial.ts";
+import { ptyTest } from "../../helpers/serial.ts";
+import { MemoryLogger } from "../../helpers/logger.ts";
+import { until } from "../../helpers/wait.ts";
 
 interface Rig {
   pair: PtyPair;
@@ -72,11 +74,11 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
     `serial device: unplugged (socat ${signal}) goes offline within 1 s and comes back`,
     async () => {
       await withRig({}, async ({ pair, device, sink, lines }) => {
-        await waitFor(() => sink.samples.length >= 10, "samples");
+        await until(() => sink.samples.length >= 10, "samples");
         assert.deepEqual(sink.events[0], { kind: "online" });
         const host = device.path;
         await pair.unplug(signal);
-        const ms = await waitFor(
+        const ms = await until(
           () => count(sink, "offline") === 1,
           "offline",
           1_000,
@@ -93,8 +95,8 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
         );
         const before = sink.samples.length;
         await pair.plug();
-        await waitFor(() => count(sink, "online") === 2, "online again");
-        await waitFor(
+        await until(() => count(sink, "online") === 2, "online again");
+        await until(
           () => sink.samples.length >= before + 10,
           "samples again",
         );
@@ -112,7 +114,7 @@ ptyTest(
   "serial device: absent at start, retried until it appears",
   async () => {
     await withRig({ plugged: false }, async ({ pair, sink, lines }) => {
-      await waitFor(() => lines.length > 0, "a log line");
+      await until(() => lines.length > 0, "a log line");
       assert.equal(
         lines[0],
         `WARN TFmini: cannot open ${pair.host}: no such device (is it plugged in?) [ENOENT]; retrying`,
@@ -121,7 +123,7 @@ ptyTest(
       assert.equal(sink.events.length, 0);
       assert.equal(lines.length, 1, "open failures are rate-limited");
       await pair.plug();
-      await waitFor(() => sink.samples.length >= 5, "samples", 3_000);
+      await until(() => sink.samples.length >= 5, "samples", 3_000);
       assert.deepEqual(sink.events[0], { kind: "online" });
     });
   },
@@ -131,9 +133,9 @@ ptyTest(
   "serial device: a device that stops sending goes offline, then recovers",
   async () => {
     await withRig({ silenceMs: 300 }, async ({ sim, device, sink, lines }) => {
-      await waitFor(() => sink.samples.length >= 5, "samples");
+      await until(() => sink.samples.length >= 5, "samples");
       await sim.stop();
-      await waitFor(() => count(sink, "offline") === 1, "offline", 1_000);
+      await until(() => count(sink, "offline") === 1, "offline", 1_000);
       const offline = sink.events.find((e) => e.kind === "offline");
       assert.equal(
         offline?.kind === "offline" && offline.reason,
@@ -145,7 +147,7 @@ ptyTest(
       );
       assert.ok(lines.some((l) => l.startsWith("ERROR TFmini on ")));
       sim.start();
-      await waitFor(() => count(sink, "online") === 2, "online again");
+      await until(() => count(sink, "online") === 2, "online again");
     });
   },
 );
@@ -186,7 +188,7 @@ ptyTest(
     sim.start();
     device.start();
     try {
-      await waitFor(() => count(sink, "online") === 2, "online again");
+      await until(() => count(sink, "online") === 2, "online again");
       const offline = sink.events.find((e) => e.kind === "offline");
       assert.deepEqual(offline, {
         kind: "offline",

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { receivedAs } from "../../../drivers/serial/uart_wire.ts";
 import { Ld06Decoder } from "../../../drivers/rangefinder/ld06_protocol.ts";
-import { ld06Source } from "../../../drivers/rangefinder/ld06_sim.ts";
+import { ld06Source } from "../../../drivers/rangefinder/ld06_device_sim.ts";
 
 Deno.test("uart wire: the same speed passes bytes through", () => {
   const bytes = Uint8Array.from([0x00, 0x55, 0xff, 0x54, 0x2c]);

@@ -5,8 +5,8 @@ import {
   MAX_TICKS_IN_FLIGHT,
   tickingDriver,
 } from "../../../drivers/sim/ticking_driver.ts";
-import type { Logger } from "../../../agent/logging.ts";
 import { RecordingSink, runFor, utcContext } from "../fake_sink.ts";
+import { MemoryLogger } from "../../helpers/logger.ts";
 
 const description: SensorDescription = {
   sensor: {
@@ -110,22 +110,11 @@ class ManualSource implements AsyncTickSource {
   }
 }
 
+/** A driver context on a fake clock whose logger keeps its lines. */
 function recordingContext() {
-  const warnings: string[] = [];
-  const errors: string[] = [];
-  const logger: Logger = {
-    debug() {},
-    info() {},
-    warn: (m) => warnings.push(m),
-    error: (m) => errors.push(m),
-    child: () => logger,
-  };
+  const logger = new MemoryLogger();
   let now = 0n;
-  return {
-    warnings,
-    errors,
-    context: { now: () => (now += 1000n), logger },
-  };
+  return { logger, context: { now: () => (now += 1000n), logger } };
 }
 
 Deno.test("tickingDriver: async payloads are delivered in tick order with their tick's timestamp", async () => {
@@ -152,11 +141,14 @@ Deno.test("tickingDriver: ticks beyond the payloads in flight are skipped, with 
   const source = new ManualSource();
   const driver = tickingDriver(description, source);
   const sink = new RecordingSink();
-  const { context, warnings } = recordingContext();
+  const { context, logger } = recordingContext();
   await driver.start(sink, context);
   await delay(100); // about 5 ticks at 50 Hz, none answered
   assert.equal(source.asked.length, MAX_TICKS_IN_FLIGHT);
-  assert.match(warnings[0], /frame 2 skipped: rendering is 2 frames behind/);
+  assert.match(
+    logger.lines.find((l) => l.startsWith("WARN ")) ?? "",
+    /^WARN frame 2 skipped: rendering is 2 frames behind/,
+  );
   source.resolve(0);
   source.resolve(1);
   while (source.asked.length < MAX_TICKS_IN_FLIGHT + 1) await delay(5);
@@ -170,7 +162,7 @@ Deno.test("tickingDriver: a failing async payload takes the sensor offline; afte
   const source = new ManualSource();
   const driver = tickingDriver(description, source);
   const sink = new RecordingSink();
-  const { context, errors } = recordingContext();
+  const { context, logger } = recordingContext();
   await driver.start(sink, context);
   while (source.asked.length < 2) await delay(5);
   source.pending.get(0)!.reject(new Error("worker crashed"));
@@ -180,7 +172,10 @@ Deno.test("tickingDriver: a failing async payload takes the sensor offline; afte
     reason: "producer_error",
     detail: "worker crashed",
   });
-  assert.match(errors[0], /sample 0 failed: worker crashed/);
+  assert.match(
+    logger.lines.find((l) => l.startsWith("ERROR ")) ?? "",
+    /^ERROR sample 0 failed: worker crashed/,
+  );
   assert.equal(source.closed, 1);
   // A payload answered after the stop is dropped.
   source.resolve(1);

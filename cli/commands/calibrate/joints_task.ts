@@ -1,0 +1,203 @@
+/**
+ * `auki-edge calibrate joints MULTIADDR RESOURCE_ID`: with the robot held at
+ * a known reference pose, average the bank's streamed angles, undo the
+ * calibration the agent applies now, and save per-joint offsets that make
+ * the readings equal the reference (`angle = direction * raw + offset_rad`).
+ *
+ * @module
+ */
+import { fromBinary } from "@bufbuild/protobuf";
+import {
+  CalibrationStore,
+  type JointsRecord,
+} from "../../../agent/calibration/store.ts";
+import { JointEncodersDataSchema } from "../../../core/proto/payload_schemas.ts";
+import { requestInfo } from "../../../agent/protocols/info.ts";
+import { flagValue, parseCommand, parseCount, UsageError } from "../../args.ts";
+import {
+  type Device,
+  parseTarget,
+  timedEntries,
+  withDevice,
+} from "../../client.ts";
+import {
+  CLUSTER_FLAGS,
+  CLUSTER_FLAGS_HELP,
+  clusterOf,
+} from "../../cluster_flags.ts";
+import { ProgressBar } from "./progress.ts";
+import {
+  parseNumbers,
+  TASK_FLAGS,
+  TASK_FLAGS_HELP,
+  taskStorage,
+} from "./task_flags.ts";
+
+const HELP = `Usage: auki-edge calibrate joints MULTIADDR RESOURCE_ID [options]
+
+Hold the robot still at the reference pose, then run this: it averages the
+joint-encoder bank's streamed angles and saves per-joint zero offsets (and
+directions) to <storage>/calibration/joints/, so that the bank reads the
+reference there. Drivers that take offsets (sim.joints, serial.dynamixel,
+native joint banks) apply them once the agent is restarted:
+angle = direction * raw + offset.
+
+Options:
+  --reference A,B,...   the pose's joint angles in radians (default all 0)
+  --directions D,...    1 or -1 per joint (default: the stored ones, else 1)
+  --samples N           readings to average (default 20)
+${TASK_FLAGS_HELP}
+${CLUSTER_FLAGS_HELP}
+  -h, --help            show this help
+`;
+
+/** How long a reading may take before the bank counts as not streaming, ms. */
+const SAMPLE_TIMEOUT_MS = 5_000;
+
+/** Runs `calibrate joints`; returns the exit code. */
+export async function calibrateJointsCommand(argv: string[]): Promise<number> {
+  const name = "calibrate joints";
+  const { values, positionals } = parseCommand({
+    name,
+    options: {
+      reference: { type: "string" },
+      directions: { type: "string" },
+      samples: { type: "string" },
+      ...TASK_FLAGS,
+      ...CLUSTER_FLAGS,
+    },
+    positionals: ["MULTIADDR", "RESOURCE_ID"],
+  }, argv);
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const target = parseTarget(name, positionals[0]);
+  const id = positionals[1];
+  const reference = values.reference === undefined
+    ? undefined
+    : flagValue(name, "reference", values.reference, (r) => parseNumbers(r));
+  const directions = values.directions === undefined
+    ? undefined
+    : flagValue(name, "directions", values.directions, parseDirections);
+  const samples = values.samples === undefined
+    ? 20
+    : flagValue(name, "samples", values.samples, parseCount);
+  if (samples === 0) {
+    throw new UsageError(`${name}: --samples: must be at least 1`);
+  }
+  const store = new CalibrationStore(await taskStorage(values));
+  const applied = await store.get("joints", id);
+
+  const { mean, agentStartedMs } = await withDevice(
+    target,
+    clusterOf(name, values),
+    async (device) => ({
+      agentStartedMs: await agentStart(device),
+      mean: await meanAngles(device, id, samples),
+    }),
+  );
+  if (applied !== undefined && Date.parse(applied.saved_at) > agentStartedMs) {
+    console.error(
+      `${name}: the calibration saved at ${applied.saved_at} is not applied yet (the agent started before it): restart the agent, then calibrate again; nothing saved`,
+    );
+    return 1;
+  }
+  const count = mean.length;
+  const ref = reference ?? new Array(count).fill(0);
+  const dirs = directions ?? applied?.directions ?? new Array(count).fill(1);
+  for (
+    const [flag, list] of [["reference", ref], ["directions", dirs]] as const
+  ) {
+    if (list.length !== count) {
+      throw new UsageError(
+        `${name}: --${flag}: "${id}" has ${count} joints, ${list.length} values given`,
+      );
+    }
+  }
+  if (applied !== undefined && applied.offsets_rad.length !== count) {
+    console.error(
+      `${name}: the stored calibration has ${applied.offsets_rad.length} joints, "${id}" ${count}; it is not applied, so readings are raw`,
+    );
+  }
+  const fits = applied?.offsets_rad.length === count;
+  const raw = mean.map((angle, j) =>
+    fits ? applied!.directions[j] * (angle - applied!.offsets_rad[j]) : angle
+  );
+  const record: JointsRecord = {
+    sensor_id: id,
+    offsets_rad: raw.map((r, j) => ref[j] - dirs[j] * r),
+    directions: dirs as (1 | -1)[],
+    reference_rad: ref,
+    saved_at: new Date().toISOString(),
+  };
+  console.log(
+    `joint bank "${id}", ${count} joints, mean of ${samples} readings:`,
+  );
+  record.offsets_rad.forEach((offset, j) =>
+    console.log(
+      `  joint ${j}: reads ${mean[j].toFixed(6)} rad, reference ${
+        ref[j].toFixed(6)
+      }, offset ${fits ? applied!.offsets_rad[j].toFixed(6) : "0"} -> ${
+        offset.toFixed(6)
+      }, direction ${dirs[j]}`,
+    )
+  );
+  console.log(`will save to ${store.path("joints", id)}`);
+  if (values["dry-run"]) {
+    console.log("dry run: nothing saved");
+    return 0;
+  }
+  await store.save("joints", id, record);
+  console.log("saved; restart the agent to apply it");
+  return 0;
+}
+
+/** The wall-clock time the agent's session started, ms (its session clock is zero then). */
+async function agentStart(device: Device): Promise<number> {
+  const before = Date.now();
+  const info = await device.request(() =>
+    requestInfo(device.node, device.target)
+  );
+  return before - Number(BigInt(info.session_now_ns) / 1_000_000n);
+}
+
+/** The mean of `samples` readings of joint bank `id`, radians. */
+async function meanAngles(
+  device: Device,
+  id: string,
+  samples: number,
+): Promise<number[]> {
+  const subscription = await device.subscribe(id);
+  if (subscription.manifest.payload !== "joint_encoders_frame") {
+    subscription.close();
+    throw new Error(
+      `"${id}" is not a joint-encoder bank (its payload is ${subscription.manifest.payload})`,
+    );
+  }
+  const progress = new ProgressBar("reading", samples);
+  let sums: number[] | undefined;
+  let read = 0;
+  try {
+    for await (const entry of timedEntries(subscription, SAMPLE_TIMEOUT_MS)) {
+      const { anglesRad } = fromBinary(JointEncodersDataSchema, entry.payload);
+      sums ??= new Array(anglesRad.length).fill(0);
+      if (anglesRad.length !== sums.length) {
+        throw new Error(`"${id}" changed its joint count while being read`);
+      }
+      anglesRad.forEach((a, j) => sums![j] += a);
+      progress.update(++read);
+      if (read === samples) break;
+    }
+  } finally {
+    progress.done();
+  }
+  return sums!.map((s) => s / samples);
+}
+
+function parseDirections(raw: string): (1 | -1)[] {
+  return parseNumbers(raw).map((d) => {
+    if (d !== 1 && d !== -1) throw new Error(`"${d}" is not 1 or -1`);
+    return d;
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * Grey images from camera frames, as the marker detector reads them and the
+ * status page previews grey formats: raw
+ * `rgb8`, `bgr8`, `rgba8`, `bgra8`, `luma8` / `mono8`, `yuyv` / `uyvy` and
+ * `YUV_NV12` (luma plane) at the registry's row stride, and `jpeg` frames
+ * decoded with jpeg-js. Other formats are refused by name.
+ *
+ * @module
+ */
+import jpeg from "jpeg-js";
+import type { CameraSensor } from "./registries/entries.ts";
+import type { z } from "zod";
+
+/** An 8-bit grey image, row-major without padding. */
+export interface GreyImage {
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** `width * height` grey levels. */
+  data: Uint8Array;
+}
+
+type Camera = z.infer<typeof CameraSensor>;
+
+/** Byte offsets of red, green, blue in a pixel and the pixel size, per colour format. */
+const COLOUR: Record<string, [number, number, number, number]> = {
+  rgb8: [0, 1, 2, 3],
+  bgr8: [2, 1, 0, 3],
+  rgba8: [0, 1, 2, 4],
+  bgra8: [2, 1, 0, 4],
+};
+/** Offset of luma in a pixel and the pixel size, per luma-carrying format. */
+const LUMA: Record<string, [number, number]> = {
+  luma8: [0, 1],
+  mono8: [0, 1],
+  yuyv: [0, 2],
+  uyvy: [1, 2],
+  yuv_nv12: [0, 1],
+  nv12: [0, 1],
+};
+
+/** The pixel formats {@link greyFrame} reads (raw), besides `jpeg` encoding. */
+export const SUPPORTED_FORMATS = [...Object.keys(COLOUR), ...Object.keys(LUMA)];
+
+/** Throws unless frames of `camera` can be read by {@link greyFrame}. */
+export function checkReadable(camera: Camera): void {
+  if (camera.image_encoding === "jpeg") return;
+  if (camera.image_encoding !== "raw") {
+    throw new Error(
+      `camera "${camera.sensor_id}" publishes ${camera.image_encoding} images; calibration reads raw and jpeg`,
+    );
+  }
+  const format = camera.pixel_format.toLowerCase();
+  if (COLOUR[format] === undefined && LUMA[format] === undefined) {
+    throw new Error(
+      `camera "${camera.sensor_id}" publishes ${camera.pixel_format} pixels; calibration reads ${
+        SUPPORTED_FORMATS.join(", ")
+      } and jpeg`,
+    );
+  }
+}
+
+/** The grey image of one frame's bytes, laid out as `camera` says. */
+export function greyFrame(camera: Camera, bytes: Uint8Array): GreyImage {
+  const { width, height } = camera;
+  if (camera.image_encoding === "jpeg") {
+    const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+    return fromColour(
+      decoded.width,
+      decoded.height,
+      decoded.width * 4,
+      decoded.data,
+      [0, 1, 2, 4],
+    );
+  }
+  checkReadable(camera);
+  const format = camera.pixel_format.toLowerCase();
+  const stride = camera.row_stride_bytes;
+  if (bytes.byteLength < stride * (height - 1) + width) {
+    throw new Error(
+      `a ${width}x${height} ${camera.pixel_format} frame holds ${bytes.byteLength} bytes, too few`,
+    );
+  }
+  const colour = COLOUR[format];
+  if (colour !== undefined) {
+    return fromColour(width, height, stride, bytes, colour);
+  }
+  const [offset, step] = LUMA[format];
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * stride + offset;
+    for (let x = 0; x < width; x++) data[y * width + x] = bytes[row + x * step];
+  }
+  return { width, height, data };
+}
+
+function fromColour(
+  width: number,
+  height: number,
+  stride: number,
+  bytes: Uint8Array,
+  [r, g, b, step]: [number, number, number, number],
+): GreyImage {
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    let i = y * stride;
+    for (let x = 0; x < width; x++, i += step) {
+      data[y * width + x] =
+        (bytes[i + r] * 77 + bytes[i + g] * 150 + bytes[i + b] * 29 + 128) >>
+        8;
+    }
+  }
+  return { width, height, data };
+}
