@@ -1,0 +1,153 @@
+/**
+ * `deno task bench:observe`: what observing the agent costs. The 1 kHz
+ * joint-encoder latency to a subscriber (p50/p99) and the throughput of a
+ * 1920x1080 rgb8 camera stream, each with the HTTP server off
+ * (`--http none`), on but idle, and with the status page watching: a
+ * client polling the way the page does (`/api/status` and `/healthz` every
+ * second, `/api/view` twice a second, each camera's preview at 4 Hz) plus
+ * a Prometheus scrape of `/metrics` every second.
+ *
+ * Usage: deno task bench:observe [--seconds N] [--camera-hz N]
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startAgent } from "./harness/agent_process.ts";
+import { lastLine, mbps, type SubscriberResult } from "./bench/processes.ts";
+
+/** The three ways the HTTP server runs. */
+const MODES = ["off", "idle", "watching"] as const;
+type Mode = typeof MODES[number];
+
+/** Polls `base` the way the status page and a Prometheus server do until `signal` aborts; returns the requests made. */
+async function watch(base: string, signal: AbortSignal): Promise<number> {
+  let requests = 0;
+  const poll = async (path: string, everyMs: number) => {
+    while (!signal.aborted) {
+      const started = performance.now();
+      try {
+        const response = await fetch(`${base}${path}`, { signal });
+        await response.arrayBuffer();
+        requests++;
+      } catch {
+        // Aborted at the end.
+      }
+      const wait = everyMs - (performance.now() - started);
+      if (wait > 0 && !signal.aborted) {
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  };
+  const view = await (await fetch(`${base}/api/view`)).json() as {
+    cameras: { resource_id: string }[];
+  };
+  await Promise.all([
+    poll("/api/status", 1000),
+    poll("/healthz", 1000),
+    poll("/metrics", 1000),
+    poll("/api/view", 500),
+    ...view.cameras.map((c) =>
+      poll(`/api/preview/${encodeURIComponent(c.resource_id)}.jpg`, 250)
+    ),
+  ]);
+  return requests;
+}
+
+/** Runs an agent with `sensors` in `mode`, and `measure` against it. */
+async function withAgent<T>(
+  sensors: unknown[],
+  mode: Mode,
+  measure: (address: string) => Promise<T>,
+): Promise<{ result: T; requests: number }> {
+  const dir = await Deno.makeTempDir({ prefix: "auki-edge-bench-observe-" });
+  const config = join(dir, "config.json");
+  await Deno.writeTextFile(config, JSON.stringify({ sensors }));
+  const agent = await startAgent({
+    args: [
+      "--config",
+      config,
+      "--storage",
+      join(dir, "storage"),
+      ...(mode === "off" ? ["--http", "none"] : []),
+    ],
+  });
+  const stop = new AbortController();
+  try {
+    const watching = mode === "watching"
+      ? watch(agent.http!, stop.signal)
+      : Promise.resolve(0);
+    const result = await measure(agent.address.toString());
+    stop.abort();
+    return { result, requests: await watching };
+  } finally {
+    stop.abort();
+    await agent.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function percentile(sorted: bigint[], p: number): bigint {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      seconds: { type: "string", default: "10" },
+      "camera-hz": { type: "string", default: "30" },
+    },
+  });
+  const seconds = values.seconds!;
+  const us = (ns: bigint) => (Number(ns) / 1000).toFixed(0);
+  for (const mode of MODES) {
+    const { result, requests } = await withAgent(
+      [{ driver: "sim.joints", rate_hz: 1000 }],
+      mode,
+      (address) =>
+        lastLine<SubscriberResult>("subscriber.ts", [
+          address,
+          "sim_joints",
+          seconds,
+          "--latency",
+        ]),
+    );
+    const sorted = result.latency_ns.map(BigInt).sort((a, b) =>
+      a < b ? -1 : a > b ? 1 : 0
+    );
+    console.log(
+      `1 kHz joints, HTTP ${mode}: p50 ${us(percentile(sorted, 0.5))} µs, p99 ${
+        us(percentile(sorted, 0.99))
+      } µs over ${sorted.length} samples${
+        mode === "watching" ? ` (${requests} HTTP requests)` : ""
+      }`,
+    );
+  }
+  for (const mode of MODES) {
+    const { result, requests } = await withAgent(
+      [{
+        driver: "sim.camera",
+        width: 1920,
+        height: 1080,
+        rate_hz: Number(values["camera-hz"]),
+        retention_s: 3,
+        cache_mb: 64,
+      }],
+      mode,
+      (address) =>
+        lastLine<SubscriberResult>("subscriber.ts", [
+          address,
+          "sim_camera",
+          seconds,
+        ]),
+    );
+    console.log(
+      `camera 1920x1080 rgb8 at ${values["camera-hz"]} fps, HTTP ${mode}: ${
+        mbps(result).toFixed(1)
+      } MiB/s, ${(result.entries / result.seconds).toFixed(1)} frames/s${
+        mode === "watching" ? ` (${requests} HTTP requests)` : ""
+      }`,
+    );
+  }
+}
