@@ -5,7 +5,9 @@
  * (`--http none`), on but idle, and with the status page watching: a
  * client polling the way the page does (`/api/status` and `/healthz` every
  * second, `/api/view` twice a second, each camera's preview at 4 Hz) plus
- * a Prometheus scrape of `/metrics` every second.
+ * a Prometheus scrape of `/metrics` every second. Each line also gives the
+ * agent's CPU use during the measurement (from /proc, in % of one core),
+ * which a loaded machine disturbs less than latencies.
  *
  * Usage: deno task bench:observe [--seconds N] [--camera-hz N]
  *
@@ -54,12 +56,21 @@ async function watch(base: string, signal: AbortSignal): Promise<number> {
   return requests;
 }
 
+/** CPU time (user plus system) process `pid` used so far, seconds. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of the line, in clock ticks
+  // (USER_HZ, 100 on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Runs an agent with `sensors` in `mode`, and `measure` against it. */
 async function withAgent<T>(
   sensors: unknown[],
   mode: Mode,
   measure: (address: string) => Promise<T>,
-): Promise<{ result: T; requests: number }> {
+): Promise<{ result: T; requests: number; cpuPercent: number }> {
   const dir = await Deno.makeTempDir({ prefix: "auki-edge-bench-observe-" });
   const config = join(dir, "config.json");
   await Deno.writeTextFile(config, JSON.stringify({ sensors }));
@@ -77,9 +88,13 @@ async function withAgent<T>(
     const watching = mode === "watching"
       ? watch(agent.http!, stop.signal)
       : Promise.resolve(0);
+    const cpuBefore = await cpuSeconds(agent.pid);
+    const started = performance.now();
     const result = await measure(agent.address.toString());
+    const cpuPercent = 100 * (await cpuSeconds(agent.pid) - cpuBefore) /
+      ((performance.now() - started) / 1000);
     stop.abort();
-    return { result, requests: await watching };
+    return { result, requests: await watching, cpuPercent };
   } finally {
     stop.abort();
     await agent.stop();
@@ -102,7 +117,7 @@ if (import.meta.main) {
   const seconds = values.seconds!;
   const us = (ns: bigint) => (Number(ns) / 1000).toFixed(0);
   for (const mode of MODES) {
-    const { result, requests } = await withAgent(
+    const { result, requests, cpuPercent } = await withAgent(
       [{ driver: "sim.joints", rate_hz: 1000 }],
       mode,
       (address) =>
@@ -119,13 +134,13 @@ if (import.meta.main) {
     console.log(
       `1 kHz joints, HTTP ${mode}: p50 ${us(percentile(sorted, 0.5))} µs, p99 ${
         us(percentile(sorted, 0.99))
-      } µs over ${sorted.length} samples${
+      } µs over ${sorted.length} samples, agent CPU ${cpuPercent.toFixed(0)}%${
         mode === "watching" ? ` (${requests} HTTP requests)` : ""
       }`,
     );
   }
   for (const mode of MODES) {
-    const { result, requests } = await withAgent(
+    const { result, requests, cpuPercent } = await withAgent(
       [{
         driver: "sim.camera",
         width: 1920,
@@ -145,7 +160,9 @@ if (import.meta.main) {
     console.log(
       `camera 1920x1080 rgb8 at ${values["camera-hz"]} fps, HTTP ${mode}: ${
         mbps(result).toFixed(1)
-      } MiB/s, ${(result.entries / result.seconds).toFixed(1)} frames/s${
+      } MiB/s, ${
+        (result.entries / result.seconds).toFixed(1)
+      } frames/s, agent CPU ${cpuPercent.toFixed(0)}%${
         mode === "watching" ? ` (${requests} HTTP requests)` : ""
       }`,
     );
