@@ -48,15 +48,15 @@ export function checkReadable(camera: Camera): void {
   if (camera.image_encoding === "jpeg") return;
   if (camera.image_encoding !== "raw") {
     throw new Error(
-      `camera "${camera.sensor_id}" publishes ${camera.image_encoding} images; calibration reads raw and jpeg`,
+      `camera "${camera.sensor_id}" publishes ${camera.image_encoding} images; only raw and jpeg images are read`,
     );
   }
   const format = camera.pixel_format.toLowerCase();
   if (COLOUR[format] === undefined && LUMA[format] === undefined) {
     throw new Error(
-      `camera "${camera.sensor_id}" publishes ${camera.pixel_format} pixels; calibration reads ${
+      `camera "${camera.sensor_id}" publishes ${camera.pixel_format} pixels; only ${
         SUPPORTED_FORMATS.join(", ")
-      } and jpeg`,
+      } and jpeg are read`,
     );
   }
 }

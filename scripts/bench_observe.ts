@@ -7,7 +7,8 @@
  * second, `/api/view` twice a second, each camera's preview at 4 Hz) plus
  * a Prometheus scrape of `/metrics` every second. Each line also gives the
  * agent's CPU use during the measurement (from /proc, in % of one core),
- * which a loaded machine disturbs less than latencies.
+ * which a loaded machine disturbs less than latencies. First, what
+ * counting adds to each recorded sample, measured in this process.
  *
  * Usage: deno task bench:observe [--seconds N] [--camera-hz N]
  *
@@ -17,6 +18,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startAgent } from "./harness/agent_process.ts";
 import { lastLine, mbps, type SubscriberResult } from "./bench/processes.ts";
+import { SensorStats } from "../agent/observe/sensor_stats.ts";
 
 /** The three ways the HTTP server runs. */
 const MODES = ["off", "idle", "watching"] as const;
@@ -102,6 +104,16 @@ async function withAgent<T>(
   }
 }
 
+/** Nanoseconds per {@link SensorStats.record} call, the sample path's only added work. */
+function recordCostNs(calls: number): number {
+  const stats = new SensorStats();
+  const started = performance.now();
+  for (let i = 0; i < calls; i++) stats.record(26);
+  const ns = (performance.now() - started) * 1e6 / calls;
+  if (stats.samples !== calls) throw new Error("miscounted");
+  return ns;
+}
+
 function percentile(sorted: bigint[], p: number): bigint {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
@@ -116,6 +128,12 @@ if (import.meta.main) {
   });
   const seconds = values.seconds!;
   const us = (ns: bigint) => (Number(ns) / 1000).toFixed(0);
+  recordCostNs(1e6);
+  console.log(
+    `counting a sample: ${
+      recordCostNs(1e8).toFixed(2)
+    } ns per sample (two number increments; a 1 kHz sensor has 1,000,000 ns per sample)`,
+  );
   for (const mode of MODES) {
     const { result, requests, cpuPercent } = await withAgent(
       [{ driver: "sim.joints", rate_hz: 1000 }],

@@ -2,14 +2,17 @@
  * The status page in a real browser: headless Chromium loads `/` from a
  * running agent with simulated sensors; every catalog resource id is shown
  * as text, the camera preview is at least 32x24 px with the camera's aspect
- * ratio and changes between two moments, and the lidar plot has drawn
- * points. A screenshot is saved (its path printed) to look at failures.
+ * ratio and changes between two moments, the lidar plot has drawn points,
+ * and a stored static transform appears in the frame tree. A screenshot is
+ * saved (its path printed) to look at failures.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withClient } from "../../../cli/client.ts";
+import { CalibrationStore } from "../../../agent/calibration/store.ts";
+import { FRAME_PRESETS } from "../../../core/registries/entries.ts";
 import { startAgent } from "../../../scripts/harness/agent_process.ts";
 import { chromiumMissing, openPage } from "../../helpers/chromium.ts";
 import { delay, SMALL_SIMS } from "../../e2e/_helpers.ts";
@@ -75,7 +78,25 @@ Deno.test({
     "status page: resource ids, a live camera preview and a lidar plot in Chromium",
   ignore: missing !== undefined,
   async fn() {
-    const agent = await startAgent({ config: SMALL_SIMS });
+    const storage = await Deno.makeTempDir({ prefix: "auki-edge-page-" });
+    const frame = (id: string) => ({
+      frame_id: id,
+      ...FRAME_PRESETS.ros_body,
+      units: "meters" as const,
+    });
+    await new CalibrationStore(storage).save(
+      "transforms",
+      "base_link->sim_lidar_link",
+      {
+        from_frame: frame("base_link"),
+        to_frame: frame("sim_lidar_link"),
+        translation: [0.1, 0, 0.3],
+        rotation: [0, 0, 0, 1],
+        method: "manual",
+        saved_at: new Date().toISOString(),
+      },
+    );
+    const agent = await startAgent({ config: SMALL_SIMS, storage });
     const shots = await Deno.makeTempDir({ prefix: "auki-edge-page-" });
     const page = await openPage(`${agent.http}/`);
     try {
@@ -125,6 +146,10 @@ Deno.test({
         return /joint 0: -?\d/.test(shown) && shown;
       });
       assert.match(panels, /sim_uwb \S+ \d+\.\d{3} m/);
+      assert.match(
+        panels,
+        /base_link\s+sim_lidar_link \(rigid, [^)]+\) t=\(0\.100, 0\.000, 0\.300\)/,
+      );
     } finally {
       const shot = join(shots, "status-page.png");
       await page.screenshot(shot).then(
@@ -133,6 +158,7 @@ Deno.test({
       );
       await page.close();
       assert.equal(await agent.stop(), 0);
+      await Deno.remove(storage, { recursive: true });
     }
   },
 });
