@@ -7,8 +7,9 @@
  * second, `/api/view` twice a second, each camera's preview at 4 Hz) plus
  * a Prometheus scrape of `/metrics` every second. Each line also gives the
  * agent's CPU use during the measurement (from /proc, in % of one core),
- * which a loaded machine disturbs less than latencies. First, what
- * counting adds to each recorded sample, measured in this process.
+ * which a loaded machine disturbs less than latencies. First, measured in
+ * this process: what counting adds to each recorded sample, and what one
+ * preview of a raw 1080p frame costs.
  *
  * Usage: deno task bench:observe [--seconds N] [--camera-hz N]
  *
@@ -19,6 +20,7 @@ import { parseArgs } from "node:util";
 import { startAgent } from "./harness/agent_process.ts";
 import { lastLine, mbps, type SubscriberResult } from "./bench/processes.ts";
 import { SensorStats } from "../agent/observe/sensor_stats.ts";
+import { encodePreview } from "../agent/http/preview.ts";
 
 /** The three ways the HTTP server runs. */
 const MODES = ["off", "idle", "watching"] as const;
@@ -114,6 +116,34 @@ function recordCostNs(calls: number): number {
   return ns;
 }
 
+/** Milliseconds per preview of a 1920x1080 rgb8 frame (median of `runs`). */
+function previewCostMs(runs: number): number {
+  const camera = {
+    peer_id: "",
+    sensor_id: "bench",
+    type: "rgb",
+    kind: "camera" as const,
+    width: 1920,
+    height: 1080,
+    frame_rate_hz: 30,
+    image_encoding: "raw",
+    pixel_format: "rgb8",
+    row_stride_bytes: 1920 * 3,
+    color_space: "srgb",
+    intrinsics_model: "pinhole",
+    distortion_model: "plumb_bob",
+    frame: { peer_id: "", id: "bench_link", hash: "0".repeat(32) },
+  };
+  const frame = new Uint8Array(1920 * 1080 * 3).map((_, i) => i * 7);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    encodePreview(camera, frame);
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
+}
+
 function percentile(sorted: bigint[], p: number): bigint {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
@@ -133,6 +163,14 @@ if (import.meta.main) {
     `counting a sample: ${
       recordCostNs(1e8).toFixed(2)
     } ns per sample (two number increments; a 1 kHz sensor has 1,000,000 ns per sample)`,
+  );
+  const previewMs = previewCostMs(21);
+  console.log(
+    `one preview of a 1920x1080 rgb8 frame: ${
+      previewMs.toFixed(1)
+    } ms (4 per second while the page is watched: ${
+      (previewMs * 4 / 10).toFixed(1)
+    }% of a core)`,
   );
   for (const mode of MODES) {
     const { result, requests, cpuPercent } = await withAgent(
