@@ -2,16 +2,16 @@
  * Camera previews for the status page: the newest frame of a camera as a
  * JPEG, produced only when asked for, at most every 100 ms per camera.
  * JPEG frames (MJPEG) are passed through; raw frames are downscaled to at
- * most 320 pixels wide and encoded with jpeg-js.
+ * most 320 pixels wide here and encoded with jpeg-js on a worker thread.
  *
  * @module
  */
 import { fromBinary } from "@bufbuild/protobuf";
-import jpeg from "jpeg-js";
 import { greyFrame } from "../../core/image.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import { CameraFrameSchema } from "../../core/proto/gen/auki/camera_pb.ts";
 import type { CameraSensor } from "../../core/registries/entries.ts";
+import { JpegEncoder } from "./jpeg_encoder.ts";
 import { latestEntry, type SensorEntries } from "./sensor_entries.ts";
 import type { z } from "zod";
 
@@ -30,6 +30,16 @@ const COLOUR: Record<string, [number, number, number, number]> = {
   bgra8: [2, 1, 0, 4],
 };
 
+/** A frame ready for the preview: a JPEG as recorded, or downscaled RGBA pixels to encode. */
+export type PreviewImage =
+  | { kind: "jpeg"; bytes: Uint8Array }
+  | {
+    kind: "rgba";
+    data: Uint8Array<ArrayBuffer>;
+    width: number;
+    height: number;
+  };
+
 /** What a preview request gets. */
 export type PreviewResult =
   | { kind: "jpeg"; bytes: Uint8Array }
@@ -47,6 +57,8 @@ export class CameraPreviews {
   readonly #catalog: Catalog;
   readonly #entries: SensorEntries;
   readonly #cache = new Map<string, Cached>();
+  readonly #pending = new Map<string, Promise<PreviewResult>>();
+  readonly #encoder = new JpegEncoder();
 
   /** Previews of `catalog`'s cameras, described by `entries`. */
   constructor(catalog: Catalog, entries: SensorEntries) {
@@ -54,8 +66,23 @@ export class CameraPreviews {
     this.#entries = entries;
   }
 
-  /** The preview of camera `resourceId` now. */
-  async preview(resourceId: string): Promise<PreviewResult> {
+  /** Stops the encoder thread. */
+  close(): void {
+    this.#encoder.close();
+  }
+
+  /** The preview of camera `resourceId` now (concurrent requests share one encode). */
+  preview(resourceId: string): Promise<PreviewResult> {
+    const pending = this.#pending.get(resourceId);
+    if (pending !== undefined) return pending;
+    const made = this.#make(resourceId).finally(() =>
+      this.#pending.delete(resourceId)
+    );
+    this.#pending.set(resourceId, made);
+    return made;
+  }
+
+  async #make(resourceId: string): Promise<PreviewResult> {
     const resource = this.#catalog.lookup(resourceId, "");
     const camera = resource && await this.#entries.of(resource);
     if (resource === undefined || camera?.kind !== "camera") {
@@ -79,9 +106,15 @@ export class CameraPreviews {
     }
     let bytes: Uint8Array;
     try {
-      bytes = encodePreview(
+      const image = previewImage(
         camera,
         fromBinary(CameraFrameSchema, entry.payload).frame,
+      );
+      bytes = image.kind === "jpeg" ? image.bytes : await this.#encoder.encode(
+        image.data,
+        image.width,
+        image.height,
+        QUALITY,
       );
     } catch (error) {
       return {
@@ -94,9 +127,9 @@ export class CameraPreviews {
   }
 }
 
-/** A JPEG preview of one frame of `camera`: JPEG passed through, raw downscaled and encoded. */
-export function encodePreview(camera: Camera, frame: Uint8Array): Uint8Array {
-  if (camera.image_encoding === "jpeg") return frame;
+/** The preview of one frame of `camera`: JPEG as it is, raw downscaled to RGBA. */
+export function previewImage(camera: Camera, frame: Uint8Array): PreviewImage {
+  if (camera.image_encoding === "jpeg") return { kind: "jpeg", bytes: frame };
   if (camera.image_encoding !== "raw") {
     throw new Error(`cannot preview ${camera.image_encoding} frames`);
   }
@@ -132,5 +165,5 @@ export function encodePreview(camera: Camera, frame: Uint8Array): Uint8Array {
       }
     }
   }
-  return jpeg.encode({ data: rgba, width, height }, QUALITY).data;
+  return { kind: "rgba", data: rgba, width, height };
 }

@@ -32,11 +32,19 @@ export interface HttpSources {
 const ALLOW = "GET, HEAD";
 const PREVIEW = /^\/api\/preview\/([^/]+)\.jpg$/;
 
+/** Answers requests; {@link close} stops its preview encoder. */
+export interface HttpHandler {
+  /** The response to `request`. */
+  handle(request: Request): Promise<Response>;
+  /** Stops the preview encoder thread. */
+  close(): void;
+}
+
 /** A request handler serving `sources`. */
 export function httpHandler(
   sources: HttpSources,
   logger: Logger,
-): (request: Request) => Promise<Response> {
+): HttpHandler {
   const entries = new SensorEntries(sources.registry);
   const previews = new CameraPreviews(sources.catalog, entries);
   const failed = rateLimited(10_000, (m) => logger.warn(m));
@@ -54,7 +62,7 @@ export function httpHandler(
     "/api/view": async () =>
       json(await viewOf(sources.catalog, entries), 200, {}, 0),
   };
-  return async (request) => {
+  const handle = async (request: Request): Promise<Response> => {
     const path = new URL(request.url).pathname;
     const preview = PREVIEW.exec(path);
     const route = routes[path];
@@ -83,6 +91,7 @@ export function httpHandler(
       return json({ error: errorMessage(error) }, 500);
     }
   };
+  return { handle, close: () => previews.close() };
 }
 
 async function previewResponse(

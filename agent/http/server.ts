@@ -6,7 +6,7 @@
  */
 import { errorMessage, type Logger } from "../../core/logging.ts";
 import { httpListenError } from "../listen_errors.ts";
-import { httpHandler, type HttpSources } from "./routes.ts";
+import { type HttpHandler, httpHandler, type HttpSources } from "./routes.ts";
 
 /** The default address of the HTTP server: loopback only. */
 export const DEFAULT_HTTP = "127.0.0.1:8090";
@@ -37,7 +37,7 @@ export function startHttpServer(
   listen: HttpListen,
   logger: Logger,
 ): HttpServer {
-  let handler: ((request: Request) => Promise<Response>) | undefined;
+  let handler: HttpHandler | undefined;
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve({
@@ -49,7 +49,7 @@ export function startHttpServer(
         return new Response("internal error\n", { status: 500 });
       },
     }, (request) =>
-      handler?.(request) ??
+      handler?.handle(request) ??
         Response.json({ error: "the agent is starting" }, { status: 503 }));
   } catch (error) {
     throw new Error(
@@ -70,6 +70,7 @@ export function startHttpServer(
     },
     async stop() {
       await server.shutdown();
+      handler?.close();
     },
   };
 }

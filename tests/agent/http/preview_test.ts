@@ -3,12 +3,14 @@
  * 320 pixels wide keeping the aspect ratio and the colours (red and blue in
  * their places for rgb8 and bgr8), grey formats through the luma, JPEG
  * frames passed through untouched, and unsupported formats refused by name.
+ * The JPEGs come from the real encoder worker, which stops when idle.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import jpeg from "jpeg-js";
-import { encodePreview } from "../../../agent/http/preview.ts";
+import { previewImage } from "../../../agent/http/preview.ts";
+import { JpegEncoder } from "../../../agent/http/jpeg_encoder.ts";
 import type { CameraSensor } from "../../../core/registries/entries.ts";
 import type { z } from "zod";
 
@@ -54,7 +56,20 @@ function halves(
   return frame;
 }
 
-function decode(bytes: Uint8Array) {
+/** The decoded JPEG preview of `frame`, encoded by `encoder`. */
+async function preview(
+  encoder: JpegEncoder,
+  cam: ReturnType<typeof camera>,
+  frame: Uint8Array,
+) {
+  const image = previewImage(cam, frame);
+  if (image.kind !== "rgba") throw new Error(`got ${image.kind}, not pixels`);
+  const bytes = await encoder.encode(
+    image.data,
+    image.width,
+    image.height,
+    70,
+  );
   return jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
 }
 
@@ -62,9 +77,11 @@ function near(actual: number, expected: number, what: string): void {
   assert.ok(Math.abs(actual - expected) < 24, `${what}: ${actual}`);
 }
 
-Deno.test("preview: a 1280x720 rgb8 frame becomes a 320x180 JPEG with its colours", () => {
+Deno.test("preview: a 1280x720 rgb8 frame becomes a 320x180 JPEG with its colours", async () => {
+  const encoder = new JpegEncoder();
   const frame = halves(1280, 720, 3, [255, 0, 0], [0, 0, 255]);
-  const image = decode(encodePreview(camera(1280, 720, "rgb8", 3), frame));
+  const image = await preview(encoder, camera(1280, 720, "rgb8", 3), frame);
+  encoder.close();
   assert.equal(image.width, 320);
   assert.equal(image.height, 180);
   const at = (x: number) => image.data.subarray((90 * 320 + x) * 4);
@@ -73,23 +90,23 @@ Deno.test("preview: a 1280x720 rgb8 frame becomes a 320x180 JPEG with its colour
   near(at(280)[2], 255, "blue on the right");
 });
 
-Deno.test("preview: bgr8 swaps to red, luma8 is grey, small frames keep their size", () => {
-  const bgr = decode(
-    encodePreview(
-      camera(64, 48, "bgr8", 3),
-      halves(64, 48, 3, [0, 0, 255], [0, 0, 255]),
-    ),
+Deno.test("preview: bgr8 swaps to red, luma8 is grey, small frames keep their size", async () => {
+  const encoder = new JpegEncoder();
+  const bgr = await preview(
+    encoder,
+    camera(64, 48, "bgr8", 3),
+    halves(64, 48, 3, [0, 0, 255], [0, 0, 255]),
   );
   assert.equal(bgr.width, 64);
   assert.equal(bgr.height, 48);
   near(bgr.data[0], 255, "bgr8 red");
   near(bgr.data[2], 0, "bgr8 blue");
-  const grey = decode(
-    encodePreview(
-      camera(640, 480, "luma8", 1),
-      halves(640, 480, 1, [40], [200]),
-    ),
+  const grey = await preview(
+    encoder,
+    camera(640, 480, "luma8", 1),
+    halves(640, 480, 1, [40], [200]),
   );
+  encoder.close();
   assert.equal(grey.width, 320);
   assert.equal(grey.height, 240);
   const right = grey.data.subarray((120 * 320 + 300) * 4);
@@ -103,20 +120,40 @@ Deno.test("preview: JPEG frames pass through; unknown pixel formats are named", 
     width: 16,
     height: 8,
   }, 80).data;
-  assert.equal(
-    encodePreview(camera(16, 8, "rgb8", 0, "jpeg"), original),
-    original,
+  assert.deepEqual(
+    previewImage(camera(16, 8, "rgb8", 0, "jpeg"), original),
+    { kind: "jpeg", bytes: original },
   );
   assert.throws(
-    () => encodePreview(camera(16, 8, "16uc1", 2), new Uint8Array(256)),
+    () => previewImage(camera(16, 8, "16uc1", 2), new Uint8Array(256)),
     /16uc1/,
   );
   assert.throws(
-    () => encodePreview(camera(16, 8, "rgb8", 0, "h264"), new Uint8Array(8)),
+    () => previewImage(camera(16, 8, "rgb8", 0, "h264"), new Uint8Array(8)),
     /h264/,
   );
   assert.throws(
-    () => encodePreview(camera(16, 8, "rgb8", 3), new Uint8Array(10)),
+    () => previewImage(camera(16, 8, "rgb8", 3), new Uint8Array(10)),
     /too short/,
   );
+});
+
+Deno.test("preview encoder: the worker starts on demand, stops when idle and when closed", async () => {
+  const encoder = new JpegEncoder(200);
+  assert.equal(encoder.running, false);
+  const jpegs = await Promise.all(
+    [1, 2, 3].map((v) =>
+      encoder.encode(new Uint8Array(8 * 8 * 4).fill(v * 60), 8, 8, 70)
+    ),
+  );
+  for (const bytes of jpegs) {
+    assert.deepEqual([...bytes.slice(0, 2)], [0xff, 0xd8]);
+  }
+  assert.equal(encoder.running, true);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.equal(encoder.running, false);
+  const pending = encoder.encode(new Uint8Array(4 * 4 * 4), 4, 4, 70);
+  encoder.close();
+  await assert.rejects(pending, /stopped/);
+  assert.equal(encoder.running, false);
 });
