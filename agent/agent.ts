@@ -54,7 +54,7 @@ import { AgentObserver, type FailedSensor } from "./observe/observer.ts";
 type AgentStatusCluster = AgentStatus["cluster"];
 
 /** The application name in ParticipantInfo and log manifests. */
-export const APP = "auki-edge";
+const APP = "auki-edge";
 
 /** A sensor to run and how much of its log to keep. */
 export interface SensorSpec {

@@ -21,9 +21,9 @@ import { parseRelayAddress } from "./relay/relay_address.ts";
 /** Default listen address, fine for devices (tests use port 0). */
 export const DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4001";
 /** Default log retention of a sensor, seconds. */
-export const DEFAULT_RETENTION_S = 60;
+const DEFAULT_RETENTION_S = 60;
 /** Default memory cache per log, MiB. */
-export const DEFAULT_CACHE_MB = 8;
+const DEFAULT_CACHE_MB = 8;
 
 /** A sensor entry: its `driver` and host settings; the driver's own settings ride along. */
 export const SensorConfig = z.looseObject({
@@ -41,7 +41,7 @@ export const CLUSTER_TARGETS = [
 ] as const;
 
 /** The `cluster` section: which cluster to be a member of, through which Discovery. */
-export const ClusterConfig = z.strictObject({
+const ClusterConfig = z.strictObject({
   discovery: z.url().optional(),
   token: z.string().min(1).optional(),
   embedded_discovery: z.string().min(1).optional(),

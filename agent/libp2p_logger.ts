@@ -50,7 +50,7 @@ function plainJson(value: object): string {
  * `logger.debug`, tagged with the libp2p component name; trace output is
  * dropped (it logs every frame).
  */
-export function libp2pLogger(logger: Logger): ComponentLogger {
+function libp2pLogger(logger: Logger): ComponentLogger {
   const forName = (name: string): Libp2pLogger => {
     const write = (formatter: unknown, ...args: unknown[]) =>
       logger.debug(formatLibp2p(formatter, args), { libp2p: name });

@@ -12,7 +12,7 @@ import { libc } from "../ffi/libc.ts";
 /** glibc's `M_MMAP_THRESHOLD` (malloc.h). */
 const M_MMAP_THRESHOLD = -3;
 /** Allocations from this size up are mapped: glibc's default, kept fixed. */
-export const MMAP_THRESHOLD_BYTES = 128 * 1024;
+const MMAP_THRESHOLD_BYTES = 128 * 1024;
 
 /**
  * Fixes the C library's mmap threshold at {@link MMAP_THRESHOLD_BYTES};

@@ -35,7 +35,7 @@ export interface AgentStatus extends ObservedStatus {
 const REFRESH_MS = 1_000;
 
 /** The status file of a storage root. */
-export function statusPath(storage: string): string {
+function statusPath(storage: string): string {
   return join(storage, "status.json");
 }
 

@@ -13,7 +13,7 @@ import aruco from "js-aruco2";
 import type { Vec3 } from "./geometry.ts";
 
 /** The js-aruco2 dictionaries a board can use. */
-export const DICTIONARIES = ["ARUCO_MIP_36h12", "ARUCO"] as const;
+const DICTIONARIES = ["ARUCO_MIP_36h12", "ARUCO"] as const;
 
 /** A board definition (all lengths in meters). */
 export const BoardDefinition = z.strictObject({

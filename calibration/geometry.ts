@@ -127,7 +127,7 @@ export function mulMatVec(m: Mat3, v: Vec3): Vec3 {
 }
 
 /** The Hamilton product `a * b` (rotate by `b`, then by `a`). */
-export function mulQuat(a: Quat, b: Quat): Quat {
+function mulQuat(a: Quat, b: Quat): Quat {
   const [ax, ay, az, aw] = a;
   const [bx, by, bz, bw] = b;
   return [

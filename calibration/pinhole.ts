@@ -22,7 +22,7 @@ export function pinholeCalibration(
 }
 
 /** Distorts normalized coordinates `(x, y)` with `[k1, k2, p1, p2, k3]`. */
-export function distort(
+function distort(
   x: number,
   y: number,
   d: readonly number[],

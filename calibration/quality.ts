@@ -18,11 +18,11 @@ export interface QualityLimits {
 }
 
 /** A view counts as tilted beyond this angle, degrees. */
-export const MIN_TILT_DEG = 10;
+const MIN_TILT_DEG = 10;
 /** Tilted views needed. */
-export const MIN_TILTED_VIEWS = 3;
+const MIN_TILTED_VIEWS = 3;
 /** Largest standard deviation of fx or fy, as a fraction of it. */
-export const MAX_FOCAL_STD = 0.01;
+const MAX_FOCAL_STD = 0.01;
 
 /** The tilt of each view's board from face-on, and its components about the image axes, degrees. */
 export function viewTilts(

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Libp2p } from "@libp2p/interface";
-import { sleep } from "../agent/backoff.ts";
+import { Backoff, sleep } from "../core/backoff.ts";
 import { DiscoveryClient } from "../agent/cluster/discovery_client.ts";
 import { isClusterName } from "../agent/cluster/discovery_types.ts";
 import { ClusterService } from "../agent/cluster/cluster_service.ts";
@@ -140,6 +140,7 @@ export async function joinAsMember(
  */
 export async function untilAdmitted<T>(work: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 5_000;
+  const backoff = new Backoff(250, 250);
   for (;;) {
     try {
       return await work();
@@ -148,7 +149,7 @@ export async function untilAdmitted<T>(work: () => Promise<T>): Promise<T> {
       if (error instanceof StreamDeclinedError || Date.now() > deadline) {
         throw error;
       }
-      await sleep(250);
+      await sleep(backoff.fail());
     }
   }
 }

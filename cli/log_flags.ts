@@ -45,7 +45,7 @@ export function logFlagsHelp(column: number): string {
 }
 
 /** Parses a `--log-level` value. */
-export function parseLogLevel(raw: string): LogLevel {
+function parseLogLevel(raw: string): LogLevel {
   if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
     throw new Error(`"${raw}" is not one of ${LOG_LEVELS.join(", ")}`);
   }
@@ -53,7 +53,7 @@ export function parseLogLevel(raw: string): LogLevel {
 }
 
 /** Parses a `--log-format` value. */
-export function parseLogFormat(raw: string): LogFormat {
+function parseLogFormat(raw: string): LogFormat {
   if (!(LOG_FORMATS as readonly string[]).includes(raw)) {
     throw new Error(`"${raw}" is not one of ${LOG_FORMATS.join(", ")}`);
   }

@@ -21,8 +21,12 @@ import { statusCommand } from "./commands/status.ts";
 import { subscribeCommand } from "./commands/subscribe.ts";
 import { versionCommand } from "./commands/version.ts";
 import { errorMessage } from "../core/logging.ts";
+import { type Output, STDIO } from "./output.ts";
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+const COMMANDS: Record<
+  string,
+  (argv: string[], output: Output) => Promise<number>
+> = {
   run: runCommand,
   identity: identityCommand,
   catalog: catalogCommand,
@@ -62,13 +66,16 @@ Commands:
 Run "auki-edge <command> --help" for a command's options.
 `;
 
-/** Runs the command line; resolves the process exit code. */
-export async function main(argv: string[]): Promise<number> {
+/** Runs the command line, printing through `output`; resolves the process exit code. */
+export async function main(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const [name, ...rest] = argv;
   if (
     name === undefined || name === "--help" || name === "-h" || name === "help"
   ) {
-    console.log(HELP);
+    output.out(HELP);
     return name === undefined ? USAGE_EXIT_CODE : 0;
   }
   const command = COMMANDS[name];
@@ -76,17 +83,17 @@ export async function main(argv: string[]): Promise<number> {
     if (command === undefined) {
       throw new UsageError(`unknown command "${name}" (see auki-edge --help)`);
     }
-    return await command(rest);
+    return await command(rest, output);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
-      console.error(`auki-edge ${error.message}`);
+      output.err(`auki-edge ${error.message}`);
       return USAGE_EXIT_CODE;
     }
     if (error instanceof SeedFileError) {
-      console.error(`auki-edge: ${error.message}`);
+      output.err(`auki-edge: ${error.message}`);
       return 1;
     }
-    console.error(
+    output.err(
       `auki-edge ${name}: ${errorMessage(error)}`,
     );
     return 1;

@@ -41,7 +41,7 @@ const LUMA: Record<string, [number, number]> = {
 };
 
 /** The pixel formats {@link greyFrame} reads (raw), besides `jpeg` encoding. */
-export const SUPPORTED_FORMATS = [...Object.keys(COLOUR), ...Object.keys(LUMA)];
+const SUPPORTED_FORMATS = [...Object.keys(COLOUR), ...Object.keys(LUMA)];
 
 /** Throws unless frames of `camera` can be read by {@link greyFrame}. */
 export function checkReadable(camera: Camera): void {

@@ -3,15 +3,16 @@
  * drivers: open a session on the device, read until it ends, back off, and
  * open the next one on the same device (the sensor keeps its `resource_id`).
  *
- * The backoff starts at `retryMinMs` and doubles up to `retryMaxMs` after
- * every session; a session that delivered a sample resets it to
- * `retryMinMs`. A session whose device call is stuck (it outlived its
+ * The backoff (the shared {@link Backoff}) starts at `retryMinMs` and
+ * doubles up to `retryMaxMs` after every session; a session that delivered
+ * a sample resets it to `retryMinMs`. A session whose device call is stuck (it outlived its
  * deadline) is followed by the next only once that call returned. Stopping
  * aborts the signal the sessions get, ends the backoff at once, and waits
  * for the running session to end; a stopped session is not reported.
  *
  * @module
  */
+import { Backoff } from "../core/backoff.ts";
 import { aborted, sleep } from "./deadline.ts";
 import type { OfflineReason } from "./driver.ts";
 
@@ -73,11 +74,12 @@ export class SessionSupervisor {
 
   async #run(signal: AbortSignal): Promise<void> {
     const { retryMinMs, retryMaxMs, session, ended, warn } = this.#options;
-    let delay = retryMinMs;
+    const backoff = new Backoff(retryMinMs, retryMaxMs);
     while (!signal.aborted) {
       const end = await session(signal);
       if (signal.aborted) return;
-      if (end.produced) delay = retryMinMs;
+      if (end.produced) backoff.reset();
+      const delay = backoff.fail();
       ended?.(end);
       if (end.stuck !== undefined) {
         warn?.(`${end.detail}; reopening once the call returns`);
@@ -86,7 +88,6 @@ export class SessionSupervisor {
       }
       warn?.(`${end.detail}; reopening in ${delay} ms`);
       await sleep(delay, signal);
-      delay = Math.min(2 * delay, retryMaxMs);
     }
   }
 }

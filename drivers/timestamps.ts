@@ -9,9 +9,9 @@ import { monotonicNs } from "../core/clocks/system_time.ts";
 import type { DriverContext } from "./driver.ts";
 
 /** Latest a capture timestamp may be ahead of the UTC clock, ns. */
-export const MAX_AHEAD_NS = 1_000_000_000n;
+const MAX_AHEAD_NS = 1_000_000_000n;
 /** Oldest a capture timestamp may be behind the UTC clock, ns. */
-export const MAX_BEHIND_NS = 60_000_000_000n;
+const MAX_BEHIND_NS = 60_000_000_000n;
 
 /**
  * `monotonic` (CLOCK_MONOTONIC, ns) on the UTC clock of `context`: UTC now

@@ -19,20 +19,18 @@
 import { parseArgs } from "node:util";
 import { requestInfo } from "../agent/protocols/info.ts";
 import {
-  abs,
   asMember,
   type ClusterAgent,
   consistentMembership,
   infoOf,
   poll,
   rowOf,
-  sessionOffset,
   spawnAgent,
   startDiscovery,
   stopAll,
   TempDirs,
-  timeEntries,
 } from "./harness/cluster.ts";
+import { abs, sessionOffset, timeEntries } from "./harness/clock_offsets.ts";
 
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 

@@ -1,10 +1,11 @@
 /**
  * `deno task check:layers`: fails when a relative import breaks the one-way
- * stack of folders (README.md, "Architecture"). Every `.ts` file of the
+ * stack of folders (README.md, "Architecture"), or when a hand-written
+ * product file grows over {@link MAX_LINES} lines. Every `.ts` file of the
  * product folders is read; each `import`/`export ... from`, `import(...)`
  * and `new URL(..., import.meta.url)` specifier that leaves its folder must
  * name a layer (or a single file) its folder may import. `tests/` may import
- * anything and is not read.
+ * anything and is not read; the generated `core/proto/gen/` is not counted.
  *
  * Usage: deno task check:layers [ROOT]   (exit 1 with one line per offence)
  *
@@ -18,7 +19,7 @@ import { dirname, join, normalize, relative } from "node:path";
  * (a path with an extension: `.ts`, `.json`). The stack, bottom up: ffi, core, calibration,
  * drivers, agent, cli (with main.ts above it), scripts.
  */
-export const LAYERS: Readonly<Record<string, readonly string[]>> = {
+const LAYERS: Readonly<Record<string, readonly string[]>> = {
   ffi: [],
   core: ["ffi", "deno.json"],
   calibration: ["core"],
@@ -44,8 +45,22 @@ export interface Offence {
 const SPECIFIER =
   /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\bnew\s+URL\(\s*)["'](\.{1,2}\/[^"'\n]*)["']/g;
 
+/** The most lines a hand-written product file may hold. */
+export const MAX_LINES = 600;
+
+/** Generated product code, exempt from {@link MAX_LINES}. */
+const GENERATED = "core/proto/gen/";
+
+/** A hand-written product file over {@link MAX_LINES} lines. */
+export interface LongFile {
+  /** The file, relative to the root. */
+  file: string;
+  /** Its number of lines. */
+  lines: number;
+}
+
 /** The layer a root-relative path belongs to (its first folder, or the file). */
-export function layerOf(path: string): string {
+function layerOf(path: string): string {
   const slash = path.indexOf("/");
   return slash === -1 ? path : path.slice(0, slash);
 }
@@ -91,7 +106,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Every import under `root` that breaks the stack, in file order. */
-export async function checkLayers(root: string): Promise<Offence[]> {
+async function checkLayers(root: string): Promise<Offence[]> {
   const offences: Offence[] = [];
   for (const layer of Object.keys(LAYERS)) {
     const files = await Array.fromAsync(sourceFiles(root, layer));
@@ -116,6 +131,27 @@ export async function checkLayers(root: string): Promise<Offence[]> {
   return offences;
 }
 
+/** The number of lines of a source text (a last line without newline counts). */
+export function lineCount(source: string): number {
+  if (source === "") return 0;
+  const newlines = source.split("\n").length - 1;
+  return source.endsWith("\n") ? newlines : newlines + 1;
+}
+
+/** Every hand-written product file under `root` over {@link MAX_LINES} lines, in file order. */
+async function longFiles(root: string): Promise<LongFile[]> {
+  const long: LongFile[] = [];
+  for (const layer of Object.keys(LAYERS)) {
+    const files = await Array.fromAsync(sourceFiles(root, layer));
+    for (const file of files.sort()) {
+      if (file.startsWith(GENERATED)) continue;
+      const lines = lineCount(await readFile(join(root, file), "utf8"));
+      if (lines > MAX_LINES) long.push({ file, lines });
+    }
+  }
+  return long;
+}
+
 if (import.meta.main) {
   const root = Deno.args[0] ?? new URL("..", import.meta.url).pathname;
   const offences = await checkLayers(root);
@@ -124,6 +160,14 @@ if (import.meta.main) {
       `${file}: imports ${imports} (layer ${from} may not import layer ${to})`,
     );
   }
-  if (offences.length > 0) Deno.exit(1);
-  console.log("every import follows the layer stack");
+  const long = await longFiles(root);
+  for (const { file, lines } of long) {
+    console.error(
+      `${file}: ${lines} lines (a hand-written product file holds at most ${MAX_LINES}; split it by job)`,
+    );
+  }
+  if (offences.length > 0 || long.length > 0) Deno.exit(1);
+  console.log(
+    `every import follows the layer stack; no product file is over ${MAX_LINES} lines`,
+  );
 }

@@ -86,7 +86,7 @@ export async function runtimeFor(
 }
 
 /** The one line printed after `deno compile` failed to download the runtime of `arch`. */
-export function runtimeHint(arch: Arch, dir: string): string {
+function runtimeHint(arch: Arch, dir: string): string {
   return `compile: deno compile failed for ${
     TARGETS[arch]
   } (its error is above); offline, set DENORT_BIN_${arch.toUpperCase()} (or DENORT_BIN with one --target) to a denort ${Deno.version.deno} binary, or put denort-${
@@ -98,7 +98,7 @@ export function runtimeHint(arch: Arch, dir: string): string {
  * The worker modules `deno compile` must embed: V4L2 capture, simulated
  * camera rendering, the status page's preview encoder.
  */
-export function workerIncludes(): string[] {
+function workerIncludes(): string[] {
   const root = new URL("..", import.meta.url).pathname;
   return [
     ...["v4l2_worker.ts", "sim_worker.ts"].map((name) =>

@@ -35,7 +35,7 @@ export interface StaticTransformsContext extends OwnLogContext {
 }
 
 /** The encoded `SpatialTransform` of a stored transform. */
-export function spatialTransformPayload(record: TransformRecord): Uint8Array {
+function spatialTransformPayload(record: TransformRecord): Uint8Array {
   const [x, y, z] = record.translation;
   const [qx, qy, qz, qw] = record.rotation;
   return toBinary(
@@ -48,7 +48,7 @@ export function spatialTransformPayload(record: TransformRecord): Uint8Array {
 }
 
 /** The UTC timestamp (ns) a stored item was saved at. */
-export function savedAtNs(savedAt: string): bigint {
+function savedAtNs(savedAt: string): bigint {
   return BigInt(Date.parse(savedAt)) * 1_000_000n;
 }
 

@@ -49,7 +49,7 @@ export type ResourceKind =
 /** Stream manifest payload kind of time transform logs (not named upstream). */
 export const TIME_TRANSFORM_PAYLOAD = "time_transform";
 /** Stream manifest payload kind of pose logs (`auki.pose.SpatialTransform`). */
-export const POSE_PAYLOAD = "spatial_transform";
+const POSE_PAYLOAD = "spatial_transform";
 
 /** A log this agent serves, with its online state. */
 export class LogResource {

@@ -16,7 +16,7 @@ import { LogResource, type ResourceKind } from "./log_resource.ts";
 import type { Extent } from "./resource_entry.ts";
 
 /** The application id written into log manifests. */
-export const APP_ID = "auki-edge";
+const APP_ID = "auki-edge";
 
 /** How much of a log to keep. */
 export interface Retention {

@@ -9,7 +9,7 @@
 import type { PeerId } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
-import { Backoff, retryWithBackoff, sleep } from "../backoff.ts";
+import { Backoff, retryWithBackoff, sleep } from "../../core/backoff.ts";
 import { describe } from "../protocols/exchange.ts";
 import type { ClusterState, ClusterTarget } from "./cluster_state.ts";
 import { DiscoveryError } from "./discovery_client.ts";

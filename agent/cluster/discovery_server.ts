@@ -24,7 +24,7 @@ import {
 /** Rows without liveness for this long are swept (`LIVENESS_REQUIREMENT_NS`, 3 s). */
 export const LIVENESS_REQUIREMENT_MS = 3_000;
 /** How often the sweep runs, ms. */
-export const SWEEP_INTERVAL_MS = 500;
+const SWEEP_INTERVAL_MS = 500;
 /** Largest request body accepted, bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
 

@@ -45,7 +45,7 @@ export const PeerIdText = canonical("peer id", canonicalPeerId);
 export const MultiaddrText = canonical("multiaddr", canonicalMultiaddr);
 
 /** A JSON u32. */
-export const U32 = z.number().int().min(0).max(0xffff_ffff);
+const U32 = z.number().int().min(0).max(0xffff_ffff);
 
 /** A JSON i64 (number or bigint in, bigint out): unix nanoseconds exceed 2^53. */
 export const I64 = z.union([z.bigint(), z.number().int()])

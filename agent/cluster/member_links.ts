@@ -9,7 +9,7 @@
 import type { Connection, Stream } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
-import { Backoff, sleep } from "../backoff.ts";
+import { Backoff, sleep } from "../../core/backoff.ts";
 import { describe } from "../protocols/exchange.ts";
 import { HEARTBEAT, OVER_RELAYS } from "../protocols/ids.ts";
 import type { ClusterState } from "./cluster_state.ts";

@@ -72,14 +72,14 @@ export const ASYNC_WRITE_BYTES = 64 * 1024;
  * segments would otherwise be written to flash only to be deleted seconds
  * later, which costs the device's bandwidth and wear.
  */
-export const FSYNC_MIN_RETENTION_NS = 60_000_000_000n;
+const FSYNC_MIN_RETENTION_NS = 60_000_000_000n;
 
 function keptForLong(retentionNs: bigint): boolean {
   return retentionNs === 0n || retentionNs >= FSYNC_MIN_RETENTION_NS;
 }
 
 /** Default of {@link LogOptions.maxUnwrittenBytes}. */
-export const DEFAULT_MAX_UNWRITTEN_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_UNWRITTEN_BYTES = 64 * 1024 * 1024;
 
 /** An append refused because the disk is too far behind. */
 export class LogBehindError extends Error {

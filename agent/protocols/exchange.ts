@@ -17,9 +17,9 @@ import { OVER_RELAYS } from "./ids.ts";
 import { errorMessage } from "../../core/logging.ts";
 
 /** How long a responder may take to read the request and answer, ms. */
-export const RESPONDER_TIMEOUT_MS = 2_000;
+const RESPONDER_TIMEOUT_MS = 2_000;
 /** How long a requester waits for the response, ms. */
-export const REQUESTER_TIMEOUT_MS = 5_000;
+const REQUESTER_TIMEOUT_MS = 5_000;
 
 /** A request the responder will not answer: the substream is dropped. */
 export class DropRequest extends Error {

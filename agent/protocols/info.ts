@@ -59,7 +59,7 @@ export interface ParticipantInfo {
 }
 
 /** Parses ParticipantInfo JSON; tolerates builds that predate `is_manager` and `manager_peer_id`. */
-export const ParticipantInfoSchema = z.object({
+const ParticipantInfoSchema = z.object({
   app: z.string(),
   name: z.string(),
   session_id: z.string(),
@@ -91,7 +91,7 @@ export function participantInfoJson(info: ParticipantInfo): string {
 }
 
 /** Answers an info request body in the encoding it used. */
-export function answerInfo(
+function answerInfo(
   body: Uint8Array,
   info: ParticipantInfo,
 ): Uint8Array {

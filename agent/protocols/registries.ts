@@ -55,7 +55,7 @@ export function registriesService(
 }
 
 /** Answers a registry lookup from the local store. */
-export async function answerRegistries(
+async function answerRegistries(
   body: Uint8Array,
   store: RegistryStore,
 ): Promise<Uint8Array> {

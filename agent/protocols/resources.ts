@@ -50,7 +50,7 @@ export function resourcesService(
  * Answers a catalog request. An unknown variant is a decode error in Rust,
  * which drops the substream, so it is dropped here too.
  */
-export function answerResources(
+function answerResources(
   body: Uint8Array,
   catalog: Catalog,
 ): Uint8Array {

@@ -24,7 +24,7 @@ import {
 } from "./stream_messages.ts";
 
 /** How long to wait for the accept or decline after opening, ms. */
-export const OPEN_TIMEOUT_MS = 30_000;
+const OPEN_TIMEOUT_MS = 30_000;
 
 /** What to subscribe to. */
 export interface SubscribeRequest {
@@ -80,7 +80,7 @@ export class StreamDeclinedError extends Error {
 }
 
 /** The producer broke the protocol (bad frame, message out of order). */
-export class StreamProtocolError extends Error {
+class StreamProtocolError extends Error {
   /** Creates the error. */
   constructor(message: string) {
     super(message);

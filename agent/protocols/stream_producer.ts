@@ -43,7 +43,7 @@ import {
 const SMALL_PAYLOAD_BYTES = 64 * 1024;
 
 /** How long a consumer has to send its request after opening, ms. */
-export const REQUEST_TIMEOUT_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 const CLOSE_TIMEOUT_MS = 5_000;
 
 type EndKind = NonNullable<EndReason["kind"]["case"]>;

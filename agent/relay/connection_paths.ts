@@ -9,7 +9,7 @@ import type { Connection, Libp2p } from "@libp2p/interface";
 import type { Logger } from "../../core/logging.ts";
 
 /** The relay peer id of a circuit address, or undefined for a direct one. */
-export function relayOf(remoteAddr: string): string | undefined {
+function relayOf(remoteAddr: string): string | undefined {
   return /\/p2p\/([^/]+)\/p2p-circuit/.exec(remoteAddr)?.[1];
 }
 

@@ -10,7 +10,7 @@
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 import { isTcpCircuit } from "../cluster/advertised.ts";
-import { Backoff } from "../backoff.ts";
+import { Backoff } from "../../core/backoff.ts";
 import { errorMessage, type Logger } from "../../core/logging.ts";
 
 /**

@@ -10,8 +10,12 @@ import { calibrateCameraCommand } from "./calibrate/camera_task.ts";
 import { calibrateClockCommand } from "./calibrate/clock_task.ts";
 import { calibrateExtrinsicsCommand } from "./calibrate/extrinsics_task.ts";
 import { calibrateJointsCommand } from "./calibrate/joints_task.ts";
+import { type Output, STDIO } from "../output.ts";
 
-const TASKS: Record<string, (argv: string[]) => Promise<number>> = {
+const TASKS: Record<
+  string,
+  (argv: string[], output: Output) => Promise<number>
+> = {
   camera: calibrateCameraCommand,
   extrinsics: calibrateExtrinsicsCommand,
   joints: calibrateJointsCommand,
@@ -35,10 +39,13 @@ Run "auki-edge calibrate <task> --help" for a task's options.
 `;
 
 /** Runs `calibrate`; returns the exit code. */
-export function calibrateCommand(argv: string[]): Promise<number> {
+export function calibrateCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const [task, ...rest] = argv;
   if (task === undefined || task === "--help" || task === "-h") {
-    console.log(HELP);
+    output.out(HELP);
     return Promise.resolve(task === undefined ? 2 : 0);
   }
   const run = TASKS[task];
@@ -49,5 +56,5 @@ export function calibrateCommand(argv: string[]): Promise<number> {
       })`,
     );
   }
-  return run(rest);
+  return run(rest, output);
 }

@@ -16,6 +16,7 @@ import {
   CLUSTER_FLAGS_HELP,
   clusterOf,
 } from "../cluster_flags.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge catalog MULTIADDR [--json] [--variant VARIANT]...
 
@@ -37,7 +38,10 @@ ${CLUSTER_FLAGS_HELP}
 `;
 
 /** Runs the catalog command; returns the exit code. */
-export async function catalogCommand(argv: string[]): Promise<number> {
+export async function catalogCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values, positionals } = parseCommand({
     name: "catalog",
     options: {
@@ -48,7 +52,7 @@ export async function catalogCommand(argv: string[]): Promise<number> {
     positionals: ["MULTIADDR"],
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const target = parseTarget("catalog", positionals[0]);
@@ -69,7 +73,7 @@ export async function catalogCommand(argv: string[]): Promise<number> {
     (device) =>
       device.request(() => requestResources(device.node, target, variants)),
   );
-  console.log(values.json ? canonicalJson({ resources: rows }) : table(rows));
+  output.out(values.json ? canonicalJson({ resources: rows }) : table(rows));
   return 0;
 }
 

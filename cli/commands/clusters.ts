@@ -9,6 +9,7 @@ import type { ClusterEntry } from "../../agent/cluster/discovery_types.ts";
 import { realtimeNs } from "../../core/clocks/system_time.ts";
 import { stringifyJson } from "../../core/codec/json.ts";
 import { flagValue, parseCommand, UsageError } from "../args.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge clusters --discovery URL [--token TOKEN] [--json]
 
@@ -22,7 +23,10 @@ Options:
 `;
 
 /** Runs the clusters command; returns the exit code. */
-export async function clustersCommand(argv: string[]): Promise<number> {
+export async function clustersCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({
     name: "clusters",
     options: {
@@ -32,7 +36,7 @@ export async function clustersCommand(argv: string[]): Promise<number> {
     },
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   if (values.discovery === undefined) {
@@ -45,7 +49,7 @@ export async function clustersCommand(argv: string[]): Promise<number> {
     (raw) => new DiscoveryClient(raw, { authorization: values.token }),
   );
   const clusters = await client.listClusters();
-  console.log(
+  output.out(
     values.json
       ? stringifyJson({ clusters })
       : clustersTable(clusters, realtimeNs()),

@@ -10,6 +10,7 @@ import { parseJson } from "../../core/codec/json.ts";
 import { fileErrorMessage } from "../../core/logging.ts";
 import { ALL_DRIVERS } from "../../drivers/registry.ts";
 import { parseCommand, USAGE_EXIT_CODE, UsageError } from "../args.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge config schema
        auki-edge config check FILE
@@ -25,10 +26,13 @@ Options:
 `;
 
 /** Runs `config schema` or `config check`; returns the exit code. */
-export async function configCommand(argv: string[]): Promise<number> {
+export async function configCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === "--help" || sub === "-h") {
-    console.log(HELP);
+    output.out(HELP);
     return sub === undefined ? USAGE_EXIT_CODE : 0;
   }
   if (sub === "schema") {
@@ -36,7 +40,7 @@ export async function configCommand(argv: string[]): Promise<number> {
       { name: "config schema", options: {} },
       rest,
     );
-    console.log(
+    output.out(
       values.help
         ? HELP
         : JSON.stringify(configJsonSchema(ALL_DRIVERS), null, 2),
@@ -50,28 +54,28 @@ export async function configCommand(argv: string[]): Promise<number> {
       positionals: ["FILE"],
     }, rest);
     if (values.help) {
-      console.log(HELP);
+      output.out(HELP);
       return 0;
     }
-    return await check(positionals[0]);
+    return await check(positionals[0], output);
   }
   throw new UsageError(
     `config: unknown subcommand "${sub}" (expected schema or check)`,
   );
 }
 
-async function check(path: string): Promise<number> {
+async function check(path: string, output: Output): Promise<number> {
   let value: unknown;
   try {
     value = parseJson(await Deno.readTextFile(path));
   } catch (error) {
     const what = error instanceof SyntaxError ? "not valid JSON: " : "";
-    console.error(`${path}: ${what}${fileErrorMessage(error)}`);
+    output.err(`${path}: ${what}${fileErrorMessage(error)}`);
     return USAGE_EXIT_CODE;
   }
   const problems = configProblems(value, ALL_DRIVERS);
-  for (const problem of problems) console.error(`${path}: ${problem}`);
+  for (const problem of problems) output.err(`${path}: ${problem}`);
   if (problems.length > 0) return USAGE_EXIT_CODE;
-  console.log(`${path}: ok`);
+  output.out(`${path}: ok`);
   return 0;
 }

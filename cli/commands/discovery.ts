@@ -17,9 +17,10 @@ import {
   logFlagsHelp,
   loggerFromFlags,
 } from "../log_flags.ts";
+import { type Output, STDIO } from "../output.ts";
 
 /** Default listen address of the discovery command. */
-export const DEFAULT_DISCOVERY_LISTEN = "0.0.0.0:8080";
+const DEFAULT_DISCOVERY_LISTEN = "0.0.0.0:8080";
 
 const HELP = `Usage: auki-edge discovery [options]
 
@@ -46,7 +47,10 @@ export function parseListen(raw: string): { hostname: string; port: number } {
 }
 
 /** Runs the Discovery service until SIGINT or SIGTERM; returns the exit code. */
-export async function discoveryCommand(argv: string[]): Promise<number> {
+export async function discoveryCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({
     name: "discovery",
     options: {
@@ -58,7 +62,7 @@ export async function discoveryCommand(argv: string[]): Promise<number> {
     },
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const listen = flagValue(

@@ -17,6 +17,7 @@ import {
   CLUSTER_FLAGS_HELP,
   clusterOf,
 } from "../cluster_flags.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge frames MULTIADDR [options]
 
@@ -31,14 +32,17 @@ ${CLUSTER_FLAGS_HELP}
 `;
 
 /** Runs the frames command; returns the exit code. */
-export async function framesCommand(argv: string[]): Promise<number> {
+export async function framesCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values, positionals } = parseCommand({
     name: "frames",
     options: { ...CLUSTER_FLAGS },
     positionals: ["MULTIADDR"],
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const target = parseTarget("frames", positionals[0]);
@@ -83,14 +87,14 @@ export async function framesCommand(argv: string[]): Promise<number> {
     },
   );
   if (edges.length === 0) {
-    console.log("no static transforms");
+    output.out("no static transforms");
     return 0;
   }
   for (const node of frameTree(edges)) {
     const { translation: t, rotation: q } = node.toRoot;
     const rpy = rpyFromQuat(q).map((r) => (r * 180 / Math.PI).toFixed(2));
     const indent = "  ".repeat(node.depth);
-    console.log(
+    output.out(
       node.depth === 0
         ? node.frame
         : `${indent}${node.frame}  t [${

@@ -7,6 +7,7 @@ import { defaultSeedPath, defaultStorage } from "../../agent/config.ts";
 import { loadOrCreateSeed } from "../../agent/identity/seed_file.ts";
 import { peerIdFromSeed } from "../../agent/identity/wallet.ts";
 import { parseCommand } from "../args.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge identity [--seed FILE]
 
@@ -19,17 +20,20 @@ Options:
 `;
 
 /** Runs the identity command; returns the exit code. */
-export async function identityCommand(argv: string[]): Promise<number> {
+export async function identityCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({
     name: "identity",
     options: { seed: { type: "string" } },
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const seedPath = values.seed ?? defaultSeedPath(defaultStorage());
   const peerId = await peerIdFromSeed(await loadOrCreateSeed(seedPath));
-  console.log(peerId.toString());
+  output.out(peerId.toString());
   return 0;
 }

@@ -10,6 +10,7 @@ import {
   type VideoDevice,
 } from "../../drivers/camera/v4l2_list.ts";
 import { parseCommand } from "../args.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge ports [--json]
 
@@ -26,18 +27,21 @@ Options:
 `;
 
 /** Runs the ports command; returns the exit code. */
-export async function portsCommand(argv: string[]): Promise<number> {
+export async function portsCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({
     name: "ports",
     options: { json: { type: "boolean" } },
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const ports = await listPorts();
   const video = listVideoDevices();
-  console.log(
+  output.out(
     values.json
       ? portsJson(ports, video)
       : `${portsTable(ports)}\n\n${videoTable(video)}`,

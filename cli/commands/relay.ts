@@ -17,9 +17,10 @@ import {
   logFlagsHelp,
   loggerFromFlags,
 } from "../log_flags.ts";
+import { type Output, STDIO } from "../output.ts";
 
 /** Where relays listen unless told otherwise. */
-export const DEFAULT_RELAY_LISTEN = "/ip4/0.0.0.0/tcp/4002";
+const DEFAULT_RELAY_LISTEN = "/ip4/0.0.0.0/tcp/4002";
 
 const HELP = `Usage: auki-edge relay [options]
 
@@ -39,7 +40,10 @@ ${logFlagsHelp(26)}
 `;
 
 /** Runs the relay until SIGINT or SIGTERM; returns the exit code. */
-export async function relayCommand(argv: string[]): Promise<number> {
+export async function relayCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({
     name: "relay",
     options: {
@@ -54,7 +58,7 @@ export async function relayCommand(argv: string[]): Promise<number> {
     },
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const listen = (values.listen ?? [DEFAULT_RELAY_LISTEN]).map((addr) =>

@@ -41,6 +41,7 @@ import {
   type HttpServer,
   startHttpServer,
 } from "../../agent/http/server.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge run [options]
 
@@ -86,7 +87,7 @@ Cluster (standalone without; in a cluster only members reach the device):
 `;
 
 /** Parses a `--sim` value into driver names. */
-export function parseSimKinds(raw: string): string[] {
+function parseSimKinds(raw: string): string[] {
   if (raw === "none") return [];
   const kinds = raw.split(",").map((k) => k.trim()).filter((k) => k !== "");
   if (kinds.length === 0) {
@@ -116,7 +117,7 @@ export function parseTarget(raw: string): ClusterTarget {
 }
 
 /** Parses a `--wire-encoding` value. */
-export function parseWireEncoding(raw: string): WireEncoding {
+function parseWireEncoding(raw: string): WireEncoding {
   if (raw !== "protobuf" && raw !== "json") {
     throw new Error(`"${raw}" is not protobuf or json`);
   }
@@ -129,14 +130,17 @@ export function parseHttp(raw: string): HttpListen | undefined {
 }
 
 /** Parses `--embedded-discovery`: `PORT` (on 0.0.0.0) or `HOST:PORT`. */
-export function parseEmbeddedListen(
+function parseEmbeddedListen(
   raw: string,
 ): { hostname: string; port: number } {
   return /^\d+$/.test(raw) ? parseListen(`0.0.0.0:${raw}`) : parseListen(raw);
 }
 
 /** Runs the agent until SIGINT or SIGTERM; returns the exit code. */
-export async function runCommand(argv: string[]): Promise<number> {
+export async function runCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({
     name: "run",
     options: {
@@ -160,7 +164,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     },
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const addrs = (flag: string, list: string[] | undefined) =>

@@ -9,6 +9,7 @@ import { defaultStorage } from "../../agent/config.ts";
 import { type AgentStatus, readStatus } from "../../agent/status_file.ts";
 import { parseCommand } from "../args.ts";
 import { humanBandwidth, humanRate } from "../units.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge status [--storage DIR] [--json]
 
@@ -35,23 +36,26 @@ async function running(pid: number): Promise<boolean> {
 }
 
 /** Runs the status command; returns the exit code (1 when no agent runs there). */
-export async function statusCommand(argv: string[]): Promise<number> {
+export async function statusCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({
     name: "status",
     options: { storage: { type: "string" }, json: { type: "boolean" } },
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const storage = values.storage ?? defaultStorage();
   const status = await readStatus(storage);
   if (status === undefined || !await running(status.pid)) {
-    console.error(`status: no agent is running on storage ${storage}`);
+    output.err(`status: no agent is running on storage ${storage}`);
     return 1;
   }
   if (values.json) {
-    console.log(JSON.stringify(status, null, 2));
+    output.out(JSON.stringify(status, null, 2));
     return 0;
   }
   const lines = [`peer      ${status.peer_id} (pid ${status.pid})`];
@@ -84,7 +88,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     }
   }
   if (status.sensors.length > 0) lines.push("sensors", ...sensorLines(status));
-  console.log(lines.join("\n"));
+  output.out(lines.join("\n"));
   return 0;
 }
 

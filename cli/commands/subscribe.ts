@@ -27,6 +27,7 @@ import {
   CLUSTER_FLAGS_HELP,
   clusterOf,
 } from "../cluster_flags.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge subscribe MULTIADDR RESOURCE_ID [options]
 
@@ -53,7 +54,7 @@ ${CLUSTER_FLAGS_HELP}
 `;
 
 /** Parses a `--from` value. */
-export function parseFrom(raw: string): ReadFrom {
+function parseFrom(raw: string): ReadFrom {
   if (raw === "latest") return { kind: "latest" };
   if (raw === "start") return { kind: "start" };
   if (/^\d+$/.test(raw)) return { kind: "timestamp", timestampNs: BigInt(raw) };
@@ -61,7 +62,10 @@ export function parseFrom(raw: string): ReadFrom {
 }
 
 /** Runs the subscribe command; returns the exit code. */
-export async function subscribeCommand(argv: string[]): Promise<number> {
+export async function subscribeCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values, positionals } = parseCommand({
     name: "subscribe",
     options: {
@@ -75,7 +79,7 @@ export async function subscribeCommand(argv: string[]): Promise<number> {
     positionals: ["MULTIADDR", "RESOURCE_ID"],
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const target = parseTarget("subscribe", positionals[0]);
@@ -102,7 +106,7 @@ export async function subscribeCommand(argv: string[]): Promise<number> {
         json: values.json ?? false,
         hz: values.hz ?? false,
         interrupt: interrupt.signal,
-      }));
+      }, output));
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
   }
@@ -123,6 +127,7 @@ interface ReadOptions {
 async function read(
   { node, target, request }: Device,
   options: ReadOptions,
+  output: Output,
 ): Promise<number> {
   const { interrupt } = options;
   if (interrupt.aborted) return 0;
@@ -134,7 +139,7 @@ async function read(
   } catch (error) {
     if (interrupt.aborted) return 0;
     if (!(error instanceof StreamDeclinedError)) throw error;
-    console.error(
+    output.err(
       `auki-edge subscribe: "${options.resourceId}" ${error.message}`,
     );
     return 1;
@@ -153,7 +158,7 @@ async function read(
     ? new StreamMeter(manifest.expectedRateHz)
     : undefined;
   const report = (kind: "window" | "summary", figures: MeterReport) =>
-    console.log(
+    output.out(
       options.json
         ? JSON.stringify({ kind, ...figures, lost: Number(subscription.gaps) })
         : `${
@@ -173,7 +178,7 @@ async function read(
       if (meter !== undefined) {
         meter.add(entry.timestampNs, entry.payload.byteLength);
       } else {
-        console.log(
+        output.out(
           options.json
             ? stringifyJson({
               timestamp_ns: entry.timestampNs,
@@ -208,7 +213,7 @@ async function read(
   }
   const end = subscription.end!;
   if (end.kind === "closed") return 0;
-  console.error(
+  output.err(
     `auki-edge subscribe: the stream ended with ${snakeCase(end.kind)}${
       end.detail ? ` (${end.detail})` : ""
     }`,

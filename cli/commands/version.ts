@@ -7,6 +7,7 @@
  */
 import { VERSION } from "../../core/version.ts";
 import { parseCommand } from "../args.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge version   (or auki-edge --version)
 
@@ -17,7 +18,7 @@ Options:
 `;
 
 /** The version lines: auki-edge, deno, v8 and target. */
-export function versionText(): string {
+function versionText(): string {
   return [
     `auki-edge ${VERSION}`,
     `deno ${Deno.version.deno}`,
@@ -27,8 +28,11 @@ export function versionText(): string {
 }
 
 /** Runs the version command; returns the exit code. */
-export function versionCommand(argv: string[]): Promise<number> {
+export function versionCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({ name: "version", options: {} }, argv);
-  console.log(values.help ? HELP : versionText());
+  output.out(values.help ? HELP : versionText());
   return Promise.resolve(0);
 }

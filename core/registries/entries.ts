@@ -118,14 +118,14 @@ export const RangefinderSensor = z.object({
 );
 
 /** RF sensor body (kind `rf`, type `uwb`, `wifi` or `bluetooth`). */
-export const RfSensor = z.object({
+const RfSensor = z.object({
   ...sensorHead,
   kind: z.literal("rf"),
   frame: RegistryRef,
 });
 
 /** Audio sensor body (kind `audio`). */
-export const AudioSensor = z.object({
+const AudioSensor = z.object({
   ...sensorHead,
   kind: z.literal("audio"),
   sample_rate_hz: positiveU32,
@@ -136,7 +136,7 @@ export const AudioSensor = z.object({
 });
 
 /** Joint encoder bank body (kind `joint_encoders`). */
-export const JointEncodersSensor = z.object({
+const JointEncodersSensor = z.object({
   ...sensorHead,
   kind: z.literal("joint_encoders"),
   joint_count: positiveU32,
@@ -145,7 +145,7 @@ export const JointEncodersSensor = z.object({
 });
 
 /** Scalar sensor body (kind `scalar`). */
-export const ScalarSensor = z.object({
+const ScalarSensor = z.object({
   ...sensorHead,
   kind: z.literal("scalar"),
   unit: z.string().min(1),

@@ -11,9 +11,9 @@
 import { seededRandom } from "../sim/random.ts";
 
 /** Pixels at the start of the top row that encode the frame index. */
-export const INDEX_PIXELS = 4;
+const INDEX_PIXELS = 4;
 /** How far the colour bars (right) and grey ramp (left) scroll per frame, pixels. */
-export const SCROLL_PX_PER_FRAME = 4;
+const SCROLL_PX_PER_FRAME = 4;
 
 const BAR_COLOURS = [
   [191, 191, 191],

@@ -43,9 +43,9 @@ import { type Failed, type Opened, V4l2Session } from "./v4l2_session.ts";
 import { rateLimited } from "../../core/logging.ts";
 
 /** How long opening and negotiating may take, ms. */
-export const OPEN_DEADLINE_MS = 5_000;
+const OPEN_DEADLINE_MS = 5_000;
 /** Bad frames in a row that end a session. */
-export const MAX_BAD_FRAMES = 10;
+const MAX_BAD_FRAMES = 10;
 
 /** The settings of a `v4l2` camera. */
 export interface V4l2Settings {
@@ -115,7 +115,7 @@ function layoutOf(description: SensorDescription): string {
 }
 
 /** A V4L2 camera. */
-export class V4l2Camera implements SensorDriver {
+class V4l2Camera implements SensorDriver {
   readonly #settings: V4l2Settings;
   #description: SensorDescription;
   #first: { session: V4l2Session; opened: Opened } | undefined;

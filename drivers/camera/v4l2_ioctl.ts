@@ -12,7 +12,7 @@ const IOC_WRITE = 1;
 const IOC_READ = 2;
 
 /** `_IOC(dir, type, nr, size)`: dir << 30 | size << 16 | type << 8 | nr. */
-export function ioc(
+function ioc(
   dir: number,
   type: string,
   nr: number,
@@ -22,17 +22,17 @@ export function ioc(
 }
 
 /** `_IOR(type, nr, size)`: the kernel writes the argument. */
-export function ior(type: string, nr: number, size: number): number {
+function ior(type: string, nr: number, size: number): number {
   return ioc(IOC_READ, type, nr, size);
 }
 
 /** `_IOW(type, nr, size)`: the kernel reads the argument. */
-export function iow(type: string, nr: number, size: number): number {
+function iow(type: string, nr: number, size: number): number {
   return ioc(IOC_WRITE, type, nr, size);
 }
 
 /** `_IOWR(type, nr, size)`: both. */
-export function iowr(type: string, nr: number, size: number): number {
+function iowr(type: string, nr: number, size: number): number {
   return ioc(IOC_READ | IOC_WRITE, type, nr, size);
 }
 
@@ -131,8 +131,6 @@ export const CAP_VIDEO_CAPTURE = 0x1;
 export const CAP_STREAMING = 0x04000000;
 /** `V4L2_CAP_DEVICE_CAPS`: `device_caps` is valid. */
 export const CAP_DEVICE_CAPS = 0x80000000;
-/** `V4L2_CAP_TIMEPERFRAME` in `v4l2_captureparm.capability`. */
-export const CAP_TIMEPERFRAME = 0x1000;
 /** `V4L2_BUF_FLAG_ERROR`: the frame is damaged. */
 export const BUF_FLAG_ERROR = 0x40;
 /** `V4L2_BUF_FLAG_TIMESTAMP_MASK`. */

@@ -24,7 +24,7 @@ import { DXL_MAX_ID } from "./dynamixel_protocol.ts";
 /** The X series' factory line speed. */
 export const DYNAMIXEL_BAUD = 57600;
 /** Slack added to a cycle's line time before a servo counts as not answering, ms. */
-export const TIMEOUT_SLACK_MS = 10;
+const TIMEOUT_SLACK_MS = 10;
 
 const ServoConfig = z.strictObject({
   id: z.number().int("must be a whole number").min(0, "must be 0 to 252")

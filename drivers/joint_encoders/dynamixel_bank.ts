@@ -35,7 +35,7 @@ import {
 } from "./dynamixel_protocol.ts";
 
 /** Position ticks per turn of an X-series servo. */
-export const TICKS_PER_TURN = 4096;
+const TICKS_PER_TURN = 4096;
 
 /** One joint of the bank. */
 export interface Servo {
@@ -48,7 +48,7 @@ export interface Servo {
 }
 
 /** The joint angle of `servo` at `ticks`, radians. */
-export function ticksToRadians(ticks: number, servo: Servo): number {
+function ticksToRadians(ticks: number, servo: Servo): number {
   return servo.direction * ticks * 2 * Math.PI / TICKS_PER_TURN +
     servo.offsetRad;
 }

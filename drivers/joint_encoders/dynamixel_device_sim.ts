@@ -55,7 +55,7 @@ export function swingMotion(id: number, t: number): number {
 }
 
 /** The default bank: servos 1 to 6 swinging, no noise, silence, errors or faults. */
-export const DYNAMIXEL_SIM_DEFAULTS: DynamixelSimOptions = {
+const DYNAMIXEL_SIM_DEFAULTS: DynamixelSimOptions = {
   ids: [1, 2, 3, 4, 5, 6],
   motion: swingMotion,
   noiseTicks: 0,

@@ -23,7 +23,7 @@
 import { ByteAccumulator } from "../serial/byte_accumulator.ts";
 
 /** Packet header. */
-export const DXL_HEADER: Uint8Array = Uint8Array.from([0xff, 0xff, 0xfd, 0x00]);
+const DXL_HEADER: Uint8Array = Uint8Array.from([0xff, 0xff, 0xfd, 0x00]);
 /** The broadcast id. */
 export const DXL_BROADCAST_ID = 0xfe;
 /** Highest servo id. */

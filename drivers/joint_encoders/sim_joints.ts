@@ -23,14 +23,14 @@ import { seededRandom } from "../sim/random.ts";
 import { tickingDriver } from "../sim/ticking_driver.ts";
 
 /** Sinusoids summed per joint. */
-export const HARMONICS = 3;
+const HARMONICS = 3;
 /** Largest joint angle magnitude, radians. */
 export const MAX_ANGLE_RAD = 0.95 * Math.PI;
 /** Upper bound on any joint's angular speed, rad/s. */
 export const MAX_SPEED_RAD_S = 2 * Math.PI * 0.25 * MAX_ANGLE_RAD;
 
 /** The motion of a simulated joint bank: coefficients drawn once from the seed. */
-export class JointMotion {
+class JointMotion {
   readonly #joints: { offset: number; terms: Float64Array }[];
 
   /** The motion of `jointCount` joints for `seed`. */
@@ -98,7 +98,7 @@ const Config = z.strictObject({
  * The calibration of `jointCount` joints: the given offsets and directions,
  * padded with 0 and 1; throws when there are more values than joints.
  */
-export function jointCalibration(
+function jointCalibration(
   jointCount: number,
   given: Partial<JointCalibration>,
 ): JointCalibration {

@@ -15,7 +15,7 @@ import {
 import type { SensorBody, SensorDescription } from "../driver.ts";
 
 /** The payload kinds the loader encodes, by sensor kind (ffi/README.md). */
-export const PAYLOADS_BY_KIND: Readonly<Record<string, readonly string[]>> = {
+const PAYLOADS_BY_KIND: Readonly<Record<string, readonly string[]>> = {
   camera: ["camera_frame"],
   rangefinder: ["point_cloud_frame"],
   joint_encoders: ["joint_encoders_frame"],

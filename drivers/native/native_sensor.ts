@@ -49,13 +49,13 @@ import { type SampleEncoder, sampleEncoder, SampleError } from "./samples.ts";
 import { bodyFrame } from "../body_frame.ts";
 
 /** Largest sample the loader accepts: what fits one stream entry frame. */
-export const MAX_SAMPLE_BYTES = FRAME_CAPS.stream - 1024;
+const MAX_SAMPLE_BYTES = FRAME_CAPS.stream - 1024;
 /** Longest description accepted (the registry's entry cap). */
-export const MAX_DESCRIPTION_BYTES = 64 * 1024;
+const MAX_DESCRIPTION_BYTES = 64 * 1024;
 /** How long `aed_describe` and `aed_open` may take, ms. */
-export const CALL_DEADLINE_MS = 5_000;
+const CALL_DEADLINE_MS = 5_000;
 /** How long past its timeout `aed_read` may take before it counts as hung, ms. */
-export const HANG_GRACE_MS = 1_000;
+const HANG_GRACE_MS = 1_000;
 const INITIAL_BUFFER_BYTES = 64 * 1024;
 const ERROR_BYTES = 1024;
 

@@ -29,7 +29,7 @@ import {
 } from "../serial/packet_source.ts";
 
 /** The default scene's room: walls around the lidar, meters from it. */
-export const LD06_ROOM = {
+const LD06_ROOM = {
   front: 3,
   back: 2,
   left: 1.5,

@@ -24,9 +24,9 @@ import { ByteAccumulator } from "../serial/byte_accumulator.ts";
 /** Bytes per packet. */
 export const LD06_PACKET_SIZE = 47;
 /** First byte of a packet. */
-export const LD06_HEADER = 0x54;
+const LD06_HEADER = 0x54;
 /** Second byte of a packet: type 1, 12 points. */
-export const LD06_VER_LEN = 0x2c;
+const LD06_VER_LEN = 0x2c;
 /** Measurements per packet. */
 export const LD06_POINTS_PER_PACKET = 12;
 /** Device timestamps wrap at this many ms. */

@@ -29,7 +29,7 @@ import { ByteAccumulator } from "../serial/byte_accumulator.ts";
 /** First byte of every request and descriptor. */
 export const RPLIDAR_SYNC = 0xa5;
 /** Second byte of a response descriptor. */
-export const RPLIDAR_SYNC2 = 0x5a;
+const RPLIDAR_SYNC2 = 0x5a;
 /** Request commands. */
 export const RplidarCommand = {
   STOP: 0x25,
@@ -39,7 +39,7 @@ export const RplidarCommand = {
   GET_HEALTH: 0x52,
 } as const;
 /** Bytes per measurement node. */
-export const NODE_SIZE = 5;
+const NODE_SIZE = 5;
 /** Largest valid angle_q6 (exclusive): 360 degrees. */
 export const ANGLE_Q6_TURN = 360 * 64;
 
@@ -189,11 +189,11 @@ export function decodeNode(
  */
 export const MAX_STEP_Q6 = 5 * 64;
 /** Largest backward step between consecutive nodes accepted before the step is learned, 1/64 degree. */
-export const MAX_BACK_Q6 = 32;
+const MAX_BACK_Q6 = 32;
 /** Consecutive steps seen before the step is trusted. */
-export const LEARN_STEPS = 8;
+const LEARN_STEPS = 8;
 /** Bytes dropped in a row after which the learned step is forgotten (the device changed speed). */
-export const FORGET_AFTER_BYTES = 100;
+const FORGET_AFTER_BYTES = 100;
 
 /** The angle from `a` to `b` in 1/64 degree, in (-180, 180] degrees. */
 export function angleStep(a: RplidarNode, b: RplidarNode): number {

@@ -47,11 +47,11 @@ import { RevolutionAssembler } from "./rplidar_scan.ts";
 import { packPoints } from "./lidar2d.ts";
 
 /** Wait after STOP before the next request, ms (the protocol asks for at least 1). */
-export const STOP_SETTLE_MS = 20;
+const STOP_SETTLE_MS = 20;
 /** How long a step may go unanswered, or a scan without a node, before starting over, ms. */
-export const STEP_TIMEOUT_MS = 1_000;
+const STEP_TIMEOUT_MS = 1_000;
 /** Wait after RESET before starting over, ms. */
-export const RESET_WAIT_MS = 2_000;
+const RESET_WAIT_MS = 2_000;
 /** Handshake bytes kept while looking for a descriptor. */
 const MAX_HANDSHAKE_BYTES = 4096;
 

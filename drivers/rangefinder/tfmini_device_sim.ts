@@ -16,7 +16,7 @@ import {
 import { encodeTfminiFrame, type TfminiFrame } from "./tfmini_protocol.ts";
 
 /** The simulated chip temperature: 35 °C (`raw / 8 - 256`). */
-export const TFMINI_SIM_TEMPERATURE_RAW = (35 + 256) * 8;
+const TFMINI_SIM_TEMPERATURE_RAW = (35 + 256) * 8;
 /** Strength of a weak reading: below the manuals' limit of 100. */
 export const TFMINI_WEAK_STRENGTH = 40;
 

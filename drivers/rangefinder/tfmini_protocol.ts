@@ -23,11 +23,11 @@ import { ByteAccumulator } from "../serial/byte_accumulator.ts";
 /** Bytes per frame. */
 export const TFMINI_FRAME_SIZE = 9;
 /** Both header bytes. */
-export const TFMINI_HEADER = 0x59;
+const TFMINI_HEADER = 0x59;
 /** Weakest strength the manuals call reliable. */
-export const TFMINI_MIN_STRENGTH = 100;
+const TFMINI_MIN_STRENGTH = 100;
 /** Strength reported when the receiver is overexposed. */
-export const TFMINI_SATURATED = 65535;
+const TFMINI_SATURATED = 65535;
 
 /** One frame. */
 export interface TfminiFrame {

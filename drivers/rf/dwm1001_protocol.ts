@@ -28,11 +28,11 @@ export const DWM_LOC_GET = 0x0c;
 /** TLV type of the error code. */
 export const TLV_ERR = 0x40;
 /** TLV type of the position. */
-export const TLV_POSITION = 0x41;
+const TLV_POSITION = 0x41;
 /** TLV type of an anchor's distances (no positions). */
-export const TLV_ANCHOR_DISTANCES = 0x48;
+const TLV_ANCHOR_DISTANCES = 0x48;
 /** TLV type of a tag's anchor distances with anchor positions. */
-export const TLV_TAG_DISTANCES = 0x49;
+const TLV_TAG_DISTANCES = 0x49;
 /** Bytes of a position value. */
 const POSITION_SIZE = 13;
 /** Bytes of one anchor in a tag's distance list. */

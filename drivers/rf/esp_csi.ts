@@ -34,7 +34,7 @@ import { bodyFrame } from "../body_frame.ts";
 /** The esp-csi examples' console speed. */
 export const ESP_CSI_BAUD = 921600;
 /** The longest console line kept, bytes (a 384-value HT40 line is about 2 KB). */
-export const MAX_LINE_BYTES = 16 * 1024;
+const MAX_LINE_BYTES = 16 * 1024;
 
 const Config = serialConfig(
   { baud: ESP_CSI_BAUD, id: "esp_csi", rateHz: 100 },

@@ -30,7 +30,7 @@ import {
 } from "./esp_csi_protocol.ts";
 
 /** Subcarriers of the LLTF the example captures. */
-export const SUBCARRIERS = 64;
+const SUBCARRIERS = 64;
 
 /** What a simulated ESP32 prints. */
 export interface EspCsiSimOptions {

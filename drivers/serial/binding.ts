@@ -29,7 +29,7 @@ const LOCK_EX = 2;
 const LOCK_NB = 4;
 
 /** Fills in serialport's defaults and checks what Linux supports. */
-export function resolveOpenOptions(
+function resolveOpenOptions(
   options: OpenOptions,
 ): Required<OpenOptions> {
   const resolved = {

@@ -40,9 +40,9 @@ export const RETRY_MIN_MS = 100;
 /** Longest reopen delay, ms. */
 export const RETRY_MAX_MS = 1_000;
 /** Default time without a valid packet before the device is reported failing, ms. */
-export const DEFAULT_SILENCE_MS = 2_000;
+const DEFAULT_SILENCE_MS = 2_000;
 /** How often the port's liveness (file present, packets arriving) is checked, ms. */
-export const WATCH_PERIOD_MS = 200;
+const WATCH_PERIOD_MS = 200;
 
 /** A payload ready to publish. */
 export interface DecodedSample {

@@ -27,7 +27,7 @@ const CHECK_MS = 200;
 /** How stale the peer's speed may be when converting received bytes, ms. */
 const RECEIVE_CHECK_MS = 50;
 /** Bytes queued behind a slow write before the rest is lost. */
-export const MAX_QUEUED_BYTES = 1 << 20;
+const MAX_QUEUED_BYTES = 1 << 20;
 
 /** Options of {@link SimulatedPort}. */
 export interface SimulatedPortOptions {

@@ -25,7 +25,7 @@ import {
 } from "./termios.ts";
 
 /** How long one `poll` waits before checking whether the port was closed, ms. */
-export const POLL_PERIOD_MS = 100;
+const POLL_PERIOD_MS = 100;
 
 const POLLIN = 0x1;
 const POLLOUT = 0x4;

@@ -14,7 +14,7 @@
  */
 
 /** Lag a fast schedule catches up on (back to back, one request at a time) rather than dropping, ms. */
-export const MAX_CATCH_UP_MS = 10;
+const MAX_CATCH_UP_MS = 10;
 
 /** What a {@link Poller} drives. */
 export interface PollerOptions {

@@ -29,7 +29,7 @@ export interface SysfsRoots {
 }
 
 /** The real locations. */
-export const SYSTEM_ROOTS: SysfsRoots = {
+const SYSTEM_ROOTS: SysfsRoots = {
   classTty: "/sys/class/tty",
   byIdDir: "/dev/serial/by-id",
   devDir: "/dev",

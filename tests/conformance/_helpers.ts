@@ -1,39 +1,18 @@
 /**
- * Shared helpers of the conformance suite: hex, the vector directory, and a
+ * Shared helpers of the conformance suite: the vector directory, and a
  * strict reader over a vector's `input` object that fails when a field is
  * missing, has the wrong type, or is never consumed.
  *
  * @module
  */
 import assert from "node:assert/strict";
+import { fromHex } from "../helpers/hex.ts";
 
 /**
  * The locked conformance vectors, kept in this repository (a copy of the
  * protocol reference's `conformance/vectors/`; `.ci/run` checks the copy).
  */
 export const VECTOR_DIR: URL = new URL("./vectors/", import.meta.url);
-
-/** Lowercase hex of the bytes. */
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Bytes of an even-length hex string; throws on anything else. */
-export function fromHex(hex: string): Uint8Array {
-  if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) {
-    throw new TypeError(`not a hex byte string: ${hex.slice(0, 40)}`);
-  }
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) {
-    out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  }
-  return out;
-}
-
-/** Bytes of a hex string written with optional spaces (`10 80 63 ...`). */
-export function fromSpacedHex(text: string): Uint8Array {
-  return fromHex(text.replaceAll(/\s+/g, ""));
-}
 
 /** A JSON object as parsed by `parseJson`. */
 export type JsonObject = Record<string, unknown>;

@@ -11,7 +11,7 @@ import {
   peerIdFromSeed,
   peerKeyFromSeed,
 } from "../../agent/identity/wallet.ts";
-import { fromSpacedHex, toHex } from "./_helpers.ts";
+import { fromSpacedHex, toHex } from "../helpers/hex.ts";
 
 const SEED_3 = new Uint8Array(32).fill(3);
 

@@ -36,13 +36,12 @@ import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transfo
 import {
   asObject,
   Fields,
-  fromHex,
   type JsonObject,
   requireCount,
   requireString,
-  toHex,
   VECTOR_DIR,
 } from "./_helpers.ts";
+import { fromHex, toHex } from "../helpers/hex.ts";
 
 const EXPECTED_VECTOR_COUNT = 47;
 const encoder = new TextEncoder();

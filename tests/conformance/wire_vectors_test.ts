@@ -29,7 +29,7 @@ import {
 import { INFO_LIMITS } from "../../agent/protocols/info.ts";
 import { REGISTRIES_LIMITS } from "../../agent/protocols/registries.ts";
 import type { ReadFrom } from "../../agent/logs/log.ts";
-import { fromHex, toHex } from "./_helpers.ts";
+import { fromHex, toHex } from "../helpers/hex.ts";
 
 /** Splits a frame into its body after checking the 4-byte big-endian length. */
 function unframe(frame: Uint8Array): Uint8Array {

@@ -28,10 +28,6 @@ export const SMALL_SIMS = {
   ],
 };
 
-/** Resolves after `ms` milliseconds. */
-export const delay = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Now on the UTC clock, ns (millisecond resolution, never ahead of the agent's reading). */
 export function utcNowNs(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
@@ -190,13 +186,4 @@ export async function probe(
 /** A frame around a text body. */
 export function textFrame(text: string): Uint8Array {
   return encodeFrame(new TextEncoder().encode(text), { maxBytes: 1 << 24 });
-}
-
-/** Raw bytes from hex with optional spaces. */
-export function hex(text: string): Uint8Array {
-  const clean = text.replaceAll(/\s+/g, "");
-  return Uint8Array.from(
-    { length: clean.length / 2 },
-    (_, i) => parseInt(clean.slice(2 * i, 2 * i + 2), 16),
-  );
 }

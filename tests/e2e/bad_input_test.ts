@@ -30,8 +30,6 @@ import {
   assertSequence,
   collect,
   collectUntil,
-  delay,
-  hex,
   probe,
   type ProbeResult,
   rowOf,
@@ -39,6 +37,8 @@ import {
   textFrame,
   utcNowNs,
 } from "./_helpers.ts";
+import { delay } from "../helpers/wait.ts";
+import { fromSpacedHex } from "../helpers/hex.ts";
 import { requestResources } from "../../agent/protocols/resources.ts";
 
 const OPEN = { timeoutMs: 10_000 };
@@ -71,7 +71,7 @@ Deno.test("malformed input is dropped or declined, logged, and the agent keeps s
       await t.step("zero-length frames are dropped", async () => {
         for (const protocol of [RESOURCES, REGISTRIES, STREAM]) {
           assertDropped(
-            await probe(node, target, protocol, hex("00000000")),
+            await probe(node, target, protocol, fromSpacedHex("00000000")),
             protocol,
           );
         }
@@ -93,7 +93,7 @@ Deno.test("malformed input is dropped or declined, logged, and the agent keeps s
               node,
               target,
               protocol,
-              hex("ffffffff"),
+              fromSpacedHex("ffffffff"),
               { waitMs: 5_000 },
             );
             assertDropped(result, protocol);
@@ -126,7 +126,7 @@ Deno.test("malformed input is dropped or declined, logged, and the agent keeps s
               node,
               target,
               STREAM,
-              encodeFrame(hex(body), STREAM_LIMITS),
+              encodeFrame(fromSpacedHex(body), STREAM_LIMITS),
             ),
             `stream ${body}`,
           );
@@ -135,7 +135,7 @@ Deno.test("malformed input is dropped or declined, logged, and the agent keeps s
               node,
               target,
               INFO,
-              encodeFrame(hex(body), { maxBytes: 65536 }),
+              encodeFrame(fromSpacedHex(body), { maxBytes: 65536 }),
             ),
             `info ${body}`,
           );
@@ -157,7 +157,7 @@ Deno.test("malformed input is dropped or declined, logged, and the agent keeps s
           [RESOURCES, textFrame("{")],
           [
             RESOURCES,
-            encodeFrame(hex("7b2276617269616e7473223a5b22ff225d7d"), {
+            encodeFrame(fromSpacedHex("7b2276617269616e7473223a5b22ff225d7d"), {
               maxBytes: 64,
             }),
           ],
@@ -167,7 +167,9 @@ Deno.test("malformed input is dropped or declined, logged, and the agent keeps s
           [REGISTRIES, textFrame("[]")],
           [
             REGISTRIES,
-            encodeFrame(hex("7b226b696e64223a22ff227d"), { maxBytes: 64 }),
+            encodeFrame(fromSpacedHex("7b226b696e64223a22ff227d"), {
+              maxBytes: 64,
+            }),
           ],
           [INFO, textFrame("[]")],
           [INFO, textFrame("{nope")],
@@ -224,7 +226,7 @@ Deno.test("malformed input is dropped or declined, logged, and the agent keeps s
           }
           // A message with no variant at all.
           assertDropped(
-            await probe(node, target, STREAM, hex("00000002 2000")),
+            await probe(node, target, STREAM, fromSpacedHex("00000002 2000")),
             "no variant",
           );
           await expectLog(
@@ -265,9 +267,15 @@ Deno.test("malformed input is dropped or declined, logged, and the agent keeps s
         async () => {
           for (const protocol of [RESOURCES, REGISTRIES, STREAM]) {
             assertDropped(
-              await probe(node, target, protocol, hex("00000010 7b227661"), {
-                closeWrite: true,
-              }),
+              await probe(
+                node,
+                target,
+                protocol,
+                fromSpacedHex("00000010 7b227661"),
+                {
+                  closeWrite: true,
+                },
+              ),
               protocol,
             );
           }
@@ -280,7 +288,7 @@ Deno.test("malformed input is dropped or declined, logged, and the agent keeps s
           // A whole client that goes away in the middle of a request frame.
           const gone = await withClient(async (other) => {
             const stream = await other.dialProtocol(target, STREAM);
-            stream.send(hex("00000010 0a0e12"));
+            stream.send(fromSpacedHex("00000010 0a0e12"));
             await delay(100);
             await other.hangUp(target);
             return other.peerId.toString();

@@ -32,7 +32,6 @@ import { RESOURCES_LIMITS } from "../../agent/protocols/resources.ts";
 import { Subscription } from "../../agent/protocols/stream_consumer.ts";
 import { runCli } from "../../scripts/harness/agent_process.ts";
 import {
-  abs,
   asMember,
   catalogOf,
   type ClusterAgent,
@@ -41,15 +40,18 @@ import {
   type Member,
   poll,
   rowOf,
-  sessionOffset,
   showLogs,
   spawnAgent,
   startDiscovery,
   stopAll,
   TempDirs,
+} from "../../scripts/harness/cluster.ts";
+import {
+  abs,
+  sessionOffset,
   timeEntries,
   type TimeEntry,
-} from "../../scripts/harness/cluster.ts";
+} from "../../scripts/harness/clock_offsets.ts";
 import { collect, probe, textFrame } from "./_helpers.ts";
 
 const CLUSTER = "lab";

@@ -36,7 +36,8 @@ import {
   SensorEntry,
 } from "../../core/registries/entries.ts";
 import { startAgent } from "../../scripts/harness/agent_process.ts";
-import { delay, SMALL_SIMS } from "./_helpers.ts";
+import { SMALL_SIMS } from "./_helpers.ts";
+import { delay } from "../helpers/wait.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -39,12 +39,12 @@ import {
   assertSequence,
   collect,
   collectUntil,
-  delay,
   isJointSample,
   rowOf,
   SMALL_SIMS,
   utcNowNs,
 } from "./_helpers.ts";
+import { delay } from "../helpers/wait.ts";
 import { requestResources } from "../../agent/protocols/resources.ts";
 
 const OPEN = { timeoutMs: 10_000 };

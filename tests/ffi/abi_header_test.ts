@@ -16,6 +16,7 @@ import {
   WIFI_CSI_HEADER,
 } from "../../drivers/native/abi.ts";
 import { findCompiler } from "../../scripts/build_ffi.ts";
+import { withDir } from "../helpers/temp_dir.ts";
 
 const INCLUDE = new URL("../../ffi/include/", import.meta.url).pathname;
 const compiler = await findCompiler();
@@ -83,8 +84,7 @@ Deno.test({
   name: `abi header: its constants and layouts are the loader's${SKIP}`,
   ignore: compiler === undefined,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
+    await withDir(async (dir) => {
       const source = join(dir, "layout.c");
       await Deno.writeTextFile(source, PROGRAM);
       const binary = join(dir, "layout");
@@ -141,9 +141,7 @@ Deno.test({
           WIFI_CSI_HEADER.subcarrierCount,
         ],
       });
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });
 
@@ -153,8 +151,7 @@ Deno.test({
   }`,
   ignore: cxx === undefined,
   async fn() {
-    const dir = await Deno.makeTempDir();
-    try {
+    await withDir(async (dir) => {
       const source = join(dir, "vendor.c");
       await Deno.writeTextFile(
         source,
@@ -171,8 +168,6 @@ Deno.test({
         INCLUDE,
         source,
       ]);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   },
 });

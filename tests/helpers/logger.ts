@@ -1,5 +1,5 @@
 /**
- * A recording logger for tests: {@link MemoryLogger} keeps every line.
+ * The recording logger of the tests: {@link MemoryLogger} keeps every line.
  *
  * @module
  */
@@ -29,6 +29,13 @@ export class MemoryLogger implements Logger {
   /** Records an error. */
   error(message: string): void {
     this.lines.push(`ERROR ${message}`);
+  }
+  /** The messages logged at `level` (`"WARN"`, …), without the level. */
+  messages(level: "DEBUG" | "INFO" | "WARN" | "ERROR"): string[] {
+    const prefix = `${level} `;
+    return this.lines.filter((line) => line.startsWith(prefix)).map((line) =>
+      line.slice(prefix.length)
+    );
   }
   /** The same logger (lines are shared). */
   child(): Logger {

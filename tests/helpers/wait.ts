@@ -1,6 +1,6 @@
 /**
- * Polling waits of the tests: {@link until} a condition holds, failing with
- * what was awaited after a timeout.
+ * Waits of the tests: {@link until} a condition holds, failing with what
+ * was awaited after a timeout, and a plain {@link delay}.
  *
  * @module
  */
@@ -16,7 +16,12 @@ export async function until(
     if (performance.now() - started > timeoutMs) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await delay(10);
   }
   return performance.now() - started;
+}
+
+/** Resolves after `ms` milliseconds. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

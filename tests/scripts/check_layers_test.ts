@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { mayImport, specifiersOf } from "../../scripts/check_layers.ts";
+import {
+  lineCount,
+  MAX_LINES,
+  mayImport,
+  specifiersOf,
+} from "../../scripts/check_layers.ts";
+import { withDir } from "../helpers/temp_dir.ts";
 
 const SCRIPT = new URL("../../scripts/check_layers.ts", import.meta.url)
   .pathname;
@@ -22,27 +27,59 @@ async function run(root: string) {
   };
 }
 
-async function withTree(
+function withTree(
   files: Record<string, string>,
   work: (root: string) => Promise<void>,
 ): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), "check-layers-"));
-  try {
+  return withDir(async (root) => {
     for (const [path, source] of Object.entries(files)) {
       await mkdir(join(root, dirname(path)), { recursive: true });
       await writeFile(join(root, path), source);
     }
     await work(root);
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
+  }, "check-layers-");
 }
 
-Deno.test("the repository's imports follow the layer stack", async () => {
+/** A source of `n` lines. */
+const lines = (n: number) => "export const x = 1;\n".repeat(n);
+
+Deno.test("the repository's imports follow the layer stack and no product file is over 600 lines", async () => {
   const { code, stdout, stderr } = await run(ROOT);
   assert.equal(stderr, "");
   assert.equal(code, 0);
-  assert.equal(stdout, "every import follows the layer stack\n");
+  assert.equal(
+    stdout,
+    "every import follows the layer stack; no product file is over 600 lines\n",
+  );
+});
+
+Deno.test("a hand-written product file over 600 lines fails with one line each; generated code and tests do not count", async () => {
+  assert.equal(MAX_LINES, 600);
+  await withTree({
+    "agent/at_limit.ts": lines(600),
+    "agent/cluster/long.ts": lines(601),
+    "main.ts": lines(700),
+    "ffi/libc.ts": lines(650),
+    "core/proto/gen/auki/big_pb.ts": lines(5000),
+    "tests/agent/long_test.ts": lines(5000),
+    "docs/long.ts": lines(5000),
+  }, async (root) => {
+    const { code, stdout, stderr } = await run(root);
+    assert.equal(code, 1);
+    assert.equal(stdout, "");
+    assert.deepEqual(stderr.trimEnd().split("\n"), [
+      "ffi/libc.ts: 650 lines (a hand-written product file holds at most 600; split it by job)",
+      "agent/cluster/long.ts: 601 lines (a hand-written product file holds at most 600; split it by job)",
+      "main.ts: 700 lines (a hand-written product file holds at most 600; split it by job)",
+    ]);
+  });
+});
+
+Deno.test("lineCount counts lines as wc -l does, plus an unterminated last line", () => {
+  assert.equal(lineCount(""), 0);
+  assert.equal(lineCount("a\n"), 1);
+  assert.equal(lineCount("a\nb"), 2);
+  assert.equal(lineCount("a\n\nb\n"), 3);
 });
 
 Deno.test("an import down the stack passes, one up the stack fails with one line each", async () => {

@@ -10,7 +10,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { withClient } from "../../cli/client.ts";
-import { delay, SMALL_SIMS } from "../e2e/_helpers.ts";
+import { SMALL_SIMS } from "../e2e/_helpers.ts";
+import { delay } from "../helpers/wait.ts";
 import { requestResources } from "../../agent/protocols/resources.ts";
 import { startAgent } from "../../scripts/harness/agent_process.ts";
 import { ELF_MACHINES, elfMachine } from "../helpers/elf.ts";

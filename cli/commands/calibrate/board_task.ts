@@ -6,6 +6,7 @@
  */
 import { parseCommand } from "../../args.ts";
 import { boardSvg, readBoard } from "../../../calibration/board.ts";
+import { type Output, STDIO } from "../../output.ts";
 
 const HELP =
   `Usage: auki-edge calibrate board --out FILE.svg [--board FILE] [--dry-run]
@@ -25,7 +26,10 @@ Options:
 `;
 
 /** Runs `calibrate board`; returns the exit code. */
-export async function calibrateBoardCommand(argv: string[]): Promise<number> {
+export async function calibrateBoardCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({
     name: "calibrate board",
     options: {
@@ -35,16 +39,16 @@ export async function calibrateBoardCommand(argv: string[]): Promise<number> {
     },
   }, argv);
   if (values.help || values.out === undefined) {
-    console.log(HELP);
+    output.out(HELP);
     return values.help ? 0 : 2;
   }
   const board = await readBoard(values.board);
-  console.log(`will write ${values.out}: ${JSON.stringify(board)}`);
+  output.out(`will write ${values.out}: ${JSON.stringify(board)}`);
   if (values["dry-run"]) {
-    console.log("dry run: nothing written");
+    output.out("dry run: nothing written");
     return 0;
   }
   await Deno.writeTextFile(values.out, boardSvg(board));
-  console.log("written; print it at 100% scale");
+  output.out("written; print it at 100% scale");
   return 0;
 }

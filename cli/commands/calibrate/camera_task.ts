@@ -26,6 +26,7 @@ import {
   TASK_FLAGS_HELP,
   taskStorage,
 } from "./task_flags.ts";
+import { type Output, STDIO } from "../../output.ts";
 
 const HELP = `Usage: auki-edge calibrate camera MULTIADDR RESOURCE_ID [options]
 
@@ -49,7 +50,10 @@ ${CLUSTER_FLAGS_HELP}
 `;
 
 /** Runs `calibrate camera`; returns the exit code. */
-export async function calibrateCameraCommand(argv: string[]): Promise<number> {
+export async function calibrateCameraCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const name = "calibrate camera";
   const { values, positionals } = parseCommand({
     name,
@@ -66,7 +70,7 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
     positionals: ["MULTIADDR", "RESOURCE_ID"],
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const target = parseTarget(name, positionals[0]);
@@ -99,7 +103,7 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
   ).finally(() => progress.done());
   const { camera } = capture;
   if (capture.framesWithBoard === 0) {
-    console.error(
+    output.err(
       `${name}: no calibration board visible in ${capture.frames} frames of "${camera.sensor_id}" (dictionary ${board.dictionary}, ids ${board.first_id}-${
         board.first_id + board.markers_x * board.markers_y - 1
       }); nothing saved`,
@@ -107,7 +111,7 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
     return 1;
   }
   if (capture.views.length < 3) {
-    console.error(
+    output.err(
       `${name}: only ${capture.views.length} distinct views of the board in ${capture.frames} frames (at least ${minViews} needed); nothing saved`,
     );
     return 1;
@@ -124,21 +128,21 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
 
   const { fx, fy, cx, cy, distortion_coefficients: d } = solution.calibration;
   const tilts = viewTilts(solution);
-  console.log(
+  output.out(
     `camera "${camera.sensor_id}" ${camera.width}x${camera.height}, ${capture.views.length} views from ${capture.frames} frames`,
   );
-  console.log(`  fx ${fx.toFixed(3)} ± ${solution.stdDevPx.fx.toFixed(3)} px`);
-  console.log(`  fy ${fy.toFixed(3)} ± ${solution.stdDevPx.fy.toFixed(3)} px`);
-  console.log(`  cx ${cx.toFixed(3)} ± ${solution.stdDevPx.cx.toFixed(3)} px`);
-  console.log(`  cy ${cy.toFixed(3)} ± ${solution.stdDevPx.cy.toFixed(3)} px`);
-  console.log(
+  output.out(`  fx ${fx.toFixed(3)} ± ${solution.stdDevPx.fx.toFixed(3)} px`);
+  output.out(`  fy ${fy.toFixed(3)} ± ${solution.stdDevPx.fy.toFixed(3)} px`);
+  output.out(`  cx ${cx.toFixed(3)} ± ${solution.stdDevPx.cx.toFixed(3)} px`);
+  output.out(`  cy ${cy.toFixed(3)} ± ${solution.stdDevPx.cy.toFixed(3)} px`);
+  output.out(
     `  plumb_bob [k1, k2, p1, p2, k3] = [${
       d.map((v) => v.toPrecision(6)).join(", ")
     }]`,
   );
-  console.log(`  RMS reprojection error ${solution.rmsPx.toFixed(4)} px`);
+  output.out(`  RMS reprojection error ${solution.rmsPx.toFixed(4)} px`);
   solution.perViewRmsPx.forEach((rms, i) =>
-    console.log(
+    output.out(
       `  view ${String(i + 1).padStart(2)}: ${rms.toFixed(4)} px, ${
         capture.views[i].ids.length
       } markers, tilt ${tilts[i].tilt.toFixed(1)}°`,
@@ -146,13 +150,13 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
   );
   const reasons = refusals(solution, { minViews, maxRmsPx });
   if (reasons.length > 0) {
-    for (const reason of reasons) console.error(`${name}: refused: ${reason}`);
-    console.error(`${name}: nothing saved`);
+    for (const reason of reasons) output.err(`${name}: refused: ${reason}`);
+    output.err(`${name}: nothing saved`);
     return 1;
   }
   const path = store.path("camera", camera.sensor_id);
   const previous = camera.calibration;
-  console.log(
+  output.out(
     `will save to ${path}: calibration of "${camera.sensor_id}" (published now: ${
       previous
         ? `fx ${previous.fx} fy ${previous.fy} cx ${previous.cx} cy ${previous.cy}`
@@ -160,7 +164,7 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
     })`,
   );
   if (values["dry-run"]) {
-    console.log("dry run: nothing saved");
+    output.out("dry run: nothing saved");
     return 0;
   }
   await store.save("camera", camera.sensor_id, {
@@ -173,6 +177,6 @@ export async function calibrateCameraCommand(argv: string[]): Promise<number> {
     views: capture.views.length,
     saved_at: new Date().toISOString(),
   });
-  console.log(`saved; restart the agent to publish it`);
+  output.out(`saved; restart the agent to publish it`);
   return 0;
 }

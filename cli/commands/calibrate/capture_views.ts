@@ -22,9 +22,9 @@ import { checkReadable, greyFrame } from "../../../core/image.ts";
 import type { ProgressBar } from "./progress.ts";
 
 /** Fewest board markers a view must show. */
-export const MIN_MARKERS = 4;
+const MIN_MARKERS = 4;
 /** How long a frame may take to arrive before the camera counts as not streaming, ms. */
-export const FRAME_TIMEOUT_MS = 5_000;
+const FRAME_TIMEOUT_MS = 5_000;
 
 /** What {@link captureViews} collects. */
 export interface Capture {

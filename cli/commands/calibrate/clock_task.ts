@@ -37,6 +37,7 @@ import {
   kernelClock,
   timedatectlSynchronized,
 } from "./system_clock.ts";
+import { type Output, STDIO } from "../../output.ts";
 
 const HELP = `Usage: auki-edge calibrate clock MULTIADDR [options]
 
@@ -67,7 +68,10 @@ export interface RelationReport extends ClockFit {
 }
 
 /** Runs `calibrate clock`; returns the exit code. */
-export async function calibrateClockCommand(argv: string[]): Promise<number> {
+export async function calibrateClockCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const name = "calibrate clock";
   const { values, positionals } = parseCommand({
     name,
@@ -80,7 +84,7 @@ export async function calibrateClockCommand(argv: string[]): Promise<number> {
     positionals: ["MULTIADDR"],
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const target = parseTarget(name, positionals[0]);
@@ -100,14 +104,14 @@ export async function calibrateClockCommand(argv: string[]): Promise<number> {
   const ntp = await timedatectlSynchronized();
   const warnings = disciplineWarnings(kernel, ntp);
   if (values.json) {
-    console.log(stringifyJson({
+    output.out(stringifyJson({
       relations,
       system_clock: { ...kernel, ntp_synchronized: ntp ?? null },
       warnings,
     }));
   } else {
-    for (const r of relations) console.log(describe(r));
-    console.log(
+    for (const r of relations) output.out(describe(r));
+    output.out(
       `system clock: ${
         kernel.unsynchronized ? "not synchronized" : "synchronized"
       } (adjtimex state ${kernel.state}, max error ${
@@ -119,7 +123,7 @@ export async function calibrateClockCommand(argv: string[]): Promise<number> {
       } ppm; timedatectl NTPSynchronized ${ntp ?? "unknown"})`,
     );
   }
-  for (const warning of warnings) console.error(`${name}: warning: ${warning}`);
+  for (const warning of warnings) output.err(`${name}: warning: ${warning}`);
   return 0;
 }
 

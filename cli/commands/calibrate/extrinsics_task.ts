@@ -43,6 +43,7 @@ import {
   TASK_FLAGS_HELP,
   taskStorage,
 } from "./task_flags.ts";
+import { type Output, STDIO } from "../../output.ts";
 
 type FrameBody = TransformRecord["from_frame"];
 
@@ -84,6 +85,7 @@ ${CLUSTER_FLAGS_HELP}
 /** Runs `calibrate extrinsics`; returns the exit code. */
 export async function calibrateExtrinsicsCommand(
   argv: string[],
+  output: Output = STDIO,
 ): Promise<number> {
   const name = "calibrate extrinsics";
   const { values, positionals } = parseCommand({
@@ -105,7 +107,7 @@ export async function calibrateExtrinsicsCommand(
     positionals: pnpPositionals(argv),
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const store = new CalibrationStore(await taskStorage(values));
@@ -140,7 +142,13 @@ export async function calibrateExtrinsicsCommand(
       );
     }
     const target = parseTarget(name, values.pnp);
-    const estimate = await estimateByPnp(target, positionals[0], values, name);
+    const estimate = await estimateByPnp(
+      target,
+      positionals[0],
+      values,
+      name,
+      output,
+    );
     transform = estimate.transform;
     fromFrame = await resolveFrame(
       store,
@@ -197,23 +205,23 @@ export async function calibrateExtrinsicsCommand(
   const previous = await store.get("transforms", resourceId).catch(() =>
     undefined
   );
-  console.log(
+  output.out(
     `${resourceId}: p_${toFrame.frame_id} = R * p_${fromFrame.frame_id} + t (${method})`,
   );
-  console.log(
+  output.out(
     `  t = [${transform.translation.map((v) => v.toFixed(6)).join(", ")}]`,
   );
-  console.log(
+  output.out(
     `  q (x, y, z, w) = [${
       transform.rotation.map((v) => v.toFixed(6)).join(", ")
     }]`,
   );
-  console.log(
+  output.out(
     `  roll ${roll.toFixed(3)}°, pitch ${pitch.toFixed(3)}°, yaw ${
       yaw.toFixed(3)
     }° (intrinsic Z-Y-X)`,
   );
-  console.log(
+  output.out(
     `will save to ${store.path("transforms", resourceId)}${
       previous
         ? ` (replacing t = [${previous.translation.join(", ")}], q = [${
@@ -223,11 +231,11 @@ export async function calibrateExtrinsicsCommand(
     }`,
   );
   if (values["dry-run"]) {
-    console.log("dry run: nothing saved");
+    output.out("dry run: nothing saved");
     return 0;
   }
   await store.save("transforms", resourceId, record);
-  console.log(
+  output.out(
     `saved; a running agent publishes pose_log "${resourceId}" within a second`,
   );
   return 0;
@@ -372,6 +380,7 @@ async function estimateByPnp(
     "discovery-token"?: string;
   },
   name: string,
+  output: Output,
 ): Promise<{ transform: Rigid; cameraFrame: FrameBody }> {
   const board = await readBoard(values.board);
   return await withDevice(target, clusterOf(name, values), async (device) => {
@@ -395,7 +404,7 @@ async function estimateByPnp(
       capture.views[0],
       camera.calibration,
     );
-    console.log(
+    output.out(
       `PnP on ${capture.views[0].ids.length} markers: ${
         rmsPx.toFixed(3)
       } px RMS reprojection error`,

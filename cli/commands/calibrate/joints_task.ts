@@ -32,6 +32,7 @@ import {
   TASK_FLAGS_HELP,
   taskStorage,
 } from "./task_flags.ts";
+import { type Output, STDIO } from "../../output.ts";
 
 const HELP = `Usage: auki-edge calibrate joints MULTIADDR RESOURCE_ID [options]
 
@@ -55,7 +56,10 @@ ${CLUSTER_FLAGS_HELP}
 const SAMPLE_TIMEOUT_MS = 5_000;
 
 /** Runs `calibrate joints`; returns the exit code. */
-export async function calibrateJointsCommand(argv: string[]): Promise<number> {
+export async function calibrateJointsCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const name = "calibrate joints";
   const { values, positionals } = parseCommand({
     name,
@@ -69,7 +73,7 @@ export async function calibrateJointsCommand(argv: string[]): Promise<number> {
     positionals: ["MULTIADDR", "RESOURCE_ID"],
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const target = parseTarget(name, positionals[0]);
@@ -98,7 +102,7 @@ export async function calibrateJointsCommand(argv: string[]): Promise<number> {
     }),
   );
   if (applied !== undefined && Date.parse(applied.saved_at) > agentStartedMs) {
-    console.error(
+    output.err(
       `${name}: the calibration saved at ${applied.saved_at} is not applied yet (the agent started before it): restart the agent, then calibrate again; nothing saved`,
     );
     return 1;
@@ -116,7 +120,7 @@ export async function calibrateJointsCommand(argv: string[]): Promise<number> {
     }
   }
   if (applied !== undefined && applied.offsets_rad.length !== count) {
-    console.error(
+    output.err(
       `${name}: the stored calibration has ${applied.offsets_rad.length} joints, "${id}" ${count}; it is not applied, so readings are raw`,
     );
   }
@@ -131,11 +135,11 @@ export async function calibrateJointsCommand(argv: string[]): Promise<number> {
     reference_rad: ref,
     saved_at: new Date().toISOString(),
   };
-  console.log(
+  output.out(
     `joint bank "${id}", ${count} joints, mean of ${samples} readings:`,
   );
   record.offsets_rad.forEach((offset, j) =>
-    console.log(
+    output.out(
       `  joint ${j}: reads ${mean[j].toFixed(6)} rad, reference ${
         ref[j].toFixed(6)
       }, offset ${fits ? applied!.offsets_rad[j].toFixed(6) : "0"} -> ${
@@ -143,13 +147,13 @@ export async function calibrateJointsCommand(argv: string[]): Promise<number> {
       }, direction ${dirs[j]}`,
     )
   );
-  console.log(`will save to ${store.path("joints", id)}`);
+  output.out(`will save to ${store.path("joints", id)}`);
   if (values["dry-run"]) {
-    console.log("dry run: nothing saved");
+    output.out("dry run: nothing saved");
     return 0;
   }
   await store.save("joints", id, record);
-  console.log("saved; restart the agent to apply it");
+  output.out("saved; restart the agent to apply it");
   return 0;
 }
 

@@ -15,7 +15,7 @@ import {
 import { logDir } from "../../../agent/logs/log_dirs.ts";
 import { MANIFEST_FILE, readManifest } from "../../../agent/logs/manifest.ts";
 import { silentLogger } from "../../../core/logging.ts";
-import { withDir } from "../logs/_log.ts";
+import { withDir } from "../../helpers/temp_dir.ts";
 
 const CLOCK = { peer_id: "edge", id: "session/clock", hash: "0".repeat(32) };
 

@@ -7,7 +7,6 @@
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Libp2p, Stream } from "@libp2p/interface";
 import { Uint8ArrayList } from "uint8arraylist";
-import type { Logger } from "../../../core/logging.ts";
 import { createNode } from "../../../agent/node.ts";
 
 /** Starts a listening server node and a client node; both are stopped afterwards. */
@@ -33,20 +32,6 @@ export async function withNodes<T>(
     await client.stop();
     await server.stop();
   }
-}
-
-/** A logger that records `LEVEL message` lines. */
-export function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const logger: Logger & { lines: string[] } = {
-    lines,
-    debug: (m) => lines.push(`DEBUG ${m}`),
-    info: (m) => lines.push(`INFO ${m}`),
-    warn: (m) => lines.push(`WARN ${m}`),
-    error: (m) => lines.push(`ERROR ${m}`),
-    child: () => logger,
-  };
-  return logger;
 }
 
 /**
@@ -112,34 +97,4 @@ export class FakeStream extends EventTarget {
   get stream(): Stream {
     return this as unknown as Stream;
   }
-}
-
-/** Resolves after `ms` milliseconds. */
-export const delay = (ms: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `condition` every 5 ms until it holds; throws after `timeoutMs`. */
-export async function until(
-  condition: () => boolean,
-  what: string,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await delay(5);
-  }
-}
-
-/** Hex of bytes. */
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Bytes of hex. */
-export function fromHex(text: string): Uint8Array {
-  return Uint8Array.from(
-    { length: text.length / 2 },
-    (_, i) => parseInt(text.slice(2 * i, 2 * i + 2), 16),
-  );
 }

@@ -21,6 +21,7 @@ import {
 import { realtimeNs } from "../../../core/clocks/system_time.ts";
 import { parseJson } from "../../../core/codec/json.ts";
 import { createLogger } from "../../../core/logging.ts";
+import { delay } from "../../helpers/wait.ts";
 
 const MANAGER = "12D3KooWAfBVdmphtMFPVq3GEpcg3QMiRbrwD9mpd6D6fc4CswRw";
 const SUCCESSOR = "12D3KooWH8R2rfQYjYkpFEW7ao1J4QPDKLcoA6ofnDVAcfrYS94f";
@@ -39,8 +40,6 @@ async function withServer(
     await server.stop();
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A raw request; returns the status and the parsed JSON body (or null). */
 async function raw(
@@ -108,7 +107,7 @@ Deno.test("liveness: overwrites peer_count and bumps the liveness stamp; 404 whe
     const created = await client.createCluster("alpha", MANAGER, [NATIVE]);
     assert.equal(created.outcome, "created");
     if (created.outcome !== "created") return;
-    await sleep(5);
+    await delay(5);
     const updated = await client.livenessCheck("alpha", 4);
     assert.equal(updated.peer_count, 4);
     assert.equal(updated.created_ns, created.entry.created_ns);
@@ -187,7 +186,7 @@ Deno.test("sweep: a silent row goes after the TTL, a row posting liveness stays"
     const until = Date.now() + 1_300;
     while (Date.now() < until) {
       await client.livenessCheck("alive", 2);
-      await sleep(100);
+      await delay(100);
     }
     assert.deepEqual((await client.listClusters()).map((r) => r.name), [
       "alive",
@@ -202,7 +201,7 @@ Deno.test("sweep: a silent row goes after the TTL, a row posting liveness stays"
 Deno.test("sweep: nothing goes before the TTL", async () => {
   await withServer({ ttlMs: 2_000 }, async (_server, client) => {
     await client.createCluster("quiet", MANAGER, [NATIVE]);
-    await sleep(1_100);
+    await delay(1_100);
     assert.deepEqual((await client.listClusters()).map((r) => r.name), [
       "quiet",
     ]);

@@ -22,7 +22,9 @@ import {
   HeartbeatLink,
   type OffsetSample,
 } from "../../../agent/cluster/heartbeat.ts";
-import { FakeStream, recordingLogger, until } from "./_nodes.ts";
+import { FakeStream } from "./_nodes.ts";
+import { MemoryLogger } from "../../helpers/logger.ts";
+import { until } from "../../helpers/wait.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
@@ -37,7 +39,7 @@ interface Harness {
   frames: HeartbeatFrame[];
   samples: OffsetSample[];
   closes: string[];
-  logger: ReturnType<typeof recordingLogger>;
+  logger: MemoryLogger;
   /** Sets our session clock reading. */
   at(ns: bigint): void;
   /** The frames we wrote, decoded, and their text. */
@@ -51,7 +53,7 @@ function harness(domainClock?: () => DomainClock | undefined): Harness {
   const frames: HeartbeatFrame[] = [];
   const samples: OffsetSample[] = [];
   const closes: string[] = [];
-  const logger = recordingLogger();
+  const logger = new MemoryLogger();
   let now = 1_000n;
   const link = new HeartbeatLink(stream.stream, {
     clock: { id: CLOCK_ID, hash: CLOCK_HASH, now: () => now },

@@ -24,7 +24,8 @@ import {
 } from "../../../core/proto/gen/auki/join_pb.ts";
 import { DropRequest } from "../../../agent/protocols/exchange.ts";
 import { JOIN } from "../../../agent/protocols/ids.ts";
-import { fromHex, toHex, withNodes } from "./_nodes.ts";
+import { withNodes } from "./_nodes.ts";
+import { fromHex, toHex } from "../../helpers/hex.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

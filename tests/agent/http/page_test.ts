@@ -15,7 +15,8 @@ import { CalibrationStore } from "../../../agent/calibration/store.ts";
 import { FRAME_PRESETS } from "../../../core/registries/entries.ts";
 import { startAgent } from "../../../scripts/harness/agent_process.ts";
 import { chromiumMissing, openPage } from "../../helpers/chromium.ts";
-import { delay, SMALL_SIMS } from "../../e2e/_helpers.ts";
+import { SMALL_SIMS } from "../../e2e/_helpers.ts";
+import { delay } from "../../helpers/wait.ts";
 import { requestResources } from "../../../agent/protocols/resources.ts";
 
 const missing = chromiumMissing();

@@ -13,7 +13,9 @@ import { join } from "node:path";
 import { withClient } from "../../../cli/client.ts";
 import { EXPOSITION_CONTENT_TYPE } from "../../../agent/observe/exposition.ts";
 import { runCli, startAgent } from "../../../scripts/harness/agent_process.ts";
-import { delay, SMALL_SIMS } from "../../e2e/_helpers.ts";
+import { SMALL_SIMS } from "../../e2e/_helpers.ts";
+import { delay } from "../../helpers/wait.ts";
+import { withDir } from "../../helpers/temp_dir.ts";
 import { requestResources } from "../../../agent/protocols/resources.ts";
 import { parseExposition } from "../observe/_exposition_parser.ts";
 
@@ -252,14 +254,11 @@ Deno.test("run --http: none serves nothing; bad values exit 2", async () => {
     bad.stderr,
     /^auki-edge run: --http: "localhost" is not HOST:PORT/,
   );
-  const dir = await Deno.makeTempDir({ prefix: "auki-edge-http-" });
-  try {
+  await withDir(async (dir) => {
     const config = join(dir, "config.json");
     await Deno.writeTextFile(config, JSON.stringify({ http: "nowhere" }));
     const badConfig = await runCli(["run", "--config", config]);
     assert.equal(badConfig.code, 2);
     assert.match(badConfig.stderr, /config .*config\.json: http: /);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

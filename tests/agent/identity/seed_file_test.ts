@@ -4,15 +4,7 @@ import {
   loadOrCreateSeed,
   SeedFileError,
 } from "../../../agent/identity/seed_file.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "auki-seed-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withDir } from "../../helpers/temp_dir.ts";
 
 async function listDir(dir: string): Promise<string[]> {
   const names: string[] = [];

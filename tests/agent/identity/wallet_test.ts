@@ -7,9 +7,7 @@ import {
   SEED_BYTES,
 } from "../../../agent/identity/wallet.ts";
 import { xxh3Bytes } from "../../../core/codec/hash.ts";
-
-const hex = (bytes: Uint8Array) =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+import { toHex } from "../../helpers/hex.ts";
 
 // Locked vector (spec cluster.md 6.1): seed [3; 32].
 const SEED = new Uint8Array(32).fill(3);
@@ -25,7 +23,7 @@ Deno.test("wallet constants", () => {
 Deno.test("deriveChildSeed: locked vector for seed [3; 32] and peer/v1", () => {
   const child = deriveChildSeed(SEED, "peer/v1");
   assert.equal(child.byteLength, 32);
-  assert.equal(hex(child), CHILD);
+  assert.equal(toHex(child), CHILD);
   // The seed is not modified.
   assert.deepEqual(SEED, new Uint8Array(32).fill(3));
 });
@@ -43,8 +41,8 @@ Deno.test("deriveChildSeed: XXH3-128(seed || label) || XXH3-128(seed || label ||
     new Uint8Array([...xxh3Bytes(buf), ...xxh3Bytes(expand)]),
   );
   assert.notEqual(
-    hex(deriveChildSeed(seed, "a")),
-    hex(deriveChildSeed(seed, "b")),
+    toHex(deriveChildSeed(seed, "a")),
+    toHex(deriveChildSeed(seed, "b")),
   );
 });
 

@@ -13,22 +13,6 @@ import type {
 } from "../../../agent/logs/log.ts";
 import type { Logger } from "../../../core/logging.ts";
 
-/** Resolves after `ms` milliseconds. */
-export const delay = (ms: number): Promise<void> =>
-  new Promise((r) => setTimeout(r, ms));
-
-/** Runs `fn` in a fresh temporary directory, removed afterwards. */
-export async function withDir(
-  fn: (dir: string) => Promise<void>,
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "auki-log-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 /** Log options with the given segment duration, retention and cache. */
 export function options(
   duration: bigint,
@@ -53,22 +37,6 @@ export function payload(seq: number, size = 8): Uint8Array {
   new DataView(out.buffer).setUint32(0, seq, true);
   for (let i = 4; i < out.byteLength; i++) out[i] = (seq + i) & 0xff;
   return out;
-}
-
-/** A logger that records its warnings. */
-export function recordingLogger(): Logger & { warnings: string[] } {
-  const warnings: string[] = [];
-  const logger: Logger & { warnings: string[] } = {
-    warnings,
-    debug() {},
-    info() {},
-    warn(message) {
-      warnings.push(message);
-    },
-    error() {},
-    child: () => logger,
-  };
-  return logger;
 }
 
 /** Reads what is available now (never waits), then closes the cursor. */

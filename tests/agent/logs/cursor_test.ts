@@ -7,15 +7,15 @@ import { type LogEntry, LogEvictedError } from "../../../agent/logs/cursor.ts";
 import { SegmentLog } from "../../../agent/logs/log.ts";
 import { segmentFileName } from "../../../agent/logs/segment.ts";
 import {
-  delay,
   drain,
   options,
   payload,
   readAvailable,
   segmentNames,
   summary,
-  withDir,
 } from "./_log.ts";
+import { delay } from "../../helpers/wait.ts";
+import { withDir } from "../../helpers/temp_dir.ts";
 
 Deno.test("SegmentLog: a latest cursor sees only later entries and waits for them", async () => {
   await withDir(async (dir) => {

@@ -11,16 +11,16 @@ import {
 } from "../../../agent/logs/segment.ts";
 import { canonicalJson } from "../../../core/codec/json.ts";
 import {
-  delay,
   drain,
   options,
   payload,
   readAvailable,
-  recordingLogger,
   segmentNames,
   summary,
-  withDir,
 } from "./_log.ts";
+import { delay } from "../../helpers/wait.ts";
+import { MemoryLogger } from "../../helpers/logger.ts";
+import { withDir } from "../../helpers/temp_dir.ts";
 
 /** Parses a segment file completely; fails on any trailing bytes. */
 async function parseSegmentFile(
@@ -238,15 +238,15 @@ Deno.test("SegmentLog: retention_ns 0 keeps everything", async () => {
 
 Deno.test("SegmentLog: timestamps going backwards are clamped and counted", async () => {
   await withDir(async (dir) => {
-    const logger = recordingLogger();
+    const logger = new MemoryLogger();
     const log = await SegmentLog.open(dir, options(1000n, 0n, 1 << 20, logger));
     try {
       log.append(1500n, payload(0));
       // Back into segment 0: recorded at 1500.
       assert.equal(log.append(200n, payload(1)), 1500n);
       assert.equal(log.clampedEntries, 1);
-      assert.equal(logger.warnings.length, 1);
-      assert.match(logger.warnings[0], /went back 1300 ns/);
+      assert.equal(logger.messages("WARN").length, 1);
+      assert.match(logger.messages("WARN")[0], /went back 1300 ns/);
       log.append(1499n, payload(2));
       assert.equal(log.clampedEntries, 2);
       log.append(1600n, payload(3));
@@ -380,12 +380,12 @@ Deno.test("SegmentLog: crash recovery drops a partial tail entry and appends cle
       // kill -9 in the middle of a write.
       using file = await Deno.open(path, { append: true });
       await file.write(tail);
-      const logger = recordingLogger();
+      const logger = new MemoryLogger();
       log = await SegmentLog.open(dir, options(1000n, 0n, 1 << 20, logger));
       try {
         assert.equal((await Deno.stat(path)).size, clean, what);
         assert.ok(
-          logger.warnings.some((w) => w.includes("truncated entry")),
+          logger.messages("WARN").some((w) => w.includes("truncated entry")),
           what,
         );
         assert.equal(log.nextIndex, 5);
@@ -476,7 +476,7 @@ Deno.test("SegmentLog: a segment with a corrupt header is moved aside", async ()
     const bytes = await Deno.readFile(middle);
     bytes.set([0x58, 0x58, 0x58, 0x58], 0); // magic destroyed
     await Deno.writeFile(middle, bytes);
-    const logger = recordingLogger();
+    const logger = new MemoryLogger();
     log = await SegmentLog.open(dir, options(1000n, 0n, 1, logger));
     try {
       assert.deepEqual(await segmentNames(dir), [
@@ -484,7 +484,7 @@ Deno.test("SegmentLog: a segment with a corrupt header is moved aside", async ()
         `${segmentFileName(1000n)}.corrupt`,
         segmentFileName(2000n),
       ]);
-      assert.ok(logger.warnings.some((w) => w.includes("moved aside")));
+      assert.ok(logger.messages("WARN").some((w) => w.includes("moved aside")));
       assert.deepEqual(await Deno.readFile(`${middle}.corrupt`), bytes);
       assert.equal(log.nextIndex, 2);
       assert.deepEqual(summary(await drain(log, { kind: "start" })), [

@@ -11,7 +11,8 @@ import {
   SegmentLog,
 } from "../../../agent/logs/log.ts";
 import type { LogEntry } from "../../../agent/logs/cursor.ts";
-import type { Logger } from "../../../core/logging.ts";
+import { MemoryLogger } from "../../helpers/logger.ts";
+import { withDir } from "../../helpers/temp_dir.ts";
 
 const LARGE = ASYNC_WRITE_BYTES + 1000;
 
@@ -40,15 +41,6 @@ function payload(seq: number, size: number): Uint8Array {
 function seqOf(entry: LogEntry): number {
   return new DataView(entry.payload.buffer, entry.payload.byteOffset)
     .getUint32(0, true);
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "auki-log-writes-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 /** Every entry from the start, as (seq, timestamp, size). */
@@ -202,14 +194,8 @@ Deno.test({
   ignore: noSmallDisk !== undefined,
   async fn() {
     const root = await smallDisk(512 * 1024);
-    const errors: string[] = [];
-    const logger: Logger = {
-      debug() {},
-      info() {},
-      warn() {},
-      error: (message) => errors.push(message),
-      child: () => logger,
-    };
+    const logger = new MemoryLogger();
+    const errors = () => logger.messages("ERROR");
     try {
       const log = await SegmentLog.open(join(root, "log"), options({ logger }));
       try {
@@ -222,8 +208,8 @@ Deno.test({
           2,
           3,
         ]);
-        assert.equal(errors.length, 1);
-        assert.match(errors[0], /could not be written and is lost/);
+        assert.equal(errors().length, 1);
+        assert.match(errors()[0], /could not be written and is lost/);
         // The failed write was cut back: a small entry follows entry 3.
         log.append(10n, payload(10, 64));
         assert.deepEqual((await readAll(log)).map(([seq]) => seq), [

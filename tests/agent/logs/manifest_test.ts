@@ -6,15 +6,7 @@ import {
   readManifest,
   writeManifest,
 } from "../../../agent/logs/manifest.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "auki-manifest-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withDir } from "../../helpers/temp_dir.ts";
 
 const SENSOR_REF = {
   peer_id: "12D3KooWAvnEo4RaYZtqt2w83qzmQ7WVW2HhN2cay95EXAiVKcar",

@@ -14,14 +14,8 @@ import {
   segmentFileName,
   segmentStart,
 } from "../../../agent/logs/segment.ts";
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function fromHex(text: string): Uint8Array {
-  return new Uint8Array(text.match(/../g)!.map((h) => parseInt(h, 16)));
-}
+import { fromHex, toHex } from "../../helpers/hex.ts";
+import { withDir } from "../../helpers/temp_dir.ts";
 
 function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
@@ -37,15 +31,6 @@ function entry(timestampNs: bigint, payload: Uint8Array): Uint8Array {
   return concat(encodeEntryHeader(timestampNs, payload.byteLength), payload);
 }
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "auki-segment-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("segment constants", () => {
   assert.equal(SEGMENT_HEADER_BYTES, 16);
   assert.equal(ENTRY_HEADER_BYTES, 12);
@@ -54,16 +39,16 @@ Deno.test("segment constants", () => {
 
 Deno.test("encodeSegmentHeader: AKLG, u16 version 1 LE, u16 reserved 0, i64 start_ns LE", () => {
   assert.equal(
-    hex(encodeSegmentHeader(0x0102030405060708n)),
+    toHex(encodeSegmentHeader(0x0102030405060708n)),
     "414b4c47" + "0100" + "0000" + "0807060504030201",
   );
   assert.equal(
-    hex(encodeSegmentHeader(0n)),
+    toHex(encodeSegmentHeader(0n)),
     "414b4c47010000000000000000000000",
   );
   // 1_700_000_000_000_000_000 = 0x17979cfe362a0000
   assert.equal(
-    hex(encodeSegmentHeader(1_700_000_000_000_000_000n)),
+    toHex(encodeSegmentHeader(1_700_000_000_000_000_000n)),
     "414b4c4701000000" + "00002a36fe9c9717",
   );
   assert.equal(encodeSegmentHeader(5n).byteLength, SEGMENT_HEADER_BYTES);
@@ -91,10 +76,13 @@ Deno.test("parseSegmentHeader: round trip and rejections", () => {
 
 Deno.test("entry header: i64 timestamp LE then u32 length LE", () => {
   assert.equal(
-    hex(encodeEntryHeader(0x0102030405060708n, 0x0a0b0c0d)),
+    toHex(encodeEntryHeader(0x0102030405060708n, 0x0a0b0c0d)),
     "0807060504030201" + "0d0c0b0a",
   );
-  assert.equal(hex(encodeEntryHeader(1n, 0)), "0100000000000000" + "00000000");
+  assert.equal(
+    toHex(encodeEntryHeader(1n, 0)),
+    "0100000000000000" + "00000000",
+  );
   const parsed = parseEntryHeader(fromHex("0807060504030201" + "0d0c0b0a"));
   assert.deepEqual(parsed, {
     timestampNs: 0x0102030405060708n,

@@ -14,7 +14,8 @@ import {
   type ParticipantInfo,
   requestInfo,
 } from "../../../agent/protocols/info.ts";
-import { recordingLogger, withNodes } from "../cluster/_nodes.ts";
+import { withNodes } from "../cluster/_nodes.ts";
+import { MemoryLogger } from "../../helpers/logger.ts";
 
 function info(peerId: string): ParticipantInfo {
   return {
@@ -34,7 +35,7 @@ function info(peerId: string): ParticipantInfo {
 
 Deno.test("gate: open without a rule, closed to refused peers, removed on stop", async () => {
   await withNodes(async (client, server) => {
-    const logger = recordingLogger();
+    const logger = new MemoryLogger();
     const gate = new MembershipGate(logger);
     const service = infoService(
       { participantInfo: () => info(server.peerId.toString()) },

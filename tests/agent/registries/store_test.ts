@@ -7,15 +7,7 @@ import type {
   SensorEntry,
 } from "../../../core/registries/entries.ts";
 import { hashEntry, RegistryStore } from "../../../agent/registries/store.ts";
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "auki-store-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+import { withDir } from "../../helpers/temp_dir.ts";
 
 // Locked vectors (tests/conformance/vectors/registry_*_m1.json).
 const PEER = "test-peer";

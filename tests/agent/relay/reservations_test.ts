@@ -16,7 +16,7 @@ import {
   startRelayServer,
 } from "../../../agent/relay/relay_server.ts";
 import { RelayReservations } from "../../../agent/relay/reservations.ts";
-import { recordingLogger } from "../cluster/_nodes.ts";
+import { MemoryLogger } from "../../helpers/logger.ts";
 import { freePort, poll } from "../../../scripts/harness/cluster.ts";
 
 /** A peer id nobody runs. */
@@ -34,7 +34,7 @@ function relayOn(
     dataLimitBytes: 0n,
     durationLimitMs: 0,
     reservationTtlMs: 60_000,
-    logger: recordingLogger(),
+    logger: new MemoryLogger(),
   });
 }
 
@@ -53,7 +53,7 @@ Deno.test("reservations: reserved, lost with the relay, reserved again when it i
   let relay = await relayOn(key, port);
   const address = relay.multiaddrs()[0];
   const node = await natNode();
-  const logger = recordingLogger();
+  const logger = new MemoryLogger();
   let changes = 0;
   const reservations = new RelayReservations(
     node,
@@ -114,7 +114,7 @@ Deno.test("reservations: an unreachable relay does not hold back the others", as
   const reservations = new RelayReservations(
     node,
     [dead, relay.multiaddrs()[0]],
-    recordingLogger(),
+    new MemoryLogger(),
   );
   try {
     reservations.start();
@@ -136,7 +136,7 @@ Deno.test("reservations: an unreachable relay does not hold back the others", as
 Deno.test("reservations: a relay that refuses reservations is retried with backoff", async () => {
   const relay = await relayOn(await generateKeyPair("Ed25519"), 0, 0);
   const node = await natNode();
-  const logger = recordingLogger();
+  const logger = new MemoryLogger();
   const reservations = new RelayReservations(
     node,
     [relay.multiaddrs()[0]],

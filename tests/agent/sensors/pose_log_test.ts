@@ -18,6 +18,7 @@ import {
   type PoseLogIdentity,
   poseLogSpec,
 } from "../../../agent/sensors/pose_log.ts";
+import { withDir } from "../../helpers/temp_dir.ts";
 
 const IDENTITY: PoseLogIdentity = {
   peerId: "galbot",
@@ -55,12 +56,9 @@ function openPoseLog(
 }
 
 async function withStorage(work: (storage: string) => Promise<void>) {
-  const storage = await Deno.makeTempDir({ prefix: "auki-edge-pose-" });
-  try {
+  await withDir(async (storage) => {
     await work(storage);
-  } finally {
-    await Deno.remove(storage, { recursive: true });
-  }
+  }, "auki-edge-pose-");
 }
 
 Deno.test("pose log: the manifest, catalog row and stream manifest", async () => {

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { monotonicNs, realtimeNs } from "../../../core/clocks/system_time.ts";
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { delay } from "../../helpers/wait.ts";
 
 Deno.test("realtimeNs: a bigint within 50 ms of Date.now()", () => {
   for (let i = 0; i < 5; i++) {

@@ -10,12 +10,11 @@ import {
   writeFrame,
 } from "../../../core/codec/framing.ts";
 import { createNode } from "../../../agent/node.ts";
+import { delay } from "../../helpers/wait.ts";
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
 const PROTOCOL = "/auki-edge-test/framing/1.0.0";
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function bytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);

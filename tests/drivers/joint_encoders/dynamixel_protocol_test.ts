@@ -18,14 +18,18 @@ import {
   unstuff,
 } from "../../../drivers/joint_encoders/dynamixel_protocol.ts";
 import { seededRandom } from "../../../drivers/sim/random.ts";
-import { hex } from "../../e2e/_helpers.ts";
+import { fromSpacedHex } from "../../helpers/hex.ts";
 
 // The e-manual's Protocol 2.0 examples (ID 1, and IDs 1 and 2 for Sync Read).
-const PING = hex("FF FF FD 00 01 03 00 01 19 4E");
-const READ_POSITION = hex("FF FF FD 00 01 07 00 02 84 00 04 00 1D 15");
-const SYNC_READ = hex("FF FF FD 00 FE 09 00 82 84 00 04 00 01 02 CE FA");
-const STATUS_1 = hex("FF FF FD 00 01 08 00 55 00 A6 00 00 00 8C C0");
-const STATUS_2 = hex("FF FF FD 00 02 08 00 55 00 1F 08 00 00 BA BE");
+const PING = fromSpacedHex("FF FF FD 00 01 03 00 01 19 4E");
+const READ_POSITION = fromSpacedHex(
+  "FF FF FD 00 01 07 00 02 84 00 04 00 1D 15",
+);
+const SYNC_READ = fromSpacedHex(
+  "FF FF FD 00 FE 09 00 82 84 00 04 00 01 02 CE FA",
+);
+const STATUS_1 = fromSpacedHex("FF FF FD 00 01 08 00 55 00 A6 00 00 00 8C C0");
+const STATUS_2 = fromSpacedHex("FF FF FD 00 02 08 00 55 00 1F 08 00 00 BA BE");
 
 Deno.test("dynamixel: the CRC table and CRC-16 of the e-manual's packets", () => {
   // First and last entries of the ROBOTIS SDK's table.
@@ -44,37 +48,51 @@ Deno.test("dynamixel: the CRC table and CRC-16 of the e-manual's packets", () =>
     PING,
   );
   assert.deepEqual(
-    encodeDxlPacket({ id: 1, instruction: 0x02, params: hex("84 00 04 00") }),
+    encodeDxlPacket({
+      id: 1,
+      instruction: 0x02,
+      params: fromSpacedHex("84 00 04 00"),
+    }),
     READ_POSITION,
   );
   assert.deepEqual(syncReadPacket(132, 4, [1, 2]), SYNC_READ);
-  assert.deepEqual(statusPacket(1, 0, hex("A6 00 00 00")), STATUS_1);
-  assert.deepEqual(statusPacket(2, 0, hex("1F 08 00 00")), STATUS_2);
+  assert.deepEqual(statusPacket(1, 0, fromSpacedHex("A6 00 00 00")), STATUS_1);
+  assert.deepEqual(statusPacket(2, 0, fromSpacedHex("1F 08 00 00")), STATUS_2);
 });
 
 Deno.test("dynamixel: byte stuffing, by hand and both ways", () => {
   assert.deepEqual(
-    stuff(hex("10 00 FF FF FD 05")),
-    hex("10 00 FF FF FD FD 05"),
+    stuff(fromSpacedHex("10 00 FF FF FD 05")),
+    fromSpacedHex("10 00 FF FF FD FD 05"),
   );
-  assert.deepEqual(stuff(hex("FF FF FD FD")), hex("FF FF FD FD FD"));
-  assert.deepEqual(unstuff(hex("FF FF FD FD FD")), hex("FF FF FD FD"));
-  assert.equal(unstuff(hex("FF FF FD 05")), undefined, "a missing stuffing");
+  assert.deepEqual(
+    stuff(fromSpacedHex("FF FF FD FD")),
+    fromSpacedHex("FF FF FD FD FD"),
+  );
+  assert.deepEqual(
+    unstuff(fromSpacedHex("FF FF FD FD FD")),
+    fromSpacedHex("FF FF FD FD"),
+  );
+  assert.equal(
+    unstuff(fromSpacedHex("FF FF FD 05")),
+    undefined,
+    "a missing stuffing",
+  );
   // Write FF FF FD 05 at address 0x10 of servo 1: the length counts the
   // stuffed bytes (1 + 7 + 2 = 10) and the CRC covers them.
   const write = encodeDxlPacket({
     id: 1,
     instruction: 0x03,
-    params: hex("10 00 FF FF FD 05"),
+    params: fromSpacedHex("10 00 FF FF FD 05"),
   });
   assert.deepEqual(
     write,
-    hex("FF FF FD 00 01 0A 00 03 10 00 FF FF FD FD 05 7C 05"),
+    fromSpacedHex("FF FF FD 00 01 0A 00 03 10 00 FF FF FD FD 05 7C 05"),
   );
   assert.equal(dxlCrc(write, 0, write.length - 2), 0x057c);
   const decoded = new DxlDecoder().push(write);
   assert.deepEqual(decoded.packets, [
-    { id: 1, instruction: 0x03, params: hex("10 00 FF FF FD 05") },
+    { id: 1, instruction: 0x03, params: fromSpacedHex("10 00 FF FF FD 05") },
   ]);
   const random = seededRandom(9);
   for (let run = 0; run < 200; run++) {
@@ -90,7 +108,7 @@ Deno.test("dynamixel: the decoder resynchronises over garbage, cut and corrupt p
   const bad = STATUS_2.slice();
   bad[bad.length - 1] ^= 0x40;
   const stream = Uint8Array.from([
-    ...hex("00 FF FF FD 13"), // garbage with a partial header
+    ...fromSpacedHex("00 FF FF FD 13"), // garbage with a partial header
     ...STATUS_1.subarray(0, 9), // cut short
     ...STATUS_1,
     ...bad,

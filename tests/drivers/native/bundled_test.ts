@@ -7,10 +7,10 @@ import {
   nativeCacheDir,
 } from "../../../drivers/native/bundled.ts";
 import { ffiTest } from "../../ffi/_libs.ts";
+import { withDir } from "../../helpers/temp_dir.ts";
 
 Deno.test("bundled: extraction is content-addressed, reused and atomic", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withDir(async (dir) => {
     const source = join(dir, "libauki_x.so");
     await Deno.writeTextFile(source, "first");
     const first = await extractLibrary(source, join(dir, "cache"));
@@ -24,9 +24,7 @@ Deno.test("bundled: extraction is content-addressed, reused and atomic", async (
     const names = [];
     for await (const e of Deno.readDir(join(second, ".."))) names.push(e.name);
     assert.deepEqual(names, ["libauki_x.so"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("bundled: the cache follows AUKI_EDGE_NATIVE_CACHE, then XDG_CACHE_HOME", () => {

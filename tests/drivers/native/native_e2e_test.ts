@@ -12,12 +12,8 @@ import { requestInfo } from "../../../agent/protocols/info.ts";
 import { Subscription } from "../../../agent/protocols/stream_consumer.ts";
 import type { ResourceEntry } from "../../../agent/catalog/resource_entry.ts";
 import { startAgent } from "../../../scripts/harness/agent_process.ts";
-import {
-  assertSequence,
-  collect,
-  collectUntil,
-  delay,
-} from "../../e2e/_helpers.ts";
+import { assertSequence, collect, collectUntil } from "../../e2e/_helpers.ts";
+import { delay } from "../../helpers/wait.ts";
 import { requestResources } from "../../../agent/protocols/resources.ts";
 import { ffiTest, lib } from "../../ffi/_libs.ts";
 import {

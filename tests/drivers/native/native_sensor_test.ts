@@ -17,7 +17,7 @@ import {
   isJointSample,
   isUwbCycle,
 } from "./_reference.ts";
-import { until } from "../../helpers/wait.ts";
+import { delay, until } from "../../helpers/wait.ts";
 
 /** A context on the real UTC clock whose warnings are kept. */
 function context(): DriverContext & { lines: string[] } {
@@ -34,8 +34,6 @@ function sensor(settings: Record<string, unknown>): SensorDriver {
     nativeDriver.config.parse({ id: "n", retry_min_ms: 50, ...settings }),
   );
 }
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Prepares and runs `driver` for `ms`, then stops it. */
 async function runFor(

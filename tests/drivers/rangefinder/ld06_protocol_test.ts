@@ -15,10 +15,10 @@ import {
   pointAngleDeg,
 } from "../../../drivers/rangefinder/ld06_protocol.ts";
 import { seededRandom } from "../../../drivers/sim/random.ts";
-import { hex } from "../../e2e/_helpers.ts";
+import { fromSpacedHex } from "../../helpers/hex.ts";
 
 /** The example packet printed in the LD06 development manual. */
-const MANUAL_PACKET = hex(
+const MANUAL_PACKET = fromSpacedHex(
   "54 2C 68 08 AB 7E E0 00 E4 DC 00 E2 D9 00 E5 D5 00 E3 D3 00 E4 D0 00 E9" +
     " CD 00 E4 CA 00 E2 C7 00 E9 C5 00 E5 C2 00 E5 C0 00 E5 BE 82 3A 1A 50",
 );

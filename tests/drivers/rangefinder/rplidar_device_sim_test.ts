@@ -20,14 +20,17 @@ import {
   RplidarSim,
   rplidarSimNode,
 } from "../../../drivers/rangefinder/rplidar_device_sim.ts";
-import { hex } from "../../e2e/_helpers.ts";
+import { fromSpacedHex } from "../../helpers/hex.ts";
 
 Deno.test("rplidar sim: silent until asked, answers health and info, scans only after SCAN", () => {
   const sim = new RplidarSim({ health: { status: 1, errorCode: 7 } });
   assert.equal(sim.until(500).length, 0, "idle");
   sim.receive(request(RplidarCommand.GET_HEALTH), 500);
   const health = sim.until(500);
-  assert.deepEqual(health.subarray(0, 7), hex("A5 5A 03 00 00 00 06"));
+  assert.deepEqual(
+    health.subarray(0, 7),
+    fromSpacedHex("A5 5A 03 00 00 00 06"),
+  );
   assert.deepEqual(decodeHealth(health.subarray(7)), {
     status: 1,
     errorCode: 7,
@@ -41,8 +44,8 @@ Deno.test("rplidar sim: silent until asked, answers health and info, scans only 
   assert.equal(sim.until(1100).length, 200 * 5);
   sim.receive(request(RplidarCommand.GET_HEALTH), 1100);
   assert.equal(sim.until(1100).length, 0, "no answer while scanning");
-  sim.receive(hex("A5"), 1101);
-  sim.receive(hex("25"), 1101);
+  sim.receive(fromSpacedHex("A5"), 1101);
+  sim.receive(fromSpacedHex("25"), 1101);
   assert.ok(!sim.scanning, "STOP split across reads");
   assert.equal(sim.until(1200).length, 0);
   assert.deepEqual(sim.commands, [0x52, 0x50, 0x20, 0x52, 0x25]);
@@ -106,5 +109,5 @@ Deno.test("rplidar sim: damaged nodes are counted and skipped by the decoder", (
     decoded.corrupt <= faults && decoded.corrupt > 0.8 * faults,
     `${decoded.corrupt} runs for ${faults} faults`,
   );
-  assert.equal(decodeNode(hex("BD 40 2D 4A 13"), 0), undefined);
+  assert.equal(decodeNode(fromSpacedHex("BD 40 2D 4A 13"), 0), undefined);
 });

@@ -25,12 +25,12 @@ import {
 } from "../../../drivers/rangefinder/rplidar_protocol.ts";
 import type { Scan } from "../../../drivers/rangefinder/ld06_scan.ts";
 import { RevolutionAssembler } from "../../../drivers/rangefinder/rplidar_scan.ts";
-import { hex } from "../../e2e/_helpers.ts";
+import { fromSpacedHex } from "../../helpers/hex.ts";
 
 // Start flag, quality 47 (0x2F): 0x2F << 2 | !S << 1 | S = 0xBD. Angle
 // 90.5 degrees = 5792/64 (0x16A0): (0x20 << 1) | C = 0x41, then 0x16A0 >> 7
 // = 0x2D. Distance 1234.5 mm = 4938 quarter-mm (0x134A).
-const NODE = hex("BD 41 2D 4A 13");
+const NODE = fromSpacedHex("BD 41 2D 4A 13");
 const DECODED: RplidarNode = {
   start: true,
   quality: 47,
@@ -49,23 +49,23 @@ function node(degrees: number, mm = 1000, start = false): RplidarNode {
 }
 
 Deno.test("rplidar: requests and response descriptors", () => {
-  assert.deepEqual(request(RplidarCommand.STOP), hex("A5 25"));
-  assert.deepEqual(request(RplidarCommand.RESET), hex("A5 40"));
-  assert.deepEqual(request(RplidarCommand.SCAN), hex("A5 20"));
-  assert.deepEqual(request(RplidarCommand.GET_INFO), hex("A5 50"));
-  assert.deepEqual(request(RplidarCommand.GET_HEALTH), hex("A5 52"));
+  assert.deepEqual(request(RplidarCommand.STOP), fromSpacedHex("A5 25"));
+  assert.deepEqual(request(RplidarCommand.RESET), fromSpacedHex("A5 40"));
+  assert.deepEqual(request(RplidarCommand.SCAN), fromSpacedHex("A5 20"));
+  assert.deepEqual(request(RplidarCommand.GET_INFO), fromSpacedHex("A5 50"));
+  assert.deepEqual(request(RplidarCommand.GET_HEALTH), fromSpacedHex("A5 52"));
   // Length in the low 30 bits, send mode in the top 2 (1 for SCAN).
   assert.deepEqual(
     encodeDescriptor(SCAN_DESCRIPTOR),
-    hex("A5 5A 05 00 00 40 81"),
+    fromSpacedHex("A5 5A 05 00 00 40 81"),
   );
   assert.deepEqual(
     encodeDescriptor(INFO_DESCRIPTOR),
-    hex("A5 5A 14 00 00 00 04"),
+    fromSpacedHex("A5 5A 14 00 00 00 04"),
   );
   assert.deepEqual(
     encodeDescriptor(HEALTH_DESCRIPTOR),
-    hex("A5 5A 03 00 00 00 06"),
+    fromSpacedHex("A5 5A 03 00 00 00 06"),
   );
 });
 
@@ -75,18 +75,21 @@ Deno.test("rplidar: device info and health answers", () => {
     firmwareMinor: 29,
     firmwareMajor: 1,
     hardware: 7,
-    serial: hex("00 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF"),
+    serial: fromSpacedHex("00 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF"),
   };
-  const bytes = hex(
+  const bytes = fromSpacedHex(
     "18 1D 01 07 00 11 22 33 44 55 66 77 88 99 AA BB CC DD EE FF",
   );
   assert.deepEqual(encodeInfo(info), bytes);
   assert.deepEqual(decodeInfo(bytes), info);
   assert.deepEqual(
     encodeHealth({ status: 2, errorCode: 0x1234 }),
-    hex("02 34 12"),
+    fromSpacedHex("02 34 12"),
   );
-  assert.deepEqual(decodeHealth(hex("01 05 00")), { status: 1, errorCode: 5 });
+  assert.deepEqual(decodeHealth(fromSpacedHex("01 05 00")), {
+    status: 1,
+    errorCode: 5,
+  });
 });
 
 Deno.test("rplidar: a hand-computed measurement node and its checks", () => {
@@ -94,7 +97,7 @@ Deno.test("rplidar: a hand-computed measurement node and its checks", () => {
   assert.deepEqual(decodeNode(NODE, 0), DECODED);
   assert.deepEqual(
     encodeNode({ ...DECODED, start: false, quality: 10 }).subarray(0, 1),
-    hex("2A"),
+    fromSpacedHex("2A"),
     "10 << 2 | !S << 1",
   );
   const sameFlags = NODE.slice();
@@ -103,7 +106,11 @@ Deno.test("rplidar: a hand-computed measurement node and its checks", () => {
   const noCheck = NODE.slice();
   noCheck[1] &= 0xfe;
   assert.equal(decodeNode(noCheck, 0), undefined);
-  assert.equal(decodeNode(hex("BD 01 B4 00 00"), 0), undefined, "360 degrees");
+  assert.equal(
+    decodeNode(fromSpacedHex("BD 01 B4 00 00"), 0),
+    undefined,
+    "360 degrees",
+  );
   assert.equal(angleStep(node(359.5), node(0.5)), 64, "across the turn");
   assert.equal(angleStep(node(10), node(9.5)), -32, "back");
 });
@@ -114,7 +121,7 @@ Deno.test("rplidar: the node decoder skips garbage, cut and broken nodes", () =>
   const broken = bytes[7].slice();
   broken[1] &= 0xfe;
   const stream = Uint8Array.from([
-    ...hex("13 A5 77"), // garbage
+    ...fromSpacedHex("13 A5 77"), // garbage
     ...bytes[0],
     ...bytes[1],
     ...bytes[2],

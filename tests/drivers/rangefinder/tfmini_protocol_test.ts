@@ -11,11 +11,11 @@ import {
   tfminiChecksum,
   TfminiDecoder,
 } from "../../../drivers/rangefinder/tfmini_protocol.ts";
-import { hex } from "../../e2e/_helpers.ts";
+import { fromSpacedHex } from "../../helpers/hex.ts";
 
 // 100 cm, strength 1000 (0x03E8), temperature raw 0x0900 = 2304 (32 °C);
 // checksum 0x59+0x59+0x64+0x00+0xE8+0x03+0x00+0x09 = 0x20A -> 0x0A.
-const FRAME = hex("59 59 64 00 E8 03 00 09 0A");
+const FRAME = fromSpacedHex("59 59 64 00 E8 03 00 09 0A");
 const DECODED = { distanceCm: 100, strength: 1000, temperatureRaw: 2304 };
 
 Deno.test("tfmini: a hand-computed frame", () => {

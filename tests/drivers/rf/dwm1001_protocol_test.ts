@@ -17,11 +17,11 @@ import {
   parseAnswer,
 } from "../../../drivers/rf/dwm1001_protocol.ts";
 import { locationSamples } from "../../../drivers/rf/dwm1001_tag.ts";
-import { hex } from "../../e2e/_helpers.ts";
+import { fromSpacedHex } from "../../helpers/hex.ts";
 
 // Tag at (1.234, -0.5, 1.0) m, quality 87 (0x57), ranging 3.456 m (0x0D80)
 // with quality 95 (0x5F) to anchor 0x1A2B at (0, 0, 2.5) m, quality 100.
-const ANSWER = hex(
+const ANSWER = fromSpacedHex(
   "40 01 00" +
     " 41 0D D2 04 00 00 0C FE FF FF E8 03 00 00 57" +
     " 49 15 01 2B 1A 80 0D 00 00 5F 00 00 00 00 00 00 00 00 C4 09 00 00 64",
@@ -37,7 +37,7 @@ const LOCATION: DwmLocation = {
 };
 
 Deno.test("dwm1001: the request and a hand-computed answer", () => {
-  assert.deepEqual(LOC_GET_REQUEST, hex("0C 00"));
+  assert.deepEqual(LOC_GET_REQUEST, fromSpacedHex("0C 00"));
   assert.deepEqual(encodeLocation(LOCATION), ANSWER);
   assert.deepEqual(parseAnswer(ANSWER), {
     kind: "location",
@@ -58,15 +58,17 @@ Deno.test("dwm1001: the request and a hand-computed answer", () => {
 });
 
 Deno.test("dwm1001: errors, an anchor's answer, cut and broken answers", () => {
-  assert.deepEqual(encodeError(2), hex("40 01 02"));
-  assert.deepEqual(parseAnswer(hex("40 01 02")), {
+  assert.deepEqual(encodeError(2), fromSpacedHex("40 01 02"));
+  assert.deepEqual(parseAnswer(fromSpacedHex("40 01 02")), {
     kind: "error",
     code: 2,
     size: 3,
   });
   assert.deepEqual(
     parseAnswer(
-      hex("40 01 00 41 0D 00 00 00 00 00 00 00 00 00 00 00 00 00 48 02 00 00"),
+      fromSpacedHex(
+        "40 01 00 41 0D 00 00 00 00 00 00 00 00 00 00 00 00 00 48 02 00 00",
+      ),
     ),
     {
       kind: "anchor",
@@ -87,7 +89,7 @@ Deno.test("dwm1001: errors, an anchor's answer, cut and broken answers", () => {
     kind: "malformed",
     reason: "2 anchors in a list of 21 bytes",
   });
-  assert.equal(parseAnswer(hex("13 40 01 00")).kind, "malformed");
+  assert.equal(parseAnswer(fromSpacedHex("13 40 01 00")).kind, "malformed");
 });
 
 Deno.test("dwm1001: a location becomes a UwbFrame and a pose in meters", () => {

@@ -16,7 +16,7 @@ import {
   parseCsiLine,
   subcarriers,
 } from "../../../drivers/rf/esp_csi_protocol.ts";
-import { hex } from "../../e2e/_helpers.ts";
+import { fromSpacedHex } from "../../helpers/hex.ts";
 
 // The README's example line, its buffer cut to 4 subcarriers; the first
 // word (2 subcarriers) is invalid. Subcarrier 2: imaginary -3, real 4 (a
@@ -29,7 +29,7 @@ Deno.test("esp csi: the 25 columns of a hand-made line", () => {
   const record = parseCsiLine(LINE);
   assert.ok(typeof record !== "string", record as string);
   assert.equal(record.id, 0);
-  assert.deepEqual(record.mac, hex("AC 67 B2 53 8F 31"));
+  assert.deepEqual(record.mac, fromSpacedHex("AC 67 B2 53 8F 31"));
   assert.deepEqual(record.fields, {
     rssi: -31,
     rate: 11,
@@ -71,7 +71,7 @@ Deno.test("esp csi: amplitude and phase per subcarrier, imaginary part first", (
   });
   assert.equal(valid.amplitudes[0], Math.hypot(66, 32));
   const frame = fromBinary(WifiCsiFrameSchema, csiFrame(record));
-  assert.deepEqual(frame.sourceMac, hex("AC 67 B2 53 8F 31"));
+  assert.deepEqual(frame.sourceMac, fromSpacedHex("AC 67 B2 53 8F 31"));
   assert.equal(frame.rssiDbm, -31);
   assert.equal(frame.channel, 13);
   assert.deepEqual(frame.amplitudes.slice(2), [5, 13]);
@@ -121,5 +121,5 @@ Deno.test("esp csi: lines split across reads, CRLF, and overlong lines", () => {
     lines: ["fourth"],
     overlong: 0,
   });
-  assert.deepEqual(splitter.push(hex("FF 0A")).lines, ["\u00ff"]);
+  assert.deepEqual(splitter.push(fromSpacedHex("FF 0A")).lines, ["\u00ff"]);
 });

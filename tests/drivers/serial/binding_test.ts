@@ -16,6 +16,7 @@ import {
 import { SerialPortError } from "../../../drivers/serial/errors.ts";
 import { ptyTest, withPair } from "../../helpers/serial.ts";
 import { until } from "../../helpers/wait.ts";
+import { withDir } from "../../helpers/temp_dir.ts";
 
 function openStream(path: string, baudRate: number): Promise<SerialPortStream> {
   return new Promise((resolve, reject) => {
@@ -150,8 +151,7 @@ ptyTest("binding: a locked port is refused naming the port", async () => {
 });
 
 Deno.test("binding: open errors name the port and the cause", async (t) => {
-  const dir = await Deno.makeTempDir({ prefix: "auki-edge-binding-" });
-  try {
+  await withDir(async (dir) => {
     const cases: [string, string, RegExp][] = [
       [
         "missing",
@@ -189,7 +189,5 @@ Deno.test("binding: open errors name the port and the cause", async (t) => {
         /stop bits must be 1 or 2 on Linux, got 1.5/,
       );
     });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, "auki-edge-binding-");
 });

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ffiBinding } from "../../../drivers/serial/binding.ts";
 import { listPorts } from "../../../drivers/serial/ports.ts";
+import { withDir } from "../../helpers/temp_dir.ts";
 
 async function file(path: string, text: string): Promise<void> {
   await Deno.mkdir(join(path, ".."), { recursive: true });
@@ -60,8 +61,7 @@ async function fakeMachine(root: string) {
 }
 
 Deno.test("ports: sysfs gives paths, USB ids, serials and by-id links", async () => {
-  const root = await Deno.makeTempDir({ prefix: "auki-edge-sysfs-" });
-  try {
+  await withDir(async (root) => {
     const roots = await fakeMachine(root);
     const ports = await listPorts(roots);
     assert.deepEqual(ports, [
@@ -99,9 +99,7 @@ Deno.test("ports: sysfs gives paths, USB ids, serials and by-id links", async ()
         locationId: "1-1",
       },
     ]);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
+  }, "auki-edge-sysfs-");
 });
 
 Deno.test("ports: the binding's list() on this machine", async () => {

@@ -4,7 +4,7 @@
  * configuration mistakes are refused naming the key, an unplugged device
  * goes offline within 1 s and comes back when plugged in again, and a wrong
  * baud rate or a wrong device on the port is reported naming the port.
- * What each driver decodes is tested beside it (`*_driver_test.ts`).
+ * What each driver decodes is tested beside it (`ld06_test.ts`, ...).
  *
  * @module
  */

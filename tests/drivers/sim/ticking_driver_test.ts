@@ -7,6 +7,7 @@ import {
 } from "../../../drivers/sim/ticking_driver.ts";
 import { RecordingSink, runFor, utcContext } from "../fake_sink.ts";
 import { MemoryLogger } from "../../helpers/logger.ts";
+import { delay } from "../../helpers/wait.ts";
 
 const description: SensorDescription = {
   sensor: {
@@ -25,8 +26,6 @@ const description: SensorDescription = {
   payload: "scalar",
   rateHz: 50,
 };
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 Deno.test("tickingDriver: produces tick indices in order after online", async () => {
   const sink = await runFor(

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { boardIds, DEFAULT_BOARD } from "../../../../calibration/board.ts";
 import { calibrateBoardCommand } from "../../../../cli/commands/calibrate/board_task.ts";
 import { boardView, detectMarkers } from "../../../../calibration/detect.ts";
+import { MemoryOutput } from "../../../helpers/output.ts";
+import { withDir } from "../../../helpers/temp_dir.ts";
 
 /** Pixels per millimeter of the rasterized SVG. */
 const SCALE = 8;
@@ -29,13 +31,23 @@ function rasterize(svg: string) {
 }
 
 Deno.test("calibrate board writes a true-scale SVG the detector reads as the board, and --dry-run writes nothing", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withDir(async (dir) => {
     const out = join(dir, "board.svg");
-    assert.equal(await calibrateBoardCommand(["--out", out, "--dry-run"]), 0);
+    const dryRun = new MemoryOutput();
+    assert.equal(
+      await calibrateBoardCommand(["--out", out, "--dry-run"], dryRun),
+      0,
+    );
+    assert.deepEqual(dryRun.stdout, [
+      `will write ${out}: ${JSON.stringify(DEFAULT_BOARD)}`,
+      "dry run: nothing written",
+    ]);
     await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
 
-    assert.equal(await calibrateBoardCommand(["--out", out]), 0);
+    const written = new MemoryOutput();
+    assert.equal(await calibrateBoardCommand(["--out", out], written), 0);
+    assert.equal(written.stdout[1], "written; print it at 100% scale");
+    assert.deepEqual(written.stderr, []);
     const { mm, grey } = rasterize(await Deno.readTextFile(out));
     // 5 x 4 markers of 35 mm, 10 mm apart, with a 10 mm margin.
     assert.deepEqual(mm, [235, 190]);
@@ -59,7 +71,5 @@ Deno.test("calibrate board writes a true-scale SVG the detector reads as the boa
         `corner ${i} at (${u}, ${v}), expected (${expected})`,
       );
     });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -5,7 +5,7 @@ import { disciplineWarnings } from "../../../../cli/commands/calibrate/clock_tas
 import { withDevice } from "../../../../cli/client.ts";
 import type { KernelClock } from "../../../../cli/commands/calibrate/system_clock.ts";
 import { startAgent } from "../../../../scripts/harness/agent_process.ts";
-import { delay } from "../../../e2e/_helpers.ts";
+import { delay } from "../../../helpers/wait.ts";
 import { calibrate, client } from "./_agent.ts";
 
 Deno.test("calibrate clock's session->UTC fit holds within the uncertainty it claims", async () => {

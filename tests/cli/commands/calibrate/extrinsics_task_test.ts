@@ -15,7 +15,8 @@ import {
   runCli,
   startAgent,
 } from "../../../../scripts/harness/agent_process.ts";
-import { collect, delay } from "../../../e2e/_helpers.ts";
+import { collect } from "../../../e2e/_helpers.ts";
+import { delay } from "../../../helpers/wait.ts";
 import { requestResources } from "../../../../agent/protocols/resources.ts";
 import { calibrate, client, storeIsEmpty } from "./_agent.ts";
 

@@ -7,8 +7,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ALL_DRIVERS } from "../../drivers/registry.ts";
-import { runCli } from "../../scripts/harness/agent_process.ts";
+import { ALL_DRIVERS } from "../../../drivers/registry.ts";
+import { runCli } from "../../../scripts/harness/agent_process.ts";
+import { withDir } from "../../helpers/temp_dir.ts";
 
 function lines(text: string): string[] {
   return text.split("\n").filter((line) => line.trim() !== "");
@@ -54,8 +55,7 @@ Deno.test("config schema prints the configuration's JSON Schema", async () => {
 });
 
 Deno.test("config check: ok for a valid file, every problem with its path for a bad one", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "auki-edge-config-" });
-  try {
+  await withDir(async (dir) => {
     const write = async (name: string, body: unknown) => {
       const path = join(dir, name);
       await Deno.writeTextFile(
@@ -137,7 +137,5 @@ Deno.test("config check: ok for a valid file, every problem with its path for a 
       assert.equal(lines(failed.stderr).length, 1, failed.stderr);
       assert.match(failed.stderr.trim(), pattern);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, "auki-edge-config-");
 });

@@ -5,8 +5,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import project from "../../deno.json" with { type: "json" };
-import { runCli } from "../../scripts/harness/agent_process.ts";
+import project from "../../../deno.json" with { type: "json" };
+import { runCli } from "../../../scripts/harness/agent_process.ts";
 
 Deno.test("--version and version print the version, Deno, V8 and the target", async () => {
   const [flag, command, help] = await Promise.all([

@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Backoff, retryWithBackoff } from "../../agent/backoff.ts";
+import { Backoff, retryWithBackoff } from "../../core/backoff.ts";
 
 Deno.test("Backoff: doubles from the minimum to the maximum, resets on success", () => {
   const backoff = new Backoff(1_000, 5_000);

@@ -1,7 +1,8 @@
 /**
- * Exponential backoff for retry loops (cluster bootstrap, dialing members,
- * relay reservations): the delay doubles from a minimum to a maximum with
- * every failure and starts over after a success.
+ * The one exponential backoff of every retry loop (cluster bootstrap,
+ * dialing members, relay reservations, CLI admission retries, device
+ * sessions): the delay doubles from a minimum to a maximum with every
+ * failure and starts over after a success.
  *
  * @module
  */

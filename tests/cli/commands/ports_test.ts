@@ -5,25 +5,28 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { main } from "../../cli/main.ts";
-import { portsJson, portsTable, videoTable } from "../../cli/commands/ports.ts";
-import { listVideoDevices } from "../../drivers/camera/v4l2_list.ts";
-import { listPorts, type SerialPortInfo } from "../../drivers/serial/ports.ts";
+import { main } from "../../../cli/main.ts";
+import {
+  portsJson,
+  portsTable,
+  videoTable,
+} from "../../../cli/commands/ports.ts";
+import { listVideoDevices } from "../../../drivers/camera/v4l2_list.ts";
+import {
+  listPorts,
+  type SerialPortInfo,
+} from "../../../drivers/serial/ports.ts";
+import { MemoryOutput } from "../../helpers/output.ts";
 
 /** Runs the CLI in this process, capturing what it prints. */
 async function cli(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...parts: unknown[]) => out.push(parts.join(" "));
-  console.error = (...parts: unknown[]) => err.push(parts.join(" "));
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join("\n"), stderr: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
+  const output = new MemoryOutput();
+  const code = await main(args, output);
+  return {
+    code,
+    stdout: output.stdout.join("\n"),
+    stderr: output.stderr.join("\n"),
+  };
 }
 
 const ADAPTER: SerialPortInfo = {

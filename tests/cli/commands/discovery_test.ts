@@ -8,12 +8,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DiscoveryClient } from "../../agent/cluster/discovery_client.ts";
-import { parseJson } from "../../core/codec/json.ts";
-import { parseListen } from "../../cli/commands/discovery.ts";
-import { clustersTable } from "../../cli/commands/clusters.ts";
+import { DiscoveryClient } from "../../../agent/cluster/discovery_client.ts";
+import { parseJson } from "../../../core/codec/json.ts";
+import { parseListen } from "../../../cli/commands/discovery.ts";
+import { clustersTable } from "../../../cli/commands/clusters.ts";
 
-const ENTRY = new URL("../../main.ts", import.meta.url).pathname;
+const ENTRY = new URL("../../../main.ts", import.meta.url).pathname;
 const MANAGER = "12D3KooWAfBVdmphtMFPVq3GEpcg3QMiRbrwD9mpd6D6fc4CswRw";
 const NATIVE = "/ip4/192.168.9.10/tcp/4001";
 
@@ -183,7 +183,8 @@ Deno.test("usage mistakes exit 2 with one line naming the flag", async () => {
 
 Deno.test("discovery serves, clusters lists it as a table and JSON, SIGTERM stops it", async () => {
   let created = 0n;
-  const server = await withDiscovery([], async (url) => {
+  // Rows outlive the slowest CLI start: nothing posts liveness here.
+  const server = await withDiscovery(["--ttl-ms", "120000"], async (url) => {
     const client = new DiscoveryClient(url);
     const outcome = await client.createCluster("alpha", MANAGER, [NATIVE]);
     assert.equal(outcome.outcome, "created");
