@@ -6,7 +6,6 @@
 import { Agent } from "../../agent/agent.ts";
 import {
   CLUSTER_TARGETS,
-  ConfigError,
   type ConfigFile,
   DEFAULT_LISTEN,
   defaultSeedPath,
@@ -125,7 +124,7 @@ function parseWireEncoding(raw: string): WireEncoding {
 }
 
 /** Parses an `--http` value: `HOST:PORT`, or `none` (undefined). */
-export function parseHttp(raw: string): HttpListen | undefined {
+function parseHttp(raw: string): HttpListen | undefined {
   return raw === "none" ? undefined : parseListen(raw);
 }
 
@@ -231,7 +230,8 @@ export async function runCommand(
   const storage = values.storage ?? file?.storage ?? defaultStorage();
   const http = values.http !== undefined
     ? flagValue("run", "http", values.http, parseHttp)
-    : httpOfConfig(file?.http, values.config);
+    // The configuration's value is validated with the file.
+    : parseHttp(file?.http ?? DEFAULT_HTTP);
   const extra =
     (sims ?? (file?.sensors === undefined ? Object.values(SIM_KINDS) : []))
       .map((driver) => ({ driver }));
@@ -344,16 +344,4 @@ export async function runCommand(
     await discoveryServer?.stop();
   }
   return code;
-}
-
-/** The `http` of the configuration file, or the default. */
-function httpOfConfig(
-  raw: string | undefined,
-  path: string | undefined,
-): HttpListen | undefined {
-  try {
-    return parseHttp(raw ?? DEFAULT_HTTP);
-  } catch (error) {
-    throw new ConfigError(`config ${path}: http: ${errorMessage(error)}`);
-  }
 }
