@@ -331,7 +331,6 @@ export class Agent {
       sessionId: this.sessionId,
       storage: this.#storage,
       catalog: this.catalog,
-      registry: this.registry,
       logger: this.#logger,
     });
   }

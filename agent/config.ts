@@ -82,6 +82,7 @@ export const ConfigFile = z.strictObject({
       raw === "none" || Number(raw.slice(raw.lastIndexOf(":") + 1)) <= 65535,
     "the port is above 65535",
   ).optional(),
+  foxglove: z.string().min(1).optional(),
   log_level: z.enum(LOG_LEVELS).optional(),
   log_format: z.enum(LOG_FORMATS).optional(),
   retention_s: z.number().min(0).optional(),

@@ -29,7 +29,7 @@ import type { SensorEntry } from "../core/registries/entries.ts";
 import { TIME_TRANSFORM_PAYLOAD } from "./catalog/log_resource.ts";
 
 /** Payload kind strings and their protobuf messages. */
-const PAYLOAD_SCHEMAS: Record<string, DescMessage> = {
+export const PAYLOAD_SCHEMAS: Record<string, DescMessage> = {
   camera_frame: CameraFrameSchema,
   point_cloud_frame: PointCloudDataSchema,
   joint_encoders_frame: JointEncodersDataSchema,

@@ -19,7 +19,8 @@ import {
   StreamDeclinedError,
   Subscription,
 } from "../agent/protocols/stream_consumer.ts";
-import { SensorEntry } from "../core/registries/entries.ts";
+import type { SensorEntry } from "../core/registries/entries.ts";
+import { readSensorEntry } from "../core/registries/sensor_reader.ts";
 import {
   type clusterOf,
   joinAsMember,
@@ -121,7 +122,7 @@ export async function sensorOf(
   if (fetched === null) {
     throw new Error(`the device does not serve sensor entry "${sensorId}"`);
   }
-  return SensorEntry.parse(fetched.entry);
+  return readSensorEntry(fetched.entry);
 }
 
 /**

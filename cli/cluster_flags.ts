@@ -86,7 +86,7 @@ export interface Membership {
 export async function joinAsMember(
   node: Libp2p,
   cluster: { discovery: string; token?: string; name: string },
-  encoding: WireEncoding = "protobuf",
+  encoding?: WireEncoding,
 ): Promise<Membership> {
   const peerId = node.peerId.toString();
   const registry = new RegistryStore(peerId);

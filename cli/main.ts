@@ -9,6 +9,7 @@ import { SeedFileError } from "../agent/identity/seed_file.ts";
 import { USAGE_EXIT_CODE, UsageError } from "./args.ts";
 import { calibrateCommand } from "./commands/calibrate.ts";
 import { catalogCommand } from "./commands/catalog.ts";
+import { exportCommand } from "./commands/export.ts";
 import { clustersCommand } from "./commands/clusters.ts";
 import { configCommand } from "./commands/config.ts";
 import { discoveryCommand } from "./commands/discovery.ts";
@@ -19,6 +20,7 @@ import { portsCommand } from "./commands/ports.ts";
 import { runCommand } from "./commands/run.ts";
 import { statusCommand } from "./commands/status.ts";
 import { subscribeCommand } from "./commands/subscribe.ts";
+import { verifyCommand } from "./commands/verify.ts";
 import { versionCommand } from "./commands/version.ts";
 import { errorMessage } from "../core/logging.ts";
 import { type Output, STDIO } from "./output.ts";
@@ -38,6 +40,8 @@ const COMMANDS: Record<
   status: statusCommand,
   calibrate: calibrateCommand,
   frames: framesCommand,
+  export: exportCommand,
+  verify: verifyCommand,
   config: configCommand,
   version: versionCommand,
   "--version": versionCommand,
@@ -59,6 +63,8 @@ Commands:
   ports       list the serial ports for serial sensors
   calibrate   calibrate a camera, extrinsics, joint offsets or the clocks
   frames      print a peer's frame tree of static transforms
+  export      write recorded logs into a signed MCAP file (Foxglove schemas)
+  verify      check a signed MCAP export offline
   config      print the configuration's JSON Schema, or check a file
   version     print the version, the Deno and V8 versions and the target
               (also --version)

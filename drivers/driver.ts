@@ -31,6 +31,20 @@ export interface PoseOutput {
   rateHz: number;
 }
 
+/**
+ * The device behind a sensor, as its driver names it: shown by `status`,
+ * never part of the hashed registry entry (a swapped device of the same
+ * kind keeps its log).
+ */
+export interface DeviceInfo {
+  /** Vendor model name. */
+  model?: string;
+  /** Serial number. */
+  serial?: string;
+  /** Firmware version. */
+  firmware?: string;
+}
+
 /** What a driver's sensor is, as the registries and stream manifest publish it. */
 export interface SensorDescription {
   /** Sensor registry body; `sensor_id` is also the catalog `resource_id`. */
@@ -43,6 +57,8 @@ export interface SensorDescription {
   rateHz: number;
   /** Pose logs the driver also writes (served as `pose_log` resources, online with the sensor). */
   poses?: PoseOutput[];
+  /** The device, when the driver names it (not in the registry entry). */
+  device?: DeviceInfo;
 }
 
 /** Per-joint zero offsets and directions: a published angle is `direction * raw + offset_rad`. */
@@ -66,6 +82,8 @@ export interface SensorSink {
   online(): void;
   /** The device is gone or failing: its row disappears and streams end. */
   offline(reason: OfflineReason, detail: string): void;
+  /** Optional: a failed read the session survived (counted, shown by `status`). */
+  readFailure?(detail: string): void;
 }
 
 /** What the agent gives a driver to run with. */

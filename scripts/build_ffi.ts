@@ -36,6 +36,7 @@ export const LIBRARIES: Readonly<
   fault_hang: { group: "test", sources: ["test/fault_hang.c", UTIL] },
   fault_error: { group: "test", sources: ["test/fault_error.c", UTIL] },
   fault_liar: { group: "test", sources: ["test/fault_liar.c", UTIL] },
+  fault_quiet: { group: "test", sources: ["test/fault_quiet.c", UTIL] },
   fault_abi: { group: "test", sources: ["test/fault_abi.c"] },
   fault_nosym: { group: "test", sources: ["test/fault_nosym.c"] },
   fake_v4l2: { group: "test", sources: ["test/fake_v4l2.c"] },

@@ -14,7 +14,8 @@ import { describe } from "../protocols/exchange.ts";
 import type { ClusterState, ClusterTarget } from "./cluster_state.ts";
 import { DiscoveryError } from "./discovery_client.ts";
 import type { ClusterEntry } from "./discovery_types.ts";
-import { type JoinAnswer, requestJoin } from "./join_protocol.ts";
+import { askToJoin } from "./join_client.ts";
+import { isTemporaryReject, type JoinAnswer } from "./join_protocol.ts";
 import type { ManagerRole } from "./manager_role.ts";
 import { isMember, parseMembership } from "./membership.ts";
 
@@ -173,11 +174,10 @@ export class Bootstrap {
     state.preAllowed.add(entry.manager_peer_id);
     try {
       await this.#connect(manager, entry.manager_multiaddrs);
-      const answer = await requestJoin(
-        state.context.node,
-        manager,
+      const answer = await askToJoin(
+        state,
+        entry.manager_peer_id,
         state.context.advertised(),
-        state.joinOptions(),
       );
       this.adopt(entry, answer);
     } finally {
@@ -185,13 +185,17 @@ export class Bootstrap {
     }
   }
 
-  /** Takes the membership a Manager's join answer gives, or fails with its refusal. */
+  /**
+   * Takes the membership a Manager's join answer gives, or fails with its
+   * refusal: a temporary one (retried with backoff), or a definitive
+   * {@link ClusterBootstrapError}.
+   */
   adopt(entry: ClusterEntry, answer: JoinAnswer): void {
     const state = this.#state;
     if (answer.kind === "reject") {
       const message =
         `the Manager of "${entry.name}" refused to admit this peer: ${answer.reason}`;
-      if (answer.reason === "not the manager") throw new Error(message);
+      if (isTemporaryReject(answer.reason)) throw new Error(message);
       throw new ClusterBootstrapError(message);
     }
     const membership = parseMembership(answer.membershipJson);
@@ -257,12 +261,7 @@ export class Bootstrap {
     const state = this.#state;
     const manager = state.managerId;
     try {
-      const answer = await requestJoin(
-        state.context.node,
-        peerIdFromString(manager),
-        addrs,
-        state.joinOptions(),
-      );
+      const answer = await askToJoin(state, manager, addrs);
       if (state.stopped || state.isManager || state.managerId !== manager) {
         return;
       }

@@ -10,7 +10,14 @@
  * @module
  */
 import type { AgentClocks } from "../clocks/clocks.ts";
-import { HEARTBEAT, JOIN, MEMBERSHIP, OVER_RELAYS } from "../protocols/ids.ts";
+import {
+  HEARTBEAT,
+  JOIN,
+  LEAVE,
+  MEMBERSHIP,
+  OVER_RELAYS,
+} from "../protocols/ids.ts";
+import { describe } from "../protocols/exchange.ts";
 import {
   handleGated,
   type Service,
@@ -23,9 +30,11 @@ import {
   type ClusterStatus,
 } from "./cluster_state.ts";
 import { Election } from "./election.ts";
+import { sendLeave } from "./leave_protocol.ts";
 import { ManagerRole } from "./manager_role.ts";
 import { MemberLinks } from "./member_links.ts";
-import type { ClusterMembership } from "./membership.ts";
+import { type ClusterMembership, isMember } from "./membership.ts";
+import { peerIdFromString } from "@libp2p/peer-id";
 
 const SCAN_INTERVAL_MS = 250;
 const DIAL_INTERVAL_MS = 500;
@@ -117,8 +126,8 @@ export class ClusterService extends EventTarget implements Service {
   }
 
   /**
-   * Registers join (open to all), membership and heartbeat (members only)
-   * and closes the membership gate to non-members.
+   * Registers join (open to all), membership, heartbeat and leave (members
+   * only) and closes the membership gate to non-members.
    */
   async start(): Promise<void> {
     const components = this.#components;
@@ -130,6 +139,7 @@ export class ClusterService extends EventTarget implements Service {
       this.#election.handleMembership,
     );
     await handleGated(components, HEARTBEAT, this.#links.handleHeartbeat);
+    await handleGated(components, LEAVE, this.#role.handleLeave);
   }
 
   /** Starts bootstrapping in the background, retrying transient failures. */
@@ -173,20 +183,45 @@ export class ClusterService extends EventTarget implements Service {
   }
 
   /**
-   * Leaves: stops heartbeats and timers, deregisters the cluster from
-   * Discovery when this peer is its Manager and last member, and removes
-   * the handlers. The gate stays closed: leaving opens nothing to strangers.
+   * Leaves: a member tells its Manager (`/auki/leave/0.0.1`, where the
+   * Manager supports it), then heartbeats and timers stop, the cluster is
+   * deregistered from Discovery when this peer is its Manager and last
+   * member, and the handlers go. The gate stays closed: leaving opens
+   * nothing to strangers.
    */
   async stop(): Promise<void> {
     const state = this.#state;
     if (state.stopped) return;
     state.stopped = true;
     const { node } = this.#components;
+    await this.#leave();
     node.removeEventListener("connection:open", this.#links.onConnection);
     for (const timer of this.#timers) clearInterval(timer);
     this.#links.closeAll("leaving the cluster");
     await this.#role.stop();
     this.#bootstrap.abandon();
-    await node.unhandle([JOIN, MEMBERSHIP, HEARTBEAT]);
+    await node.unhandle([JOIN, MEMBERSHIP, HEARTBEAT, LEAVE]);
+  }
+
+  /** A member's goodbye to its Manager; a Manager without a leave handler (Rust) evicts it instead. */
+  async #leave(): Promise<void> {
+    const state = this.#state;
+    const manager = state.managerId;
+    if (
+      state.isManager || manager === "" || state.membership === undefined ||
+      !isMember(state.membership, state.self) || !state.connected(manager)
+    ) {
+      return;
+    }
+    try {
+      await sendLeave(this.#components.node, peerIdFromString(manager));
+      state.log.info(`told the Manager ${manager} this peer leaves`);
+    } catch (error) {
+      state.log.debug(
+        `the Manager ${manager} took no leave (${
+          describe(error)
+        }); it evicts this peer instead`,
+      );
+    }
   }
 }

@@ -37,8 +37,11 @@ export interface ClusterSettings {
   name: string;
   /** Bootstrap policy. */
   target: ClusterTarget;
-  /** Encoding of the join requests this peer sends. */
-  wireEncoding: WireEncoding;
+  /**
+   * Encoding of the join requests this peer sends; unset, protobuf first
+   * and the other encoding when a Manager drops it (join_client.ts).
+   */
+  wireEncoding?: WireEncoding;
   /** `Authorization` value sent in join requests, if any. */
   authorization?: string;
 }
@@ -108,6 +111,10 @@ export class ClusterState {
   readonly preAllowed: Set<string> = new Set();
   /** When each member was last heard from, ms since the epoch. */
   readonly lastSeen: Map<string, number> = new Map();
+  /** The join encoding each Manager answered, by peer id. */
+  readonly joinEncodings: Map<string, WireEncoding> = new Map();
+  /** Members that closed their heartbeat stream themselves (left cleanly). */
+  readonly departed: Set<string> = new Set();
   /** Managers this peer lost and elected a successor for. */
   readonly lost: Set<string> = new Set();
   /** The Manager's session clock against this peer's, from heartbeat echoes. */
@@ -156,14 +163,6 @@ export class ClusterState {
   connected(peer: string): boolean {
     return this.context.node.getConnections(peerIdFromString(peer)).length >
       0;
-  }
-
-  /** The join options of this peer's requests. */
-  joinOptions(): { encoding: WireEncoding; authorization?: string } {
-    return {
-      encoding: this.settings.wireEncoding,
-      authorization: this.settings.authorization,
-    };
   }
 
   /** The Discovery-like entry of the cluster as this peer knows it, managed by `manager`. */

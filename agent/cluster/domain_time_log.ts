@@ -12,9 +12,8 @@ import { openOwnLog, type OwnLogContext } from "../catalog/own_log.ts";
 import type { Clock } from "../clocks/clocks.ts";
 import { TimeTransformEntrySchema } from "../../core/proto/gen/auki/time_transform_pb.ts";
 import type { RegistryRef } from "../../core/registries/entries.ts";
-import type { RegistryStore } from "../registries/store.ts";
 import type { ClusterService } from "./cluster_service.ts";
-import { domainClockId, domainClockJson } from "./domain_clock.ts";
+import { domainClockHash, domainClockId } from "./domain_clock.ts";
 
 const HOUR_NS = 3_600_000_000_000n;
 const U32_MAX = 0xffff_ffffn;
@@ -28,8 +27,6 @@ export interface DomainTimeLogOptions extends OwnLogContext {
   session: Clock;
   /** The catalog the log is served in. */
   catalog: Catalog;
-  /** The registry the domain clock declaration is served from. */
-  registry: RegistryStore;
 }
 
 /** The running session-to-domain-clock log. */
@@ -50,11 +47,10 @@ export class DomainTimeLog {
   static async start(options: DomainTimeLogOptions): Promise<DomainTimeLog> {
     const { cluster, session } = options;
     const name = cluster.status().name;
-    const declared = options.registry.putCanonical(
-      "clock",
-      domainClockId(name),
-      domainClockJson(name),
-    );
+    // The domain clock is named by reference only: it is no clock entry,
+    // so a `clock` lookup of it answers `{"entry":null}`, as on a Rust
+    // Manager, never a body of another kind under kind `clock`.
+    const declared = { id: domainClockId(name), hash: domainClockHash(name) };
     const toClock = (): RegistryRef => ({
       ...declared,
       peer_id: cluster.status().managerPeerId,

@@ -1,8 +1,11 @@
 /**
- * Who the Manager is (spec cluster.md 4): a member that stops hearing its
- * Manager first asks it whether it is alive, then elects a successor by
- * the membership's election order; membership updates are taken only from
- * the Manager, or from a member the election would have preferred.
+ * Who the Manager is (spec cluster.md 3.8): a member that stops hearing its
+ * Manager first asks it whether it is alive, then elects a successor as
+ * Rust's `elect_successor` does (but never a member without addresses,
+ * docs/decisions.md 46); a member takes a membership update from any
+ * peer that names itself Manager and is in the membership it sends (Rust's
+ * "last write wins"), a Manager only from a peer the election would have
+ * preferred to it (docs/decisions.md 45).
  *
  * @module
  */
@@ -11,15 +14,14 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { brief, describe } from "../protocols/exchange.ts";
 import type { Bootstrap } from "./bootstrap.ts";
 import type { ClusterState } from "./cluster_state.ts";
-import { requestJoin } from "./join_protocol.ts";
+import { askToJoin } from "./join_client.ts";
 import type { ManagerRole } from "./manager_role.ts";
 import type { MemberLinks } from "./member_links.ts";
+import { electSuccessor, isMember } from "./membership.ts";
 import {
-  type ClusterMembership,
-  electSuccessor,
-  isMember,
-} from "./membership.ts";
-import { readMembership } from "./membership_protocol.ts";
+  type MembershipUpdate,
+  readMembership,
+} from "./membership_protocol.ts";
 
 const ELECTION_DELAY_MS = 100;
 /** Bounds on asking a silent Manager whether it is alive (dial, then join). */
@@ -120,11 +122,11 @@ export class Election {
       await state.context.node.dial(peer, {
         signal: AbortSignal.timeout(REJOIN_DIAL_MS),
       });
-      const answer = await requestJoin(
-        state.context.node,
-        peer,
+      const answer = await askToJoin(
+        state,
+        manager,
         state.context.advertised(),
-        { ...state.joinOptions(), timeoutMs: REJOIN_ANSWER_MS },
+        REJOIN_ANSWER_MS,
       );
       if (state.stopped || state.isManager || state.managerId !== manager) {
         return true;
@@ -156,15 +158,21 @@ export class Election {
     }
   };
 
-  #apply(
-    from: string,
-    update: { managerPeerId: string; membership: ClusterMembership },
-  ): void {
+  #apply(from: string, update: MembershipUpdate): void {
     const state = this.#state;
-    if (update.managerPeerId !== from) {
+    // Older Rust Managers send no `manager_peer_id`: the sender is taken
+    // as Manager when it is the one this peer knows.
+    const manager = update.managerPeerId ??
+      (from === state.managerId ? from : undefined);
+    if (manager === undefined) {
       throw new Error(
-        `it names ${update.managerPeerId} as Manager, not its sender`,
+        `it names no Manager and its sender is not the Manager ${
+          state.managerId || "(none yet)"
+        }`,
       );
+    }
+    if (manager !== from) {
+      throw new Error(`it names ${manager} as Manager, not its sender`);
     }
     if (!isMember(update.membership, from)) {
       throw new Error("its Manager is not in the membership it sends");
@@ -173,14 +181,6 @@ export class Election {
       // Any member can claim the role; only one the election would have
       // preferred to this Manager (after a partition) takes it over.
       throw new Error(`${from} is not the Manager (this peer is)`);
-    }
-    if (
-      !state.isManager && from !== state.managerId &&
-      state.alive(state.managerId)
-    ) {
-      throw new Error(
-        `${from} is not the Manager (${state.managerId} is alive)`,
-      );
     }
     if (state.isManager) {
       state.log.warn(`${from} manages "${state.name}" now; stepping down`);

@@ -66,8 +66,11 @@ export interface HeartbeatOptions {
   onFrame(frame: HeartbeatFrame): void;
   /** Called with every offset sample. */
   onSample(sample: OffsetSample): void;
-  /** Called once when the link ends (the stream closed or broke). */
-  onClose(reason: string): void;
+  /**
+   * Called once when the link ends (the stream closed or broke); `clean`
+   * when the peer closed the stream itself, as a member leaving does.
+   */
+  onClose(reason: string, clean: boolean): void;
   /** Where malformed frames are reported (at most one line per 10 s per link). */
   logger: Logger;
   /** The peer, named in those lines. */
@@ -97,8 +100,8 @@ export class HeartbeatLink {
     this.#write();
     this.#timer = setInterval(() => this.#write(), HEARTBEAT_INTERVAL_MS);
     this.#read().then(
-      () => this.close("the peer closed the heartbeat stream"),
-      (error) => this.close(`heartbeat stream failed: ${error}`),
+      () => this.#end("the peer closed the heartbeat stream", true),
+      (error) => this.#end(`heartbeat stream failed: ${error}`, false),
     );
   }
 
@@ -176,12 +179,16 @@ export class HeartbeatLink {
 
   /** Stops writing and closes the stream (idempotent). */
   close(reason: string): void {
+    this.#end(reason, false);
+  }
+
+  #end(reason: string, clean: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
     if (this.#stream.status === "open") {
       this.#stream.abort(new Error(reason));
     }
-    this.#options.onClose(reason);
+    this.#options.onClose(reason, clean);
   }
 }

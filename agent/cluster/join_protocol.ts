@@ -55,6 +55,19 @@ export type JoinAnswer =
     reason: string;
   };
 
+/**
+ * Whether a reject reason is a temporary condition worth retrying: `not the
+ * manager` (mid-failover), `already a member` (the old entry is not yet
+ * evicted) and the Rust runtime's own failures (`join handler timed out
+ * after 10s`, `join handler dropped without replying`, `runtime: …`).
+ */
+export function isTemporaryReject(reason: string): boolean {
+  return reason === "not the manager" || reason === "already a member" ||
+    reason.startsWith("join handler timed out") ||
+    reason.startsWith("join handler dropped") ||
+    reason.startsWith("runtime: ");
+}
+
 const JsonRequest = z.object({
   multiaddrs: z.array(z.string()),
   authorization: z.string().optional(),

@@ -21,8 +21,9 @@ import {
   JOIN_TIMEOUT_MS,
   type JoinAnswer,
 } from "./join_protocol.ts";
+import { readLeave } from "./leave_protocol.ts";
 import type { MemberLinks } from "./member_links.ts";
-import { membershipJson } from "./membership.ts";
+import { isMember, membershipJson } from "./membership.ts";
 
 const LIVENESS_INTERVAL_MS = 1_000;
 
@@ -189,6 +190,7 @@ export class ManagerRole {
       );
     }
     state.lost.delete(peer);
+    state.departed.delete(peer);
     state.lastSeen.set(peer, Date.now());
     state.noteOtherMembers();
     state.changed();
@@ -207,20 +209,59 @@ export class ManagerRole {
     }
   }
 
+  /**
+   * Removes a silent member. One that closed its heartbeat stream itself
+   * over a live connection (a peer shutting down) left cleanly: that is an
+   * info line; a member that went silent otherwise is a warning.
+   */
   #evict(peer: string): void {
+    const state = this.#state;
+    const left = state.departed.has(peer);
+    const count = this.#remove(peer, "evicted");
+    const timeout = HEARTBEAT_TIMEOUT_MS / 1000;
+    if (left) {
+      state.log.info(`${peer} disconnected and is gone (${count} members)`);
+    } else {
+      state.log.warn(
+        `evicted ${peer}: no heartbeat for ${timeout} s (${count} members)`,
+      );
+    }
+    state.context.node.hangUp(peerIdFromString(peer)).catch(() => {});
+  }
+
+  /** Handles `/auki/leave/0.0.1` from a member (the gate has run). */
+  handleLeave = async (stream: Stream, connection: Connection) => {
+    const state = this.#state;
+    const peer = connection.remotePeer.toString();
+    try {
+      await readLeave(stream);
+      await stream.close().catch(() => {});
+    } catch (error) {
+      state.log.warn(`leave from ${peer} dropped: ${describe(error)}`);
+      stream.abort(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    if (
+      !state.isManager || state.membership === undefined ||
+      !isMember(state.membership, peer)
+    ) {
+      return;
+    }
+    const count = this.#remove(peer, "left");
+    state.log.info(`${peer} left the cluster (${count} members)`);
+  };
+
+  /** Removes member `peer`, closes its link and gossips; returns the member count. */
+  #remove(peer: string, reason: string): number {
     const state = this.#state;
     const membership = state.membership!;
     membership.peers = membership.peers.filter((p) => p.peer_id !== peer);
     state.lastSeen.delete(peer);
-    this.#links.close(peer, "evicted");
-    state.log.warn(
-      `evicted ${peer}: no heartbeat for ${
-        HEARTBEAT_TIMEOUT_MS / 1000
-      } s (${membership.peers.length} members)`,
-    );
-    state.context.node.hangUp(peerIdFromString(peer)).catch(() => {});
+    state.departed.delete(peer);
+    this.#links.close(peer, reason);
     state.changed();
     this.gossip();
+    return membership.peers.length;
   }
 
   /** Sends the membership to every connected member. */

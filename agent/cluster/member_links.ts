@@ -80,8 +80,11 @@ export class MemberLinks {
           state.managerClock.add(sample);
         }
       },
-      onClose: (reason) => {
+      onClose: (reason, clean) => {
         if (this.#links.get(peer) === link) this.#links.delete(peer);
+        // Closed by the member over a live connection: it is leaving. (A
+        // killed peer's stream ends too, but with its connection.)
+        if (clean && state.connected(peer)) state.departed.add(peer);
         state.log.debug(`heartbeat with ${peer} ended: ${reason}`);
       },
       logger: state.log,

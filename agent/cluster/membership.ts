@@ -70,10 +70,11 @@ export function electionOrder(a: ClusterMember, b: ClusterMember): number {
 }
 
 /**
- * The election winner after the Manager `lost` is gone: the first member in
- * election order that is this peer or currently connected. A member without
- * addresses (a short-lived CLI member; Rust peers always have some) never
- * wins: Discovery would name a Manager nobody can dial.
+ * The election winner after the Manager `lost` is gone, as Rust's
+ * `elect_successor`: the first member in election order that is this peer
+ * or currently connected. One deliberate difference (docs/decisions.md 46):
+ * a member without addresses (a short-lived CLI member; Rust daemons always
+ * have some) never wins, since Discovery would name a Manager nobody can dial.
  */
 export function electSuccessor(
   membership: ClusterMembership,

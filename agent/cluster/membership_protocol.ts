@@ -1,7 +1,7 @@
 /**
  * `/auki/membership/0.0.1` (spec wire.md 9.3): the Manager opens a substream
  * to a member, writes one frame `{"manager_peer_id","membership_json"}` and
- * closes. Fire and forget.
+ * closes. Fire and forget. Older Rust Managers send `membership_json` alone.
  *
  * @module
  */
@@ -22,14 +22,14 @@ export const MEMBERSHIP_LIMITS = { maxBytes: FRAME_CAPS.membership };
 const SEND_TIMEOUT_MS = 5_000;
 
 const Update = z.object({
-  manager_peer_id: z.string(),
+  manager_peer_id: z.string().optional(),
   membership_json: z.string(),
 });
 
 /** A membership update as received. */
 export interface MembershipUpdate {
-  /** Who the sender says the Manager is. */
-  managerPeerId: string;
+  /** Who the sender says the Manager is; `undefined` from older Rust Managers. */
+  managerPeerId: string | undefined;
   /** The new membership. */
   membership: ClusterMembership;
 }

@@ -83,19 +83,16 @@ export class LogCursor {
   #index: number;
   #position: EntryPosition | undefined;
   #file: { startNs: bigint; handle: Deno.FsFile } | undefined;
-  #minTimestampNs: bigint | undefined;
 
   /** A cursor on `log` at entry `index`, `position` on disk when known. */
   constructor(
     log: CursorSource,
     index: number,
     position: EntryPosition | undefined,
-    minTimestampNs?: bigint,
   ) {
     this.#log = log;
     this.#index = index;
     this.#position = position;
-    this.#minTimestampNs = minTimestampNs;
   }
 
   /** Index of the next entry this cursor returns. */
@@ -109,21 +106,6 @@ export class LogCursor {
    * {@link LogEvictedError} when retention deleted the next entry first.
    */
   async next(signal?: AbortSignal): Promise<LogEntry | null> {
-    for (;;) {
-      const entry = await this.#read(signal);
-      if (entry === null) return null;
-      if (
-        this.#minTimestampNs === undefined ||
-        entry.timestampNs >= this.#minTimestampNs
-      ) {
-        // Entries are ordered: once one passes, every later one does.
-        this.#minTimestampNs = undefined;
-        return entry;
-      }
-    }
-  }
-
-  async #read(signal?: AbortSignal): Promise<LogEntry | null> {
     await this.#log.waitFor(this.#index, signal);
     if (this.#index >= this.#log.nextIndex) return null;
     if (this.#index < this.#log.firstIndex) {

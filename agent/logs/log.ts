@@ -475,14 +475,8 @@ export class SegmentLog implements CursorSource {
   /** Opens a cursor at a read position. */
   async cursor(from: ReadFrom): Promise<LogCursor> {
     switch (from.kind) {
-      case "latest": {
-        const last = this.#segments.at(-1);
-        return new LogCursor(
-          this,
-          this.#nextIndex,
-          last && { startNs: last.startNs, offset: last.sizeBytes },
-        );
-      }
+      case "latest":
+        return this.#atEnd();
       case "start":
         return new LogCursor(this, this.firstIndex, undefined);
       case "timestamp":
@@ -501,7 +495,7 @@ export class SegmentLog implements CursorSource {
     const segment = this.#segments.find((s) =>
       s.lastNs !== undefined && s.lastNs >= timestampNs
     );
-    if (segment === undefined) return this.#after(timestampNs);
+    if (segment === undefined) return this.#atEnd();
     using file = await Deno.open(segment.path, { read: true });
     const header = new Uint8Array(ENTRY_HEADER_BYTES);
     let offset = SEGMENT_HEADER_BYTES;
@@ -517,17 +511,20 @@ export class SegmentLog implements CursorSource {
       }
       offset += ENTRY_HEADER_BYTES + entry.payloadBytes;
     }
-    return this.#after(timestampNs);
+    return this.#atEnd();
   }
 
-  /** A cursor at the end that skips new entries older than `timestampNs`. */
-  #after(timestampNs: bigint): LogCursor {
+  /**
+   * A cursor at the end: every entry appended from now on. `from_timestamp`
+   * past the newest entry lands here too; its live tail is not filtered
+   * (spec wire.md 7.4, as the Rust producer reads it).
+   */
+  #atEnd(): LogCursor {
     const last = this.#segments.at(-1);
     return new LogCursor(
       this,
       this.#nextIndex,
       last && { startNs: last.startNs, offset: last.sizeBytes },
-      timestampNs,
     );
   }
 

@@ -29,7 +29,7 @@ export function healthOf(
   clusterName: string | undefined,
 ): Health {
   const offline = status.sensors.filter((s) => !s.online).map((s) => ({
-    resource_id: s.resource_id,
+    resource_id: s.id,
     reason: s.reason ?? "offline",
   }));
   const serving = status.multiaddrs.length > 0;
@@ -48,7 +48,7 @@ export function healthOf(
       ? null
       : { name: status.cluster?.name ?? clusterName, member },
     sensors: status.sensors.map((s) => ({
-      resource_id: s.resource_id,
+      resource_id: s.id,
       online: s.online,
       reason: s.reason,
     })),

@@ -15,7 +15,7 @@ const RELAY_STATES = ["reserved", "reserving", "waiting"] as const;
 export function metricsText(status: AgentStatus): string {
   const sensors = status.sensors;
   const bySensor = (value: (s: AgentStatus["sensors"][number]) => number) =>
-    sensors.map((s) => [{ resource_id: s.resource_id }, value(s)] as const);
+    sensors.map((s) => [{ resource_id: s.id }, value(s)] as const);
   const byLog = (value: (r: AgentStatus["resources"][number]) => number) =>
     status.resources.map((
       r,
@@ -60,11 +60,12 @@ export function metricsText(status: AgentStatus): string {
     .family(
       "auki_edge_sensor_errors_total",
       "counter",
-      "Sensor errors: kind=device for read or decode failures the driver reported, kind=record for samples the log refused.",
+      "Sensor errors: kind=read for failed reads the driver survived, kind=device for the device reported gone or failing (offline), kind=record for samples the log refused.",
       sensors.flatMap((s) =>
         [
-          [{ resource_id: s.resource_id, kind: "device" }, s.device_errors],
-          [{ resource_id: s.resource_id, kind: "record" }, s.record_errors],
+          [{ resource_id: s.id, kind: "read" }, s.read_failures],
+          [{ resource_id: s.id, kind: "device" }, s.device_errors],
+          [{ resource_id: s.id, kind: "record" }, s.record_errors],
         ] as const
       ),
     )

@@ -11,7 +11,7 @@ import type { Libp2p } from "@libp2p/interface";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { LogResource } from "../catalog/log_resource.ts";
 import type { ClusterService } from "../cluster/cluster_service.ts";
-import type { HostedSensor } from "../sensors/sensor_host.ts";
+import type { HostedSensor, SensorStatus } from "../sensors/sensor_host.ts";
 import {
   EventLoopLag,
   type ProcessStatus,
@@ -22,15 +22,11 @@ import type { StreamTraffic } from "./traffic.ts";
 const SAMPLE_MS = 1_000;
 
 /** A configured sensor's health, as `/healthz`, `/api/status` and `status --json` show it. */
-export interface SensorHealth {
-  /** Its `resource_id` (the sensor id). */
-  resource_id: string;
+export interface SensorHealth extends SensorStatus {
   /** Registry sensor kind, e.g. `camera`. */
   kind: string;
   /** Registry sensor type, e.g. `rgb`. */
   type: string;
-  /** Whether it produces (its catalog row is listed). */
-  online: boolean;
   /** Why it is offline; null when online. */
   reason: string | null;
   /** Nominal rate, Hz (0 when irregular). */
@@ -169,7 +165,9 @@ export class AgentObserver {
       sensors: [
         ...sensors.map((sensor) => this.#health(sensor)),
         ...failed.map((f) => ({
-          resource_id: f.resource_id,
+          id: f.resource_id,
+          read_failures: 0,
+          last_read_failure: null,
           kind: f.kind,
           type: f.type,
           online: false,
@@ -216,10 +214,9 @@ export class AgentObserver {
     const window = this.#windows.get(resource.id);
     const kind = resource.kind;
     return {
-      resource_id: resource.id,
+      ...sensor.status(),
       kind: kind.variant === "sensor_log" ? kind.sensor.kind : kind.variant,
       type: kind.variant === "sensor_log" ? kind.sensor.type : "",
-      online: resource.online,
       reason: resource.online ? null : stats.offlineReason ?? "offline",
       expected_rate_hz: kind.variant === "sensor_log" ? kind.expectedRateHz : 0,
       rate_hz: window?.rateHz ?? 0,

@@ -6,6 +6,8 @@
 
 /** Cluster admission; the only protocol a non-member may open. */
 export const JOIN = "/auki/join/0.0.1";
+/** A member tells the Manager it leaves (spec wire.md 9.2). */
+export const LEAVE = "/auki/leave/0.0.1";
 /** Manager to member membership gossip. */
 export const MEMBERSHIP = "/auki/membership/0.0.1";
 /** Manager to member heartbeats. */

@@ -30,7 +30,10 @@ const OPEN_TIMEOUT_MS = 30_000;
 export interface SubscribeRequest {
   /** The catalog row's `resource_id`. */
   resourceId: string;
-  /** The log's source peer; empty means the serving peer. */
+  /**
+   * The log's source peer; by default the serving peer's id (strict Rust
+   * providers decline an empty one).
+   */
   sourcePeerId?: string;
   /** Where to start (default: latest). */
   from?: ReadFrom;
@@ -122,7 +125,8 @@ export class Subscription {
       AbortSignal.timeout(options.timeoutMs ?? OPEN_TIMEOUT_MS),
       ...(options.signal ? [options.signal] : []),
     ]);
-    const stream = await node.dialProtocol(target, STREAM, {
+    const connection = await node.dial(target, { signal });
+    const stream = await connection.newStream(STREAM, {
       signal,
       ...OVER_RELAYS,
     });
@@ -135,7 +139,8 @@ export class Subscription {
             case: "request",
             value: {
               resourceId: request.resourceId,
-              sourcePeerId: request.sourcePeerId ?? "",
+              sourcePeerId: request.sourcePeerId ??
+                connection.remotePeer.toString(),
               readFrom: requestReadFrom(request.from ?? { kind: "latest" }),
             },
           },

@@ -105,20 +105,6 @@ export class RegistryStore {
     return { peer_id: this.#peerId, id: stored.id, hash: stored.hash };
   }
 
-  /**
-   * Stores canonical JSON that is not one of this peer's own typed entries
-   * (such as the cluster's domain clock declaration) so lookups can find it.
-   */
-  putCanonical(
-    kind: OwnedKind,
-    id: string,
-    canonicalJson: string,
-  ): RegistryRef {
-    const hash = xxh3Hex(canonicalJson);
-    this.#entries.set(key(kind, id, hash), { kind, id, hash, canonicalJson });
-    return { peer_id: this.#peerId, id, hash };
-  }
-
   /** Looks up an exact (kind, id, hash), in memory or on disk. */
   async get(
     kind: string,

@@ -8,7 +8,11 @@
  *
  * @module
  */
-import type { PoseOutput, SensorDriver } from "../../drivers/driver.ts";
+import type {
+  DeviceInfo,
+  PoseOutput,
+  SensorDriver,
+} from "../../drivers/driver.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { LogResource } from "../catalog/log_resource.ts";
 import {
@@ -36,6 +40,20 @@ export interface SensorHostContext extends OwnLogContext {
   catalog: Catalog;
 }
 
+/** A hosted sensor's state, as `status --json` shows it. */
+export interface SensorStatus {
+  /** The sensor id (catalog `resource_id`). */
+  id: string;
+  /** Whether its row is in the catalog now. */
+  online: boolean;
+  /** Failed reads its sessions survived since the agent started. */
+  read_failures: number;
+  /** What the last of them said, or null. */
+  last_read_failure: string | null;
+  /** The device, when its driver names it. */
+  device?: DeviceInfo;
+}
+
 /** A driver running in the agent. */
 export class HostedSensor {
   /** The served resource. */
@@ -46,6 +64,8 @@ export class HostedSensor {
   readonly stats: SensorStats;
   readonly #driver: SensorDriver;
   readonly #log: SegmentLog;
+  #readFailures = 0;
+  #lastReadFailure: string | null = null;
 
   private constructor(
     driver: SensorDriver,
@@ -153,6 +173,10 @@ export class HostedSensor {
           stats.online();
           for (const served of [resource, ...poses]) served.goOnline();
         },
+        readFailure: (detail) => {
+          host.#readFailures++;
+          host.#lastReadFailure = detail;
+        },
         offline: (reason, detail) => {
           if (resource.online) {
             logger.warn(`offline: ${detail}`, {
@@ -174,6 +198,18 @@ export class HostedSensor {
       throw new Error(`sensor "${id}" failed to start: ${error}`);
     }
     return host;
+  }
+
+  /** The sensor's state now. */
+  status(): SensorStatus {
+    const device = this.#driver.description.device;
+    return {
+      id: this.resource.id,
+      online: this.resource.online,
+      read_failures: this.#readFailures,
+      last_read_failure: this.#lastReadFailure,
+      ...(device === undefined ? {} : { device }),
+    };
   }
 
   /** Stops the driver, takes its resources offline and closes their logs. */

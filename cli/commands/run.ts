@@ -26,6 +26,8 @@ import { flagValue, parseCommand, UsageError } from "../args.ts";
 import { parseClusterName, parseDiscoveryUrl } from "../cluster_flags.ts";
 import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
+import { FoxgloveBridge } from "../../agent/foxglove/server.ts";
+import { httpListenError } from "../../agent/listen_errors.ts";
 import { startServiceNotifier } from "../sd_notify.ts";
 import {
   LOG_FLAG_OPTIONS,
@@ -63,10 +65,14 @@ Options:
   --ready-file FILE    write {"peer_id","multiaddrs"} here once serving
                        (with "cluster" and "is_manager" once joined,
                        "relays" with the reservations when relays are set,
-                       and "http" with the HTTP server's URL)
+                       "http" with the HTTP server's URL, and
+                       "foxglove" with its ws:// URL)
   --http HOST:PORT     serve the status page, /metrics, /healthz and
                        /api/status here (default ${DEFAULT_HTTP}, loopback
                        only; port 0 picks a free port; "none" disables)
+  --foxglove HOST:PORT serve the sensors to Foxglove over its WebSocket
+                       protocol (foxglove.websocket.v1) here; off by
+                       default, port 0 picks a free one
   --relay MULTIADDR    Circuit Relay v2 relay to reserve a circuit on,
                        repeatable: /ip4/HOST/tcp/PORT/p2p/RELAY_PEER_ID; the
                        circuit addresses are advertised to the cluster
@@ -81,7 +87,8 @@ Cluster (standalone without; in a cluster only members reach the device):
   --cluster NAME           the cluster (fallback name for most_recent_or_create)
   --target TARGET          create, join, join_or_create (default) or
                            most_recent_or_create
-  --wire-encoding ENC      join requests as protobuf (default) or json
+  --wire-encoding ENC      join requests only as protobuf or json (default:
+                           protobuf, then json if a Manager drops it)
   -h, --help               show this help
 `;
 
@@ -153,6 +160,7 @@ export async function runCommand(
       name: { type: "string" },
       "ready-file": { type: "string" },
       http: { type: "string" },
+      foxglove: { type: "string" },
       discovery: { type: "string" },
       "discovery-token": { type: "string" },
       "embedded-discovery": { type: "string" },
@@ -201,7 +209,7 @@ export async function runCommand(
     ? clusterFile?.target ?? "join_or_create"
     : flagValue("run", "target", values.target, parseTarget);
   const wireEncoding = values["wire-encoding"] === undefined
-    ? clusterFile?.wire_encoding ?? "protobuf"
+    ? clusterFile?.wire_encoding
     : flagValue(
       "run",
       "wire-encoding",
@@ -257,6 +265,10 @@ export async function runCommand(
     }
     logger.info(`embedded Discovery at ${discoveryServer.url}`);
   }
+  const foxgloveRaw = values.foxglove ?? file?.foxglove;
+  const foxgloveListen = foxgloveRaw === undefined
+    ? undefined
+    : flagValue("run", "foxglove", foxgloveRaw, parseListen);
   let httpServer: HttpServer | undefined;
   try {
     // Bound before the agent starts, so a port in use fails fast.
@@ -298,6 +310,32 @@ export async function runCommand(
     catalog: agent.catalog,
     registry: agent.registry,
   });
+  let foxglove: FoxgloveBridge | undefined;
+  if (foxgloveListen !== undefined) {
+    try {
+      foxglove = await FoxgloveBridge.start({
+        ...foxgloveListen,
+        catalog: agent.catalog,
+        registry: agent.registry,
+        name: `auki-edge ${agent.peerId}`,
+        logger: logger.child("foxglove"),
+      });
+    } catch (error) {
+      await httpServer?.stop();
+      await agent.stop();
+      await discoveryServer?.stop();
+      throw new Error(
+        `Foxglove: ${
+          errorMessage(httpListenError(
+            error,
+            foxgloveListen.hostname,
+            foxgloveListen.port,
+          ))
+        }`,
+      );
+    }
+    logger.info(`Foxglove WebSocket server at ${foxglove.url}`);
+  }
   const stopped = Promise.withResolvers<void>();
   const onSignal = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", onSignal);
@@ -325,6 +363,7 @@ export async function runCommand(
             : {}),
           ...(agent.relays ? { relays: agent.relays.status() } : {}),
           ...(httpServer ? { http: httpServer.url } : {}),
+          ...(foxglove ? { foxglove: foxglove.url } : {}),
         }),
       );
     }
@@ -339,6 +378,7 @@ export async function runCommand(
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
     service.close();
+    await foxglove?.stop();
     await httpServer?.stop();
     await agent.stop();
     await discoveryServer?.stop();

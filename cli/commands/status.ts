@@ -1,7 +1,7 @@
 /**
  * `auki-edge status`: the running agent's addresses, cluster, relay
- * reservations and each sensor's health and rates, read from its storage's
- * status file.
+ * reservations and each sensor's health, rates and failed reads, read from
+ * its storage's status file.
  *
  * @module
  */
@@ -16,8 +16,10 @@ const HELP = `Usage: auki-edge status [--storage DIR] [--json]
 Shows what the agent running on a storage root is doing: its peer id and
 addresses, its cluster, each relay reservation (relay, state, circuit
 address, expiry or the next retry and why the last attempt failed), and each
-sensor's state, rate, bandwidth and errors (offline ones with the reason).
-The same facts are served as JSON at the agent's /api/status.
+sensor: online or not (offline ones with the reason), its rate and
+bandwidth, the failed reads its sessions survived with the last driver
+message, and the device a native driver names. The same facts are served
+as JSON at the agent's /api/status.
 
 Options:
   --storage DIR   the agent's storage root (default: ~/.auki/auki-edge)
@@ -87,26 +89,33 @@ export async function statusCommand(
       );
     }
   }
-  if (status.sensors.length > 0) lines.push("sensors", ...sensorLines(status));
+  // A status file of an older agent has no sensors.
+  const sensors = status.sensors ?? [];
+  if (sensors.length > 0) lines.push("sensors", ...sensors.map(sensorLine));
   output.out(lines.join("\n"));
   return 0;
 }
 
-/** One aligned line per sensor: id, kind, state, rate, bandwidth, errors. */
-function sensorLines(status: AgentStatus): string[] {
-  const rows = status.sensors.map((s) => [
-    s.resource_id,
-    s.type === "" ? s.kind : `${s.kind}/${s.type}`,
-    s.online ? "online" : "offline",
-    humanRate(s.rate_hz),
-    humanBandwidth(s.bytes_per_second),
-    `${s.device_errors + s.record_errors} errors`,
-    s.online ? "" : s.reason ?? "",
-  ]);
-  const widths = rows[0].map((_, i) =>
-    Math.max(...rows.map((row) => row[i].length))
-  );
-  return rows.map((row) =>
-    `  ${row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()}`
-  );
+/** One line per sensor: state (or why not), rate and bandwidth, failed reads, device. */
+function sensorLine(sensor: AgentStatus["sensors"][number]): string {
+  const device = [sensor.device?.model, sensor.device?.serial]
+    .filter((part) => part !== undefined).join(" ");
+  const state = sensor.online
+    ? `online${
+      sensor.rate_hz === undefined
+        ? ""
+        : `, ${humanRate(sensor.rate_hz)}, ${
+          humanBandwidth(sensor.bytes_per_second)
+        }`
+    }`
+    : `offline${sensor.reason ? ` (${sensor.reason})` : ""}`;
+  return `  ${sensor.id}${device ? ` (${device})` : ""}: ${state}${
+    sensor.read_failures > 0
+      ? `, ${sensor.read_failures} failed reads survived (last: ${sensor.last_read_failure})`
+      : ""
+  }${
+    sensor.record_errors > 0
+      ? `, ${sensor.record_errors} samples the log refused`
+      : ""
+  }`;
 }

@@ -14,7 +14,7 @@ import {
   Subscription,
 } from "../../agent/protocols/stream_consumer.ts";
 import { snakeCase } from "../../agent/protocols/stream_messages.ts";
-import { SensorEntry } from "../../core/registries/entries.ts";
+import { readSensorEntry } from "../../core/registries/sensor_reader.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import {
   formatReport,
@@ -153,7 +153,7 @@ async function read(
       "sensor",
       manifest.sensorId,
       manifest.sensorHash,
-    ).then((e) => e && SensorEntry.parse(e.entry)).catch(() => undefined);
+    ).then((e) => e && readSensorEntry(e.entry)).catch(() => undefined);
   const meter = options.hz
     ? new StreamMeter(manifest.expectedRateHz)
     : undefined;

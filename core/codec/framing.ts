@@ -14,6 +14,7 @@ const MIB = 1024 * KIB;
 /** Largest frame body each protocol accepts (spec wire.md section 3). */
 export const FRAME_CAPS = {
   join: MIB,
+  leave: 64 * KIB,
   heartbeat: KIB,
   membership: MIB,
   info: 64 * KIB,
@@ -38,7 +39,7 @@ export class FrameError extends Error {
 export interface FrameLimits {
   /** Largest accepted body, in bytes. */
   maxBytes: number;
-  /** Whether a zero-length body is valid (protobuf info and join only). */
+  /** Whether a zero-length body is valid (protobuf info, join and leave only). */
   allowEmpty?: boolean;
 }
 

@@ -2,7 +2,8 @@
  * Validation of the JSON a native driver's `aed_describe` returns, turning
  * it into the agent's {@link SensorDescription}: the sensor body is checked
  * against the registry schemas, the payload kind against the sensor kind,
- * and the frame defaults to the convention of the kind.
+ * and the frame defaults to the convention of the kind. The optional
+ * `device` (model, serial, firmware) is kept out of the registry entry.
  *
  * @module
  */
@@ -33,6 +34,11 @@ const NativeDescription = z.object({
   max_sample_bytes: z.number().int().positive().optional(),
   sensor: z.looseObject({ kind: z.string(), type: z.string() }),
   frame: z.looseObject({}).optional(),
+  device: z.object({
+    model: z.string().min(1).max(256).optional(),
+    serial: z.string().min(1).max(256).optional(),
+    firmware: z.string().min(1).max(256).optional(),
+  }).optional(),
 });
 
 /** A validated native driver description. */
@@ -76,7 +82,7 @@ export function parseDescription(
   if (!parsed.success) {
     throw new Error(`invalid description: ${issues(parsed.error)}`);
   }
-  const { payload, sensor, rate_hz, max_sample_bytes } = parsed.data;
+  const { payload, sensor, rate_hz, max_sample_bytes, device } = parsed.data;
   const payloads = PAYLOADS_BY_KIND[sensor.kind];
   if (payloads === undefined) {
     throw new Error(
@@ -130,6 +136,7 @@ export function parseDescription(
       frame: frameBody,
       payload,
       rateHz: rate_hz,
+      ...(device === undefined ? {} : { device }),
     },
     maxSampleBytes: max_sample_bytes,
   };

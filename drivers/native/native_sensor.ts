@@ -10,13 +10,18 @@
  * failed reads in a row (errors, timeouts, samples that do not fit the
  * description), or when a call outlives its deadline (the driver hangs):
  * the sensor goes offline and the {@link SessionSupervisor} opens a new
- * session after a backoff that doubles from `retryMinMs` to `retryMaxMs`,
- * on the same resource. A hung call pins one blocking thread; its handle
- * is closed, and the next session opened, only once it returns.
+ * session after a backoff that doubles from `retryMinMs` to `retryMaxMs`
+ * after every failed session (one without a good sample), on the same
+ * resource. A failed read the session survives is counted (the sink's
+ * `readFailure`) and logged, rate-limited, with the driver's text. An
+ * event-driven sensor (`rate_hz` 0) that is quiet is not failing: its
+ * timeouts are read again. A hung call pins one blocking thread; its handle
+ * is closed, and the next session opened, only once it returns; on stop the
+ * sensor waits {@link SHUTDOWN_WAIT_MS} for a read in flight so it can call
+ * `aed_close` (switching the device off).
  *
  * @module
  */
-import { FRAME_CAPS } from "../../core/codec/framing.ts";
 import {
   errorMessage,
   type Logger,
@@ -47,15 +52,16 @@ import { allocateCameraFrame } from "../camera/frame_payload.ts";
 import { rawFrameBytes } from "../camera/raw_frame.ts";
 import { type SampleEncoder, sampleEncoder, SampleError } from "./samples.ts";
 import { bodyFrame } from "../body_frame.ts";
+import {
+  CALL_DEADLINE_MS,
+  EVENT_READ_TIMEOUT_MS,
+  HANG_GRACE_MS,
+  MAX_DESCRIPTION_BYTES,
+  MAX_SAMPLE_BYTES,
+  READ_FAILURE_LOG_MS,
+  SHUTDOWN_WAIT_MS,
+} from "./limits.ts";
 
-/** Largest sample the loader accepts: what fits one stream entry frame. */
-const MAX_SAMPLE_BYTES = FRAME_CAPS.stream - 1024;
-/** Longest description accepted (the registry's entry cap). */
-const MAX_DESCRIPTION_BYTES = 64 * 1024;
-/** How long `aed_describe` and `aed_open` may take, ms. */
-const CALL_DEADLINE_MS = 5_000;
-/** How long past its timeout `aed_read` may take before it counts as hung, ms. */
-const HANG_GRACE_MS = 1_000;
 const INITIAL_BUFFER_BYTES = 64 * 1024;
 const ERROR_BYTES = 1024;
 
@@ -111,6 +117,37 @@ interface Prepared {
   readTimeoutMs: number;
 }
 
+/** What {@link settle} gives for a call left behind on stop. */
+const ABANDONED = Symbol("abandoned");
+
+/**
+ * Waits for a read in flight; once `signal` aborts (the sensor stops), at
+ * most {@link SHUTDOWN_WAIT_MS} more, then gives {@link ABANDONED}.
+ */
+function settle<T>(
+  call: Promise<T>,
+  signal: AbortSignal,
+): Promise<T | typeof ABANDONED> {
+  return new Promise((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      timer = setTimeout(() => resolve(ABANDONED), SHUTDOWN_WAIT_MS);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    call.then((value) => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      resolve(value);
+    });
+  });
+}
+
+/** Resolves once a deadlined call really returned, whatever its deadline said. */
+function returned<T>(call: Promise<Deadlined<T>>): Promise<T> {
+  return call.then((r) => r.done ? r.value : r.pending);
+}
+
 /** Bytes of each frame when `description` is a raw camera, else `undefined`. */
 function rawCameraFrameBytes(
   description: SensorDescription,
@@ -129,6 +166,8 @@ export class NativeSensor implements SensorDriver {
   #prepared: Prepared | undefined;
   #supervisor: SessionSupervisor | undefined;
   #logger: Logger = silentLogger;
+  /** Closes waiting for a call in flight to return (then `aed_close`). */
+  readonly #closing = new Set<Promise<void>>();
 
   /** A sensor for `settings`; {@link prepare} loads and describes it. */
   constructor(settings: NativeSettings) {
@@ -160,7 +199,7 @@ export class NativeSensor implements SensorDriver {
    * `aed_describe` says about the configuration; throws naming the driver
    * and the reason.
    */
-  async prepare(): Promise<void> {
+  async prepare(context: DriverContext): Promise<void> {
     if (this.#prepared !== undefined) return;
     try {
       const path = await resolveLibrary(this.#settings.library);
@@ -170,19 +209,33 @@ export class NativeSensor implements SensorDriver {
         { sensorId: this.#settings.id, frameId: this.#settings.frameId },
       );
       const rate = description.rateHz;
-      const bytes = Math.min(
-        maxSampleBytes ?? INITIAL_BUFFER_BYTES,
-        MAX_SAMPLE_BYTES,
-      );
+      const frameBytes = rawCameraFrameBytes(description);
+      const largest = frameBytes ?? maxSampleBytes;
+      if (largest !== undefined && largest > MAX_SAMPLE_BYTES) {
+        throw new Error(
+          `its samples of ${largest} bytes cannot fit a stream frame (at most ${MAX_SAMPLE_BYTES} bytes): describe an encoded image (jpeg) or a smaller raw format`,
+        );
+      }
+      const bytes = maxSampleBytes ?? INITIAL_BUFFER_BYTES;
       this.#prepared = {
         symbols,
         description,
         encode: sampleEncoder(description),
         slots: [readSlot(bytes), readSlot(bytes)],
-        frameBytes: rawCameraFrameBytes(description),
+        frameBytes,
         readTimeoutMs: this.#settings.readTimeoutMs ??
-          Math.min(60_000, Math.max(1_000, rate > 0 ? 2_000 / rate : 1_000)),
+          (rate > 0
+            ? Math.min(60_000, Math.max(1_000, 2_000 / rate))
+            : EVENT_READ_TIMEOUT_MS),
       };
+      const device = description.device;
+      if (device !== undefined) {
+        context.logger.info(
+          `device: ${
+            Object.entries(device).map(([k, v]) => `${k} ${v}`).join(", ")
+          }`,
+        );
+      }
     } catch (error) {
       throw new Error(
         `${this.#where()}: ${errorMessage(error)}`,
@@ -257,11 +310,30 @@ export class NativeSensor implements SensorDriver {
   }
 
   /**
-   * Stops reading and closes the handle; a call stuck in the driver is left
-   * behind (its handle is closed if it ever returns).
+   * Stops reading and closes the handle. A read in flight gets
+   * {@link SHUTDOWN_WAIT_MS} to return so `aed_close` can run; one that
+   * does not is left behind, its buffers untouched, and said so (its handle
+   * is closed if it ever returns while the process lives).
    */
   async stop(): Promise<void> {
+    const deadline = Date.now() + SHUTDOWN_WAIT_MS;
     await this.#supervisor?.stop();
+    if (this.#closing.size === 0) return;
+    const closed = await withDeadline(
+      Promise.all(this.#closing),
+      Math.max(0, deadline - Date.now()),
+    );
+    if (!closed.done) {
+      this.#logger.warn(
+        `${this.#where()}: a driver call did not return within ${SHUTDOWN_WAIT_MS} ms of stopping; aed_close was not called, so the device may stay on until the process exits`,
+      );
+    }
+  }
+
+  /** Keeps `closing` until it settles, so {@link stop} can wait for it. */
+  #track(closing: Promise<void>): Promise<void> {
+    this.#closing.add(closing);
+    return closing.finally(() => this.#closing.delete(closing));
   }
 
   async #session(
@@ -280,7 +352,9 @@ export class NativeSensor implements SensorDriver {
         reason: "producer_error",
         detail: `aed_open did not return within ${CALL_DEADLINE_MS} ms`,
         produced: false,
-        stuck: opened.pending.then((handle) => this.#close(symbols, handle)),
+        stuck: this.#track(
+          opened.pending.then((handle) => this.#close(symbols, handle)),
+        ),
       };
     }
     const handle = opened.value;
@@ -301,7 +375,9 @@ export class NativeSensor implements SensorDriver {
     if (end.stuck === undefined) {
       await this.#close(symbols, handle);
     } else {
-      end.stuck = end.stuck.then(() => this.#close(symbols, handle));
+      end.stuck = this.#track(
+        end.stuck.then(() => this.#close(symbols, handle)),
+      );
     }
     return end;
   }
@@ -358,6 +434,11 @@ export class NativeSensor implements SensorDriver {
     signal: AbortSignal,
   ): Promise<SessionEnd> {
     const { symbols, readTimeoutMs } = prepared;
+    const eventDriven = prepared.description.rateHz === 0;
+    const survived = rateLimited(
+      READ_FAILURE_LOG_MS,
+      (m) => context.logger.warn(`${this.#where()}: ${m}`),
+    );
     const state = { produced: false };
     let failures = 0;
     let timeouts = 0;
@@ -373,16 +454,33 @@ export class NativeSensor implements SensorDriver {
       detail: string,
     ): Promise<SessionEnd> => {
       // Never leave a read running on a handle about to be closed.
-      const inFlight = next === undefined ? undefined : await next;
+      const call = next;
+      const inFlight = call === undefined
+        ? undefined
+        : await settle(call, signal);
       return {
         reason,
         detail,
         produced: state.produced,
-        stuck: inFlight?.done === false ? inFlight.pending : undefined,
+        stuck: inFlight === ABANDONED
+          ? returned(call!)
+          : inFlight?.done === false
+          ? inFlight.pending
+          : undefined,
       };
     };
     while (next !== undefined) {
-      const read = await next;
+      const read = await settle(next, signal);
+      if (read === ABANDONED) {
+        // Stopping, and the read did not return in time: the handle is
+        // closed once it does (stop waits for that a bounded time).
+        return {
+          reason: "source_ended",
+          detail: "stopped",
+          produced: state.produced,
+          stuck: returned(next),
+        };
+      }
       next = undefined;
       if (!read.done) {
         return {
@@ -411,6 +509,11 @@ export class NativeSensor implements SensorDriver {
         }
         problem = sample;
       } else if (n === 0) {
+        if (eventDriven) {
+          // A quiet event-driven sensor is not failing: read again.
+          next = this.#read(prepared, handle, prepared.slots[current]);
+          continue;
+        }
         problem = `no sample within ${readTimeoutMs} ms`;
         timeouts++;
       } else if (n === AED_E.TOO_SMALL) {
@@ -430,6 +533,10 @@ export class NativeSensor implements SensorDriver {
           timeouts === failures ? "source_ended" : "producer_error",
           `${failures} failed reads in a row, the last: ${problem}`,
         );
+      }
+      if (problem !== "") {
+        sink.readFailure?.(problem);
+        survived(`a failed read (${failures} in a row): ${problem}`);
       }
       problem = "";
       next ??= this.#read(prepared, handle, prepared.slots[current]);

@@ -18,7 +18,12 @@
 extern "C" {
 #endif
 
-/* The ABI version this header describes; aed_abi_version() returns it. */
+/*
+ * The ABI's major version; aed_abi_version() returns it. It changes only when
+ * an existing function, struct or meaning changes. The ABI grows within it by
+ * optional symbols and optional description fields (ffi/README.md,
+ * "Versioning"): structs keep their size and layout.
+ */
 #define AED_ABI_VERSION 1u
 
 /* Negative results of aed_describe() and aed_read(). */
@@ -37,9 +42,10 @@ typedef struct aed_driver aed_driver;
 
 /* What aed_read() reports beside the sample bytes (24 bytes). */
 typedef struct aed_sample_meta {
-  int64_t timestamp_ns; /* capture instant on `clock`, ns */
+  int64_t timestamp_ns; /* capture instant on `clock`, ns: the start of the
+                           exposure or sweep, the instant of a reading */
   int32_t clock;        /* AED_CLOCK_REALTIME or AED_CLOCK_MONOTONIC */
-  uint32_t flags;       /* reserved: write 0 */
+  uint32_t flags;       /* reserved for flags the agent may define: write 0 */
   uint64_t needed;      /* with AED_E_TOO_SMALL: bytes the sample needs */
 } aed_sample_meta;
 
@@ -48,7 +54,9 @@ uint32_t aed_abi_version(void);
 
 /*
  * Describes the sensor `config_json` (a NUL-terminated JSON object) produces,
- * without touching the device: writes a NUL-terminated JSON description into
+ * without touching the device: writes a NUL-terminated JSON description (the
+ * payload, rate_hz (0: event-driven), sensor body, optional frame,
+ * max_sample_bytes and device {model, serial, firmware}) into
  * `out` and returns its length without the NUL. Returns a length >= out_cap
  * when `out` is too small (nothing usable written: the agent calls again with
  * a bigger buffer), or AED_E_CONFIG with a message in `err` when the
@@ -65,10 +73,13 @@ aed_driver *aed_open(const char *config_json, char *err, uint32_t err_cap);
 
 /*
  * Reads the next sample into buf[0..cap): waits at most `timeout_ms` and
- * returns the bytes written (> 0), 0 when no sample came in time, or a
- * negative AED_E_* code. On success `meta` holds the capture timestamp. With
- * AED_E_TOO_SMALL, `meta->needed` (> cap) is the size the sample needs; keep
- * the sample for the next call, which comes with a buffer that big.
+ * returns the bytes written (> 0), 0 when no sample came in time (no failure
+ * for an event-driven sensor), or a negative AED_E_* code. On success `meta`
+ * holds the capture timestamp. With AED_E_TOO_SMALL, `meta->needed` (> cap,
+ * at most 16 MiB - 1 KiB) is the size the sample needs; keep the sample for
+ * the next call, which comes with a buffer that big. A read the agent
+ * abandons (hung, or running at shutdown) keeps `buf` and `meta` valid until
+ * it returns; what it wrote is discarded.
  */
 int32_t aed_read(aed_driver *driver, uint8_t *buf, uint32_t cap,
                  int32_t timeout_ms, aed_sample_meta *meta);
@@ -79,7 +90,10 @@ int32_t aed_read(aed_driver *driver, uint8_t *buf, uint32_t cap,
  */
 uint32_t aed_last_error(aed_driver *driver, char *out, uint32_t out_cap);
 
-/* Closes the device and frees the handle. */
+/*
+ * Switches the device off, closes it and frees the handle. Never called
+ * while a read on the handle is running.
+ */
 void aed_close(aed_driver *driver);
 
 /*

@@ -26,6 +26,12 @@ export type SinkEvent =
 export class RecordingSink implements SensorSink {
   /** Calls received, in order. */
   readonly events: SinkEvent[] = [];
+  /** Failed reads the sessions survived, as reported (not in {@link events}). */
+  readonly readFailures: string[] = [];
+  /** Records a failed read a session survived. */
+  readFailure(detail: string): void {
+    this.readFailures.push(detail);
+  }
   /** Records a sample. */
   sample(payload: Uint8Array, timestampNs: bigint): void {
     this.events.push({ kind: "sample", payload, timestampNs });

@@ -2,19 +2,20 @@
  * Fault driver: one joint (test/one_joint.h) that delivers `good_reads`
  * samples per open and then fails every read with `code` ("failed":
  * AED_E_FAILED, "no_device": AED_E_NO_DEVICE). With `fail_open`, every open
- * fails instead.
+ * fails instead. With `fail_every` N, only every Nth read fails (an isolated
+ * glitch, "simulated glitch at read K") and the others deliver samples.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "one_joint.h"
 
-static const char *const SETTINGS[] = {"rate_hz", "good_reads", "code",
-                                       "fail_open", NULL};
+static const char *const SETTINGS[] = {"rate_hz",   "good_reads", "code",
+                                       "fail_open", "fail_every", NULL};
 
 struct aed_driver {
   util_pacer pacer;
-  double good_reads;
+  double good_reads, fail_every;
   int32_t code;
   uint64_t reads;
   char error[UTIL_ERROR_CAP];
@@ -28,7 +29,9 @@ static int parse(const char *json, struct aed_driver *d, double *rate_hz,
                   err_cap) ||
       util_number(&config, "good_reads", 0, 0, 1e9, 1, &d->good_reads, err,
                   err_cap) ||
-      util_number(&config, "fail_open", 0, 0, 1, 1, fail_open, err, err_cap)) {
+      util_number(&config, "fail_open", 0, 0, 1, 1, fail_open, err, err_cap) ||
+      util_number(&config, "fail_every", 0, 0, 1e9, 1, &d->fail_every, err,
+                  err_cap)) {
     return -1;
   }
   const char *code = util_string(&config, "code", "failed");
@@ -74,6 +77,15 @@ aed_driver *aed_open(const char *config_json, char *err, uint32_t err_cap) {
 
 int32_t aed_read(aed_driver *d, uint8_t *buf, uint32_t cap, int32_t timeout_ms,
                  aed_sample_meta *meta) {
+  if (d->fail_every > 0) {
+    uint64_t k = ++d->reads;
+    if (k % (uint64_t)d->fail_every != 0) {
+      return one_joint_read(&d->pacer, buf, cap, timeout_ms, meta);
+    }
+    util_error(d->error, sizeof d->error, "simulated glitch at read %llu",
+               (unsigned long long)k);
+    return d->code;
+  }
   if (d->reads < d->good_reads) {
     int32_t n = one_joint_read(&d->pacer, buf, cap, timeout_ms, meta);
     if (n > 0) d->reads++;

@@ -1,18 +1,22 @@
 /*
  * Fault driver: one joint (test/one_joint.h) that delivers `good_reads`
  * samples per open, then hangs inside aed_read for `hang_ms` (-1: forever),
- * ignoring its timeout, and then fails.
+ * ignoring its timeout, and then fails. With `close_file`, aed_close appends
+ * "closed" to that file (the tests see whether the device was switched off).
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "one_joint.h"
 
 static const char *const SETTINGS[] = {"rate_hz", "good_reads", "hang_ms",
-                                       NULL};
+                                       "close_file", NULL};
 
 struct aed_driver {
   util_pacer pacer;
   double good_reads, hang_ms;
+  char close_file[512];
   uint64_t reads;
   char error[UTIL_ERROR_CAP];
 };
@@ -21,6 +25,8 @@ static int parse(const char *json, struct aed_driver *d, double *rate_hz,
                  char *err, uint32_t err_cap) {
   util_config config;
   if (util_parse_config(json, SETTINGS, &config, err, err_cap) != 0) return -1;
+  snprintf(d->close_file, sizeof d->close_file, "%s",
+           util_string(&config, "close_file", ""));
   return util_number(&config, "rate_hz", 50, 0.01, 1000, 0, rate_hz, err,
                      err_cap) ||
          util_number(&config, "good_reads", 0, 0, 1e9, 1, &d->good_reads, err,
@@ -65,4 +71,13 @@ uint32_t aed_last_error(aed_driver *d, char *out, uint32_t out_cap) {
   return util_copy_error(d->error, out, out_cap);
 }
 
-void aed_close(aed_driver *d) { free(d); }
+void aed_close(aed_driver *d) {
+  if (d->close_file[0] != '\0') {
+    FILE *file = fopen(d->close_file, "a");
+    if (file != NULL) {
+      fputs("closed\n", file);
+      fclose(file);
+    }
+  }
+  free(d);
+}

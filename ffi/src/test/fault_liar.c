@@ -6,7 +6,8 @@
  *   (always needs one byte more than it is given), "audio" (a kind the loader
  *   does not host), "mismatch" (a camera with payload point_cloud_frame),
  *   "small_max" (a jpeg camera claiming max_sample_bytes 16, so the loader's
- *   buffer must grow).
+ *   buffer must grow), "raw_4k" (a raw rgb8 3840x2160 camera: 24883200-byte
+ *   frames, more than a stream frame holds).
  * Its reads lie as `lie` says:
  *   "none" (honest), "over" (claims 100 bytes more than the buffer),
  *   "code" (an undefined error code, -77), "needed_le_cap" (too small, but
@@ -63,6 +64,16 @@ int32_t aed_describe(const char *config_json, char *out, uint32_t out_cap,
                          "\"sample_rate_hz\":48000,\"channels\":1,"
                          "\"sample_format\":\"pcm_s16le\","
                          "\"channel_layout\":\"mono\"}}");
+  }
+  if (strcmp(describe, "raw_4k") == 0) {
+    return util_describe(
+        out, out_cap,
+        "{\"payload\":\"camera_frame\",\"rate_hz\":30,"
+        "\"sensor\":{\"kind\":\"camera\",\"type\":\"rgb\","
+        "\"width\":3840,\"height\":2160,\"frame_rate_hz\":30,"
+        "\"image_encoding\":\"raw\",\"pixel_format\":\"rgb8\","
+        "\"row_stride_bytes\":11520,\"color_space\":\"srgb\","
+        "\"intrinsics_model\":\"none\",\"distortion_model\":\"none\"}}");
   }
   const char *payload =
       strcmp(describe, "mismatch") == 0 ? "point_cloud_frame" : "camera_frame";

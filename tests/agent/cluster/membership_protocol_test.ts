@@ -108,6 +108,24 @@ Deno.test("membership: readMembership returns the sender's claim and the documen
   });
 });
 
+Deno.test("membership: an update without manager_peer_id (older Rust Managers) is read", async () => {
+  await withNodes(async (client, server) => {
+    const outcomes = await reader(server);
+    await sendRaw(
+      client,
+      server,
+      encodeFrame(
+        encoder.encode(`{"membership_json":${JSON.stringify(DOC)}}`),
+        MEMBERSHIP_LIMITS,
+      ),
+    );
+    await settled(outcomes, 1);
+    const [update] = outcomes as MembershipUpdate[];
+    assert.equal(update.managerPeerId, undefined);
+    assert.equal(update.membership.peers[0].peer_id, MANAGER);
+  });
+});
+
 Deno.test("membership: malformed updates throw", async () => {
   const frame = (text: string) =>
     encodeFrame(encoder.encode(text), MEMBERSHIP_LIMITS);
@@ -118,7 +136,6 @@ Deno.test("membership: malformed updates throw", async () => {
     ["an oversized frame", Uint8Array.of(0, 0x10, 0, 1)],
     ["not JSON", frame("{nope")],
     ["no membership_json", frame(`{"manager_peer_id":"${MANAGER}"}`)],
-    ["no manager_peer_id", frame(`{"membership_json":${JSON.stringify(DOC)}}`)],
     [
       "membership_json not a string",
       frame(`{"manager_peer_id":"${MANAGER}","membership_json":{}}`),

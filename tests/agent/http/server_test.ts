@@ -118,11 +118,14 @@ Deno.test("http: the endpoints of a running agent", async () => {
     assert.deepEqual(Object.keys(status).sort(), Object.keys(file).sort());
     assert.equal(status.peer_id, file.peer_id);
     assert.deepEqual(
-      status.sensors.map((s: { resource_id: string }) => s.resource_id),
-      file.sensors.map((s: { resource_id: string }) => s.resource_id),
+      status.sensors.map((s: { id: string }) => s.id),
+      file.sensors.map((s: { id: string }) => s.id),
     );
     const text = await runCli(["status", "--storage", agent.storage]);
-    assert.match(text.stdout, /sensors\n {2}sim_camera +camera\/rgb +online/);
+    assert.match(
+      text.stdout,
+      /sensors\n {2}sim_camera: online, \d+(\.\d)? Hz, [\d.]+ (B|KiB|MiB)\/s\n/,
+    );
 
     const page = await fetch(`${base}/`);
     assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");

@@ -313,7 +313,7 @@ Deno.test("LogCursor: an empty log's cursor gets null on close", async () => {
   });
 });
 
-Deno.test("SegmentLog: from_timestamp beyond the newest entry skips later entries older than it", async () => {
+Deno.test("SegmentLog: from_timestamp beyond the newest entry serves every new entry (spec wire.md 7.4)", async () => {
   await withDir(async (dir) => {
     const log = await SegmentLog.open(dir, options(1_000n, 0n));
     try {
@@ -327,8 +327,15 @@ Deno.test("SegmentLog: from_timestamp beyond the newest entry skips later entrie
         await cursor.next(),
         await cursor.next(),
         await cursor.next(),
+        await cursor.next(),
       ];
-      assert.deepEqual(got.map((e) => e?.timestampNs), [500n, 500n, 900n]);
+      // The live tail is not filtered: 300 < 500 is served.
+      assert.deepEqual(got.map((e) => e?.timestampNs), [
+        300n,
+        500n,
+        500n,
+        900n,
+      ]);
       cursor.close();
     } finally {
       await log.close();

@@ -26,7 +26,9 @@ export function statusWith(patch: Partial<AgentStatus> = {}): AgentStatus {
     }],
     sensors: [
       {
-        resource_id: "cam",
+        id: "cam",
+        read_failures: 0,
+        last_read_failure: null,
         kind: "camera",
         type: "rgb",
         online: true,
@@ -40,7 +42,9 @@ export function statusWith(patch: Partial<AgentStatus> = {}): AgentStatus {
         device_errors: 0,
       },
       {
-        resource_id: 'odd "id"',
+        id: 'odd "id"',
+        read_failures: 4,
+        last_read_failure: "checksum mismatch",
         kind: "rangefinder",
         type: "2d_lidar",
         online: false,

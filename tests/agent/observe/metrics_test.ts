@@ -40,6 +40,10 @@ Deno.test("metrics: a status as families with the values it holds", () => {
     1,
   );
   assert.equal(
+    value(families, "auki_edge_sensor_errors_total", { ...odd, kind: "read" }),
+    4,
+  );
+  assert.equal(
     value(families, "auki_edge_stream_subscribers", { resource_id: "cam" }),
     2,
   );

@@ -137,6 +137,7 @@ Deno.test("encodeFrame: over-cap rejected, exactly the cap accepted", () => {
 Deno.test("FRAME_CAPS match the protocol catalogue (wire.md section 3)", () => {
   assert.deepEqual({ ...FRAME_CAPS }, {
     join: MIB,
+    leave: 64 * KIB,
     heartbeat: KIB,
     membership: MIB,
     info: 64 * KIB,

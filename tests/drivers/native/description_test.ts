@@ -40,6 +40,19 @@ Deno.test("description: a camera gets the configured id and an optical frame", (
   assert.equal(sensor.kind, "camera");
 });
 
+Deno.test("description: the device's model, serial and firmware stay out of the sensor entry", () => {
+  const device = { model: "D435i", serial: "123456789", firmware: "5.13.0" };
+  const { description } = parse({ ...CAMERA, device });
+  assert.deepEqual(description.device, device);
+  const { sensor } = registryEntries(description);
+  assert.equal(JSON.stringify(sensor).includes("123456789"), false);
+  assert.equal(parse(CAMERA).description.device, undefined);
+  assert.throws(
+    () => parse({ ...CAMERA, device: { serial: 42 } }),
+    /invalid description: device\.serial/,
+  );
+});
+
 Deno.test("description: other kinds get a body frame; ids and frames can be chosen", () => {
   const { description } = parse({
     payload: "joint_encoders_frame",

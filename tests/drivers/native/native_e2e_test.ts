@@ -2,7 +2,7 @@
  * End to end: native drivers loaded for real through FFI inside `auki-edge
  * run` processes, streamed to a subscriber over `/auki/stream/0.2.0`; a
  * hanging or failing driver next to a healthy sensor; libraries the agent
- * refuses while it keeps serving the rest.
+ * refuses while it keeps serving the rest; failed reads in `status --json`.
  */
 import assert from "node:assert/strict";
 import type { Libp2p } from "@libp2p/interface";
@@ -11,7 +11,8 @@ import { withClient } from "../../../cli/client.ts";
 import { requestInfo } from "../../../agent/protocols/info.ts";
 import { Subscription } from "../../../agent/protocols/stream_consumer.ts";
 import type { ResourceEntry } from "../../../agent/catalog/resource_entry.ts";
-import { startAgent } from "../../../scripts/harness/agent_process.ts";
+import { runCli, startAgent } from "../../../scripts/harness/agent_process.ts";
+import type { AgentStatus } from "../../../agent/status_file.ts";
 import { assertSequence, collect, collectUntil } from "../../e2e/_helpers.ts";
 import { delay } from "../../helpers/wait.ts";
 import { requestResources } from "../../../agent/protocols/resources.ts";
@@ -320,6 +321,67 @@ ffiTest(
         assertSequence(await collect(sub, 10), "sim_joints");
         sub.close();
       });
+    } finally {
+      assert.equal(await agent.stop(), 0);
+    }
+  },
+);
+
+ffiTest(
+  "native e2e: failed reads a session survives show in status --json; a raw 4K camera is refused by name",
+  async () => {
+    const agent = await startAgent({
+      config: {
+        sensors: [
+          {
+            driver: "native",
+            id: "glitchy",
+            library: lib("fault_error"),
+            config: { fail_every: 10, rate_hz: 50 },
+          },
+          {
+            driver: "native",
+            id: "huge",
+            library: lib("fault_liar"),
+            config: { describe: "raw_4k" },
+          },
+        ],
+      },
+    });
+    try {
+      assert.match(
+        agent.stderr(),
+        /sensor "huge" failed to prepare: .*its samples of 24883200 bytes cannot fit a stream frame/,
+      );
+      let status: AgentStatus | undefined;
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const result = await runCli([
+          "status",
+          "--storage",
+          agent.storage,
+          "--json",
+        ]);
+        assert.equal(result.code, 0, result.stderr);
+        status = JSON.parse(result.stdout) as AgentStatus;
+        if ((status.sensors[0]?.read_failures ?? 0) >= 3) break;
+        assert.ok(Date.now() < deadline, JSON.stringify(status.sensors));
+        await delay(200);
+      }
+      assert.equal(status.sensors.length, 1);
+      const [glitchy] = status.sensors;
+      assert.equal(glitchy.id, "glitchy");
+      assert.equal(glitchy.online, true);
+      assert.match(
+        glitchy.last_read_failure ?? "",
+        /^aed_read failed: simulated glitch at read \d+0$/,
+      );
+      // Logged with the driver's text, rate-limited: one line so far.
+      const lines = agent.stderr().split("\n").filter((l) =>
+        l.includes("a failed read")
+      );
+      assert.equal(lines.length, 1, lines.join("\n"));
+      assert.match(lines[0], /simulated glitch at read 10/);
     } finally {
       assert.equal(await agent.stop(), 0);
     }

@@ -272,6 +272,114 @@ ffiTest(
 );
 
 ffiTest(
+  "native: isolated failed reads are counted and logged rate-limited with the driver's text",
+  async () => {
+    const ctx = context();
+    const sink = await runFor(
+      sensor({
+        library: lib("fault_error"),
+        config: { fail_every: 4, rate_hz: 100 },
+        offline_after: 2,
+      }),
+      700,
+      ctx,
+    );
+    // Every 4th read fails, alone: counted, never offline.
+    assert.ok(sink.readFailures.length >= 5, `${sink.readFailures.length}`);
+    assert.equal(
+      sink.readFailures[0],
+      "aed_read failed: simulated glitch at read 4",
+    );
+    assert.ok(sink.events.every((e) => e.kind !== "offline"));
+    assert.ok(sink.samples.length >= 3 * sink.readFailures.length - 3);
+    const lines = ctx.lines.filter((l) => l.includes("a failed read"));
+    assert.equal(lines.length, 1, lines.join("\n"));
+    assert.match(
+      lines[0],
+      /libauki_fault_error\.so: a failed read \(1 in a row\): aed_read failed: simulated glitch at read 4/,
+    );
+  },
+);
+
+ffiTest(
+  "native: a quiet event-driven sensor (rate_hz 0) is not dropped",
+  async () => {
+    // A sample every 2.5 s, read with the default 1 s timeout: two
+    // timeouts in a row before each sample, which offline_after 2 would
+    // count as failures of a periodic sensor.
+    const sink = await runFor(
+      sensor({
+        library: lib("fault_quiet"),
+        config: { every_ms: 2500 },
+        offline_after: 2,
+      }),
+      2_900,
+    );
+    assert.deepEqual(
+      sink.events.map((e) => e.kind),
+      ["online", "sample"],
+    );
+    assert.deepEqual(sink.readFailures, []);
+  },
+);
+
+ffiTest(
+  "native: stopping waits a bounded time for a read in flight, then aed_close switches the device off",
+  async () => {
+    const dir = await Deno.makeTempDir();
+    try {
+      for (const [hangMs, closedByStop] of [[1000, true], [3500, false]]) {
+        const closeFile = `${dir}/closed-${hangMs}`;
+        const ctx = context();
+        const driver = sensor({
+          library: lib("fault_hang"),
+          config: {
+            good_reads: 3,
+            hang_ms: hangMs,
+            rate_hz: 50,
+            close_file: closeFile,
+          },
+          read_timeout_ms: 10_000,
+        });
+        await driver.prepare!(ctx);
+        const sink = new RecordingSink();
+        await driver.start(sink, ctx);
+        await until(() => sink.samples.length >= 3, "three samples");
+        await delay(100);
+        const started = performance.now();
+        await driver.stop();
+        const took = performance.now() - started;
+        const closed = () =>
+          Deno.readTextFile(closeFile).then(() => true, () => false);
+        if (closedByStop) {
+          // The read returned within the bound: closed before stop resolved.
+          assert.ok(took < 1_500, `stop took ${took.toFixed(0)} ms`);
+          assert.equal(await closed(), true);
+        } else {
+          assert.ok(
+            took >= 1_800 && took < 2_600,
+            `stop took ${took.toFixed(0)} ms`,
+          );
+          assert.equal(await closed(), false);
+          assert.match(
+            ctx.lines.join("\n"),
+            /did not return within 2000 ms of stopping; aed_close was not called/,
+          );
+          // Its handle is still closed once the read returns.
+          const deadline = Date.now() + 5_000;
+          while (!await closed()) {
+            assert.ok(Date.now() < deadline, "aed_close never came");
+            await delay(50);
+          }
+        }
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+ffiTest(
   "native: a joint bank's stored offsets and directions apply to its angles",
   async () => {
     const calibration = {
@@ -416,6 +524,10 @@ ffiTest(
       [
         { library: lib("fault_liar"), config: { describe: "mismatch" } },
         /payload "point_cloud_frame" does not fit sensor kind "camera"/,
+      ],
+      [
+        { library: lib("fault_liar"), config: { describe: "raw_4k" } },
+        /its samples of 24883200 bytes cannot fit a stream frame \(at most 16776192 bytes\): describe an encoded image \(jpeg\) or a smaller raw format/,
       ],
     ];
     for (const [settings, message] of cases) {
