@@ -73,16 +73,33 @@ export function summarizePayload(
       }`;
     }
     case "point_cloud_frame": {
-      const { data } = fromBinary(PointCloudDataSchema, payload);
-      return sensor?.kind === "rangefinder"
+      const { data, scanDurationNs } = fromBinary(
+        PointCloudDataSchema,
+        payload,
+      );
+      const points = sensor?.kind === "rangefinder"
         ? summarizePoints(data, sensor)
         : `point cloud ${data.byteLength} bytes`;
+      return scanDurationNs > 0n
+        ? `${points}, revolution ${
+          (Number(scanDurationNs) / 1e6).toFixed(1)
+        } ms`
+        : points;
     }
     case "joint_encoders_frame": {
-      const { anglesRad } = fromBinary(JointEncodersDataSchema, payload);
+      const { anglesRad, jointErrors } = fromBinary(
+        JointEncodersDataSchema,
+        payload,
+      );
       return `${anglesRad.length} joints [${
         anglesRad.map((a) => a.toFixed(4)).join(", ")
-      }] rad`;
+      }] rad${
+        jointErrors.some((e) => e !== 0)
+          ? ` errors [${
+            jointErrors.map((e) => `0x${e.toString(16)}`).join(", ")
+          }]`
+          : ""
+      }`;
     }
     case "auki_edge.rf.uwb": {
       const frame = fromBinary(UwbFrameSchema, payload);
@@ -95,6 +112,10 @@ export function summarizePayload(
           ? ` position (${p.x.toFixed(3)}, ${p.y.toFixed(3)}, ${
             p.z.toFixed(3)
           }) m`
+          : ""
+      }${
+        frame.errorsSinceLast > 0
+          ? `, ${frame.errorsSinceLast} error answers before it (last code ${frame.lastErrorCode})`
           : ""
       }`;
     }

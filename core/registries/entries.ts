@@ -100,6 +100,22 @@ export const PointField = z.object({
 /** One field of a packed point record. */
 export type PointField = z.infer<typeof PointField>;
 
+/**
+ * auki-edge's optional rangefinder keys (README "Payloads"): what the
+ * `intensity` field means and its scale, the measurable range, and the
+ * direction a spinning lidar sweeps (seen from +z of its frame). Extra keys
+ * are hashed with the entry and ignored by a Rust reader, which hashes
+ * `canonical_json` as received before parsing it (spec wire.md 6.4).
+ */
+const rangefinderExtension = {
+  intensity_meaning: z.string().min(1).optional(),
+  intensity_min: finite.optional(),
+  intensity_max: finite.optional(),
+  range_min_m: finite.min(0).optional(),
+  range_max_m: finite.positive().optional(),
+  scan_direction: z.enum(["clockwise", "counterclockwise"]).optional(),
+};
+
 /** Rangefinder sensor body (kind `rangefinder`). */
 export const RangefinderSensor = z.object({
   ...sensorHead,
@@ -109,6 +125,7 @@ export const RangefinderSensor = z.object({
   is_bigendian: z.boolean(),
   frame_rate_hz: u32,
   frame: RegistryRef,
+  ...rangefinderExtension,
 }).refine(
   (r) =>
     r.fields.every((f) =>
@@ -142,7 +159,12 @@ const JointEncodersSensor = z.object({
   joint_count: positiveU32,
   frame_rate_hz: u32,
   frame: RegistryRef,
-});
+  // auki-edge's optional key: the joints' device ids in published order.
+  servo_ids: z.array(u32).optional(),
+}).refine(
+  (j) => j.servo_ids === undefined || j.servo_ids.length === j.joint_count,
+  "servo_ids must list one id per joint",
+);
 
 /** Scalar sensor body (kind `scalar`). */
 const ScalarSensor = z.object({

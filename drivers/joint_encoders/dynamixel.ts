@@ -3,11 +3,15 @@
  * Protocol 2.0 bus (U2D2 or similar, default 57600 baud), read with one
  * Sync Read of Present Position per cycle and published as absolute joint
  * encoders (`joint_encoders_frame`, one angle per configured servo, in
- * configuration order). See `dynamixel_bank.ts` for the angles, the
+ * configuration order, the servo ids listed in the entry's `servo_ids`),
+ * with each servo's error byte, and with `present_velocity` /
+ * `present_current` its velocity and current (`current_unit_ma`: 2.69 for
+ * the XM430 and XH430; the XL430 reports Present Load in 0.1 % there
+ * instead). See `dynamixel_bank.ts` for the angles, the
  * timestamps and what a missing or failing servo does.
  *
  * The bus sets the top rate: one cycle moves `20 + 16 n` bytes for `n`
- * servos (more with byte stuffing), plus each servo's Return Delay Time
+ * servos (4 and 6 bytes more a servo with velocity and current) (more with byte stuffing), plus each servo's Return Delay Time
  * (address 9, 500 µs by default; set it to 0 for fast polling). At 57600
  * baud six servos take about 20 ms, so 100 Hz needs 1 Mbaud or more.
  *
@@ -19,7 +23,11 @@ import type { DriverFactory, JointCalibration } from "../driver.ts";
 import { selectorOf, serialConfig } from "../serial/config.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
 import { DynamixelBank } from "./dynamixel_bank.ts";
-import { DXL_MAX_ID } from "./dynamixel_protocol.ts";
+import {
+  CURRENT_UNIT_MA,
+  DXL_MAX_ID,
+  presentBlock,
+} from "./dynamixel_protocol.ts";
 
 /** The X series' factory line speed. */
 export const DYNAMIXEL_BAUD = 57600;
@@ -40,6 +48,11 @@ const Config = serialConfig({
   rateHz: 100,
 }, {
   frame_id: RegistryId.default("base_link"),
+  present_velocity: z.boolean().default(false),
+  present_current: z.boolean().default(false),
+  current_unit_ma: z.number().positive("must be above 0").default(
+    CURRENT_UNIT_MA,
+  ),
   servos: z.array(ServoConfig)
     .min(1, "must list at least one servo")
     .max(64, "must list at most 64 servos")
@@ -49,13 +62,14 @@ const Config = serialConfig({
     ),
 });
 
-/** The time a Sync Read of `servos` servos may take at `baud` before it is expired, ms. */
+/** The time a Sync Read of `size` bytes from `servos` servos may take at `baud` before it is expired, ms. */
 export function cycleTimeoutMs(
   servos: number,
   baud: number,
   rateHz: number,
+  size = 4,
 ): number {
-  const bytes = 14 + servos + 15 * servos;
+  const bytes = 14 + servos + (11 + size) * servos;
   const lineMs = bytes * 10 * 1000 / baud;
   return Math.max(1000 / rateHz, 2 * lineMs + TIMEOUT_SLACK_MS);
 }
@@ -67,6 +81,10 @@ export const serialDynamixel: DriverFactory<typeof Config> = {
     "ROBOTIS DYNAMIXEL X-series servo bank (Protocol 2.0 Sync Read of Present Position)",
   config: Config,
   create(config) {
+    const block = presentBlock(
+      config.present_velocity,
+      config.present_current,
+    );
     const servos = config.servos.map((s) => ({
       id: s.id,
       offsetRad: s.offset_rad,
@@ -79,6 +97,7 @@ export const serialDynamixel: DriverFactory<typeof Config> = {
         type: "absolute",
         joint_count: servos.length,
         frame_rate_hz: Math.round(config.rate_hz),
+        servo_ids: servos.map((s) => s.id),
       },
       frame: {
         frame_id: config.frame_id,
@@ -95,7 +114,14 @@ export const serialDynamixel: DriverFactory<typeof Config> = {
         new DynamixelBank({
           servos,
           rateHz: config.rate_hz,
-          timeoutMs: cycleTimeoutMs(servos.length, config.baud, config.rate_hz),
+          timeoutMs: cycleTimeoutMs(
+            servos.length,
+            config.baud,
+            config.rate_hz,
+            block.size,
+          ),
+          block,
+          currentUnitMa: config.current_unit_ma,
         }),
     });
     return Object.assign(driver, {

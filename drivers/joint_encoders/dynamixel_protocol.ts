@@ -36,6 +36,84 @@ export const DXL_SYNC_READ = 0x82;
 export const PRESENT_POSITION_ADDRESS = 132;
 /** Bytes of Present Position. */
 export const PRESENT_POSITION_SIZE = 4;
+/** Control table address of Hardware Error Status (X series, 1 byte of alert bits). */
+export const HARDWARE_ERROR_STATUS_ADDRESS = 70;
+/** The Hardware Error Status bits (X series control table) and what each means. */
+export const HARDWARE_ERROR_BITS: Readonly<Record<number, string>> = {
+  0x01: "input voltage error",
+  0x04: "overheating error",
+  0x08: "motor encoder error",
+  0x10: "electrical shock error",
+  0x20: "overload error",
+};
+
+/** The causes a Hardware Error Status names, e.g. `overheating error, overload error`. */
+export function describeHardwareError(status: number): string {
+  const names = Object.entries(HARDWARE_ERROR_BITS)
+    .filter(([bit]) => (status & Number(bit)) !== 0)
+    .map(([, name]) => name);
+  const unknown = status & ~0x3d;
+  if (unknown !== 0) names.push(`bits 0x${unknown.toString(16)}`);
+  return names.join(", ");
+}
+
+/** Control table address of Present Velocity (X series, int32, 0.229 rev/min). */
+export const PRESENT_VELOCITY_ADDRESS = 128;
+/** Control table address of Present Current (XM/XH series, int16; Present Load on the XL430). */
+export const PRESENT_CURRENT_ADDRESS = 126;
+/** Present Velocity's unit, rev/min. */
+export const VELOCITY_UNIT_RPM = 0.229;
+/** Present Current's unit on the XM430 / XH430, mA. */
+export const CURRENT_UNIT_MA = 2.69;
+
+/** The control table block one Sync Read covers: Present Position, from Present Velocity or Present Current on. */
+export interface PresentBlock {
+  /** First address. */
+  address: number;
+  /** Bytes. */
+  size: number;
+}
+
+/** The block holding Present Position and, when asked, Present Velocity and Present Current (126 to 135). */
+export function presentBlock(
+  velocity: boolean,
+  current: boolean,
+): PresentBlock {
+  const address = current
+    ? PRESENT_CURRENT_ADDRESS
+    : velocity
+    ? PRESENT_VELOCITY_ADDRESS
+    : PRESENT_POSITION_ADDRESS;
+  return { address, size: PRESENT_POSITION_ADDRESS + 4 - address };
+}
+
+/** Present Current, Velocity and Position read from a block's data. */
+export interface PresentValues {
+  /** Present Position, ticks. */
+  ticks: number;
+  /** Present Velocity, raw (0.229 rev/min), when in the block. */
+  velocityRaw?: number;
+  /** Present Current, raw, when in the block. */
+  currentRaw?: number;
+}
+
+/** The values of `block` in `data` (its bytes, little-endian). */
+export function readPresent(
+  block: PresentBlock,
+  data: Uint8Array,
+): PresentValues {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const at = (address: number) => address - block.address;
+  return {
+    ticks: view.getInt32(at(PRESENT_POSITION_ADDRESS), true),
+    ...(block.address <= PRESENT_VELOCITY_ADDRESS
+      ? { velocityRaw: view.getInt32(at(PRESENT_VELOCITY_ADDRESS), true) }
+      : {}),
+    ...(block.address <= PRESENT_CURRENT_ADDRESS
+      ? { currentRaw: view.getInt16(at(PRESENT_CURRENT_ADDRESS), true) }
+      : {}),
+  };
+}
 /** Bytes before the instruction: header, id, length. */
 const PREFIX = 7;
 /** The longest packet accepted, in bytes after the length field. */

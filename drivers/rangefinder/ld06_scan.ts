@@ -37,6 +37,8 @@ export interface ScanPoint {
 export interface Scan {
   /** Capture time of the first packet, UTC ns. */
   timestampNs: bigint;
+  /** How long the revolution took, ns. */
+  durationNs: bigint;
   /** Its points in angle order. */
   points: ScanPoint[];
 }
@@ -61,6 +63,7 @@ export class ScanAssembler {
             LD06_TIMESTAMP_WRAP_MS) % LD06_TIMESTAMP_WRAP_MS;
           scans.push({
             timestampNs: arrivalNs - BigInt(spanMs) * 1_000_000n,
+            durationNs: BigInt(spanMs) * 1_000_000n,
             points: this.#points,
           });
         }
@@ -90,11 +93,28 @@ export class ScanAssembler {
   }
 }
 
+/**
+ * Where a scan's x axis points: `device`, the device's 0° (the conventions
+ * above), or `rplidar_ros`, Slamtec's ROS driver's frame, whose x axis
+ * points at the device's 180° (it publishes angle `π - a`), so
+ * `x = -d cos a`, `y = d sin a`.
+ */
+export type ScanOrientation = "device" | "rplidar_ros";
+
 /** A scan's points in the sensor frame (ros_body, meters). */
-export function scanToPoints(scan: Scan): LidarPoint[] {
+export function scanToPoints(
+  scan: Scan,
+  orientation: ScanOrientation = "device",
+): LidarPoint[] {
+  const sign = orientation === "device" ? 1 : -1;
   return scan.points.map(({ angleDeg, distanceMm, intensity }) => {
     const a = angleDeg * Math.PI / 180;
     const d = distanceMm / 1000;
-    return { x: d * Math.cos(a), y: -d * Math.sin(a), z: 0, intensity };
+    return {
+      x: sign * d * Math.cos(a),
+      y: -sign * d * Math.sin(a),
+      z: 0,
+      intensity,
+    };
   });
 }

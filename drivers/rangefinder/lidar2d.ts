@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { create, toBinary } from "@bufbuild/protobuf";
+import { DataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
 import type { PointField } from "../../core/registries/entries.ts";
 import type { SensorDescription } from "../driver.ts";
 import { bodyFrame } from "../body_frame.ts";
@@ -31,6 +33,24 @@ export interface LidarPoint {
   intensity: number;
 }
 
+/**
+ * The payload of one scan: its packed points and, for a revolution of a
+ * spinning lidar, how long the revolution took (auki-edge's field 1000 of
+ * `auki.point_cloud.Data`; 0, omitted, when unknown or not a sweep).
+ */
+export function scanPayload(
+  points: readonly LidarPoint[],
+  durationNs = 0n,
+): Uint8Array {
+  return toBinary(
+    DataSchema,
+    create(DataSchema, {
+      data: packPoints(points),
+      scanDurationNs: durationNs,
+    }),
+  );
+}
+
 /** Packs points as little-endian float32 `x, y, z, intensity` records. */
 export function packPoints(points: readonly LidarPoint[]): Uint8Array {
   const bytes = new Uint8Array(points.length * POINT_STEP);
@@ -45,19 +65,38 @@ export function packPoints(points: readonly LidarPoint[]): Uint8Array {
   return bytes;
 }
 
+/** What a lidar's sensor entry says about its readings (the optional rangefinder keys). */
+export interface LidarProperties {
+  /** What `intensity` is, e.g. `ld06_intensity`. */
+  intensity_meaning: string;
+  /** Smallest intensity the device reports. */
+  intensity_min: number;
+  /** Largest intensity the device reports. */
+  intensity_max: number;
+  /** Nearest range measured, m. */
+  range_min_m: number;
+  /** Farthest range measured, m. */
+  range_max_m: number;
+  /** The sweep direction seen from +z of the sensor frame (absent for a single beam). */
+  scan_direction?: "clockwise" | "counterclockwise";
+}
+
 /** The description of 2D lidar `config.id`: packed `x,y,z,intensity` point clouds in its body frame. */
 export function lidar2dDescription(
   config: { id: string; frame_id?: string; rate_hz: number },
+  properties: LidarProperties,
+  type = "2d_lidar",
 ): SensorDescription {
   return {
     sensor: {
       sensor_id: config.id,
       kind: "rangefinder",
-      type: "2d_lidar",
+      type,
       fields: LIDAR_FIELDS,
       point_step: POINT_STEP,
       is_bigendian: false,
       frame_rate_hz: Math.round(config.rate_hz),
+      ...properties,
     },
     frame: bodyFrame(config.id, config.frame_id),
     payload: "point_cloud_frame",

@@ -5,7 +5,7 @@
  * the revolution is closed once the nodes have covered more than 365
  * degrees, so two turns are never published as one; a start flag less than
  * half a turn into a revolution is taken for a glitch. A revolution is timestamped when its
- * start node arrived. Nodes with distance 0 (no return) are dropped; the
+ * start node arrived and lasts until the next start node arrived. Nodes with distance 0 (no return) are dropped; the
  * intensity is the node's quality, 0-63. The points use `ld06_scan.ts`'s
  * conventions (angles clockwise seen from above, `x = d cos a`,
  * `y = -d sin a` in the sensor's ros_body frame).
@@ -43,7 +43,11 @@ export class RevolutionAssembler {
         (node.start && this.#travelQ6 > ANGLE_Q6_TURN / 2) ||
         this.#travelQ6 > ANGLE_Q6_TURN + MAX_STEP_Q6
       ) {
-        done = { timestampNs: this.#startNs, points: this.#points };
+        done = {
+          timestampNs: this.#startNs,
+          durationNs: arrivalNs - this.#startNs,
+          points: this.#points,
+        };
         this.#begin(node, arrivalNs);
       }
     }

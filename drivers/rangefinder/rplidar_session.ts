@@ -22,15 +22,13 @@
  *
  * @module
  */
-import { create, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
 import type {
   Decoded,
   DecodedSample,
   DeviceLink,
   ProtocolDecoder,
 } from "../serial/device.ts";
-import { scanToPoints } from "./ld06_scan.ts";
+import { type ScanOrientation, scanToPoints } from "./ld06_scan.ts";
 import {
   decodeHealth,
   decodeInfo,
@@ -44,7 +42,7 @@ import {
   SCAN_DESCRIPTOR,
 } from "./rplidar_protocol.ts";
 import { RevolutionAssembler } from "./rplidar_scan.ts";
-import { packPoints } from "./lidar2d.ts";
+import { scanPayload } from "./lidar2d.ts";
 
 /** Wait after STOP before the next request, ms (the protocol asks for at least 1). */
 const STOP_SETTLE_MS = 20;
@@ -80,6 +78,12 @@ export class RplidarSession implements ProtocolDecoder {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastNodeMs = 0;
   #stallWatch: ReturnType<typeof setInterval> | undefined;
+  readonly #orientation: ScanOrientation;
+
+  /** A session publishing points in `orientation` (default `device`). */
+  constructor(orientation: ScanOrientation = "device") {
+    this.#orientation = orientation;
+  }
 
   /** Starts the motor and the handshake through `link`. */
   open(link: DeviceLink): void {
@@ -206,9 +210,9 @@ export class RplidarSession implements ProtocolDecoder {
       const scan = this.#scans.push(node, nowNs);
       if (scan === undefined) continue;
       samples.push({
-        payload: toBinary(
-          DataSchema,
-          create(DataSchema, { data: packPoints(scanToPoints(scan)) }),
+        payload: scanPayload(
+          scanToPoints(scan, this.#orientation),
+          scan.durationNs,
         ),
         timestampNs: scan.timestampNs,
       });

@@ -10,26 +10,39 @@
  * a beam with no return within {@link MAX_RANGE_M} (out through the doorway)
  * is reported as the point at exactly the maximum range with intensity 0.
  *
- * Records are packed as every 2D lidar's ({@link packPoints}, 16 bytes) in
+ * Each scan is a snapshot (all beams at the tick's instant), so it carries
+ * no revolution time. Records are packed as every 2D lidar's (16 bytes) in
  * the sensor frame (ros_body: x forward, y left, z up, meters), z = 0. Intensity is the surface reflectivity times the
  * cosine of the incidence angle, unitless in [0, 1].
  *
  * @module
  */
 import { z } from "zod";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { DataSchema } from "../../core/proto/gen/auki/point_cloud_pb.ts";
 import { RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory } from "../driver.ts";
 import { RateHz, Seed } from "../sim/config.ts";
 import { seededRandom } from "../sim/random.ts";
 import { tickingDriver } from "../sim/ticking_driver.ts";
-import { lidar2dDescription, type LidarPoint, packPoints } from "./lidar2d.ts";
+import {
+  lidar2dDescription,
+  type LidarPoint,
+  type LidarProperties,
+  scanPayload,
+} from "./lidar2d.ts";
 
 /** Points per scan, one per degree. */
 export const POINTS_PER_SCAN = 360;
 /** Farthest range reported, meters. */
 export const MAX_RANGE_M = 12;
+/** What the simulated lidar's entry says: reflectance 0-1, up to 12 m, beams counter-clockwise. */
+export const SIM_LIDAR_PROPERTIES: LidarProperties = {
+  intensity_meaning: "simulated_reflectance",
+  intensity_min: 0,
+  intensity_max: 1,
+  range_min_m: 0,
+  range_max_m: MAX_RANGE_M,
+  scan_direction: "counterclockwise",
+};
 /** Standard deviation of the range noise, meters. */
 export const RANGE_NOISE_M = 0.01;
 /** The simulated room: walls at x = 0, x = width, y = 0, y = depth, meters. */
@@ -153,12 +166,9 @@ export const simLidar2d: DriverFactory<typeof Config> = {
   summary: "simulated 2D lidar (360 points per scan in an 8 m x 6 m room)",
   config: Config,
   create(config) {
-    return tickingDriver(lidar2dDescription(config), (index) =>
-      toBinary(
-        DataSchema,
-        create(DataSchema, {
-          data: packPoints(simulateScan(config.seed, index, config.rate_hz)),
-        }),
-      ));
+    return tickingDriver(
+      lidar2dDescription(config, SIM_LIDAR_PROPERTIES),
+      (index) => scanPayload(simulateScan(config.seed, index, config.rate_hz)),
+    );
   },
 };

@@ -1,7 +1,8 @@
 /**
  * A simulated TFmini-S: standard 9-byte frames at a fixed rate, byte for
  * byte, for a target whose distance and signal strength follow a scene
- * over time, with range noise, periodic weak readings and injected faults.
+ * over time, with range noise, periodic abnormal readings (each of the
+ * TFmini-S manual's error codes in turn) and injected faults.
  * {@link tfminiSource} is what `scripts/serial_sims.ts` and the tests
  * attach to a pty with `SimulatedPort`.
  *
@@ -13,12 +14,28 @@ import {
   NO_FAULTS,
   PacketSource,
 } from "../serial/packet_source.ts";
-import { encodeTfminiFrame, type TfminiFrame } from "./tfmini_protocol.ts";
+import {
+  encodeTfminiFrame,
+  TFMINI_SATURATED,
+  type TfminiFrame,
+} from "./tfmini_protocol.ts";
 
 /** The simulated chip temperature: 35 °C (`raw / 8 - 256`). */
 const TFMINI_SIM_TEMPERATURE_RAW = (35 + 256) * 8;
 /** Strength of a weak reading: below the manuals' limit of 100. */
 export const TFMINI_WEAK_STRENGTH = 40;
+/** Strength sent with an ambient-light saturation (-4): an ordinary value. */
+export const TFMINI_AMBIENT_STRENGTH = 800;
+
+/**
+ * The abnormal readings of the TFmini-S manual's table, in the order the
+ * simulator sends them: distance (u16, the int16 code) and strength.
+ */
+export const TFMINI_SIM_ABNORMAL: readonly TfminiFrame[] = [
+  { distanceCm: 0xffff, strength: TFMINI_WEAK_STRENGTH }, // -1: too weak
+  { distanceCm: 0xfffe, strength: TFMINI_SATURATED }, // -2: strength saturation
+  { distanceCm: 0xfffc, strength: TFMINI_AMBIENT_STRENGTH }, // -4: ambient light
+].map((f) => ({ ...f, temperatureRaw: TFMINI_SIM_TEMPERATURE_RAW }));
 
 /** What a simulated TFmini sends. */
 export interface TfminiSimOptions {
@@ -26,8 +43,8 @@ export interface TfminiSimOptions {
   rateHz: number;
   /** Standard deviation of distance noise, cm (0: exact). */
   noiseCm: number;
-  /** Every `weakEvery`-th frame (index divisible by it, from 1) is a weak reading; 0 for none. */
-  weakEvery: number;
+  /** Every `abnormalEvery`-th frame (index divisible by it, from 1) is an abnormal reading, cycling through {@link TFMINI_SIM_ABNORMAL}; 0 for none. */
+  abnormalEvery: number;
   /** Seed of the noise and the faults. */
   seed: number;
   /** Fault probabilities per frame. */
@@ -40,7 +57,7 @@ export interface TfminiSimOptions {
 export const TFMINI_SIM_DEFAULTS: TfminiSimOptions = {
   rateHz: 100,
   noiseCm: 0,
-  weakEvery: 0,
+  abnormalEvery: 0,
   seed: 1,
   faults: NO_FAULTS,
   scene: swingScene,
@@ -54,17 +71,16 @@ export function swingScene(
   return { distanceCm, strength: Math.round(300_000 / distanceCm) };
 }
 
-/** Frame `index` of a simulated TFmini. A weak reading reads 65535 (-1), as the TFmini-S reports it. */
+/** Frame `index` of a simulated TFmini; abnormal readings as the TFmini-S reports them. */
 export function tfminiSimFrame(
   options: TfminiSimOptions,
   index: number,
 ): TfminiFrame {
-  if (options.weakEvery > 0 && index > 0 && index % options.weakEvery === 0) {
-    return {
-      distanceCm: 0xffff,
-      strength: TFMINI_WEAK_STRENGTH,
-      temperatureRaw: TFMINI_SIM_TEMPERATURE_RAW,
-    };
+  const every = options.abnormalEvery;
+  if (every > 0 && index > 0 && index % every === 0) {
+    return TFMINI_SIM_ABNORMAL[
+      (index / every - 1) % TFMINI_SIM_ABNORMAL.length
+    ];
   }
   const { distanceCm, strength } = options.scene(index / options.rateHz);
   const noise = options.noiseCm === 0

@@ -11,10 +11,21 @@
  * | 8      | 1     | checksum: low byte of the sum of bytes 0..7    |
  *
  * Validity (the Benewake manuals): a reading whose strength is below 100
- * is too weak to trust and one at 65535 is overexposed; the devices then
- * report distance 0 (TFmini Plus) or 65535, i.e. -1 (TFmini-S). A reading is
- * valid only when `100 <= strength < 65535` and the distance is neither 0
- * nor 65535 ({@link isValidReading}).
+ * is too weak to trust and one at 65535 is overexposed; the TFmini Plus then
+ * reports distance 0. The TFmini-S reports an abnormal reading as a negative
+ * int16 distance, its manual's table "Description of abnormal data values":
+ *
+ * | distance | strength    | meaning                  |
+ * | -------- | ----------- | ------------------------ |
+ * | -1       | other value | strength ≤ 100 (too weak) |
+ * | -2       | -1 (65535)  | signal strength saturation |
+ * | -4       | other value | ambient light saturation |
+ *
+ * Every distance from 0xFFF0 up (-16 to -1 as int16, codes the manual may
+ * add included) is an error code, never a distance: the device's range
+ * ends at 12 m (1200 cm). A reading is valid only when
+ * `100 <= strength < 65535` and the distance is neither 0 nor an error
+ * code ({@link isValidReading}).
  *
  * @module
  */
@@ -27,7 +38,14 @@ const TFMINI_HEADER = 0x59;
 /** Weakest strength the manuals call reliable. */
 const TFMINI_MIN_STRENGTH = 100;
 /** Strength reported when the receiver is overexposed. */
-const TFMINI_SATURATED = 65535;
+export const TFMINI_SATURATED = 65535;
+
+/** Distances from this value up are TFmini-S error codes (negative int16), not distances. */
+export const TFMINI_ERROR_CODE_MIN = 0xfff0;
+/** Nearest distance the TFmini-S and TFmini Plus measure, m. */
+export const TFMINI_RANGE_MIN_M = 0.1;
+/** Farthest distance the TFmini-S and TFmini Plus measure, m. */
+export const TFMINI_RANGE_MAX_M = 12;
 
 /** One frame. */
 export interface TfminiFrame {
@@ -43,7 +61,14 @@ export interface TfminiFrame {
 export function isValidReading(frame: TfminiFrame): boolean {
   return frame.strength >= TFMINI_MIN_STRENGTH &&
     frame.strength !== TFMINI_SATURATED &&
-    frame.distanceCm !== 0 && frame.distanceCm !== 0xffff;
+    frame.distanceCm !== 0 && tfminiErrorCode(frame) === undefined;
+}
+
+/** The TFmini-S error code (a negative number) a frame's distance holds, if it holds one. */
+export function tfminiErrorCode(frame: TfminiFrame): number | undefined {
+  return frame.distanceCm >= TFMINI_ERROR_CODE_MIN
+    ? frame.distanceCm - 0x10000
+    : undefined;
 }
 
 /** Checksum of the frame at `bytes[offset]`: low byte of the sum of its first 8 bytes. */

@@ -3,7 +3,10 @@
  * it receives is answered, byte for byte, with its error code, its position
  * estimate and its ranges to the anchors, for a tag moving along a path
  * among surveyed anchors (by default the `sim.uwb` room and path), with
- * range and position noise, a configurable error code and damaged answers.
+ * range and position noise, error answers (one code always, or every
+ * guide error code in turn every few requests), a tag update rate (polled
+ * faster, it answers its last location again, as the real tag does) and
+ * damaged answers.
  * The TLV API has no checksum, so a "checksum" fault breaks the framing (a
  * TLV type byte), the only corruption a host can see. Other requests go
  * unanswered. {@link Dwm1001Sim} is what `scripts/serial_sims.ts` and the
@@ -54,6 +57,10 @@ export interface Dwm1001SimOptions {
   positionQuality: number;
   /** Answer every request with this error code instead (0: answer normally). */
   error: number;
+  /** Every `errorEvery`-th request (from 1) is answered with the next of the guide's error codes 1 to 5 in turn (0: none). */
+  errorEvery: number;
+  /** Locations the tag computes a second; between two it answers the last one again (0: a new one per request). */
+  updateRateHz: number;
   /** Seed of the noise and the faults. */
   seed: number;
   /** Fault probabilities per answer. */
@@ -68,6 +75,8 @@ export const DWM1001_SIM_DEFAULTS: Dwm1001SimOptions = {
   positionNoiseMm: 0,
   positionQuality: 90,
   error: 0,
+  errorEvery: 0,
+  updateRateHz: 0,
   seed: 1,
   faults: NO_FAULTS,
 };
@@ -110,12 +119,20 @@ export function simulatedLocation(
 
 /** A simulated DWM1001 tag answering `dwm_loc_get`. */
 export class Dwm1001Sim implements ByteSource {
-  /** Called with every location answered and what happened to it. */
-  onAnswer: ((location: DwmLocation, fault: Fault) => void) | undefined;
+  /** Called with every location answered, what happened to it, and whether it repeats the previous one. */
+  onAnswer:
+    | ((location: DwmLocation, fault: Fault, repeat: boolean) => void)
+    | undefined;
+  /** Called with every error code answered. */
+  onError: ((code: number) => void) | undefined;
   readonly #options: Dwm1001SimOptions;
   readonly #faults: FaultInjector;
   #out: Uint8Array[] = [];
   #answered = 0;
+  #requests = 0;
+  #errorsSent = 0;
+  /** The last location computed, by update slot, when the tag has an update rate. */
+  #last: { slot: number; location: DwmLocation } | undefined;
   /** A request type byte waiting for its length byte. */
   #typePending = false;
 
@@ -150,14 +167,44 @@ export class Dwm1001Sim implements ByteSource {
   }
 
   #answer(t: number): void {
-    if (this.#options.error !== 0) {
-      this.#out.push(encodeError(this.#options.error));
+    const { error, errorEvery, updateRateHz } = this.#options;
+    this.#requests++;
+    if (error !== 0) {
+      this.#sendError(error);
       return;
     }
-    const location = simulatedLocation(this.#options, this.#answered++, t);
+    if (errorEvery > 0 && this.#requests % errorEvery === 0) {
+      this.#sendError(1 + this.#errorsSent % 5);
+      return;
+    }
+    let location: DwmLocation;
+    let repeat = false;
+    if (updateRateHz > 0) {
+      const slot = Math.floor(t * updateRateHz);
+      repeat = this.#last?.slot === slot;
+      if (!repeat) {
+        this.#last = {
+          slot,
+          location: simulatedLocation(
+            this.#options,
+            this.#answered++,
+            slot / updateRateHz,
+          ),
+        };
+      }
+      location = this.#last!.location;
+    } else {
+      location = simulatedLocation(this.#options, this.#answered++, t);
+    }
     const { chunk, fault } = this.#faults.damage(encodeLocation(location));
     this.#out.push(chunk);
-    this.onAnswer?.(location, fault);
+    this.onAnswer?.(location, fault, repeat);
+  }
+
+  #sendError(code: number): void {
+    this.#errorsSent++;
+    this.#out.push(encodeError(code));
+    this.onError?.(code);
   }
 }
 

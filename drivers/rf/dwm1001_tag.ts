@@ -2,21 +2,27 @@
  * Polls a DWM1001 tag with `dwm_loc_get` and publishes each answer:
  *
  * - the sensor's `auki_edge.rf.UwbFrame`: one range per anchor (id as
- *   `0x1A2B`, meters, quality 0-100) and the tag's position estimate in
- *   meters in the UWB area frame, omitted when its quality factor is 0 (the
- *   tag has no estimate);
+ *   `0x1A2B`, meters, quality 0-100, and the anchor's surveyed position in
+ *   the UWB area frame with its quality factor) and the tag's position
+ *   estimate in meters in the UWB area frame, omitted when its quality
+ *   factor is 0 (the tag has no estimate); error answers since the previous
+ *   frame are counted in it (`errors_since_last`, `last_error_code`);
  * - pose output 0, the tag frame's pose in the area frame: the position as
  *   translation and an identity orientation (UWB measures no heading), only
  *   when the quality factor is above 0.
  *
  * Both are timestamped when the answer arrives: the tag reports the last
  * position it computed, at its own update rate, not one sampled on request.
+ * Polled faster than it updates, the tag answers the same bytes again: an
+ * answer identical to the previous location answer is a repeat, counted
+ * valid (the tag is alive) but not published.
  * Bytes before an answer are skipped. An answer whose TLVs do not fit
  * together, or bytes that make no answer by the time the next request is
  * due (a cut or garbled answer), count as one corrupt packet; the rest of
  * that answer is ignored. An error code, or an anchor's answer, is a fault
- * in words. Anchor positions in the answer are not
- * published (UwbFrame has no field for them).
+ * in words (logged and counted in the device's faults) and counted in the
+ * next published frame; a tag that only errs goes offline with the error
+ * named in the end reason.
  *
  * @module
  */
@@ -34,6 +40,7 @@ import {
   anchorId,
   DWM_ERRORS,
   type DwmLocation,
+  type DwmPosition,
   LOC_GET_REQUEST,
   parseAnswer,
   TLV_ERR,
@@ -42,26 +49,34 @@ import {
 /** The longest answer kept while waiting for the rest, bytes. */
 const MAX_ANSWER = 512;
 
-/** The encoded samples of one location answer at `timestampNs`. */
+/** Error answers since the previous published frame. */
+export interface ErrorTally {
+  /** How many. */
+  count: number;
+  /** The last one's code (0: none). */
+  lastCode: number;
+}
+
+/** The encoded samples of one location answer at `timestampNs`, with the errors since the last one. */
 export function locationSamples(
   location: DwmLocation,
   timestampNs: bigint,
+  errors: ErrorTally = { count: 0, lastCode: 0 },
 ): DecodedSample[] {
   const { position } = location;
-  const meters = {
-    x: position.x / 1000,
-    y: position.y / 1000,
-    z: position.z / 1000,
-  };
+  const meters = toMeters(position);
   const frame = create(UwbFrameSchema, {
     ranges: location.anchors.map((a) => ({
       anchorId: anchorId(a.address),
       distanceM: a.distanceMm / 1000,
       quality: a.quality,
+      anchorPosition: { ...toMeters(a.position), quality: a.position.quality },
     })),
     ...(position.quality > 0
       ? { position: { ...meters, quality: position.quality } }
       : {}),
+    errorsSinceLast: errors.count,
+    lastErrorCode: errors.lastCode,
   });
   const samples: DecodedSample[] = [{
     payload: toBinary(UwbFrameSchema, frame),
@@ -83,6 +98,16 @@ export function locationSamples(
   return samples;
 }
 
+/** A position in mm as meters. */
+function toMeters(p: DwmPosition): { x: number; y: number; z: number } {
+  return { x: p.x / 1000, y: p.y / 1000, z: p.z / 1000 };
+}
+
+/** Whether two byte arrays hold the same bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
 /** A DWM1001 tag polled at `rateHz`. */
 export class Dwm1001Tag implements ProtocolDecoder {
   readonly #periodMs: number;
@@ -93,6 +118,9 @@ export class Dwm1001Tag implements ProtocolDecoder {
   #discarding = false;
   #link: DeviceLink | undefined;
   #poller: Poller | undefined;
+  /** The last location answer's bytes, to recognise a repeat. */
+  #lastAnswer: Uint8Array = new Uint8Array(0);
+  #errors: ErrorTally = { count: 0, lastCode: 0 };
 
   /** A tag polled `rateHz` times a second. */
   constructor(rateHz: number) {
@@ -102,6 +130,8 @@ export class Dwm1001Tag implements ProtocolDecoder {
   /** Starts polling through `link`. */
   open(link: DeviceLink): void {
     this.#link = link;
+    this.#lastAnswer = new Uint8Array(0);
+    this.#errors = { count: 0, lastCode: 0 };
     this.#poller = new Poller({
       periodMs: this.#periodMs,
       timeoutMs: this.#periodMs,
@@ -132,6 +162,7 @@ export class Dwm1001Tag implements ProtocolDecoder {
     if (parsed.kind === "incomplete" && this.#buffer.length <= MAX_ANSWER) {
       return none;
     }
+    const answer = this.#buffer;
     this.#buffer = new Uint8Array(0);
     this.#pending = false;
     if (parsed.kind === "incomplete" || parsed.kind === "malformed") {
@@ -141,6 +172,10 @@ export class Dwm1001Tag implements ProtocolDecoder {
     this.#poller.answered();
     switch (parsed.kind) {
       case "error":
+        this.#errors = {
+          count: this.#errors.count + 1,
+          lastCode: parsed.code,
+        };
         return {
           ...none,
           fault: `dwm_loc_get failed with error ${parsed.code} (${
@@ -153,12 +188,18 @@ export class Dwm1001Tag implements ProtocolDecoder {
           fault:
             "the module answers as an anchor (TLV 0x48): configure it as a tag",
         };
-      case "location":
+      case "location": {
+        const bytes = answer.subarray(0, parsed.size);
+        if (sameBytes(bytes, this.#lastAnswer)) return { ...none, valid: 1 };
+        this.#lastAnswer = bytes.slice();
+        const errors = this.#errors;
+        this.#errors = { count: 0, lastCode: 0 };
         return {
-          samples: locationSamples(parsed.location, nowNs),
+          samples: locationSamples(parsed.location, nowNs, errors),
           valid: 1,
           corrupt: 0,
         };
+      }
     }
   }
 

@@ -7,8 +7,13 @@
  * `auki_edge.rf.wifi_csi`): transmitter MAC, RSSI, channel, and per
  * subcarrier the amplitude `sqrt(re² + im²)` and phase `atan2(im, re)` of
  * the buffer's (imaginary, real) pairs, NaN for the two subcarriers of an
- * invalid first word. Lines are timestamped on arrival (the ESP32's own
- * microsecond clock is not related to ours).
+ * invalid first word; with them what maps the buffer's entries to
+ * subcarrier indices (signal mode, bandwidth, secondary channel, STBC, by
+ * the tables of ESP-IDF's "Wi-Fi Channel State Information" guide), short
+ * GI, noise floor, rate and MCS, the first-word flag, the ESP32's own
+ * microsecond timestamp, and with `raw_iq: true` the buffer itself. Lines
+ * are timestamped on arrival (the ESP32's own microsecond clock is not
+ * related to ours; it is carried as `device_timestamp_us`).
  *
  * A `CSI_DATA` line that does not parse, or one cut short and run into the
  * next, counts as a corrupt packet and is skipped. The console's other
@@ -17,6 +22,7 @@
  * @module
  */
 import { create, toBinary } from "@bufbuild/protobuf";
+import { z } from "zod";
 import { WifiCsiFrameSchema } from "../../core/proto/gen/auki_edge/rf_pb.ts";
 import type { DriverFactory } from "../driver.ts";
 import { selectorOf, serialConfig } from "../serial/config.ts";
@@ -38,26 +44,47 @@ const MAX_LINE_BYTES = 16 * 1024;
 
 const Config = serialConfig(
   { baud: ESP_CSI_BAUD, id: "esp_csi", rateHz: 100 },
-  {},
+  { raw_iq: z.boolean().default(false) },
 );
 
-/** The payload of one record. */
-export function csiFrame(record: CsiRecord): Uint8Array {
+/** The payload of one record; with `rawIq` the buffer's bytes too. */
+export function csiFrame(record: CsiRecord, rawIq = false): Uint8Array {
   const { amplitudes, phases } = subcarriers(record);
+  const f = record.fields;
   return toBinary(
     WifiCsiFrameSchema,
     create(WifiCsiFrameSchema, {
       sourceMac: record.mac,
-      rssiDbm: record.fields.rssi,
-      channel: record.fields.channel,
+      rssiDbm: f.rssi,
+      channel: f.channel,
       amplitudes,
       phasesRad: phases,
+      sigMode: f.sig_mode,
+      bandwidth: f.bandwidth,
+      secondaryChannel: f.secondary_channel,
+      stbc: f.stbc !== 0,
+      shortGi: f.sgi !== 0,
+      noiseFloorDbm: f.noise_floor,
+      rate: f.rate,
+      mcs: f.mcs,
+      // The column is printed from a u32; keep it in range whatever it says.
+      deviceTimestampUs: f.local_timestamp >>> 0,
+      firstWordInvalid: f.first_word !== 0,
+      ...(rawIq
+        ? {
+          rawIq: new Uint8Array(
+            record.data.buffer,
+            record.data.byteOffset,
+            record.data.byteLength,
+          ),
+        }
+        : {}),
     }),
   );
 }
 
-/** Decodes console bytes into one payload per `CSI_DATA` line. */
-export function espCsiDecoder(): ProtocolDecoder {
+/** Decodes console bytes into one payload per `CSI_DATA` line; `rawIq` carries the buffer too. */
+export function espCsiDecoder(rawIq = false): ProtocolDecoder {
   const splitter = new LineSplitter(MAX_LINE_BYTES);
   return {
     push(bytes, nowNs): Decoded {
@@ -74,7 +101,7 @@ export function espCsiDecoder(): ProtocolDecoder {
           corrupt++;
           continue;
         }
-        samples.push({ payload: csiFrame(record), timestampNs: nowNs });
+        samples.push({ payload: csiFrame(record, rawIq), timestampNs: nowNs });
       }
       return { samples, valid: samples.length, corrupt };
     },
@@ -100,7 +127,7 @@ export const serialEspCsi: DriverFactory<typeof Config> = {
       model: "ESP32 CSI",
       selector: selectorOf(config),
       baudRate: config.baud,
-      decoder: espCsiDecoder,
+      decoder: () => espCsiDecoder(config.raw_iq),
     });
   },
 };

@@ -82,6 +82,7 @@ export function simulateUwb(
       anchorId: anchor.id,
       distanceM: Math.max(0, trueRange + random.gaussian(RANGE_NOISE_M)),
       quality: quality(trueRange, random.gaussian(2)),
+      anchorPosition: { x: anchor.x, y: anchor.y, z: anchor.z, quality: 100 },
     };
   });
   return create(UwbFrameSchema, {

@@ -544,3 +544,48 @@ Deno.test("entryId names the id field of each kind", () => {
     "map",
   ]);
 });
+
+Deno.test("auki-edge's optional entry keys: kept when valid, refused when not", () => {
+  const lidar = {
+    ...RANGEFINDER,
+    intensity_meaning: "rplidar_quality",
+    intensity_min: 0,
+    intensity_max: 63,
+    range_min_m: 0.15,
+    range_max_m: 12,
+    scan_direction: "clockwise",
+  };
+  assert.deepEqual(SensorEntry.parse(lidar), lidar, "no key dropped");
+  assert.deepEqual(
+    SensorEntry.parse(RANGEFINDER),
+    RANGEFINDER,
+    "the SDK's shape is unchanged",
+  );
+  assertInvalid(
+    RangefinderSensor,
+    { ...lidar, scan_direction: "left" },
+    /^scan_direction/,
+  );
+  assertInvalid(RangefinderSensor, { ...lidar, range_max_m: 0 }, /^range_max/);
+  assertInvalid(
+    RangefinderSensor,
+    { ...lidar, intensity_max: Infinity },
+    /^intensity_max/,
+  );
+  const joints = {
+    frame: FRAME_REF,
+    frame_rate_hz: 100,
+    joint_count: 3,
+    kind: "joint_encoders",
+    peer_id: "test-peer",
+    sensor_id: "arm",
+    type: "absolute",
+    servo_ids: [1, 2, 5],
+  };
+  assert.deepEqual(SensorEntry.parse(joints), joints);
+  assertInvalid(
+    SensorEntry,
+    { ...joints, servo_ids: [1, 2] },
+    /servo_ids must list one id per joint/,
+  );
+});

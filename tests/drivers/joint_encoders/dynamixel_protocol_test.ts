@@ -8,10 +8,13 @@
 import assert from "node:assert/strict";
 import {
   describeDxlError,
+  describeHardwareError,
   DXL_CRC_TABLE,
   dxlCrc,
   DxlDecoder,
   encodeDxlPacket,
+  presentBlock,
+  readPresent,
   statusPacket,
   stuff,
   syncReadPacket,
@@ -137,5 +140,37 @@ Deno.test("dynamixel: error bytes in words", () => {
   assert.equal(
     describeDxlError(0x81),
     "result fail, hardware alert (see Hardware Error Status, address 70)",
+  );
+});
+
+Deno.test("dynamixel: Hardware Error Status bits are named as the control table does", () => {
+  assert.equal(describeHardwareError(0x01), "input voltage error");
+  assert.equal(
+    describeHardwareError(0x24),
+    "overheating error, overload error",
+  );
+  assert.equal(
+    describeHardwareError(0x18),
+    "motor encoder error, electrical shock error",
+  );
+  assert.equal(describeHardwareError(0x42), "bits 0x42");
+  assert.equal(describeHardwareError(0), "");
+});
+
+Deno.test("dynamixel: the Present block from Current, Velocity or Position", () => {
+  assert.deepEqual(presentBlock(false, false), { address: 132, size: 4 });
+  assert.deepEqual(presentBlock(true, false), { address: 128, size: 8 });
+  assert.deepEqual(presentBlock(false, true), { address: 126, size: 10 });
+  assert.deepEqual(presentBlock(true, true), { address: 126, size: 10 });
+  // Current -5, velocity 300, position -70000, little-endian.
+  const data = fromSpacedHex("FB FF 2C 01 00 00 90 EE FE FF");
+  assert.deepEqual(readPresent(presentBlock(true, true), data), {
+    ticks: -70000,
+    velocityRaw: 300,
+    currentRaw: -5,
+  });
+  assert.deepEqual(
+    readPresent(presentBlock(true, false), data.subarray(2)),
+    { ticks: -70000, velocityRaw: 300 },
   );
 });

@@ -2,8 +2,10 @@
  * `serial.dynamixel` against the servo bank simulator through a real socat
  * pty pair: published angles are the simulator's positions through each
  * joint's offset and direction, corrupt answers are counted and never
- * published, a silent or failing servo voids its cycles and is reported by
- * id. What every serial driver does alike is
+ * published, a silent or failing servo (every error number of the
+ * Protocol 2.0 status packet) voids its cycles and is reported by id, the
+ * servo ids are in the entry, and each cycle carries every servo's error
+ * byte and, when asked, its Present Velocity and Present Current. What every serial driver does alike is
  * `../serial/serial_driver_test.ts`.
  *
  * @module
@@ -20,6 +22,11 @@ import {
   DynamixelSim,
   type SentStatus,
 } from "../../../drivers/joint_encoders/dynamixel_device_sim.ts";
+import {
+  describeDxlError,
+  describeHardwareError,
+  HARDWARE_ERROR_BITS,
+} from "../../../drivers/joint_encoders/dynamixel_protocol.ts";
 import { configErrors, registryEntries } from "../fake_sink.ts";
 import { ptyTest, runDriver } from "../../helpers/serial.ts";
 
@@ -68,6 +75,9 @@ Deno.test("serial.dynamixel: configuration defaults and mistakes", () => {
     id: "dynamixel",
     frame_id: "base_link",
     rate_hz: 100,
+    present_velocity: false,
+    present_current: false,
+    current_unit_ma: 2.69,
     servos: [
       { id: 1, offset_rad: 0, direction: 1 },
       { id: 7, offset_rad: 0, direction: -1 },
@@ -79,6 +89,11 @@ Deno.test("serial.dynamixel: configuration defaults and mistakes", () => {
   assert.equal(sensor.kind, "joint_encoders");
   assert.equal(sensor.kind === "joint_encoders" && sensor.type, "absolute");
   assert.equal(sensor.kind === "joint_encoders" && sensor.joint_count, 2);
+  assert.deepEqual(
+    sensor.kind === "joint_encoders" && sensor.servo_ids,
+    [1, 7],
+    "the servo of each angle, in order",
+  );
   assert.match(
     configErrors(serialDynamixel, { port: "/dev/a", servos: [] }),
     /servos: must list at least one servo/,
@@ -108,6 +123,10 @@ Deno.test("serial.dynamixel: configuration defaults and mistakes", () => {
   // Six servos at 57600 baud: 110 bytes, 19.1 ms on the line.
   assert.ok(Math.abs(cycleTimeoutMs(6, 57600, 100) - (2 * 19.097 + 10)) < 0.01);
   assert.equal(cycleTimeoutMs(1, 4_000_000, 10), 100, "a period at least");
+  // With velocity and current: 10 bytes a servo, 146 bytes.
+  assert.ok(
+    Math.abs(cycleTimeoutMs(6, 57600, 100, 10) - (2 * 25.347 + 10)) < 0.01,
+  );
 });
 
 ptyTest(
@@ -252,5 +271,162 @@ ptyTest(
       ),
       alerting.lines.join("\n"),
     );
+  },
+);
+
+ptyTest(
+  "serial.dynamixel: each cycle carries the servos' error bytes, velocities and currents",
+  async () => {
+    const sim = new DynamixelSim({ ids: [1, 2, 5], errors: { 2: 0x80 } });
+    const answers: SentStatus[][] = [];
+    sim.onAnswer = (statuses) => answers.push(statuses);
+    const { sink, stats } = await runDriver(
+      serialDynamixel,
+      sim,
+      {
+        servos: SERVOS,
+        baud: 1_000_000,
+        rate_hz: 50,
+        present_velocity: true,
+        present_current: true,
+      },
+      500,
+      1_000_000,
+    );
+    assert.equal(stats.corrupt, 0);
+    assert.ok(sink.samples.length >= 15, `${sink.samples.length} cycles`);
+    const rpmToRadS = 0.229 * 2 * Math.PI / 60;
+    const expected = answers.map((statuses) =>
+      SERVOS.map(({ id, direction = 1 }) => {
+        const s = statuses.find((status) => status.id === id)!;
+        return {
+          error: s.error,
+          velocity: Math.fround(direction * s.velocityRaw * rpmToRadS),
+          current: Math.fround(direction * s.currentRaw * 2.69 / 1000),
+        };
+      })
+    );
+    const published = sink.samples.map(({ payload }) => {
+      const data = fromBinary(JointEncodersDataSchema, payload);
+      assert.equal(data.anglesRad.length, 3);
+      return SERVOS.map((_, i) => ({
+        error: data.jointErrors[i],
+        velocity: data.velocitiesRadS[i],
+        current: data.currentsA[i],
+      }));
+    });
+    // Published cycles are the answered ones, in order, angles included.
+    assertSubsequence(
+      sink.samples.map((s) => angles(s.payload)),
+      answers.map(expectedAngles),
+    );
+    for (const [i, cycle] of published.entries()) {
+      assert.ok(
+        expected.some((e) => JSON.stringify(e) === JSON.stringify(cycle)),
+        `cycle ${i}: ${JSON.stringify(cycle)} was never sent`,
+      );
+      assert.deepEqual(cycle.map((c) => c.error), [0, 0x80, 0]);
+    }
+    assert.ok(
+      published.some((c) => c.some((j) => j.velocity !== 0)) &&
+        published.some((c) => c.some((j) => j.current !== 0)),
+      "the joints move and draw current",
+    );
+  },
+);
+
+ptyTest(
+  "serial.dynamixel: every status error number voids the cycle and is named",
+  async () => {
+    const numbers = [1, 2, 3, 4, 5, 6, 7];
+    const runs = await Promise.all(numbers.map((n) =>
+      runDriver(
+        serialDynamixel,
+        new DynamixelSim({ ids: [1, 2, 5], errors: { 2: n } }),
+        { servos: SERVOS, baud: 1_000_000, rate_hz: 50 },
+        400,
+        1_000_000,
+      )
+    ));
+    runs.forEach(({ sink, stats, lines, host }, i) => {
+      const name = describeDxlError(numbers[i]);
+      assert.equal(sink.samples.length, 0, name);
+      assert.ok(stats.faults >= 5, `${name}: ${stats.faults} faults`);
+      assert.ok(
+        lines.some((l) =>
+          l.startsWith(
+            `WARN DYNAMIXEL on ${host}: servo 2: ${name}; cycle not published`,
+          )
+        ),
+        lines.join("\n"),
+      );
+    });
+    assert.deepEqual(numbers.map((n) => describeDxlError(n)), [
+      "result fail",
+      "instruction error",
+      "CRC error",
+      "data range error",
+      "data length error",
+      "data limit error",
+      "access error",
+    ]);
+  },
+);
+
+ptyTest(
+  "serial.dynamixel: each Hardware Error Status bit is read after the alert and published",
+  async () => {
+    const bits = Object.keys(HARDWARE_ERROR_BITS).map(Number);
+    const sims = bits.map((bit) =>
+      new DynamixelSim({ ids: [1, 2, 5], hardwareErrors: { 2: bit } })
+    );
+    const runs = await Promise.all(sims.map((sim) =>
+      runDriver(
+        serialDynamixel,
+        sim,
+        { servos: SERVOS, baud: 1_000_000, rate_hz: 50 },
+        1_300,
+        1_000_000,
+      )
+    ));
+    runs.forEach(({ sink, lines, host }, i) => {
+      const cause = describeHardwareError(bits[i]);
+      const frames = sink.samples.map(({ payload }) =>
+        fromBinary(JointEncodersDataSchema, payload)
+      );
+      assert.ok(frames.length >= 20, `${cause}: ${frames.length} cycles`);
+      for (const frame of frames) {
+        assert.deepEqual(frame.jointErrors, [0, 0x80, 0], cause);
+      }
+      // The first cycle shows the alert; its cause, read in the next slot,
+      // rides in every cycle after.
+      assert.deepEqual(frames[0].hardwareErrors, []);
+      const known = frames.findIndex((f) => f.hardwareErrors.length > 0);
+      // (A read lost under load is tried again 100 ms later.)
+      assert.ok(known >= 1 && known <= 12, `${cause}: known from ${known}`);
+      for (const f of frames.slice(known)) {
+        assert.deepEqual(f.hardwareErrors, [0, bits[i], 0], cause);
+      }
+      // Read after the alert, then again about once a second.
+      assert.ok(
+        sims[i].statusReads >= 1 && sims[i].statusReads <= 6,
+        `${cause}: ${sims[i].statusReads} status reads`,
+      );
+      assert.ok(
+        lines.some((l) =>
+          l.startsWith(
+            `WARN DYNAMIXEL on ${host}: servo 2: hardware alert: ${cause}`,
+          )
+        ),
+        lines.join("\n"),
+      );
+    });
+    assert.deepEqual(bits.map(describeHardwareError), [
+      "input voltage error",
+      "overheating error",
+      "motor encoder error",
+      "electrical shock error",
+      "overload error",
+    ]);
   },
 );

@@ -52,6 +52,18 @@ Deno.test("serial.ld06: configuration defaults and the sensor", () => {
   assert.equal(sensor.kind, "rangefinder");
   assert.equal(sensor.kind === "rangefinder" && sensor.type, "2d_lidar");
   assert.equal(frame.frame_id, "ld06_link");
+  assert.ok(sensor.kind === "rangefinder");
+  assert.deepEqual(
+    [
+      sensor.intensity_meaning,
+      sensor.intensity_min,
+      sensor.intensity_max,
+      sensor.range_min_m,
+      sensor.range_max_m,
+      sensor.scan_direction,
+    ],
+    ["ld06_intensity", 0, 255, 0.02, 12, "clockwise"],
+  );
 });
 
 ptyTest(
@@ -96,6 +108,12 @@ ptyTest(
     for (let i = 1; i < times.length; i++) {
       const gapMs = Number(times[i] - times[i - 1]) / 1e6;
       assert.ok(Math.abs(gapMs - 100) < 40, `scan gap ${gapMs} ms`);
+    }
+    for (const { payload } of sink.samples) {
+      // The device clock: a turn at 10 Hz takes 100 ms (ms resolution).
+      const { scanDurationNs } = fromBinary(PointCloudDataSchema, payload);
+      const ms = Number(scanDurationNs) / 1e6;
+      assert.ok(Math.abs(ms - 100) <= 2, `revolution ${ms} ms`);
     }
     assert.ok(lines.some((l) => /^INFO opened .*host at 230400 baud$/.test(l)));
   },

@@ -21,7 +21,8 @@ import {
 } from "../../../drivers/rangefinder/rplidar_device_sim.ts";
 import { POINT_STEP } from "../../../drivers/rangefinder/lidar2d.ts";
 import { SimulatedPort } from "../../../drivers/serial/device_sim_port.ts";
-import { RecordingSink, registryEntries } from "../fake_sink.ts";
+import { configErrors, RecordingSink, registryEntries } from "../fake_sink.ts";
+import { scanToPoints } from "../../../drivers/rangefinder/ld06_scan.ts";
 import {
   ptyTest,
   runDriver,
@@ -71,12 +72,54 @@ Deno.test("serial.rplidar: configuration defaults and the sensor", () => {
     baud: 115200,
     id: "rplidar",
     rate_hz: 10,
+    orientation: "device",
   });
   const { sensor, frame } = registryEntries(
     serialRplidar.create({ ...config, baud: 256000 }).description,
   );
   assert.equal(sensor.kind === "rangefinder" && sensor.type, "2d_lidar");
   assert.equal(frame.frame_id, "rplidar_link");
+  assert.ok(sensor.kind === "rangefinder");
+  assert.deepEqual(
+    [
+      sensor.intensity_meaning,
+      sensor.intensity_min,
+      sensor.intensity_max,
+      sensor.range_min_m,
+      sensor.range_max_m,
+      sensor.scan_direction,
+    ],
+    ["rplidar_quality", 0, 63, 0.15, 12, "clockwise"],
+  );
+  assert.match(
+    configErrors(serialRplidar, { port: "/dev/a", orientation: "upside" }),
+    /orientation/,
+  );
+});
+
+Deno.test("serial.rplidar: orientation rplidar_ros is Slamtec's ROS frame, the device's turned half a turn", () => {
+  // rplidar_ros publishes a node at device angle a as the LaserScan angle
+  // π - a (counter-clockwise from its laser_frame x axis).
+  const scan = {
+    timestampNs: 0n,
+    durationNs: 100_000_000n,
+    points: [
+      { angleDeg: 0, distanceMm: 1000, intensity: 10 },
+      { angleDeg: 90, distanceMm: 2000, intensity: 20 },
+      { angleDeg: 200, distanceMm: 1500, intensity: 30 },
+    ],
+  };
+  const ros = scanToPoints(scan, "rplidar_ros");
+  scan.points.forEach(({ angleDeg, distanceMm, intensity }, i) => {
+    const rosAngle = Math.PI - angleDeg * Math.PI / 180;
+    const d = distanceMm / 1000;
+    assert.ok(Math.abs(ros[i].x - d * Math.cos(rosAngle)) < 1e-9);
+    assert.ok(Math.abs(ros[i].y - d * Math.sin(rosAngle)) < 1e-9);
+    assert.equal(ros[i].intensity, intensity);
+  });
+  const device = scanToPoints(scan);
+  assert.ok(Math.abs(device[1].y - -2) < 1e-9, "device: 90° is to the right");
+  assert.ok(Math.abs(ros[1].y - 2) < 1e-9, "rplidar_ros: 90° is to the left");
 });
 
 ptyTest(
@@ -121,6 +164,15 @@ ptyTest(
       for (let i = 1; i < times.length; i++) {
         const gapMs = Number(times[i] - times[i - 1]) / 1e6;
         assert.ok(Math.abs(gapMs - 100) < 40, `scan gap ${gapMs} ms`);
+        const { scanDurationNs } = fromBinary(
+          PointCloudDataSchema,
+          sink.samples[i - 1].payload,
+        );
+        assert.equal(
+          scanDurationNs,
+          times[i] - times[i - 1],
+          "a revolution lasts until the next one starts",
+        );
       }
       assert.ok(
         lines.includes(
@@ -219,5 +271,35 @@ ptyTest(
     const run = await runHotplug(serialRplidar, sim, {}, RPLIDAR_BAUD);
     assert.equal(sim.commands.filter((c) => c === 0x20).length, 2);
     for (const { payload } of run.sink.samples) assertRoom(payload);
+  },
+);
+
+ptyTest(
+  "serial.rplidar: orientation rplidar_ros through a pty, the room turned half a turn",
+  async () => {
+    const { sink } = await runDriver(
+      serialRplidar,
+      new RplidarSim(),
+      { orientation: "rplidar_ros" },
+      700,
+      RPLIDAR_BAUD,
+    );
+    assert.ok(sink.samples.length >= 3, `${sink.samples.length} scans`);
+    for (const { payload } of sink.samples) {
+      const { data } = fromBinary(PointCloudDataSchema, payload);
+      const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      for (let at = 0; at < data.byteLength; at += POINT_STEP) {
+        // The ROS driver's angle is π - a: a = π - atan2(y, x).
+        const x = view.getFloat32(at, true);
+        const y = view.getFloat32(at + 4, true);
+        const a = ((180 - Math.atan2(y, x) * 180 / Math.PI) + 360) % 360;
+        const expected = roomQualityScene(Math.round(a * 64) / 64);
+        const d = Math.hypot(x, y) * 1000;
+        assert.ok(
+          Math.abs(d - expected.distanceMm) < 1e-3 * d,
+          `range at device angle ${a}: ${d} vs ${expected.distanceMm}`,
+        );
+      }
+    }
   },
 );

@@ -52,6 +52,17 @@ Deno.test("sim.lidar2d: default description is a valid registry entry", () => {
     })),
   );
   assert.equal(frame.frame_id, "sim_lidar_link");
+  assert.deepEqual(
+    [
+      sensor.intensity_meaning,
+      sensor.intensity_min,
+      sensor.intensity_max,
+      sensor.range_min_m,
+      sensor.range_max_m,
+      sensor.scan_direction,
+    ],
+    ["simulated_reflectance", 0, 1, 0, 12, "counterclockwise"],
+  );
   assert.deepEqual(frame.axes, { x: "forward", y: "left", z: "up" });
   assert.equal(driver.description.payload, "point_cloud_frame");
 });

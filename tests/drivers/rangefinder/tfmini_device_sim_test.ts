@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   isValidReading,
   TfminiDecoder,
+  tfminiErrorCode,
 } from "../../../drivers/rangefinder/tfmini_protocol.ts";
 import {
   swingScene,
@@ -26,8 +27,15 @@ Deno.test("tfmini sim: the target swings between 0.5 and 2.5 m every 4 s", () =>
   });
 });
 
-Deno.test("tfmini sim: every weakEvery-th frame is an invalid weak reading", () => {
-  const options = { ...TFMINI_SIM_DEFAULTS, weakEvery: 4 };
+Deno.test("tfmini sim: every abnormalEvery-th frame is one of the manual's error codes in turn", () => {
+  const options = { ...TFMINI_SIM_DEFAULTS, abnormalEvery: 4 };
+  assert.deepEqual(
+    [4, 8, 12, 16].map((i) => {
+      const frame = tfminiSimFrame(options, i);
+      return [tfminiErrorCode(frame), frame.strength];
+    }),
+    [[-1, 40], [-2, 65535], [-4, 800], [-1, 40]],
+  );
   const validity = Array.from(
     { length: 9 },
     (_, i) => isValidReading(tfminiSimFrame(options, i)),

@@ -10,6 +10,7 @@ import {
   isValidReading,
   tfminiChecksum,
   TfminiDecoder,
+  tfminiErrorCode,
 } from "../../../drivers/rangefinder/tfmini_protocol.ts";
 import { fromSpacedHex } from "../../helpers/hex.ts";
 
@@ -36,6 +37,29 @@ Deno.test("tfmini: validity follows the manuals' strength rule", () => {
   assert.equal(reading(100, 65535), false, "overexposed");
   assert.equal(reading(0, 1000), false, "TFmini Plus: distance 0");
   assert.equal(reading(0xffff, 1000), false, "TFmini-S: distance -1");
+});
+
+Deno.test("tfmini: every negative int16 distance is a TFmini-S error code, never 655 m", () => {
+  const frame = (distanceCm: number, strength: number) => ({
+    distanceCm,
+    strength,
+    temperatureRaw: 2304,
+  });
+  // The manual's table: -1 too weak, -2 strength saturation, -4 ambient light.
+  for (
+    const [distanceCm, strength, code] of [
+      [0xffff, 40, -1],
+      [0xfffe, 65535, -2],
+      [0xfffc, 1000, -4],
+      [0xfffc, 65534, -4],
+      [0xfff0, 1000, -16],
+    ]
+  ) {
+    assert.equal(tfminiErrorCode(frame(distanceCm, strength)), code);
+    assert.equal(isValidReading(frame(distanceCm, strength)), false);
+  }
+  assert.equal(tfminiErrorCode(frame(0xffef, 1000)), undefined);
+  assert.equal(tfminiErrorCode(frame(1200, 1000)), undefined);
 });
 
 Deno.test("tfmini: the decoder resynchronises over garbage, cut and corrupt frames", () => {

@@ -1,7 +1,8 @@
 /**
  * `serial.tfmini` against the TFmini simulator through a real socat pty
  * pair: every frame is published as one point equal to what the simulator
- * sent, weak readings as NaN, corrupt frames counted and never published.
+ * sent, weak readings and every TFmini-S error code as NaN, corrupt frames
+ * counted and never published.
  * What every serial driver does alike is `../serial/serial_driver_test.ts`.
  *
  * @module
@@ -15,11 +16,11 @@ import {
   TFMINI_BAUD,
   tfminiPoint,
 } from "../../../drivers/rangefinder/tfmini.ts";
-import type { TfminiFrame } from "../../../drivers/rangefinder/tfmini_protocol.ts";
 import {
-  TFMINI_WEAK_STRENGTH,
-  tfminiSource,
-} from "../../../drivers/rangefinder/tfmini_device_sim.ts";
+  tfminiErrorCode,
+  type TfminiFrame,
+} from "../../../drivers/rangefinder/tfmini_protocol.ts";
+import { tfminiSource } from "../../../drivers/rangefinder/tfmini_device_sim.ts";
 import type { Fault } from "../../../drivers/serial/packet_source.ts";
 import { registryEntries } from "../fake_sink.ts";
 import { ptyTest, runDriver } from "../../helpers/serial.ts";
@@ -48,6 +49,18 @@ Deno.test("serial.tfmini: configuration defaults and the published point", () =>
   const { sensor } = registryEntries(serialTfmini.create(config).description);
   assert.equal(sensor.kind === "rangefinder" && sensor.type, "1d_lidar");
   assert.equal(sensor.kind === "rangefinder" && sensor.frame_rate_hz, 100);
+  assert.ok(sensor.kind === "rangefinder");
+  assert.deepEqual(
+    [
+      sensor.intensity_meaning,
+      sensor.intensity_min,
+      sensor.intensity_max,
+      sensor.range_min_m,
+      sensor.range_max_m,
+      sensor.scan_direction,
+    ],
+    ["tfmini_signal_strength", 0, 65535, 0.1, 12, undefined],
+  );
   assert.deepEqual(
     tfminiPoint({ distanceCm: 123, strength: 900, temperatureRaw: 2328 }),
     { x: 1.23, y: 0, z: 0, intensity: 900 },
@@ -64,11 +77,11 @@ Deno.test("serial.tfmini: configuration defaults and the published point", () =>
 });
 
 ptyTest(
-  "serial.tfmini: frames through a pty equal what the simulator sent, weak ones as NaN",
+  "serial.tfmini: frames through a pty equal what the simulator sent, every error code as NaN",
   async () => {
     const source = tfminiSource({
       rateHz: 200,
-      weakEvery: 10,
+      abnormalEvery: 10,
       faults: { checksum: 0.05, partial: 0.05, garbage: 0.05 },
       seed: 3,
     });
@@ -94,14 +107,19 @@ ptyTest(
       intact.length,
       "every intact frame, no other",
     );
-    let weak = 0;
+    const codes = new Set<number>();
     sink.samples.forEach(({ payload }, i) => {
       const point = onePoint(payload);
       const frame = intact[i];
       assert.equal(point.intensity, frame.strength, `strength of frame ${i}`);
-      if (frame.strength === TFMINI_WEAK_STRENGTH) {
-        weak++;
-        assert.ok(Number.isNaN(point.x), `weak frame ${i} is NaN`);
+      const code = tfminiErrorCode(frame);
+      if (code !== undefined) {
+        codes.add(code);
+        assert.ok(
+          Number.isNaN(point.x) && Number.isNaN(point.y) &&
+            Number.isNaN(point.z),
+          `frame ${i} with error code ${code} is NaN`,
+        );
       } else {
         assert.equal(
           point.x,
@@ -111,6 +129,6 @@ ptyTest(
         assert.equal(point.y, 0);
       }
     });
-    assert.ok(weak >= 5, `${weak} weak readings`);
+    assert.deepEqual([...codes].sort(), [-1, -2, -4], "the manual's codes");
   },
 );

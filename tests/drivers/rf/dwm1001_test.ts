@@ -8,12 +8,16 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { SpatialTransformSchema } from "../../../core/proto/gen/auki/pose_pb.ts";
-import { UwbFrameSchema } from "../../../core/proto/gen/auki_edge/rf_pb.ts";
+import {
+  UwbFrameSchema,
+  UwbPositionSchema,
+} from "../../../core/proto/gen/auki_edge/rf_pb.ts";
 import { DWM1001_BAUD, serialDwm1001 } from "../../../drivers/rf/dwm1001.ts";
 import {
   anchorId,
+  DWM_ERRORS,
   type DwmLocation,
 } from "../../../drivers/rf/dwm1001_protocol.ts";
 import { Dwm1001Sim } from "../../../drivers/rf/dwm1001_device_sim.ts";
@@ -38,6 +42,18 @@ function assertFrame(payload: Uint8Array, location: DwmLocation): void {
     [p.x / 1000, p.y / 1000, p.z / 1000],
   );
   assert.equal(frame.position?.quality, p.quality);
+  assert.deepEqual(
+    frame.ranges.map((r) => r.anchorPosition),
+    location.anchors.map((a) =>
+      create(UwbPositionSchema, {
+        x: a.position.x / 1000,
+        y: a.position.y / 1000,
+        z: a.position.z / 1000,
+        quality: a.position.quality,
+      })
+    ),
+    "the anchors' surveyed positions in meters",
+  );
 }
 
 Deno.test("serial.dwm1001: configuration defaults, frames and the pose output", () => {
@@ -196,5 +212,95 @@ ptyTest(
       assert.equal(frame.position, undefined);
       assert.equal(frame.ranges.length, 4);
     }
+  },
+);
+
+ptyTest(
+  "serial.dwm1001: every error code of the guide is counted in the next published frame",
+  async () => {
+    const sim = new Dwm1001Sim({ errorEvery: 3 });
+    const codes: number[] = [];
+    sim.onError = (code) => codes.push(code);
+    const { sink, stats } = await runDriver(
+      serialDwm1001,
+      sim,
+      { rate_hz: 25 },
+      1_500,
+      DWM1001_BAUD,
+    );
+    assert.ok(codes.length >= 10, `${codes.length} errors answered`);
+    assert.deepEqual(
+      [...new Set(codes)].sort(),
+      Object.keys(DWM_ERRORS).map(Number),
+      "codes 1 to 5",
+    );
+    // Each error received is a device fault and is counted in the next
+    // published frame (one after the last frame may still be pending).
+    assert.ok(stats.faults >= codes.length - 3, `${stats.faults} faults`);
+    const frames = sink.samples.map(({ payload }) =>
+      fromBinary(UwbFrameSchema, payload)
+    );
+    const counted = frames.reduce((sum, f) => sum + f.errorsSinceLast, 0);
+    assert.ok(
+      counted <= stats.faults && counted >= stats.faults - 1,
+      `${counted} counted in frames, ${stats.faults} received`,
+    );
+    for (const f of frames) {
+      assert.equal(f.errorsSinceLast === 0, f.lastErrorCode === 0);
+      assert.equal(f.ranges.length, 4, "an error frame is still a reading");
+    }
+    assert.deepEqual(
+      [...new Set(frames.map((f) => f.lastErrorCode))].sort(),
+      [0, 1, 2, 3, 4, 5],
+      "every code reached a consumer",
+    );
+  },
+);
+
+ptyTest(
+  "serial.dwm1001: polled faster than the tag updates, a repeated answer is not published again",
+  async () => {
+    const sim = new Dwm1001Sim({ updateRateHz: 5, rangeNoiseMm: 30 });
+    const sent: { location: DwmLocation; repeat: boolean }[] = [];
+    sim.onAnswer = (location, _fault, repeat) =>
+      sent.push({ location, repeat });
+    const { sink, stats } = await runDriver(
+      serialDwm1001,
+      sim,
+      { rate_hz: 25 },
+      1_400,
+      DWM1001_BAUD,
+    );
+    assert.equal(stats.corrupt, 0);
+    // Repeats still count as answers (the last may be in flight at stop).
+    assert.ok(
+      stats.valid <= sent.length && stats.valid >= sent.length - 3,
+      `${stats.valid} answers decoded, ${sent.length} sent`,
+    );
+    const fresh = sent.filter((s) => !s.repeat).map((s) => s.location);
+    assert.ok(sent.length >= 3 * fresh.length, `${sent.length} answers`);
+    assert.ok(fresh.length >= 6, `${fresh.length} tag updates`);
+    // Each tag update published once, in order: a late answer under load
+    // may cost one, never a repeat.
+    assert.ok(
+      sink.samples.length <= fresh.length &&
+        sink.samples.length >= fresh.length - 2,
+      `${sink.samples.length} published, ${fresh.length} updates`,
+    );
+    let at = 0;
+    for (const { payload } of sink.samples) {
+      const ranges = fromBinary(UwbFrameSchema, payload).ranges;
+      const distances = ranges.map((r) => r.distanceM);
+      while (
+        at < fresh.length &&
+        !fresh[at].anchors.every((a, i) =>
+          Math.fround(a.distanceMm / 1000) === distances[i]
+        )
+      ) at++;
+      assert.ok(at < fresh.length, "a published frame is a tag update");
+      assertFrame(payload, fresh[at]);
+      at++;
+    }
+    assert.equal(sink.poses.length, sink.samples.length);
   },
 );

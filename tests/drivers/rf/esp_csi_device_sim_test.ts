@@ -12,10 +12,12 @@ import {
 } from "../../../drivers/rf/esp_csi_protocol.ts";
 import {
   BANNER,
+  CSI_LAYOUTS,
   ESP_CSI_SIM_DEFAULTS,
   espCsiRecord,
   EspCsiSim,
   isNullSubcarrier,
+  layoutIndices,
 } from "../../../drivers/rf/esp_csi_device_sim.ts";
 
 Deno.test("esp csi sim: the banner, then lines the parser reads back", () => {
@@ -28,6 +30,43 @@ Deno.test("esp csi sim: the banner, then lines the parser reads back", () => {
   assert.equal(lines.length, 100, "100 a second");
   lines.forEach((line, i) =>
     assert.deepEqual(parseCsiLine(line), espCsiRecord(ESP_CSI_SIM_DEFAULTS, i))
+  );
+});
+
+Deno.test("esp csi sim: every row of ESP-IDF's CSI table, its fields and its length", () => {
+  // The table's "total bytes" row, left to right: secondary channel none
+  // (non-HT, HT, HT STBC), below and above (non-HT, HT20, HT20 STBC, HT40,
+  // HT40 STBC).
+  assert.deepEqual(
+    CSI_LAYOUTS.map((l) => l.totalBytes),
+    [128, 256, 384, 128, 256, 380, 384, 612, 128, 256, 376, 384, 612],
+  );
+  for (const layout of CSI_LAYOUTS) {
+    assert.equal(2 * layoutIndices(layout).length, layout.totalBytes);
+    const record = espCsiRecord({ ...ESP_CSI_SIM_DEFAULTS, ...layout }, 5);
+    assert.equal(record.data.length, layout.totalBytes);
+    assert.equal(record.fields.len, layout.totalBytes);
+    assert.deepEqual(
+      [
+        record.fields.secondary_channel,
+        record.fields.sig_mode,
+        record.fields.bandwidth,
+        record.fields.stbc,
+      ],
+      [
+        layout.secondaryChannel,
+        layout.sigMode,
+        layout.bandwidth,
+        layout.stbc ? 1 : 0,
+      ],
+    );
+  }
+  const ht = espCsiRecord({ ...ESP_CSI_SIM_DEFAULTS, sigMode: 1 }, 3);
+  assert.deepEqual(ht.data.subarray(0, 128), ht.data.subarray(128));
+  assert.deepEqual([ht.fields.sig_mode, ht.fields.mcs], [1, 7]);
+  assert.throws(
+    () => new EspCsiSim({ bandwidth: 1 }),
+    /no packet with secondary channel 0, signal mode 0, bandwidth 1/,
   );
 });
 

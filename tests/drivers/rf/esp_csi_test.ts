@@ -1,7 +1,9 @@
 /**
  * `serial.esp_csi` against the ESP32 CSI simulator through a real socat pty
- * pair: amplitudes, phases, MAC, RSSI and channel equal what the simulator
- * printed, and damaged lines are counted and never published. What every
+ * pair: amplitudes, phases, MAC, RSSI, channel, the fields that map the
+ * buffer to subcarriers, noise floor, rate, MCS, the device timestamp and
+ * (optionally) the raw buffer equal what the simulator printed, and damaged
+ * lines are counted and never published. What every
  * serial driver does alike is `../serial/serial_driver_test.ts`.
  *
  * @module
@@ -17,13 +19,49 @@ import { registryEntries } from "../fake_sink.ts";
 import { ptyTest, runDriver } from "../../helpers/serial.ts";
 
 /** Asserts a published frame is `record`'s channel, worked out independently. */
-function assertFrame(payload: Uint8Array, record: CsiRecord): void {
+function assertFrame(
+  payload: Uint8Array,
+  record: CsiRecord,
+  rawIq = false,
+): void {
   const frame = fromBinary(WifiCsiFrameSchema, payload);
   assert.deepEqual(frame.sourceMac, record.mac);
-  assert.equal(frame.rssiDbm, record.fields.rssi);
-  assert.equal(frame.channel, record.fields.channel);
-  assert.equal(frame.amplitudes.length, 64);
-  for (let k = 0; k < 64; k++) {
+  const f = record.fields;
+  assert.equal(frame.rssiDbm, f.rssi);
+  assert.equal(frame.channel, f.channel);
+  assert.deepEqual(
+    [
+      frame.sigMode,
+      frame.bandwidth,
+      frame.secondaryChannel,
+      frame.stbc,
+      frame.shortGi,
+      frame.noiseFloorDbm,
+      frame.rate,
+      frame.mcs,
+      frame.deviceTimestampUs,
+      frame.firstWordInvalid,
+    ],
+    [
+      f.sig_mode,
+      f.bandwidth,
+      f.secondary_channel,
+      f.stbc === 1,
+      f.sgi === 1,
+      f.noise_floor,
+      f.rate,
+      f.mcs,
+      f.local_timestamp,
+      f.first_word === 1,
+    ],
+  );
+  assert.deepEqual(
+    frame.rawIq,
+    rawIq ? new Uint8Array(record.data.buffer) : new Uint8Array(0),
+  );
+  const count = record.data.length / 2;
+  assert.equal(frame.amplitudes.length, count);
+  for (let k = 0; k < count; k++) {
     const im = record.data[2 * k];
     const re = record.data[2 * k + 1];
     assert.equal(
@@ -41,6 +79,7 @@ Deno.test("serial.esp_csi: configuration defaults and the sensor", () => {
     baud: 921600,
     id: "esp_csi",
     rate_hz: 100,
+    raw_iq: false,
   });
   const { description } = serialEspCsi.create(config);
   const { sensor, frame } = registryEntries(description);
@@ -106,5 +145,53 @@ ptyTest(
     assert.ok(
       lines.some((l) => /^WARN corrupt ESP32 CSI packet on .*host/.test(l)),
     );
+  },
+);
+
+ptyTest(
+  "serial.esp_csi: an HT40 packet with STBC and short GI, its fields and its raw buffer",
+  async () => {
+    const sim = new EspCsiSim({
+      sigMode: 1,
+      secondaryChannel: 2,
+      bandwidth: 1,
+      stbc: true,
+      sgi: true,
+      noiseFloorDbm: -88,
+      noise: 1,
+    });
+    const sent: CsiRecord[] = [];
+    sim.onRecord = (record) => sent.push(record);
+    const { sink } = await runDriver(
+      serialEspCsi,
+      sim,
+      { raw_iq: true },
+      400,
+      ESP_CSI_BAUD,
+    );
+    assert.ok(sink.samples.length >= 20, `${sink.samples.length} lines`);
+    assert.equal(sink.samples.length, sent.length);
+    sink.samples.forEach(({ payload }, i) =>
+      assertFrame(payload, sent[i], true)
+    );
+    const first = fromBinary(WifiCsiFrameSchema, sink.samples[0].payload);
+    // Secondary channel below, HT40, STBC: LLTF 0~63, HT-LTF and
+    // STBC-HT-LTF 0~60 and -60~-1 each, 612 bytes.
+    assert.equal(first.rawIq.length, 612);
+    assert.equal(first.amplitudes.length, 306);
+    assert.deepEqual(
+      [
+        first.secondaryChannel,
+        first.sigMode,
+        first.bandwidth,
+        first.stbc,
+        first.mcs,
+      ],
+      [2, 1, 1, true, 7],
+    );
+    const stamps = sink.samples.map((s) =>
+      fromBinary(WifiCsiFrameSchema, s.payload).deviceTimestampUs
+    );
+    assert.ok(stamps.every((t, i) => i === 0 || t > stamps[i - 1]));
   },
 );

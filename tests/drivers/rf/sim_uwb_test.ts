@@ -72,6 +72,16 @@ Deno.test("sim.uwb: ranges and position match the geometry within noise", () => 
       const error = range.distanceM - distance(tag, anchor);
       assert.ok(Math.abs(error) < 5 * RANGE_NOISE_M, `range error ${error}`);
       assert.ok(range.quality >= 0 && range.quality <= 100);
+      assert.deepEqual(
+        [
+          range.anchorPosition?.x,
+          range.anchorPosition?.y,
+          range.anchorPosition?.z,
+          range.anchorPosition?.quality,
+        ],
+        [anchor.x, anchor.y, anchor.z, 100],
+        "the anchor's surveyed position",
+      );
     });
     const position = frame.position!;
     for (const axis of ["x", "y", "z"] as const) {

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/joint_encoders.proto.
  */
 export const file_auki_joint_encoders: GenFile = /*@__PURE__*/
-  fileDesc("ChlhdWtpL2pvaW50X2VuY29kZXJzLnByb3RvEhNhdWtpLmpvaW50X2VuY29kZXJzIhoKBERhdGESEgoKYW5nbGVzX3JhZBgBIAMoAmIGcHJvdG8z");
+  fileDesc("ChlhdWtpL2pvaW50X2VuY29kZXJzLnByb3RvEhNhdWtpLmpvaW50X2VuY29kZXJzInsKBERhdGESEgoKYW5nbGVzX3JhZBgBIAMoAhIVCgxqb2ludF9lcnJvcnMY6AcgAygNEhkKEHZlbG9jaXRpZXNfcmFkX3MY6QcgAygCEhMKCmN1cnJlbnRzX2EY6gcgAygCEhgKD2hhcmR3YXJlX2Vycm9ycxjrByADKA1iBnByb3RvMw");
 
 /**
  * @generated from message auki.joint_encoders.Data
@@ -22,6 +22,39 @@ export type Data = Message<"auki.joint_encoders.Data"> & {
    * @generated from field: repeated float angles_rad = 1;
    */
   anglesRad: number[];
+
+  /**
+   * auki-edge extensions (README "Payloads"), numbered far above upstream's
+   * fields, each empty or one value per joint in the order of angles_rad.
+   * The device's error/alert state per joint (DYNAMIXEL: the status
+   * packet's error byte, bit 7 the hardware alert); 0 is no error.
+   *
+   * @generated from field: repeated uint32 joint_errors = 1000;
+   */
+  jointErrors: number[];
+
+  /**
+   * Joint velocities, rad/s.
+   *
+   * @generated from field: repeated float velocities_rad_s = 1001;
+   */
+  velocitiesRadS: number[];
+
+  /**
+   * Motor currents, A.
+   *
+   * @generated from field: repeated float currents_a = 1002;
+   */
+  currentsA: number[];
+
+  /**
+   * The cause of a joint's hardware alert as the device last reported it
+   * (DYNAMIXEL: Hardware Error Status, address 70); 0 for a joint in no
+   * alert or whose cause was not read yet. Empty when no joint has one.
+   *
+   * @generated from field: repeated uint32 hardware_errors = 1003;
+   */
+  hardwareErrors: number[];
 };
 
 /**

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki/point_cloud.proto.
  */
 export const file_auki_point_cloud: GenFile = /*@__PURE__*/
-  fileDesc("ChZhdWtpL3BvaW50X2Nsb3VkLnByb3RvEhBhdWtpLnBvaW50X2Nsb3VkIhQKBERhdGESDAoEZGF0YRgBIAEoDGIGcHJvdG8z");
+  fileDesc("ChZhdWtpL3BvaW50X2Nsb3VkLnByb3RvEhBhdWtpLnBvaW50X2Nsb3VkIi8KBERhdGESDAoEZGF0YRgBIAEoDBIZChBzY2FuX2R1cmF0aW9uX25zGOgHIAEoBGIGcHJvdG8z");
 
 /**
  * @generated from message auki.point_cloud.Data
@@ -22,6 +22,17 @@ export type Data = Message<"auki.point_cloud.Data"> & {
    * @generated from field: bytes data = 1;
    */
   data: Uint8Array;
+
+  /**
+   * auki-edge extension (README "Payloads"), numbered far above upstream's
+   * fields: how long the revolution of a spinning lidar took, ns; 0 when
+   * unknown or not a sweep. The points are in sweep order and the entry's
+   * timestamp is the revolution's start, so a point's capture time follows
+   * from its angle along the entry's `scan_direction`.
+   *
+   * @generated from field: uint64 scan_duration_ns = 1000;
+   */
+  scanDurationNs: bigint;
 };
 
 /**

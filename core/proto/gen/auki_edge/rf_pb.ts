@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file auki_edge/rf.proto.
  */
 export const file_auki_edge_rf: GenFile = /*@__PURE__*/
-  fileDesc("ChJhdWtpX2VkZ2UvcmYucHJvdG8SDGF1a2lfZWRnZS5yZiJfCghVd2JGcmFtZRImCgZyYW5nZXMYASADKAsyFi5hdWtpX2VkZ2UucmYuVXdiUmFuZ2USKwoIcG9zaXRpb24YAiABKAsyGS5hdWtpX2VkZ2UucmYuVXdiUG9zaXRpb24iQgoIVXdiUmFuZ2USEQoJYW5jaG9yX2lkGAEgASgJEhIKCmRpc3RhbmNlX20YAiABKAISDwoHcXVhbGl0eRgDIAEoDSI/CgtVd2JQb3NpdGlvbhIJCgF4GAEgASgBEgkKAXkYAiABKAESCQoBehgDIAEoARIPCgdxdWFsaXR5GAQgASgNIm0KDFdpZmlDc2lGcmFtZRISCgpzb3VyY2VfbWFjGAEgASgMEhAKCHJzc2lfZGJtGAIgASgREg8KB2NoYW5uZWwYAyABKA0SEgoKYW1wbGl0dWRlcxgEIAMoAhISCgpwaGFzZXNfcmFkGAUgAygCYgZwcm90bzM");
+  fileDesc("ChJhdWtpX2VkZ2UvcmYucHJvdG8SDGF1a2lfZWRnZS5yZiKTAQoIVXdiRnJhbWUSJgoGcmFuZ2VzGAEgAygLMhYuYXVraV9lZGdlLnJmLlV3YlJhbmdlEisKCHBvc2l0aW9uGAIgASgLMhkuYXVraV9lZGdlLnJmLlV3YlBvc2l0aW9uEhkKEWVycm9yc19zaW5jZV9sYXN0GAMgASgNEhcKD2xhc3RfZXJyb3JfY29kZRgEIAEoDSJ2CghVd2JSYW5nZRIRCglhbmNob3JfaWQYASABKAkSEgoKZGlzdGFuY2VfbRgCIAEoAhIPCgdxdWFsaXR5GAMgASgNEjIKD2FuY2hvcl9wb3NpdGlvbhgEIAEoCzIZLmF1a2lfZWRnZS5yZi5Vd2JQb3NpdGlvbiI/CgtVd2JQb3NpdGlvbhIJCgF4GAEgASgBEgkKAXkYAiABKAESCQoBehgDIAEoARIPCgdxdWFsaXR5GAQgASgNIsoCCgxXaWZpQ3NpRnJhbWUSEgoKc291cmNlX21hYxgBIAEoDBIQCghyc3NpX2RibRgCIAEoERIPCgdjaGFubmVsGAMgASgNEhIKCmFtcGxpdHVkZXMYBCADKAISEgoKcGhhc2VzX3JhZBgFIAMoAhIQCghzaWdfbW9kZRgGIAEoDRIRCgliYW5kd2lkdGgYByABKA0SGQoRc2Vjb25kYXJ5X2NoYW5uZWwYCCABKA0SDAoEc3RiYxgJIAEoCBIQCghzaG9ydF9naRgKIAEoCBIXCg9ub2lzZV9mbG9vcl9kYm0YCyABKBESDAoEcmF0ZRgMIAEoDRILCgNtY3MYDSABKA0SGwoTZGV2aWNlX3RpbWVzdGFtcF91cxgOIAEoDRIaChJmaXJzdF93b3JkX2ludmFsaWQYDyABKAgSDgoGcmF3X2lxGBAgASgMYgZwcm90bzM");
 
 /**
  * One ranging cycle of a UWB tag.
@@ -36,6 +36,21 @@ export type UwbFrame = Message<"auki_edge.rf.UwbFrame"> & {
    * @generated from field: auki_edge.rf.UwbPosition position = 2;
    */
   position?: UwbPosition | undefined;
+
+  /**
+   * Error answers the device gave since the previous published frame
+   * (DWM1001: dwm_loc_get error codes); 0 when every poll was answered.
+   *
+   * @generated from field: uint32 errors_since_last = 3;
+   */
+  errorsSinceLast: number;
+
+  /**
+   * The code of the last of those errors (0: none).
+   *
+   * @generated from field: uint32 last_error_code = 4;
+   */
+  lastErrorCode: number;
 };
 
 /**
@@ -71,6 +86,13 @@ export type UwbRange = Message<"auki_edge.rf.UwbRange"> & {
    * @generated from field: uint32 quality = 3;
    */
   quality: number;
+
+  /**
+   * The anchor's surveyed position in the sensor frame, as the tag reported it.
+   *
+   * @generated from field: auki_edge.rf.UwbPosition anchor_position = 4;
+   */
+  anchorPosition?: UwbPosition | undefined;
 };
 
 /**
@@ -156,6 +178,85 @@ export type WifiCsiFrame = Message<"auki_edge.rf.WifiCsiFrame"> & {
    * @generated from field: repeated float phases_rad = 5;
    */
   phasesRad: number[];
+
+  /**
+   * What maps the buffer to subcarrier indices (ESP-IDF wifi_pkt_rx_ctrl_t
+   * and its "Wi-Fi Channel State Information" tables):
+   * signal mode, 0 non-HT (11b/g), 1 HT (11n), 3 VHT (11ac).
+   *
+   * @generated from field: uint32 sig_mode = 6;
+   */
+  sigMode: number;
+
+  /**
+   * Channel bandwidth of the packet, 0 20 MHz, 1 40 MHz.
+   *
+   * @generated from field: uint32 bandwidth = 7;
+   */
+  bandwidth: number;
+
+  /**
+   * Secondary channel, 0 none, 1 above, 2 below.
+   *
+   * @generated from field: uint32 secondary_channel = 8;
+   */
+  secondaryChannel: number;
+
+  /**
+   * Space time block code used.
+   *
+   * @generated from field: bool stbc = 9;
+   */
+  stbc: boolean;
+
+  /**
+   * Short guard interval used.
+   *
+   * @generated from field: bool short_gi = 10;
+   */
+  shortGi: boolean;
+
+  /**
+   * Noise floor of the receiver, dBm.
+   *
+   * @generated from field: sint32 noise_floor_dbm = 11;
+   */
+  noiseFloorDbm: number;
+
+  /**
+   * PHY rate encoding of a non-HT packet.
+   *
+   * @generated from field: uint32 rate = 12;
+   */
+  rate: number;
+
+  /**
+   * Modulation and coding scheme of an HT packet (0-76).
+   *
+   * @generated from field: uint32 mcs = 13;
+   */
+  mcs: number;
+
+  /**
+   * The receiver's own timestamp of the packet, microseconds (it wraps at 2^32).
+   *
+   * @generated from field: uint32 device_timestamp_us = 14;
+   */
+  deviceTimestampUs: number;
+
+  /**
+   * The first four bytes of the buffer are invalid (classic ESP32).
+   *
+   * @generated from field: bool first_word_invalid = 15;
+   */
+  firstWordInvalid: boolean;
+
+  /**
+   * The raw buffer, int8 (imaginary, real) pairs, when the sensor is configured to carry it.
+   *
+   * @generated from field: bytes raw_iq = 16;
+   */
+  rawIq: Uint8Array;
 };
 
 /**
