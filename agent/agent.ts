@@ -40,8 +40,10 @@ import { prepareStorage } from "./storage_folder.ts";
 import { StreamProducer } from "./protocols/stream_producer.ts";
 import { RegistryStore } from "./registries/store.ts";
 import { HostedSensor } from "./sensors/sensor_host.ts";
+import { LiveCameraCalibration } from "./calibration/live_camera.ts";
 import type { Retention } from "./catalog/own_log.ts";
 import { lockStorage, type StorageLock } from "./storage_lock.ts";
+import { tightenStorage, useOwnerOnlyModes } from "./private_storage.ts";
 import { mapLargeBuffers } from "./memory.ts";
 import { logConnectionPaths } from "./relay/connection_paths.ts";
 import {
@@ -110,6 +112,7 @@ export class Agent {
   readonly #producer: StreamProducer;
   readonly #services: Service[];
   readonly #sensors: HostedSensor[];
+  readonly #cameras: LiveCameraCalibration;
   readonly #timeTransform: TimeTransformLog;
   readonly #statics: StaticTransforms;
   readonly #lock: StorageLock;
@@ -132,6 +135,7 @@ export class Agent {
     logger: Logger;
     sensors: HostedSensor[];
     failed: FailedSensor[];
+    cameras: LiveCameraCalibration;
     timeTransform: TimeTransformLog;
     statics: StaticTransforms;
     lock: StorageLock;
@@ -149,6 +153,7 @@ export class Agent {
     this.#instance = appInstance();
     this.#logger = init.logger;
     this.#sensors = init.sensors;
+    this.#cameras = init.cameras;
     this.#timeTransform = init.timeTransform;
     this.#statics = init.statics;
     this.#lock = init.lock;
@@ -203,9 +208,11 @@ export class Agent {
     if (!mapLargeBuffers()) {
       logger.debug("not glibc: large buffers are left to the C library");
     }
+    useOwnerOnlyModes();
     await prepareStorage(storage);
     const lock = await lockStorage(storage);
     try {
+      await tightenStorage(storage, logger);
       const privateKey = await peerKeyFromSeed(
         await loadOrCreateSeed(options.seedPath),
       );
@@ -230,7 +237,7 @@ export class Agent {
         logger,
       });
       const failed: FailedSensor[] = [];
-      const sensors = await startSensors(options.sensors, failed, {
+      const sensorContext = {
         peerId,
         sessionId,
         clock: clocks.utc,
@@ -238,7 +245,16 @@ export class Agent {
         catalog,
         storage,
         logger: logger.child("sensor"),
-      });
+      };
+      const sensors = await startSensors(
+        options.sensors,
+        failed,
+        sensorContext,
+      );
+      const cameras = await LiveCameraCalibration.start(
+        sensors,
+        sensorContext,
+      );
       const statics = await StaticTransforms.start({
         peerId,
         sessionId,
@@ -284,6 +300,7 @@ export class Agent {
         logger,
         sensors,
         failed,
+        cameras,
         timeTransform,
         statics,
         lock,
@@ -402,6 +419,7 @@ export class Agent {
       await this.#dump.flushed();
     }
     await this.#domainTime?.stop();
+    await this.#cameras.stop();
     for (const sensor of this.#sensors) {
       await sensor.stop().catch((error) =>
         this.#logger.warn(`stopping ${sensor.resource.id}: ${describe(error)}`)

@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { z } from "zod";
 import type { DriverFactory, SensorDriver } from "../drivers/driver.ts";
+import { unstreamableReason } from "./sensors/entry_size.ts";
 import { parseJson } from "../core/codec/json.ts";
 import type { SensorSpec } from "./agent.ts";
 import {
@@ -17,6 +18,7 @@ import {
   LOG_LEVELS,
 } from "../core/logging.ts";
 import { parseRelayAddress } from "./relay/relay_address.ts";
+import { PeerIdText } from "./cluster/discovery_types.ts";
 
 /** Default listen address, fine for devices (tests use port 0). */
 export const DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4001";
@@ -51,6 +53,7 @@ const ClusterConfig = z.strictObject({
   ).optional(),
   target: z.enum(CLUSTER_TARGETS).optional(),
   wire_encoding: z.enum(["protobuf", "json"]).optional(),
+  allow_peers: z.array(PeerIdText).optional(),
 });
 
 /** The configuration file's shape. */
@@ -204,7 +207,19 @@ export function checkSensor(
   }
   const parsed = factory.config.safeParse(settings);
   if (!parsed.success) return { problems: issueLines(parsed.error, at) };
-  return { factory, driver: factory.create(parsed.data) };
+  const driver = factory.create(parsed.data);
+  // Drivers with `prepare` learn their layout at start (the host checks it).
+  const unstreamable = driver.prepare === undefined
+    ? unstreamableReason(driver.description)
+    : undefined;
+  if (unstreamable !== undefined) {
+    return {
+      problems: [
+        `${at}: sensor "${driver.description.sensor.sensor_id}": ${unstreamable}`,
+      ],
+    };
+  }
+  return { factory, driver };
 }
 
 /** The problem of a sensor id used by two entries. */

@@ -18,6 +18,10 @@ import type { Multiaddr } from "@multiformats/multiaddr";
 import { VERSION } from "../core/version.ts";
 import { libp2pLogging } from "./libp2p_logger.ts";
 import type { Logger } from "../core/logging.ts";
+import {
+  CONNECTION_LIMITS,
+  logRefusedConnections,
+} from "./connection_limits.ts";
 
 /** The agent's name and version (deno.json's), as identify reports them. */
 export const AGENT_VERSION = `auki-edge/${VERSION}`;
@@ -28,13 +32,16 @@ export interface NodeOptions {
   privateKey: PrivateKey;
   /** Multiaddrs to listen on; none for a dial-only client. */
   listen: string[];
-  /** Our logger: at level `debug`, libp2p's own component logs go into it. */
+  /**
+   * Our logger: refused inbound connections are logged to it, and at level
+   * `debug` libp2p's own component logs go into it.
+   */
   logger?: Logger;
 }
 
 /** Creates (not starts) a libp2p node speaking what Rust peers speak. */
 export async function createNode(options: NodeOptions): Promise<Libp2p> {
-  return await createLibp2p({
+  const node = await createLibp2p({
     start: false,
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
@@ -42,13 +49,17 @@ export async function createNode(options: NodeOptions): Promise<Libp2p> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     nodeInfo: { userAgent: AGENT_VERSION },
-    // js-libp2p resets the sixth inbound connection per host and second by
-    // default; Rust peers have no such limit, and scripts and dashboards on
-    // one host open many short connections.
-    connectionManager: { inboundConnectionThreshold: 100 },
+    // js-libp2p resets the sixth inbound connection per host and second, and
+    // the eleventh in its handshake, by default; Rust peers have no such
+    // limits, and scripts and dashboards on one host open many connections.
+    connectionManager: CONNECTION_LIMITS,
     services: { identify: identify(), ping: ping(), dcutr: dcutr() },
     ...libp2pLogging(options.logger),
   });
+  if (options.logger !== undefined) {
+    logRefusedConnections(node, options.logger.child("net"));
+  }
+  return node;
 }
 
 interface AddressInternals {

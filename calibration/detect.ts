@@ -1,7 +1,8 @@
 /**
  * Finding the board in a grey image: js-aruco2 finds the markers and reads
- * their ids, {@link refineCorners} moves their corners to sub-pixel edge
- * intersections, and the corners of the board's own marker ids become
+ * their ids, markers cut by the image border are dropped,
+ * {@link refineCorners} moves the corners to sub-pixel edge intersections
+ * in linear light, and the corners of the board's own marker ids become
  * board-to-image correspondences.
  *
  * @module
@@ -12,6 +13,7 @@ import type { BoardDefinition } from "./board.ts";
 import { markerCorners } from "./board.ts";
 import type { Vec3 } from "./geometry.ts";
 import type { GreyImage } from "../core/image.ts";
+import { linearImage } from "./linear_light.ts";
 import { refineCorners } from "./refine.ts";
 
 const CV = cvModule.CV;
@@ -37,11 +39,20 @@ export interface BoardView {
   imagePoints: [number, number][];
 }
 
-/** Finds the markers of `dictionary` in `image`, corners refined. */
+/** Markers with a corner this close to the image border are dropped (they may be cut), pixels. */
+const BORDER_PX = 5;
+
+/**
+ * Finds the markers of `dictionary` in `image` (encoded with `colorSpace`'s
+ * transfer curve), corners refined in linear light; markers touching the
+ * image border or whose corners cannot be refined are left out.
+ */
 export function detectMarkers(
   image: GreyImage,
   dictionary: string,
+  colorSpace = "srgb",
 ): DetectedMarker[] {
+  const linear = linearImage(image, colorSpace);
   const detector = new aruco.AR.Detector({
     dictionaryName: dictionary,
     maxHammingDistance: MAX_BIT_ERRORS + 1,
@@ -64,13 +75,19 @@ export function detectMarkers(
   candidates = detector.notTooNear(candidates, 10);
   const markers: { id: number; corners: { x: number; y: number }[] }[] =
     detector.findMarkers(grey, candidates, 49);
-  return markers.map((m) => ({
-    id: m.id,
-    corners: refineCorners(
-      image,
-      m.corners.map((c) => [c.x, c.y] as [number, number]),
-    ),
-  }));
+  const inside = (c: { x: number; y: number }) =>
+    c.x >= BORDER_PX && c.y >= BORDER_PX &&
+    c.x <= image.width - 1 - BORDER_PX && c.y <= image.height - 1 - BORDER_PX;
+  const found: DetectedMarker[] = [];
+  for (const marker of markers) {
+    if (!marker.corners.every(inside)) continue;
+    const corners = refineCorners(
+      linear,
+      marker.corners.map((c) => [c.x, c.y] as [number, number]),
+    );
+    if (corners !== undefined) found.push({ id: marker.id, corners });
+  }
+  return found;
 }
 
 /**

@@ -88,3 +88,22 @@ export function refusals(
   }
   return reasons;
 }
+
+/**
+ * Why the standard deviations cannot be trusted (the covariance assumes
+ * views that determine every parameter), or `undefined` when they can.
+ */
+export function uncertaintyUnreliable(
+  solution: IntrinsicsSolution,
+): string | undefined {
+  const std = Object.values(solution.stdDevPx);
+  if (!std.every(Number.isFinite)) {
+    return "the solver's covariance is singular: the views do not determine every parameter";
+  }
+  const tilts = viewTilts(solution);
+  const tilted = tilts.filter((t) => t.tilt >= MIN_TILT_DEG).length;
+  if (tilted < MIN_TILTED_VIEWS) {
+    return `only ${tilted} views tilted by ${MIN_TILT_DEG}° or more: the focal length and the board distance trade off`;
+  }
+  return undefined;
+}

@@ -1,14 +1,16 @@
 /**
  * Sub-pixel refinement of a marker's corners by edge fitting: along each
- * side, the dark-to-light edge is located across the side at many points
- * (the centroid of the grey-level gradient over a short profile), a line is
- * fitted to the half of the side next to each corner (so lens curvature
- * barely bends it), and each corner becomes the intersection of its two
- * lines. OpenCV's `cornerSubPix` is not in the opencv-js build.
+ * side, the light-to-dark edge is located across the side at many points
+ * (the centroid of the falling grey-level gradient over a short profile), a
+ * parabola (a line for short sides) is fitted to them so the lens' bending
+ * of the side does not shift the ends, and each corner becomes the
+ * intersection of its two sides' curves. It runs in linear light: on gamma-encoded grey levels a blurred
+ * edge's gradient centroid moves towards the dark side. OpenCV's
+ * `cornerSubPix` is not in the opencv-js build.
  *
  * @module
  */
-import type { GreyImage } from "../core/image.ts";
+import type { LinearImage } from "./linear_light.ts";
 
 type Point = [number, number];
 
@@ -17,27 +19,166 @@ const SEARCH_PX = 3;
 /** Profile step across the side, pixels. */
 const STEP_PX = 0.25;
 
-/** The corners refined by edge fitting; a corner whose lines cannot be fitted keeps its position. */
-export function refineCorners(image: GreyImage, corners: Point[]): Point[] {
+/**
+ * The corners refined by edge fitting, or `undefined` when a corner's sides
+ * cannot be fitted (an unrefined corner is pixels off and would only spoil
+ * the fit).
+ */
+export function refineCorners(
+  image: LinearImage,
+  corners: Point[],
+): Point[] | undefined {
+  // The side normals must point into the marker: flip them for corners
+  // listed counter-clockwise on screen.
+  const inward = signedArea(corners) > 0 ? 1 : -1;
   let current = corners;
   for (let pass = 0; pass < 2; pass++) {
-    current = current.map((corner, k) => {
-      const before = current[(k + 3) % 4];
-      const after = current[(k + 1) % 4];
-      const a = fitEdge(image, before, corner, 0.5, 0.85);
-      const b = fitEdge(image, corner, after, 0.15, 0.5);
-      if (a === undefined || b === undefined) return corner;
-      const point = intersect(a, b);
+    const sides: Curve[] = [];
+    for (let k = 0; k < 4; k++) {
+      const side = fitSide(image, current[k], current[(k + 1) % 4], inward);
+      if (side === undefined) return undefined;
+      sides.push(side);
+    }
+    const refined: Point[] = [];
+    for (let k = 0; k < 4; k++) {
+      const before = sides[(k + 3) % 4];
+      const point = intersectCurves(before, before.length, sides[k], 0);
+      const corner = current[k];
       if (
         point === undefined ||
         Math.hypot(point[0] - corner[0], point[1] - corner[1]) > SEARCH_PX
       ) {
-        return corner;
+        return undefined;
       }
-      return point;
-    });
+      refined.push(point);
+    }
+    current = refined;
   }
   return current;
+}
+
+/** Twice the signed area of a polygon (positive when clockwise on screen, y down). */
+function signedArea(points: Point[]): number {
+  return points.reduce((sum, [x, y], i) => {
+    const [nx, ny] = points[(i + 1) % points.length];
+    return sum + x * ny - nx * y;
+  }, 0);
+}
+
+/**
+ * A side's edge as a curve: the points `from + s d + (a + b s + c s²) n`
+ * for `s` along the side (a parabola follows the lens' bending of a long
+ * side; short sides are fitted as lines, `c = 0`).
+ */
+interface Curve {
+  from: Point;
+  d: Point;
+  n: Point;
+  length: number;
+  coefficients: [number, number, number];
+}
+
+/** Sides at least this long are fitted with a parabola, pixels. */
+const CURVED_SIDE_PX = 30;
+/** The part of a side sampled (its ends are next to the other sides' edges). */
+const [SIDE_START, SIDE_END] = [0.12, 0.88];
+
+/** Fits the edge of the side from `from` to `to`, or `undefined`. */
+function fitSide(
+  image: LinearImage,
+  from: Point,
+  to: Point,
+  inward: number,
+): Curve | undefined {
+  const dx = to[0] - from[0];
+  const dy = to[1] - from[1];
+  const length = Math.hypot(dx, dy);
+  if (length < 8) return undefined;
+  const d: Point = [dx / length, dy / length];
+  const n: Point = [-d[1] * inward, d[0] * inward];
+  const samples: Point[] = [];
+  const count = Math.max(8, Math.floor(length * (SIDE_END - SIDE_START)));
+  for (let i = 0; i <= count; i++) {
+    const s = length * (SIDE_START + (SIDE_END - SIDE_START) * i / count);
+    const t = edgeOffset(image, [from[0] + d[0] * s, from[1] + d[1] * s], n);
+    if (t !== undefined) samples.push([s, t]);
+  }
+  const degree = length >= CURVED_SIDE_PX ? 2 : 1;
+  if (samples.length < 6) return undefined;
+  let coefficients = fitPolynomial(samples, degree);
+  const residual = ([s, t]: Point) =>
+    Math.abs(
+      t - (coefficients[0] + s * (coefficients[1] + s * coefficients[2])),
+    );
+  const kept = samples.filter((p) => residual(p) < 0.75);
+  if (kept.length >= 6 && kept.length < samples.length) {
+    coefficients = fitPolynomial(kept, degree);
+  }
+  return { from, d, n, length, coefficients };
+}
+
+/** Least-squares `t = a + b s (+ c s²)` through `(s, t)` points (s scaled for conditioning). */
+function fitPolynomial(
+  points: Point[],
+  degree: 1 | 2,
+): [number, number, number] {
+  const scale = Math.max(...points.map(([s]) => Math.abs(s)));
+  const m = degree + 1;
+  const a = Array.from({ length: m }, () => new Array(m + 1).fill(0));
+  for (const [s, t] of points) {
+    const x = s / scale;
+    const powers = [1, x, x * x].slice(0, m);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) a[i][j] += powers[i] * powers[j];
+      a[i][m] += powers[i] * t;
+    }
+  }
+  for (let c = 0; c < m; c++) {
+    for (let r = 0; r < m; r++) {
+      if (r === c) continue;
+      const f = a[r][c] / a[c][c];
+      for (let j = c; j <= m; j++) a[r][j] -= f * a[c][j];
+    }
+  }
+  const x = a.map((row, i) => row[m] / row[i]);
+  return [x[0], x[1] / scale, degree === 2 ? x[2] / (scale * scale) : 0];
+}
+
+/** The point of `curve` at `s`. */
+function curvePoint(curve: Curve, s: number): Point {
+  const [a, b, c] = curve.coefficients;
+  const t = a + s * (b + s * c);
+  return [
+    curve.from[0] + curve.d[0] * s + curve.n[0] * t,
+    curve.from[1] + curve.d[1] * s + curve.n[1] * t,
+  ];
+}
+
+/** The intersection of two curves near `s = sa` on `a` and `s = sb` on `b` (tangent iteration). */
+function intersectCurves(
+  a: Curve,
+  sa: number,
+  b: Curve,
+  sb: number,
+): Point | undefined {
+  let point: Point | undefined;
+  for (let i = 0; i < 4; i++) {
+    point = intersect(tangent(a, sa), tangent(b, sb));
+    if (point === undefined) return undefined;
+    sa = (point[0] - a.from[0]) * a.d[0] + (point[1] - a.from[1]) * a.d[1];
+    sb = (point[0] - b.from[0]) * b.d[0] + (point[1] - b.from[1]) * b.d[1];
+  }
+  return point;
+}
+
+/** The tangent line of `curve` at `s`. */
+function tangent(curve: Curve, s: number): Line {
+  const [, b, c] = curve.coefficients;
+  const slope = b + 2 * c * s;
+  const x = curve.d[0] + curve.n[0] * slope;
+  const y = curve.d[1] + curve.n[1] * slope;
+  const norm = Math.hypot(x, y);
+  return { point: curvePoint(curve, s), direction: [x / norm, y / norm] };
 }
 
 /** A line through `point` along unit `direction`. */
@@ -46,38 +187,13 @@ interface Line {
   direction: Point;
 }
 
-/** Fits the edge between `from` and `to` over the fraction [`start`, `end`] of the side. */
-function fitEdge(
-  image: GreyImage,
-  from: Point,
-  to: Point,
-  start: number,
-  end: number,
-): Line | undefined {
-  const dx = to[0] - from[0];
-  const dy = to[1] - from[1];
-  const length = Math.hypot(dx, dy);
-  if (length < 6) return undefined;
-  const d: Point = [dx / length, dy / length];
-  const n: Point = [-d[1], d[0]];
-  const points: Point[] = [];
-  const samples = Math.max(4, Math.floor(length * (end - start)));
-  for (let i = 0; i <= samples; i++) {
-    const s = length * (start + (end - start) * i / samples);
-    const base: Point = [from[0] + d[0] * s, from[1] + d[1] * s];
-    const t = edgeOffset(image, base, n);
-    if (t !== undefined) points.push([base[0] + n[0] * t, base[1] + n[1] * t]);
-  }
-  if (points.length < 4) return undefined;
-  let line = fitLine(points);
-  const kept = points.filter((p) => distance(line, p) < 0.75);
-  if (kept.length >= 4 && kept.length < points.length) line = fitLine(kept);
-  return line;
-}
-
-/** The offset along `n` from `base` of the strongest edge (gradient centroid), or `undefined`. */
+/**
+ * The offset along `n` (pointing into the marker) from `base` of the
+ * light-to-dark edge (the centroid of the falling gradient; the marker's
+ * inner dark-to-light edges do not count), or `undefined`.
+ */
 function edgeOffset(
-  image: GreyImage,
+  image: LinearImage,
   base: Point,
   n: Point,
 ): number | undefined {
@@ -89,7 +205,7 @@ function edgeOffset(
     if (v === undefined) return undefined;
     values.push(v);
   }
-  const gradients = values.slice(1).map((v, i) => Math.abs(v - values[i]));
+  const gradients = values.slice(1).map((v, i) => Math.max(0, values[i] - v));
   const peak = Math.max(...gradients);
   if (peak < 2) return undefined;
   let sum = 0;
@@ -100,27 +216,6 @@ function edgeOffset(
     weighted += g * (-SEARCH_PX + (i + 0.5) * STEP_PX);
   });
   return weighted / sum;
-}
-
-/** Total least squares line through points. */
-function fitLine(points: Point[]): Line {
-  const mx = points.reduce((s, p) => s + p[0], 0) / points.length;
-  const my = points.reduce((s, p) => s + p[1], 0) / points.length;
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (const [x, y] of points) {
-    sxx += (x - mx) ** 2;
-    sxy += (x - mx) * (y - my);
-    syy += (y - my) ** 2;
-  }
-  const angle = 0.5 * Math.atan2(2 * sxy, sxx - syy);
-  return { point: [mx, my], direction: [Math.cos(angle), Math.sin(angle)] };
-}
-
-function distance(line: Line, p: Point): number {
-  const [dx, dy] = [p[0] - line.point[0], p[1] - line.point[1]];
-  return Math.abs(dx * line.direction[1] - dy * line.direction[0]);
 }
 
 function intersect(a: Line, b: Line): Point | undefined {
@@ -135,7 +230,11 @@ function intersect(a: Line, b: Line): Point | undefined {
 }
 
 /** Bilinear grey level at `(x, y)` (pixel centres at integers), or `undefined` outside. */
-function bilinear(image: GreyImage, x: number, y: number): number | undefined {
+function bilinear(
+  image: LinearImage,
+  x: number,
+  y: number,
+): number | undefined {
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   if (x0 < 0 || y0 < 0 || x0 + 1 >= image.width || y0 + 1 >= image.height) {

@@ -28,7 +28,7 @@ export const CLUSTER_FLAGS = {
 /** Help lines of {@link CLUSTER_FLAGS}. */
 export const CLUSTER_FLAGS_HELP =
   `  --discovery URL          Discovery server of the device's cluster
-  --discovery-token TOKEN  bearer token for Discovery and join requests
+  --discovery-token TOKEN  bearer token for Discovery writes (sent with joins too)
   --cluster NAME           join this cluster as a short-lived member first`;
 
 /** Validates a cluster name flag. */

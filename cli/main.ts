@@ -8,6 +8,7 @@ import { ConfigError } from "../agent/config.ts";
 import { SeedFileError } from "../agent/identity/seed_file.ts";
 import { USAGE_EXIT_CODE, UsageError } from "./args.ts";
 import { calibrateCommand } from "./commands/calibrate.ts";
+import { calibrationCommand } from "./commands/calibration.ts";
 import { catalogCommand } from "./commands/catalog.ts";
 import { exportCommand } from "./commands/export.ts";
 import { clustersCommand } from "./commands/clusters.ts";
@@ -39,6 +40,7 @@ const COMMANDS: Record<
   relay: relayCommand,
   status: statusCommand,
   calibrate: calibrateCommand,
+  calibration: calibrationCommand,
   frames: framesCommand,
   export: exportCommand,
   verify: verifyCommand,
@@ -62,6 +64,7 @@ Commands:
   status      show a running agent's cluster and relay reservations
   ports       list the serial ports for serial sensors
   calibrate   calibrate a camera, extrinsics, joint offsets or the clocks
+  calibration show or delete stored calibrations
   frames      print a peer's frame tree of static transforms
   export      write recorded logs into a signed MCAP file (Foxglove schemas)
   verify      check a signed MCAP export offline

@@ -7,8 +7,11 @@
  *   (b) latency from a 1 kHz joint-encoder sample to the subscriber, p50/p99
  *   (c) time until the agent is reachable through its circuit again after a
  *       kill -9 and restart of the relay, p50 over N runs
+ *   (d) reservations per second the relay grants to new peers (each dials,
+ *       handshakes and reserves; 20 at a time), and how long until the slots
+ *       of peers that vanish are all free again
  *
- * Usage: deno task bench:relay [--only a,b,c] [--restarts N]
+ * Usage: deno task bench:relay [--only a,b,c,d] [--restarts N] [--peers N]
  *
  * @module
  */
@@ -27,6 +30,7 @@ import {
   TempDirs,
 } from "./harness/cluster.ts";
 import { lastLine, mbps, type SubscriberResult } from "./bench/processes.ts";
+import { HOP_STATUS, reserveOn, throwawayPeer } from "./harness/hop_reserve.ts";
 
 const CAMERA_RATES_HZ = [10, 20, 30];
 
@@ -136,12 +140,61 @@ async function reachableAfterRestart(runs: number): Promise<number[]> {
   return times;
 }
 
+/**
+ * Reservations per second for `count` new peers, 20 at a time, and ms until
+ * a relay allowing only `count` reservations takes a new one after they all
+ * vanished.
+ */
+async function reservationRate(
+  count: number,
+): Promise<{ perSecond: number; freedMs: number }> {
+  const dirs = new TempDirs();
+  const relay = await startRelay(await dirs.make(), {
+    port: freePort(),
+    args: [
+      "--max-reservations",
+      String(count),
+      "--max-reservations-per-ip",
+      String(count),
+    ],
+  });
+  const peers = await Promise.all(
+    Array.from({ length: count }, () => throwawayPeer()),
+  );
+  const late = await throwawayPeer();
+  try {
+    const started = performance.now();
+    for (let i = 0; i < count; i += 20) {
+      const statuses = await Promise.all(
+        peers.slice(i, i + 20).map((p) => reserveOn(p, relay.address)),
+      );
+      if (statuses.some((s) => s !== HOP_STATUS.OK)) {
+        throw new Error(`a reservation was refused: ${statuses}`);
+      }
+    }
+    const perSecond = count / ((performance.now() - started) / 1000);
+    await Promise.all(peers.map((p) => p.stop()));
+    const stopped = performance.now();
+    await poll(
+      "a free slot",
+      async () =>
+        await reserveOn(late, relay.address) === HOP_STATUS.OK || undefined,
+    );
+    return { perSecond, freedMs: performance.now() - stopped };
+  } finally {
+    await Promise.all([...peers, late].map((p) => p.stop()));
+    await relay.stop();
+    await dirs.remove();
+  }
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      only: { type: "string", default: "a,b,c" },
+      only: { type: "string", default: "a,b,c,d" },
       restarts: { type: "string", default: "5" },
+      peers: { type: "string", default: "200" },
     },
   });
   const only = new Set(values.only!.split(","));
@@ -188,6 +241,17 @@ if (import.meta.main) {
       } ms, max ${
         times[times.length - 1].toFixed(0)
       } ms over ${times.length} runs`,
+    );
+  }
+  if (only.has("d")) {
+    const peers = Number(values.peers);
+    const { perSecond, freedMs } = await reservationRate(peers);
+    console.log(
+      `(d) relay reservations: ${
+        perSecond.toFixed(0)
+      }/s for ${peers} new peers (dial, handshake, reserve; 20 at a time); all ${peers} slots of vanished peers free again within ${
+        freedMs.toFixed(0)
+      } ms`,
     );
   }
 }

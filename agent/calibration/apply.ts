@@ -3,7 +3,8 @@
  * calibration goes into its sensor registry entry (so its hash and the
  * catalog row's `sensor_hash` change together, and its log is archived and
  * started anew, decision 16), a joint-encoder bank's offsets and directions
- * into its driver. A calibration that does not fit (another image size,
+ * into its driver and, as `joint_offsets_rad` / `joint_directions`, its
+ * sensor registry entry. A calibration that does not fit (another image size,
  * another joint count, a driver without offsets) is ignored with a warning.
  *
  * @module
@@ -40,8 +41,10 @@ export async function applyStoredCalibration(
     }
     logger.info(
       `calibrated (saved ${stored.saved_at}, ${
-        stored.rms_px.toFixed(3)
-      } px RMS)`,
+        stored.rms_px === undefined
+          ? "imported"
+          : `${stored.rms_px.toFixed(3)} px RMS`
+      })`,
     );
     return {
       ...description,
@@ -67,7 +70,17 @@ export async function applyStoredCalibration(
       logger.info(`joint offsets applied (saved ${stored.saved_at})`);
     } catch (error) {
       logger.warn(`stored joint calibration ignored: ${error}`);
+      return description;
     }
+    // Consumers see the offsets in force in the sensor entry.
+    return {
+      ...description,
+      sensor: {
+        ...sensor,
+        joint_offsets_rad: stored.offsets_rad,
+        joint_directions: stored.directions,
+      },
+    };
   }
   return description;
 }

@@ -4,8 +4,9 @@
  * percent-encoded), written atomically (a temporary file renamed over the
  * old one). The agent reads it at start: camera calibrations go into the
  * camera's sensor registry entry, joint offsets into the joint-encoder
- * driver, static transforms become sealed rigid pose logs (and those are
- * picked up live, see `static_transforms.ts`).
+ * driver, static transforms become sealed rigid pose logs (camera calibrations
+ * and static transforms are picked up live, see `live_camera.ts` and
+ * `static_transforms.ts`).
  *
  * @module
  */
@@ -27,10 +28,16 @@ export const CameraRecord = z.strictObject({
   sensor_id: RegistryId,
   width: z.number().int().positive(),
   height: z.number().int().positive(),
-  distortion_model: z.enum(["plumb_bob", "brown_conrady"]),
+  distortion_model: z.enum([
+    "plumb_bob",
+    "brown_conrady",
+    "rational_polynomial",
+    "equidistant",
+  ]),
   calibration: CameraCalibration,
-  rms_px: finite,
-  views: z.number().int().positive(),
+  // Absent for a calibration imported from camera_info YAML.
+  rms_px: finite.optional(),
+  views: z.number().int().positive().optional(),
   saved_at: savedAt,
 });
 /** A camera's intrinsics and distortion. */
@@ -141,6 +148,17 @@ export class CalibrationStore {
       }
     }
     return found;
+  }
+
+  /** Removes item `id` of `kind`; whether it was stored. */
+  async delete(kind: CalibrationKind, id: string): Promise<boolean> {
+    try {
+      await Deno.remove(this.path(kind, id));
+      return true;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return false;
+      throw error;
+    }
   }
 
   /** Saves item `id` of `kind` atomically; returns its path. */

@@ -44,6 +44,11 @@ export interface ClusterSettings {
   wireEncoding?: WireEncoding;
   /** `Authorization` value sent in join requests, if any. */
   authorization?: string;
+  /**
+   * Peer ids admitted to the cluster (`cluster.allow_peers`); unset admits
+   * anyone, as generation A does.
+   */
+  allowPeers?: ReadonlySet<string>;
 }
 
 /** What the cluster needs from the agent. */

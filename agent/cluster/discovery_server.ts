@@ -2,11 +2,14 @@
  * A Discovery service for the generation-A `/clusters` API (spec cluster.md
  * 1.2, 1.6): an in-memory directory keyed by cluster name, swept of rows
  * whose Manager stopped posting liveness, with an optional bearer token on
- * writes (1.3).
+ * every write (1.3). Rows are capped in number (429 past it) and in size,
+ * and connections are guarded (`discovery_connections.ts`), so a flood
+ * leaves its memory bounded.
  *
  * @module
  */
 import { timingSafeEqual } from "node:crypto";
+import { join } from "node:path";
 import type { z } from "zod";
 import { realtimeNs } from "../../core/clocks/system_time.ts";
 import { parseJsonBytes, stringifyJson } from "../../core/codec/json.ts";
@@ -20,6 +23,9 @@ import {
   LivenessRequest,
   ManagerRequest,
 } from "./discovery_types.ts";
+import { guardConnections } from "./discovery_connections.ts";
+import { rateLimitedByKey } from "../../core/keyed_rate_limit.ts";
+import { truncated } from "../../core/log_text.ts";
 
 /** Rows without liveness for this long are swept (`LIVENESS_REQUIREMENT_NS`, 3 s). */
 export const LIVENESS_REQUIREMENT_MS = 3_000;
@@ -27,6 +33,10 @@ export const LIVENESS_REQUIREMENT_MS = 3_000;
 const SWEEP_INTERVAL_MS = 500;
 /** Largest request body accepted, bytes. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** Clusters held at once unless told otherwise; creating more answers 429. */
+export const MAX_CLUSTERS = 256;
+/** Largest Manager entry (peer id and addresses as JSON) a row holds, bytes. */
+export const MAX_ROW_BYTES = 16 * 1024;
 
 /** Options of {@link startDiscoveryServer}. */
 export interface DiscoveryServerOptions {
@@ -36,8 +46,14 @@ export interface DiscoveryServerOptions {
   port?: number;
   /** Sweep rows without liveness for this long, ms (default {@link LIVENESS_REQUIREMENT_MS}). */
   ttlMs?: number;
-  /** When set, writes need `Authorization: Bearer <token>`. */
+  /** When set, every write (create, liveness, manager, delete) needs `Authorization: Bearer <token>`. */
   token?: string;
+  /** Clusters held at once (default {@link MAX_CLUSTERS}). */
+  maxClusters?: number;
+  /** Connections open at once (default 256). */
+  maxConnections?: number;
+  /** Close connections idle, or with a request unfinished, this long, ms (default 10 s). */
+  connectionTimeoutMs?: number;
   /** Where request and sweep lines go (default: nowhere). */
   logger?: Logger;
 }
@@ -78,6 +94,8 @@ export function startDiscoveryServer(
   const logger = options.logger ?? silentLogger;
   const ttlNs = BigInt(options.ttlMs ?? LIVENESS_REQUIREMENT_MS) * 1_000_000n;
   const rows = new Map<string, ClusterEntry>();
+  const maxClusters = options.maxClusters ?? MAX_CLUSTERS;
+  const failed = rateLimitedByKey(10_000, (m) => logger.info(m));
   const expected = options.token === undefined
     ? undefined
     : new TextEncoder().encode(options.token);
@@ -125,6 +143,19 @@ export function startDiscoveryServer(
       row.last_liveness_check_ns = realtimeNs();
       return { status: 200, body: row };
     }
+    if (action === undefined) {
+      // Refused before the body is read: a flood costs no parsing.
+      if (rows.has(name)) {
+        throw new Refusal(409, `cluster "${name}" already exists`);
+      }
+      if (rows.size >= maxClusters) {
+        throw new Refusal(
+          429,
+          `this Discovery holds its limit of ${maxClusters} clusters`,
+          { "retry-after": String(Math.ceil(Number(ttlNs / 1_000_000_000n))) },
+        );
+      }
+    }
     const manager = await readBody(request, ManagerRequest);
     const now = realtimeNs();
     const fields = {
@@ -132,13 +163,28 @@ export function startDiscoveryServer(
       manager_multiaddrs: manager.manager_multiaddrs,
       relay_multiaddrs: manager.relay_multiaddrs ?? [],
     };
+    const rowBytes = stringifyJson(fields).length;
+    if (rowBytes > MAX_ROW_BYTES) {
+      throw new Refusal(
+        413,
+        `the Manager entry is ${rowBytes} bytes, more than ${MAX_ROW_BYTES}`,
+      );
+    }
     if (action === "manager") {
       const row = existing(rows, name);
       Object.assign(row, fields, { last_liveness_check_ns: now });
       return { status: 200, body: row };
     }
+    // Checked again: another creation may have finished while this body was read.
     if (rows.has(name)) {
       throw new Refusal(409, `cluster "${name}" already exists`);
+    }
+    if (rows.size >= maxClusters) {
+      throw new Refusal(
+        429,
+        `this Discovery holds its limit of ${maxClusters} clusters`,
+        { "retry-after": String(Math.ceil(Number(ttlNs / 1_000_000_000n))) },
+      );
     }
     const row: ClusterEntry = {
       name,
@@ -158,7 +204,7 @@ export function startDiscoveryServer(
       reply = await route(request, path);
     } catch (error) {
       if (!(error instanceof Refusal)) {
-        logger.error(`${request.method} ${path}: ${error}`);
+        logger.error(`${request.method} ${truncated(path)}: ${error}`);
       }
       reply = error instanceof Refusal
         ? {
@@ -172,29 +218,30 @@ export function startDiscoveryServer(
       const error = (reply.body as { error?: string } | undefined)?.error;
       // Liveness repeats every second per cluster: only failures at info.
       const routine = path.endsWith("/liveness") && reply.status < 300;
-      (routine ? logger.debug : logger.info)(
-        `${request.method} ${path} ${reply.status}${error ? `: ${error}` : ""}`,
-      );
+      const line = `${request.method} ${truncated(path)} ${reply.status}${
+        error ? `: ${truncated(error, 400)}` : ""
+      }`;
+      // Failures can come at any rate from anyone: one line per kind and 10 s.
+      if (reply.status >= 400) {
+        failed(`${request.method} ${reply.status}`, line);
+      } else (routine ? logger.debug : logger.info)(line);
     }
     return respond(reply);
   };
 
   const hostname = options.hostname ?? "127.0.0.1";
   const requestedPort = options.port ?? 0;
-  let server: Deno.HttpServer<Deno.NetAddr>;
-  try {
-    server = Deno.serve({
-      hostname,
-      port: requestedPort,
-      onListen: () => {},
-      onError: (error) => {
-        logger.error(`request failed: ${error}`);
-        return respond({ status: 500, body: { error: "internal error" } });
-      },
-    }, handle);
-  } catch (error) {
-    throw httpListenError(error, hostname, requestedPort);
-  }
+  // The HTTP server listens on a private Unix socket behind the guard.
+  const socketDir = Deno.makeTempDirSync({ prefix: "auki-edge-discovery-" });
+  const socket = join(socketDir, "http.sock");
+  const server = Deno.serve({
+    path: socket,
+    onListen: () => {},
+    onError: (error) => {
+      logger.error(`request failed: ${error}`);
+      return respond({ status: 500, body: { error: "internal error" } });
+    },
+  }, handle);
 
   const sweeper = setInterval(() => {
     const now = realtimeNs();
@@ -209,15 +256,35 @@ export function startDiscoveryServer(
     }
   }, SWEEP_INTERVAL_MS);
 
-  const port = server.addr.port;
+  let guard;
+  try {
+    guard = guardConnections({
+      hostname,
+      port: requestedPort,
+      upstream: socket,
+      maxConnections: options.maxConnections,
+      idleTimeoutMs: options.connectionTimeoutMs,
+      requestTimeoutMs: options.connectionTimeoutMs,
+      logger,
+    });
+  } catch (error) {
+    clearInterval(sweeper);
+    server.shutdown().finally(() =>
+      Deno.remove(socketDir, { recursive: true }).catch(() => {})
+    );
+    throw httpListenError(error, hostname, requestedPort);
+  }
+  const port = guard.addr.port;
   let stopped: Promise<void> | undefined;
   return {
-    url: `http://${clientHost(server.addr.hostname)}:${port}`,
+    url: `http://${clientHost(guard.addr.hostname)}:${port}`,
     port,
     stop: () => {
       stopped ??= (async () => {
         clearInterval(sweeper);
+        await guard.close();
         await server.shutdown();
+        await Deno.remove(socketDir, { recursive: true }).catch(() => {});
       })();
       return stopped;
     },
@@ -245,7 +312,7 @@ function clusterName(segment: string): string {
     throw new Refusal(
       400,
       `invalid cluster name ${
-        JSON.stringify(name)
+        truncated(JSON.stringify(name))
       }: must match ${CLUSTER_NAME_PATTERN.source}`,
     );
   }

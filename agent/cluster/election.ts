@@ -22,6 +22,9 @@ import {
   type MembershipUpdate,
   readMembership,
 } from "./membership_protocol.ts";
+import { gossipRefusal } from "./allow_list.ts";
+import { rateLimitedByKey } from "../../core/keyed_rate_limit.ts";
+import { truncated } from "../../core/log_text.ts";
 
 const ELECTION_DELAY_MS = 100;
 /** Bounds on asking a silent Manager whether it is alive (dial, then join). */
@@ -35,6 +38,8 @@ export class Election {
   readonly #role: ManagerRole;
   readonly #bootstrap: Bootstrap;
   #electing = false;
+  /** Dropped updates, one line per sender and cause every 10 s. */
+  readonly #dropped: (key: string, message: string) => void;
 
   /** The election of the cluster `state` describes. */
   constructor(
@@ -47,6 +52,7 @@ export class Election {
     this.#links = links;
     this.#role = role;
     this.#bootstrap = bootstrap;
+    this.#dropped = rateLimitedByKey(10_000, (m) => state.log.warn(m));
   }
 
   /** On a member: starts an election once the Manager went silent. */
@@ -151,8 +157,10 @@ export class Election {
     try {
       this.#apply(from, await readMembership(stream));
     } catch (error) {
-      this.#state.log.warn(
-        `membership update from ${from} dropped: ${brief(error)}`,
+      const reason = brief(error);
+      this.#dropped(
+        `${from} ${reason.slice(0, 40)}`,
+        `membership update from ${from} dropped: ${truncated(reason, 400)}`,
       );
       stream.abort(error instanceof Error ? error : new Error(String(error)));
     }
@@ -177,6 +185,12 @@ export class Election {
     if (!isMember(update.membership, from)) {
       throw new Error("its Manager is not in the membership it sends");
     }
+    const refusal = gossipRefusal(
+      state.settings.allowPeers,
+      update.membership,
+      state.self,
+    );
+    if (refusal !== undefined) throw new Error(refusal);
     if (state.isManager && !state.precedesSelf(from)) {
       // Any member can claim the role; only one the election would have
       // preferred to this Manager (after a partition) takes it over.

@@ -10,6 +10,9 @@ import type { Connection, Stream } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { rateLimited } from "../../core/logging.ts";
+import { rateLimitedByKey } from "../../core/keyed_rate_limit.ts";
+import { truncated } from "../../core/log_text.ts";
+import { joinRefusal } from "./allow_list.ts";
 import { describe, serveRequest } from "../protocols/exchange.ts";
 import type { ClusterState } from "./cluster_state.ts";
 import { DiscoveryRowMissing } from "./discovery_client.ts";
@@ -33,6 +36,8 @@ export class ManagerRole {
   readonly #links: MemberLinks;
   readonly #displaced: () => void;
   readonly #warnLiveness: (m: string) => void;
+  /** Warnings a joiner can cause at will, rate-limited per peer. */
+  readonly #warnJoiner: (key: string, m: string) => void;
   #livenessTimer: ReturnType<typeof setInterval> | undefined;
 
   /**
@@ -44,6 +49,12 @@ export class ManagerRole {
     this.#links = links;
     this.#displaced = displaced;
     this.#warnLiveness = rateLimited(10_000, (m) => state.log.warn(m));
+    this.#warnJoiner = rateLimitedByKey(10_000, (m) => state.log.warn(m));
+  }
+
+  /** Warns about `peer`, one line per peer and `cause` every 10 s. */
+  #warnPeer(peer: string, cause: string, message: string): void {
+    this.#warnJoiner(`${peer} ${cause.slice(0, 40)}`, message);
   }
 
   /** Takes the role with `backingOffsetNs` as the domain clock's offset. */
@@ -151,7 +162,12 @@ export class ManagerRole {
         admitted = answer.kind === "accept";
         return encodeJoinAnswer(answer, request.encoding);
       },
-      (reason) => this.#state.log.warn(`join from ${peer} dropped: ${reason}`),
+      (reason) =>
+        this.#warnPeer(
+          peer,
+          reason,
+          `join from ${peer} dropped: ${truncated(reason, 400)}`,
+        ),
       JOIN_TIMEOUT_MS,
     ).then(() => {
       if (admitted) {
@@ -166,12 +182,25 @@ export class ManagerRole {
     if (!state.isManager || state.membership === undefined) {
       return { kind: "reject", reason: "not the manager" };
     }
+    const refusal = joinRefusal(state.settings.allowPeers, peer);
+    if (refusal !== undefined) {
+      this.#warnPeer(
+        peer,
+        "allow_peers",
+        `refused the join of ${peer}: ${refusal}`,
+      );
+      return { kind: "reject", reason: refusal };
+    }
     const addrs: string[] = [];
     for (const a of multiaddrs) {
       try {
         addrs.push(multiaddr(a).toString());
       } catch {
-        state.log.warn(`join from ${peer}: ignored the bad multiaddr "${a}"`);
+        this.#warnPeer(
+          peer,
+          "bad multiaddr",
+          `join from ${peer}: ignored the bad multiaddr "${truncated(a)}"`,
+        );
       }
     }
     const existing = state.membership.peers.find((p) => p.peer_id === peer);

@@ -10,6 +10,8 @@
 import type { Libp2p, StreamHandler } from "@libp2p/interface";
 import type { FrameLimits } from "../../core/codec/framing.ts";
 import type { Logger } from "../../core/logging.ts";
+import { rateLimitedByKey } from "../../core/keyed_rate_limit.ts";
+import { truncated } from "../../core/log_text.ts";
 import { serveRequest } from "./exchange.ts";
 import type { MembershipGate } from "./gate.ts";
 import { OVER_RELAYS } from "./ids.ts";
@@ -51,21 +53,28 @@ export async function handleGated(
   );
 }
 
-/** The handler serving one request per substream, logging dropped ones. */
+/**
+ * The handler serving one request per substream, logging dropped ones: the
+ * reason cut to a bounded length, one line per peer and cause every 10 s.
+ */
 export function requestHandler(
   protocol: string,
   limits: FrameLimits,
   answer: (body: Uint8Array) => Uint8Array | Promise<Uint8Array>,
   logger: Logger,
 ): StreamHandler {
+  const dropped = rateLimitedByKey(10_000, (m) => logger.warn(m));
   return (stream, connection) =>
     serveRequest(
       stream,
       limits,
       answer,
       (reason) =>
-        logger.warn(
-          `${protocol} from ${connection.remotePeer} dropped: ${reason}`,
+        dropped(
+          `${connection.remotePeer} ${reason.slice(0, 40)}`,
+          `${protocol} from ${connection.remotePeer} dropped: ${
+            truncated(reason, 400)
+          }`,
         ),
     );
 }

@@ -201,7 +201,8 @@ export class Subscription {
         body = await this.#reader.read(signal);
       } catch (error) {
         if (signal?.aborted) throw error;
-        this.#end = { kind: "connectionLost", detail: String(error) };
+        // A close() from this side during the read is not a lost connection.
+        this.#end ??= { kind: "connectionLost", detail: String(error) };
         return;
       }
       if (body === null) {

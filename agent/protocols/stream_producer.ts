@@ -21,7 +21,13 @@ import type { LogResource } from "../catalog/log_resource.ts";
 import type { OfflineReason } from "../../drivers/driver.ts";
 import { type LogCursor, LogEvictedError } from "../logs/cursor.ts";
 import type { Logger } from "../../core/logging.ts";
-import type { EndReason } from "../../core/proto/gen/auki/stream_pb.ts";
+import { rateLimitedByKey } from "../../core/keyed_rate_limit.ts";
+import { truncated } from "../../core/log_text.ts";
+import { wireTypeMismatch } from "../../core/codec/wire_types.ts";
+import {
+  type EndReason,
+  StreamMessageSchema,
+} from "../../core/proto/gen/auki/stream_pb.ts";
 import { type ResourceTraffic, StreamTraffic } from "../observe/traffic.ts";
 import { describe } from "./exchange.ts";
 import { STREAM } from "./ids.ts";
@@ -75,11 +81,18 @@ export class StreamProducer implements Service {
   /** Subscriptions and bytes sent per resource. */
   readonly traffic: StreamTraffic = new StreamTraffic();
 
+  /** Lines about one peer's declined requests, rate-limited per peer. */
+  readonly #declined: (peer: string, message: string) => void;
+  /** Lines about one peer's dropped streams, rate-limited per peer. */
+  readonly #dropped: (peer: string, message: string) => void;
+
   /** A producer serving `init.catalog`; {@link start} registers it. */
   constructor(init: { catalog: Catalog }, components: ServiceComponents) {
     this.#catalog = init.catalog;
     this.#components = components;
     this.#logger = components.logger;
+    this.#declined = rateLimitedByKey(10_000, (m) => this.#logger.info(m));
+    this.#dropped = rateLimitedByKey(10_000, (m) => this.#logger.warn(m));
   }
 
   /** Registers the stream protocol handler behind the gate. */
@@ -100,7 +113,9 @@ export class StreamProducer implements Service {
   readonly #handler = (stream: Stream, connection: Connection): void => {
     const task = this.#serve(stream, connection.remotePeer.toString())
       .catch((error) =>
-        this.#logger.warn(`subscription failed: ${describe(error)}`)
+        this.#logger.warn(
+          `subscription failed: ${truncated(describe(error), 400)}`,
+        )
       );
     this.#active.add(task);
     task.finally(() => this.#active.delete(task));
@@ -141,10 +156,11 @@ export class StreamProducer implements Service {
         ? "sensorUnavailable"
         : undefined;
       if (decline !== undefined || resource === undefined) {
-        this.#logger.info(
-          `${peer} asked for "${request.resourceId}" (source "${request.sourcePeerId}"): declined with ${
-            snakeCase(decline!)
-          }`,
+        this.#declined(
+          `${peer} ${decline}`,
+          `${peer} asked for "${truncated(request.resourceId)}" (source "${
+            truncated(request.sourcePeerId)
+          }"): declined with ${snakeCase(decline!)}`,
         );
         stream.send(encodeFrame(
           encodeStreamMessage({
@@ -199,10 +215,14 @@ export class StreamProducer implements Service {
       if (reason instanceof Ended) {
         await this.#end(stream, peer, reason, 0);
       } else if (!(reason instanceof ConsumerGone)) {
-        this.#logger.warn(`dropped a stream from ${peer}: ${describe(error)}`);
+        this.#dropped(
+          `${peer} ${describe(error).slice(0, 40)}`,
+          `dropped a stream from ${peer}: ${truncated(describe(error), 400)}`,
+        );
         stream.abort(toError(error));
       } else {
-        this.#logger.warn(
+        this.#dropped(
+          peer,
           `dropped a stream from ${peer}: it went away ${
             requested
               ? "before the accept"
@@ -257,6 +277,8 @@ async function readRequest(stream: Stream, signal: AbortSignal) {
     AbortSignal.any([signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
   );
   if (body === null) throw new Error("the stream ended before a request");
+  const mismatch = wireTypeMismatch(StreamMessageSchema, body);
+  if (mismatch !== undefined) throw new Error(`malformed request: ${mismatch}`);
   const message = decodeStreamMessage(body);
   if (message.variant.case !== "request") {
     throw new Error(

@@ -19,9 +19,14 @@ import {
   type CircuitRelayService,
 } from "@libp2p/circuit-relay-v2";
 import type { Logger } from "../../core/logging.ts";
+import {
+  CONNECTION_LIMITS,
+  logRefusedConnections,
+} from "../connection_limits.ts";
 import { libp2pLogging } from "../libp2p_logger.ts";
 import { libp2pListenError } from "../listen_errors.ts";
 import { AGENT_VERSION, trustListenAddresses } from "../node.ts";
+import { ReservationHolders } from "./reservation_holders.ts";
 
 /** The largest data limit a reservation can carry (uint64). */
 const UNLIMITED_BYTES = 2n ** 64n - 1n;
@@ -36,6 +41,8 @@ export interface RelayServerOptions {
   listen: string[];
   /** Most reservations held at once. */
   maxReservations: number;
+  /** Most reservations peers at one IP hold at once. */
+  maxReservationsPerIp: number;
   /** Bytes each relayed connection may carry in each direction; 0 = no limit. */
   dataLimitBytes: bigint;
   /** How long each relayed connection may stay open, ms; 0 = no limit. */
@@ -61,6 +68,10 @@ export async function startRelayServer(
   options: RelayServerOptions,
 ): Promise<RelayServer> {
   const limited = options.dataLimitBytes > 0n || options.durationLimitMs > 0;
+  const holders = new ReservationHolders(
+    options.maxReservationsPerIp,
+    options.logger,
+  );
   const node = await createLibp2p({
     start: false,
     privateKey: options.privateKey,
@@ -70,9 +81,9 @@ export async function startRelayServer(
     streamMuxers: [yamux()],
     nodeInfo: { userAgent: `${AGENT_VERSION} relay` },
     ...libp2pLogging(options.logger),
-    connectionManager: {
-      inboundConnectionThreshold: 100,
-      maxConnections: 1_000,
+    connectionManager: CONNECTION_LIMITS,
+    connectionGater: {
+      denyInboundRelayReservation: (peer) => holders.deny(peer),
     },
     services: {
       identify: identify(),
@@ -100,6 +111,8 @@ export async function startRelayServer(
     throw libp2pListenError(error);
   }
   trustListenAddresses(node);
+  holders.attach(node);
+  logRefusedConnections(node, options.logger);
   node.services.relay.addEventListener("relay:reservation", (event) => {
     options.logger.info(
       `reservation for ${event.detail.addr} until ${event.detail.expiry.toISOString()}`,

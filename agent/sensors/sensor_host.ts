@@ -29,6 +29,7 @@ import { sensorLogSpec } from "./sensor_log.ts";
 import { poseLogSpec } from "./pose_log.ts";
 import { applyStoredCalibration } from "../calibration/apply.ts";
 import { SensorStats } from "../observe/sensor_stats.ts";
+import { unstreamableReason } from "./entry_size.ts";
 
 /** What a hosted sensor needs from the agent: where its logs go, and more. */
 export interface SensorHostContext extends OwnLogContext {
@@ -63,21 +64,41 @@ export class HostedSensor {
   /** What it recorded, its errors and why it is offline. */
   readonly stats: SensorStats;
   readonly #driver: SensorDriver;
+  readonly #retention: Retention;
   readonly #log: SegmentLog;
   #readFailures = 0;
   #lastReadFailure: string | null = null;
 
   private constructor(
     driver: SensorDriver,
+    retention: Retention,
     resource: LogResource,
     poses: LogResource[],
     stats: SensorStats,
   ) {
     this.#driver = driver;
+    this.#retention = retention;
     this.stats = stats;
     this.resource = resource;
     this.poses = poses;
     this.#log = resource.log;
+  }
+
+  /** The driver's sensor kind and id. */
+  get sensor(): { kind: string; sensor_id: string } {
+    return this.#driver.description.sensor;
+  }
+
+  /**
+   * Stops the sensor, withdraws its resources and starts it again (stored
+   * calibration is applied anew: a changed registry entry archives the log).
+   */
+  async restart(context: SensorHostContext): Promise<HostedSensor> {
+    await this.stop();
+    for (const served of [this.resource, ...this.poses]) {
+      context.catalog.delete(served.id);
+    }
+    return await HostedSensor.start(this.#driver, this.#retention, context);
   }
 
   /** Registers, opens the log of and starts `driver`. */
@@ -93,6 +114,10 @@ export class HostedSensor {
       await driver.prepare?.({ now: context.clock.now, logger });
     } catch (error) {
       throw new Error(`sensor "${id}" failed to prepare: ${error}`);
+    }
+    const unstreamable = unstreamableReason(driver.description);
+    if (unstreamable !== undefined) {
+      throw new Error(`sensor "${id}": ${unstreamable}`);
     }
     const description = await applyStoredCalibration(
       driver,
@@ -141,7 +166,7 @@ export class HostedSensor {
       throw new Error(`sensor "${id}" failed to open its pose logs: ${error}`);
     }
     const stats = new SensorStats();
-    const host = new HostedSensor(driver, resource, poses, stats);
+    const host = new HostedSensor(driver, retention, resource, poses, stats);
     const appendFailed = rateLimited(5_000, (m) => logger.error(m));
     const append = (target: SegmentLog, ts: bigint, payload: Uint8Array) => {
       try {

@@ -5,6 +5,7 @@
  * @module
  */
 import { UsageError } from "../args.ts";
+import { useOwnerOnlyModes } from "../../agent/private_storage.ts";
 import { calibrateBoardCommand } from "./calibrate/board_task.ts";
 import { calibrateCameraCommand } from "./calibrate/camera_task.ts";
 import { calibrateClockCommand } from "./calibrate/clock_task.ts";
@@ -56,5 +57,7 @@ export function calibrateCommand(
       })`,
     );
   }
+  // Calibration records land in the agent's storage, which is owner-only.
+  if (task !== "board") useOwnerOnlyModes();
   return run(rest, output);
 }

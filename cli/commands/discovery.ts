@@ -6,6 +6,7 @@
  */
 import {
   LIVENESS_REQUIREMENT_MS,
+  MAX_CLUSTERS,
   startDiscoveryServer,
 } from "../../agent/cluster/discovery_server.ts";
 import { stringifyJson } from "../../core/codec/json.ts";
@@ -31,7 +32,10 @@ Manager stops posting liveness.
 Options:
   --listen HOST:PORT   address to listen on (default ${DEFAULT_DISCOVERY_LISTEN}; [::]:PORT for IPv6)
   --ttl-ms N           sweep a cluster after N ms without liveness (default ${LIVENESS_REQUIREMENT_MS})
-  --token TOKEN        require "Authorization: Bearer TOKEN" on writes
+  --token TOKEN        require "Authorization: Bearer TOKEN" on every write
+                       (create, liveness, manager takeover, delete)
+  --max-clusters N     clusters held at once; creating more answers 429
+                       (default ${MAX_CLUSTERS})
   --ready-file FILE    write {"url"} here once serving
 ${logFlagsHelp(23)}
   -h, --help           show this help
@@ -57,6 +61,7 @@ export async function discoveryCommand(
       listen: { type: "string" },
       "ttl-ms": { type: "string" },
       token: { type: "string" },
+      "max-clusters": { type: "string" },
       "ready-file": { type: "string" },
       ...LOG_FLAG_OPTIONS,
     },
@@ -86,8 +91,21 @@ export async function discoveryCommand(
       }
       return raw;
     });
+  const maxClusters = values["max-clusters"] === undefined
+    ? MAX_CLUSTERS
+    : flagValue("discovery", "max-clusters", values["max-clusters"], (raw) => {
+      const count = parseCount(raw);
+      if (count === 0) throw new Error("must be at least 1");
+      return count;
+    });
   const logger = loggerFromFlags("discovery", values).child("discovery");
-  const server = startDiscoveryServer({ ...listen, ttlMs, token, logger });
+  const server = startDiscoveryServer({
+    ...listen,
+    ttlMs,
+    token,
+    maxClusters,
+    logger,
+  });
   const stopped = Promise.withResolvers<void>();
   const onSignal = () => stopped.resolve();
   Deno.addSignalListener("SIGINT", onSignal);
@@ -95,7 +113,7 @@ export async function discoveryCommand(
   const service = startServiceNotifier(logger);
   try {
     logger.info(
-      `serving on ${listen.hostname}:${server.port} (${server.url}), ttl ${ttlMs} ms${
+      `serving on ${listen.hostname}:${server.port} (${server.url}), ttl ${ttlMs} ms, at most ${maxClusters} clusters${
         token === undefined ? "" : ", writes need a bearer token"
       }`,
       { event: "serving", url: server.url, ttl_ms: ttlMs },

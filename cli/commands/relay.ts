@@ -8,6 +8,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { stringifyJson } from "../../core/codec/json.ts";
 import { loadOrCreateSeed } from "../../agent/identity/seed_file.ts";
 import { peerKeyFromSeed } from "../../agent/identity/wallet.ts";
+import { DEFAULT_MAX_RESERVATIONS_PER_IP } from "../../agent/relay/reservation_holders.ts";
 import { startRelayServer } from "../../agent/relay/relay_server.ts";
 import { flagValue, parseCommand, parseCount } from "../args.ts";
 import { writeReadyFile } from "../ready_file.ts";
@@ -30,7 +31,10 @@ it and are reachable at <relay address>/p2p-circuit/p2p/<device>.
 Options:
   --listen MULTIADDR      address to listen on, repeatable (default ${DEFAULT_RELAY_LISTEN})
   --seed FILE             the relay's own seed (default: ~/.auki/auki-edge-relay/identity.seed)
-  --max-reservations N    reservations held at once (default 128)
+  --max-reservations N    reservations held at once (default 128); a reservation
+                          is freed when its peer's last connection closes
+  --max-reservations-per-ip N  reservations peers at one IP hold at once
+                          (default ${DEFAULT_MAX_RESERVATIONS_PER_IP})
   --max-data BYTES        bytes per relayed connection and direction, 0 = no limit (default 0)
   --max-duration SECONDS  lifetime of a relayed connection, 0 = no limit (default 0)
   --reservation-ttl SECONDS  how long a reservation lasts before renewal (default 3600)
@@ -50,6 +54,7 @@ export async function relayCommand(
       listen: { type: "string", multiple: true },
       seed: { type: "string" },
       "max-reservations": { type: "string" },
+      "max-reservations-per-ip": { type: "string" },
       "max-data": { type: "string" },
       "max-duration": { type: "string" },
       "reservation-ttl": { type: "string" },
@@ -71,6 +76,11 @@ export async function relayCommand(
     values["max-reservations"],
     128,
   );
+  const maxPerIp = count(
+    "max-reservations-per-ip",
+    values["max-reservations-per-ip"],
+    DEFAULT_MAX_RESERVATIONS_PER_IP,
+  );
   const maxData = count("max-data", values["max-data"], 0);
   const maxDuration = count("max-duration", values["max-duration"], 0);
   const ttl = count("reservation-ttl", values["reservation-ttl"], 3600);
@@ -88,6 +98,7 @@ export async function relayCommand(
     privateKey: await peerKeyFromSeed(await loadOrCreateSeed(seedPath)),
     listen,
     maxReservations,
+    maxReservationsPerIp: maxPerIp,
     dataLimitBytes: BigInt(maxData),
     durationLimitMs: maxDuration * 1000,
     reservationTtlMs: Math.max(1, ttl) * 1000,
@@ -96,7 +107,7 @@ export async function relayCommand(
   logger.info(
     `relay ${relay.node.peerId} on ${
       relay.multiaddrs().join(" ")
-    } (${maxReservations} reservations, ${
+    } (${maxReservations} reservations, ${maxPerIp} per IP, ${
       maxData || maxDuration
         ? `limits ${maxData || "unlimited"} bytes / ${
           maxDuration || "unlimited"

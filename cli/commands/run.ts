@@ -81,7 +81,9 @@ ${logFlagsHelp(23)}
 
 Cluster (standalone without; in a cluster only members reach the device):
   --discovery URL          Discovery server of the cluster
-  --discovery-token TOKEN  bearer token for Discovery writes and join requests
+  --discovery-token TOKEN  bearer token for Discovery writes (also required by
+                           the embedded Discovery); sent with join requests,
+                           which generation-A Managers do not check
   --embedded-discovery [HOST:]PORT
                            also run a Discovery server in this process
   --cluster NAME           the cluster (fallback name for most_recent_or_create)
@@ -253,17 +255,26 @@ export async function runCommand(
     level: file?.log_level,
     format: file?.log_format,
   });
+  const token = values["discovery-token"] ?? clusterFile?.token;
   let discoveryServer: ReturnType<typeof startDiscoveryServer> | undefined;
   if (embeddedListen !== undefined) {
     try {
       discoveryServer = startDiscoveryServer({
         ...embeddedListen,
+        // The cluster's own token guards every write to it.
+        token: token?.replace(/^bearer\s+/i, "").trim() || undefined,
         logger: logger.child("discovery"),
       });
     } catch (error) {
       throw new Error(`embedded Discovery: ${errorMessage(error)}`);
     }
-    logger.info(`embedded Discovery at ${discoveryServer.url}`);
+    logger.info(
+      `embedded Discovery on ${embeddedListen.hostname}:${discoveryServer.port} (${
+        token === undefined
+          ? "writes open to anyone who reaches it: set --discovery-token to guard them"
+          : "every write needs the cluster's token"
+      })`,
+    );
   }
   const foxgloveRaw = values.foxglove ?? file?.foxglove;
   const foxgloveListen = foxgloveRaw === undefined
@@ -277,7 +288,6 @@ export async function runCommand(
     await discoveryServer?.stop();
     throw error;
   }
-  const token = values["discovery-token"] ?? clusterFile?.token;
   let agent: Agent;
   try {
     agent = await Agent.start({
@@ -296,6 +306,8 @@ export async function runCommand(
         target,
         wireEncoding,
         authorization: token,
+        allowPeers: clusterFile?.allow_peers &&
+          new Set(clusterFile.allow_peers),
       },
       logger,
     });

@@ -161,9 +161,19 @@ const JointEncodersSensor = z.object({
   frame: RegistryRef,
   // auki-edge's optional key: the joints' device ids in published order.
   servo_ids: z.array(u32).optional(),
+  // auki-edge's optional keys: the stored calibration in force,
+  // angle = direction * raw + offset.
+  joint_offsets_rad: z.array(finite).optional(),
+  joint_directions: z.array(z.union([z.literal(1), z.literal(-1)]))
+    .optional(),
 }).refine(
   (j) => j.servo_ids === undefined || j.servo_ids.length === j.joint_count,
   "servo_ids must list one id per joint",
+).refine(
+  (j) =>
+    (j.joint_offsets_rad?.length ?? j.joint_count) === j.joint_count &&
+    (j.joint_directions?.length ?? j.joint_count) === j.joint_count,
+  "joint_offsets_rad and joint_directions must list one value per joint",
 );
 
 /** Scalar sensor body (kind `scalar`). */

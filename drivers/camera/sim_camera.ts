@@ -65,7 +65,8 @@ export const simCamera: DriverFactory<typeof Config> = {
           image_encoding: "raw",
           pixel_format: "rgb8",
           row_stride_bytes: width * 3,
-          color_space: "srgb",
+          // The calibration target is rendered in linear light, unencoded.
+          color_space: target === undefined ? "srgb" : "linear",
           intrinsics_model: "pinhole",
           distortion_model: "plumb_bob",
           ...(truth === undefined

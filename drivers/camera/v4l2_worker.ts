@@ -12,7 +12,7 @@
 /// <reference lib="deno.worker" />
 import { monotonicNs } from "../../core/clocks/system_time.ts";
 import { allocateCameraFrame } from "./frame_payload.ts";
-import { rawFrameBytes } from "./raw_frame.ts";
+import { rawFrameBytes } from "../../core/registries/raw_frame.ts";
 import { V4L2_FORMATS } from "./v4l2_formats.ts";
 import {
   BUF_FLAG_ERROR,

@@ -84,6 +84,8 @@ const Config = z.strictObject({
     .max(64, "must be at most 64").default(6),
   rate_hz: RateHz.default(100),
   seed: Seed.default(1),
+  // Hold every joint at its starting angle (a robot at rest, for calibration).
+  still: z.boolean().default(false),
   offsets_rad: z.array(z.number()).optional(),
   directions: z.array(z.union([z.literal(1), z.literal(-1)], "must be 1 or -1"))
     .optional(),
@@ -146,9 +148,10 @@ export const simJoints: DriverFactory<typeof Config> = {
       return toBinary(
         DataSchema,
         create(DataSchema, {
-          anglesRad: motion.at(index / config.rate_hz).map((raw, j) =>
-            directions[j] * raw + offsets_rad[j]
-          ),
+          anglesRad: motion.at(config.still ? 0 : index / config.rate_hz).map((
+            raw,
+            j,
+          ) => directions[j] * raw + offsets_rad[j]),
         }),
       );
     });

@@ -49,7 +49,7 @@ import {
 import { parseDescription } from "./description.ts";
 import { openDriverLibrary, resolveLibrary } from "./library.ts";
 import { allocateCameraFrame } from "../camera/frame_payload.ts";
-import { rawFrameBytes } from "../camera/raw_frame.ts";
+import { rawFrameBytes } from "../../core/registries/raw_frame.ts";
 import { type SampleEncoder, sampleEncoder, SampleError } from "./samples.ts";
 import { bodyFrame } from "../body_frame.ts";
 import {

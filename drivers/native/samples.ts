@@ -12,7 +12,7 @@ import {
   UwbFrameSchema,
   WifiCsiFrameSchema,
 } from "../../core/proto/gen/auki_edge/rf_pb.ts";
-import { rawFrameBytes } from "../camera/raw_frame.ts";
+import { rawFrameBytes } from "../../core/registries/raw_frame.ts";
 import type { JointCalibration, SensorDescription } from "../driver.ts";
 import { UWB_HEADER, UWB_RANGE, WIFI_CSI_HEADER } from "./abi.ts";
 

@@ -156,6 +156,8 @@ export interface DiscoveryProcess {
   url: string;
   /** Its port. */
   port: number;
+  /** Its process id. */
+  pid: number;
   /** A client of it. */
   client: DiscoveryClient;
   /** What it logged. */
@@ -192,6 +194,7 @@ export async function startDiscovery(
   return {
     url,
     port: Number(new URL(url).port),
+    pid: child.pid,
     client: new DiscoveryClient(url),
     stderr: () => child.stderr(),
     stop: async () => {

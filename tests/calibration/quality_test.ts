@@ -12,6 +12,10 @@ function solution(
   change: Partial<IntrinsicsSolution> = {},
 ): IntrinsicsSolution {
   return {
+    distortionModel: "plumb_bob",
+    viewIndices: tilts.map((_, i) => i),
+    rejectedCorners: 0,
+    rejectedViews: [],
     calibration: {
       fx: 700,
       fy: 705,

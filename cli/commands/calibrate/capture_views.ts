@@ -3,7 +3,9 @@
  * is converted to grey and searched for the board's markers; a frame showing
  * at least {@link MIN_MARKERS} of them becomes a view when its corners moved
  * far enough from every view kept so far (a board held still yields one
- * view, not hundreds).
+ * view, not hundreds). Capture stops early when the answer is known: no
+ * board (or only markers of another board) for a while, or no new view
+ * for a while once enough views are in.
  *
  * @module
  */
@@ -18,11 +20,16 @@ import {
   detectMarkers,
 } from "../../../calibration/detect.ts";
 import { type Device, sensorOf, timedEntries } from "../../client.ts";
-import { checkReadable, greyFrame } from "../../../core/image.ts";
+import { coverageMap, coveredCells } from "../../../calibration/coverage.ts";
+import {
+  checkReadable,
+  greyFrame,
+  type GreyImage,
+} from "../../../core/image.ts";
 import type { ProgressBar } from "./progress.ts";
 
 /** Fewest board markers a view must show. */
-const MIN_MARKERS = 4;
+export const MIN_MARKERS = 4;
 /** How long a frame may take to arrive before the camera counts as not streaming, ms. */
 const FRAME_TIMEOUT_MS = 5_000;
 
@@ -36,6 +43,12 @@ export interface Capture {
   frames: number;
   /** Frames in which the board was seen. */
   framesWithBoard: number;
+  /** The grey frame of each view, when kept. */
+  images: GreyImage[];
+  /** Ids of markers seen that are not on the board. */
+  foreignIds: Set<number>;
+  /** Why capture stopped. */
+  stopped: "views" | "timeout" | "idle" | "no board";
 }
 
 /** Options of {@link captureViews}. */
@@ -46,6 +59,12 @@ export interface CaptureOptions {
   minMovePx: number;
   /** Give up after this long, ms. */
   timeoutMs: number;
+  /** Stop after this long without the board, or without a new view once `minViews` are in, ms. */
+  idleMs: number;
+  /** Views that are enough to stop when idle. */
+  minViews: number;
+  /** Keep each view's grey frame. */
+  keepImages?: boolean;
   /** Progress display. */
   progress?: ProgressBar;
 }
@@ -73,28 +92,60 @@ export async function captureViews(
     throw new Error(`"${resourceId}" is a ${camera.kind} sensor, not a camera`);
   }
   checkReadable(camera);
-  const capture: Capture = { camera, views: [], frames: 0, framesWithBoard: 0 };
-  const deadline = Date.now() + options.timeoutMs;
+  const capture: Capture = {
+    camera,
+    views: [],
+    frames: 0,
+    framesWithBoard: 0,
+    images: [],
+    foreignIds: new Set(),
+    stopped: "timeout",
+  };
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
+  let lastNewView = started;
   for await (const entry of timedEntries(subscription, FRAME_TIMEOUT_MS)) {
     capture.frames++;
     const { frame } = fromBinary(CameraFrameSchema, entry.payload);
-    const view = boardView(
-      board,
-      detectMarkers(greyFrame(camera, frame), board.dictionary),
-    );
+    const image = greyFrame(camera, frame);
+    const markers = detectMarkers(image, board.dictionary, camera.color_space);
+    const view = boardView(board, markers);
+    for (const marker of markers) {
+      if (!view.ids.includes(marker.id)) capture.foreignIds.add(marker.id);
+    }
+    const now = Date.now();
     if (view.ids.length >= MIN_MARKERS) {
       capture.framesWithBoard++;
       if (
         capture.views.every((kept) => movement(kept, view) >= options.minMovePx)
       ) {
         capture.views.push(view);
+        if (options.keepImages) capture.images.push(image);
+        lastNewView = now;
       }
     }
+    const cells = coveredCells(capture.views, camera.width, camera.height);
     options.progress?.update(
       capture.views.length,
-      `views (${capture.frames} frames, board in ${capture.framesWithBoard})`,
+      `views (${capture.frames} frames, board in ${capture.framesWithBoard}, coverage ${
+        coverageMap(cells)
+      })`,
     );
-    if (capture.views.length >= options.views || Date.now() > deadline) break;
+    if (capture.views.length >= options.views) {
+      capture.stopped = "views";
+    } else if (
+      capture.framesWithBoard === 0 && now - started > options.idleMs
+    ) {
+      capture.stopped = "no board";
+    } else if (
+      capture.views.length >= options.minViews &&
+      now - lastNewView > options.idleMs
+    ) {
+      capture.stopped = "idle";
+    } else if (now <= deadline) {
+      continue;
+    }
+    break;
   }
   return capture;
 }

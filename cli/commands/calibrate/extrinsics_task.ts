@@ -36,7 +36,10 @@ import {
   rpyFromQuat,
   type Vec3,
 } from "../../../calibration/geometry.ts";
-import { solveBoardPose } from "../../../calibration/solve_pose.ts";
+import {
+  averagePoses,
+  solveBoardPose,
+} from "../../../calibration/solve_pose.ts";
 import {
   parseNumbers,
   TASK_FLAGS,
@@ -369,7 +372,10 @@ async function walkJson(
   return found;
 }
 
-/** The board's pose in a calibrated camera, and the camera's frame. */
+/** Frames of the still board a PnP estimate averages. */
+const PNP_FRAMES = 5;
+
+/** The board's pose in a calibrated camera (averaged over {@link PNP_FRAMES} frames), and the camera's frame. */
 async function estimateByPnp(
   target: ReturnType<typeof parseTarget>,
   resourceId: string,
@@ -385,14 +391,17 @@ async function estimateByPnp(
   const board = await readBoard(values.board);
   return await withDevice(target, clusterOf(name, values), async (device) => {
     const capture = await captureViews(device, resourceId, board, {
-      views: 1,
-      minMovePx: 0,
+      views: PNP_FRAMES,
+      minViews: PNP_FRAMES,
+      // Every frame of the still board is a view.
+      minMovePx: -1,
       timeoutMs: 10_000,
+      idleMs: 10_000,
     });
     const { camera } = capture;
     if (camera.calibration === undefined) {
       throw new Error(
-        `camera "${camera.sensor_id}" is not calibrated: run "auki-edge calibrate camera" and restart the agent first`,
+        `camera "${camera.sensor_id}" is not calibrated: run "auki-edge calibrate camera" first`,
       );
     }
     if (capture.views.length === 0) {
@@ -400,14 +409,24 @@ async function estimateByPnp(
         `no calibration board visible in ${capture.frames} frames of "${camera.sensor_id}"`,
       );
     }
-    const { pose, rmsPx } = await solveBoardPose(
-      capture.views[0],
-      camera.calibration,
+    const solved = [];
+    for (const view of capture.views) {
+      solved.push(
+        await solveBoardPose(view, camera.calibration, camera.distortion_model),
+      );
+    }
+    const { pose, translationStdM, rotationStdDeg } = averagePoses(
+      solved.map((s) => s.pose),
     );
+    const rms = Math.max(...solved.map((s) => s.rmsPx));
     output.out(
-      `PnP on ${capture.views[0].ids.length} markers: ${
-        rmsPx.toFixed(3)
-      } px RMS reprojection error`,
+      `PnP on ${
+        capture.views[0].ids.length
+      } markers, averaged over ${solved.length} frames: at most ${
+        rms.toFixed(3)
+      } px RMS reprojection error; pose spread ±${
+        (translationStdM * 1000).toFixed(2)
+      } mm, ±${rotationStdDeg.toFixed(3)}°`,
     );
     const fetched = await requestRegistryEntry(
       device.node,

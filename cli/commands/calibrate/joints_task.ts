@@ -47,6 +47,8 @@ Options:
   --reference A,B,...   the pose's joint angles in radians (default all 0)
   --directions D,...    1 or -1 per joint (default: the stored ones, else 1)
   --samples N           readings to average (default 20)
+  --still-tol RAD       largest spread of a joint's readings that still counts
+                        as held still (default 0.002)
 ${TASK_FLAGS_HELP}
 ${CLUSTER_FLAGS_HELP}
   -h, --help            show this help
@@ -67,6 +69,7 @@ export async function calibrateJointsCommand(
       reference: { type: "string" },
       directions: { type: "string" },
       samples: { type: "string" },
+      "still-tol": { type: "string" },
       ...TASK_FLAGS,
       ...CLUSTER_FLAGS,
     },
@@ -90,17 +93,43 @@ export async function calibrateJointsCommand(
   if (samples === 0) {
     throw new UsageError(`${name}: --samples: must be at least 1`);
   }
+  const stillTol = values["still-tol"] === undefined
+    ? DEFAULT_STILL_TOL_RAD
+    : flagValue(name, "still-tol", values["still-tol"], (r) => {
+      const [tol] = parseNumbers(r, 1);
+      if (!(tol > 0)) throw new Error("must be greater than 0");
+      return tol;
+    });
   const store = new CalibrationStore(await taskStorage(values));
   const applied = await store.get("joints", id);
 
-  const { mean, agentStartedMs } = await withDevice(
+  const { readings, agentStartedMs } = await withDevice(
     target,
     clusterOf(name, values),
     async (device) => ({
       agentStartedMs: await agentStart(device),
-      mean: await meanAngles(device, id, samples),
+      readings: await readAngles(device, id, samples),
     }),
   );
+  const { mean, spread } = readings;
+  const implausible = readings.implausible;
+  if (implausible !== undefined) {
+    output.err(
+      `${name}: joint ${implausible.joint} read ${implausible.value} rad, not a plausible angle (finite, within ±${
+        MAX_PLAUSIBLE_RAD.toFixed(2)
+      } rad); nothing saved`,
+    );
+    return 1;
+  }
+  const moved = spread.findIndex((s) => s > stillTol);
+  if (moved >= 0) {
+    output.err(
+      `${name}: joint ${moved} moved ${
+        spread[moved].toFixed(4)
+      } rad during the reference capture (tolerance ${stillTol} rad, --still-tol): hold the robot still at the reference pose; nothing saved`,
+    );
+    return 1;
+  }
   if (applied !== undefined && Date.parse(applied.saved_at) > agentStartedMs) {
     output.err(
       `${name}: the calibration saved at ${applied.saved_at} is not applied yet (the agent started before it): restart the agent, then calibrate again; nothing saved`,
@@ -136,7 +165,9 @@ export async function calibrateJointsCommand(
     saved_at: new Date().toISOString(),
   };
   output.out(
-    `joint bank "${id}", ${count} joints, mean of ${samples} readings:`,
+    `joint bank "${id}", ${count} joints, mean of ${samples} readings (held still: largest spread ${
+      Math.max(...spread).toFixed(5)
+    } rad, tolerance ${stillTol} rad):`,
   );
   record.offsets_rad.forEach((offset, j) =>
     output.out(
@@ -166,12 +197,24 @@ async function agentStart(device: Device): Promise<number> {
   return before - Number(BigInt(info.session_now_ns) / 1_000_000n);
 }
 
-/** The mean of `samples` readings of joint bank `id`, radians. */
-async function meanAngles(
+/** Readings of a joint spreading more than this count as moving (default of --still-tol), radians. */
+const DEFAULT_STILL_TOL_RAD = 0.002;
+/** Readings beyond two turns are implausible, radians. */
+const MAX_PLAUSIBLE_RAD = 4 * Math.PI;
+
+/**
+ * The mean and the spread (largest minus smallest) of `samples` readings of
+ * joint bank `id` per joint, radians, and the first implausible reading.
+ */
+async function readAngles(
   device: Device,
   id: string,
   samples: number,
-): Promise<number[]> {
+): Promise<{
+  mean: number[];
+  spread: number[];
+  implausible?: { joint: number; value: number };
+}> {
   const subscription = await device.subscribe(id);
   if (subscription.manifest.payload !== "joint_encoders_frame") {
     subscription.close();
@@ -181,22 +224,40 @@ async function meanAngles(
   }
   const progress = new ProgressBar("reading", samples);
   let sums: number[] | undefined;
+  let lows: number[] = [];
+  let highs: number[] = [];
+  let implausible: { joint: number; value: number } | undefined;
   let read = 0;
   try {
     for await (const entry of timedEntries(subscription, SAMPLE_TIMEOUT_MS)) {
       const { anglesRad } = fromBinary(JointEncodersDataSchema, entry.payload);
-      sums ??= new Array(anglesRad.length).fill(0);
+      if (sums === undefined) {
+        sums = new Array(anglesRad.length).fill(0);
+        lows = new Array(anglesRad.length).fill(Infinity);
+        highs = new Array(anglesRad.length).fill(-Infinity);
+      }
       if (anglesRad.length !== sums.length) {
         throw new Error(`"${id}" changed its joint count while being read`);
       }
-      anglesRad.forEach((a, j) => sums![j] += a);
+      anglesRad.forEach((a, j) => {
+        if (!(Math.abs(a) <= MAX_PLAUSIBLE_RAD)) {
+          implausible ??= { joint: j, value: a };
+        }
+        sums![j] += a;
+        lows[j] = Math.min(lows[j], a);
+        highs[j] = Math.max(highs[j], a);
+      });
       progress.update(++read);
       if (read === samples) break;
     }
   } finally {
     progress.done();
   }
-  return sums!.map((s) => s / samples);
+  return {
+    mean: sums!.map((s) => s / samples),
+    spread: highs.map((h, j) => h - lows[j]),
+    implausible,
+  };
 }
 
 function parseDirections(raw: string): (1 | -1)[] {

@@ -508,3 +508,43 @@ Deno.test("stop: idempotent, and the client then finds Discovery unreachable", a
   await server.stop();
   await assert.rejects(client.listClusters(), DiscoveryUnreachableError);
 });
+
+Deno.test("limits: creating past the cluster cap answers 429, a freed row makes room", async () => {
+  await withServer({ maxClusters: 2 }, async (server, client) => {
+    await client.createCluster("one", MANAGER, [NATIVE]);
+    await client.createCluster("two", MANAGER, [NATIVE]);
+    const third = await raw(
+      `${server.url}/clusters/three`,
+      "POST",
+      CREATE_BODY,
+    );
+    assert.equal(third.status, 429);
+    assert.deepEqual(third.json, {
+      error: "this Discovery holds its limit of 2 clusters",
+    });
+    assert.equal(third.headers.get("retry-after"), "3");
+    await client.deregister("one");
+    assert.equal(
+      (await raw(`${server.url}/clusters/three`, "POST", CREATE_BODY)).status,
+      201,
+    );
+  });
+});
+
+Deno.test("limits: a Manager entry over the row size answers 413", async () => {
+  await withServer({}, async (server) => {
+    const body = JSON.stringify({
+      manager_peer_id: MANAGER,
+      manager_multiaddrs: Array.from(
+        { length: 700 },
+        (_, i) => `/ip4/10.0.${i >> 8}.${i & 255}/tcp/4001`,
+      ),
+    });
+    const reply = await raw(`${server.url}/clusters/big`, "POST", body);
+    assert.equal(reply.status, 413);
+    assert.match(
+      (reply.json as { error: string }).error,
+      /^the Manager entry is \d+ bytes, more than 16384$/,
+    );
+  });
+});

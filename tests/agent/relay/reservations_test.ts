@@ -31,6 +31,7 @@ function relayOn(
     privateKey: key,
     listen: [`/ip4/127.0.0.1/tcp/${port}`],
     maxReservations,
+    maxReservationsPerIp: 16,
     dataLimitBytes: 0n,
     durationLimitMs: 0,
     reservationTtlMs: 60_000,

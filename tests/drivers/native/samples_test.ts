@@ -9,7 +9,7 @@ import {
   UwbFrameSchema,
   WifiCsiFrameSchema,
 } from "../../../core/proto/gen/auki_edge/rf_pb.ts";
-import { rawFrameBytes } from "../../../drivers/camera/raw_frame.ts";
+import { rawFrameBytes } from "../../../core/registries/raw_frame.ts";
 import type { SensorDescription } from "../../../drivers/driver.ts";
 import { parseDescription } from "../../../drivers/native/description.ts";
 import { sampleEncoder } from "../../../drivers/native/samples.ts";

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { requestRegistryEntry } from "../../../../agent/protocols/registries.ts";
 import { CameraSensor } from "../../../../core/registries/entries.ts";
 import { CalibrationStore } from "../../../../agent/calibration/store.ts";
@@ -49,17 +50,43 @@ Deno.test("calibrate camera recovers the simulated camera's intrinsics over the 
       /will save to .*camera\/cam\.json: calibration of "cam" \(published now: none\)\ndry run: nothing saved/,
     );
     assert.ok(await storeIsEmpty(storage));
-    const run = await calibrate(args);
+    const saved = join(storage, "views");
+    const run = await calibrate([...args, "--save-views", saved]);
     await agent.stop();
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /view 12: /);
+    assert.match(run.stdout, /12 views written to /);
+    // The saved frames solve to the same calibration (the simulator renders
+    // in linear light).
+    const again = await calibrate([
+      "camera",
+      "--images",
+      saved,
+      "--color-space",
+      "linear",
+      "--sensor-id",
+      "cam",
+      "--storage",
+      storage,
+      "--dry-run",
+    ]);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(
+      again.stdout,
+      /camera "cam" 1280x720, 12 views from 12 frames/,
+    );
     assert.match(
       run.stdout,
-      /will save to .*camera\/cam\.json: .*\nsaved; restart the agent to publish it/,
+      /will save to .*camera\/cam\.json: .*\nsaved; a running agent publishes it within a second/,
     );
     const stored = await new CalibrationStore(storage).get("camera", "cam");
     assert.ok(stored !== undefined);
-    assert.ok(stored.rms_px < 0.5, `RMS ${stored.rms_px} px`);
+    const fx = (text: string) => Number(/ fx ([\d.]+) ± /.exec(text)![1]);
+    assert.ok(Math.abs(fx(again.stdout) - fx(run.stdout)) < 0.01);
+    assert.ok(
+      stored.rms_px !== undefined && stored.rms_px < 0.5,
+      `RMS ${stored.rms_px} px`,
+    );
 
     agent = await startAgent({ storage, config });
     try {
@@ -147,7 +174,10 @@ Deno.test("calibrate camera refuses degenerate views, no target, a silent camera
       "1",
     ]);
     assert.equal(blank.code, 1);
-    assert.match(blank.stderr, /no calibration board visible in \d+ frames/);
+    assert.match(
+      blank.stderr,
+      /no calibration board \(dictionary ARUCO_MIP_36h12, ids 0-19\) in \d+ frames of "pattern"/,
+    );
 
     const silent = await calibrate(["camera", addr, "slow", ...flags]);
     assert.equal(silent.code, 1);

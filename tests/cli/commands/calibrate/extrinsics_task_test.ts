@@ -288,7 +288,10 @@ Deno.test("calibrate extrinsics --pnp recovers the board's pose in a calibrated 
 
     const run = await calibrate(["extrinsics", "--pnp", addr, "cam", ...flags]);
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    assert.match(run.stdout, /PnP on 20 markers/);
+    assert.match(
+      run.stdout,
+      /PnP on 20 markers, averaged over 5 frames: .* pose spread ±[\d.]+ mm, ±[\d.]+°/,
+    );
     assert.match(run.stdout, /calibration_board->cam_optical: .*\(pnp\)/);
     const stored = await new CalibrationStore(agent.storage).get(
       "transforms",

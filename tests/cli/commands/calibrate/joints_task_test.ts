@@ -5,10 +5,13 @@ import { JointEncodersDataSchema } from "../../../../core/proto/payload_schemas.
 import { Subscription } from "../../../../agent/protocols/stream_consumer.ts";
 import { jointAngles } from "../../../../drivers/joint_encoders/sim_joints.ts";
 import { startAgent } from "../../../../scripts/harness/agent_process.ts";
-import { collect, JOINTS } from "../../../e2e/_helpers.ts";
+import { collect, JOINTS, rowOf } from "../../../e2e/_helpers.ts";
+import { requestRegistryEntry } from "../../../../agent/protocols/registries.ts";
+import { requestResources } from "../../../../agent/protocols/resources.ts";
+import { SensorEntry } from "../../../../core/registries/entries.ts";
 import { calibrate, client, storeIsEmpty } from "./_agent.ts";
 
-const CONFIG = { sensors: [{ driver: "sim.joints" }] };
+const CONFIG = { sensors: [{ driver: "sim.joints", still: true }] };
 
 Deno.test("calibrate joints saves offsets that the agent applies to streamed angles after a restart", async () => {
   const storage = await Deno.makeTempDir({ prefix: "auki-edge-cal-" });
@@ -54,14 +57,30 @@ Deno.test("calibrate joints saves offsets that the agent applies to streamed ang
 
     agent = await startAgent({ storage, config: CONFIG });
     try {
-      const entries = await client(async (node) => {
+      const { entries, entry } = await client(async (node) => {
         const sub = await Subscription.open(node, agent.address, {
           resourceId: "sim_joints",
         });
         const got = await collect(sub, 3);
         sub.close();
-        return got;
+        const row = rowOf(await requestResources(node, agent.address), {
+          id: "sim_joints",
+        });
+        const fetched = await requestRegistryEntry(
+          node,
+          agent.address,
+          "sensor",
+          "sim_joints",
+          row.sensor!.sensor_hash,
+        );
+        return { entries: got, entry: SensorEntry.parse(fetched!.entry) };
       });
+      // The offsets in force are in the sensor entry for consumers.
+      assert.equal(entry.kind, "joint_encoders");
+      if (entry.kind === "joint_encoders") {
+        assert.deepEqual(entry.joint_offsets_rad, stored.offsets_rad);
+        assert.deepEqual(entry.joint_directions, directions);
+      }
       // Sample k of this run (the log also holds the first run's samples): direction * raw_k + offset, for some k near the start.
       for (const entry of entries) {
         const { anglesRad } = fromBinary(
@@ -91,7 +110,7 @@ Deno.test("calibrate joints saves offsets that the agent applies to streamed ang
 Deno.test("calibrate joints refuses a wrong joint count, a non-joint resource and a pending calibration", async () => {
   const agent = await startAgent({
     config: {
-      sensors: [{ driver: "sim.joints" }, {
+      sensors: [{ driver: "sim.joints", still: true }, {
         driver: "sim.camera",
         width: 32,
         height: 24,
@@ -123,6 +142,31 @@ Deno.test("calibrate joints refuses a wrong joint count, a non-joint resource an
     const second = await calibrate(["joints", addr, "sim_joints", ...flags]);
     assert.equal(second.code, 1);
     assert.match(second.stderr, /is not applied yet .* restart the agent/);
+  } finally {
+    await agent.stop();
+  }
+});
+
+Deno.test("calibrate joints refuses when the joints move during the reference capture, printing the tolerance", async () => {
+  const agent = await startAgent({
+    config: { sensors: [{ driver: "sim.joints" }] },
+  });
+  try {
+    const run = await calibrate([
+      "joints",
+      agent.address.toString(),
+      "sim_joints",
+      "--storage",
+      agent.storage,
+      "--samples",
+      "20",
+    ]);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.match(
+      run.stderr,
+      /joint \d+ moved [\d.]+ rad during the reference capture \(tolerance 0\.002 rad, --still-tol\): hold the robot still at the reference pose; nothing saved/,
+    );
+    assert.ok(await storeIsEmpty(agent.storage));
   } finally {
     await agent.stop();
   }
