@@ -53,6 +53,7 @@ import {
   RelayReservations,
 } from "./relay/reservations.ts";
 import { type AgentStatus, StatusFile } from "./status_file.ts";
+import { AgentObserver, type FailedSensor } from "./observe/observer.ts";
 
 type AgentStatusCluster = AgentStatus["cluster"];
 
@@ -109,6 +110,8 @@ export class Agent {
   readonly relays: RelayReservations | undefined;
   /** Gen-B mode (authenticated domain), when configured. */
   readonly genb: GenBMode | undefined;
+  /** Sensor health, rates, traffic and process figures. */
+  readonly observer: AgentObserver;
   readonly #name: string;
   readonly #instance: string;
   readonly #logger: Logger;
@@ -137,6 +140,7 @@ export class Agent {
     name: string;
     logger: Logger;
     sensors: HostedSensor[];
+    failed: FailedSensor[];
     cameras: LiveCameraCalibration;
     timeTransform: TimeTransformLog;
     statics: StaticTransforms;
@@ -164,20 +168,25 @@ export class Agent {
     this.#lock = init.lock;
     this.#storage = init.storage;
     this.#dump = init.dump;
-    this.#status = new StatusFile(init.storage, init.logger, () => ({
-      pid: Deno.pid,
-      peer_id: this.peerId,
-      multiaddrs: this.multiaddrs(),
-      cluster: this.#clusterStatus(),
-      relays: this.relays?.status() ?? [],
-      sensors: this.#sensors.map((sensor) => sensor.status()),
-    }));
+    this.#status = new StatusFile(
+      init.storage,
+      init.logger,
+      () => this.status(),
+    );
     const { node, gate, logger } = init;
     const protocols = { node, gate, logger: logger.child("protocols") };
     this.#producer = new StreamProducer(
       { catalog: this.catalog },
       { node, gate, logger: logger.child("stream") },
     );
+    this.observer = new AgentObserver({
+      catalog: init.catalog,
+      sensors: init.sensors,
+      failed: init.failed,
+      traffic: this.#producer.traffic,
+      node,
+      cluster: init.cluster,
+    });
     this.genb = init.auth && genbMode(init.auth, {
       privateKey: init.privateKey,
       announce: init.announce,
@@ -245,6 +254,7 @@ export class Agent {
         catalog,
         logger,
       });
+      const failed: FailedSensor[] = [];
       const sensorContext = {
         peerId,
         sessionId,
@@ -254,7 +264,11 @@ export class Agent {
         storage,
         logger: logger.child("sensor"),
       };
-      const sensors = await startSensors(options.sensors, sensorContext);
+      const sensors = await startSensors(
+        options.sensors,
+        failed,
+        sensorContext,
+      );
       const cameras = await LiveCameraCalibration.start(
         sensors,
         sensorContext,
@@ -303,6 +317,7 @@ export class Agent {
         name: options.name ?? hostname(),
         logger,
         sensors,
+        failed,
         cameras,
         timeTransform,
         statics,
@@ -321,6 +336,7 @@ export class Agent {
       }
       trustListenAddresses(node);
       relays?.start();
+      agent.observer.start();
       agent.#status.start();
       const listening = agent.multiaddrs();
       logger.info(
@@ -380,6 +396,18 @@ export class Agent {
     };
   }
 
+  /** The agent's state now, as the status file and `/api/status` hold it. */
+  status(): AgentStatus {
+    return {
+      pid: Deno.pid,
+      peer_id: this.peerId,
+      multiaddrs: this.multiaddrs(),
+      cluster: this.#clusterStatus(),
+      relays: this.relays?.status() ?? [],
+      ...this.observer.status(),
+    };
+  }
+
   /** This participant's ParticipantInfo now. */
   participantInfo(): ParticipantInfo {
     const cluster = this.cluster?.status();
@@ -421,6 +449,7 @@ export class Agent {
     await this.#statics.stop();
     await this.#timeTransform.stop();
     await this.#status.stop();
+    this.observer.stop();
     this.#stopPathLog();
     // Removes the remaining handlers; the stream and cluster services were
     // stopped first, and stopping them again does nothing.
@@ -430,8 +459,10 @@ export class Agent {
   }
 }
 
+/** Starts each sensor; those that fail are logged and added to `failed`. */
 async function startSensors(
   specs: SensorSpec[],
+  failed: FailedSensor[],
   context: Parameters<typeof HostedSensor.start>[2],
 ): Promise<HostedSensor[]> {
   const sensors: HostedSensor[] = [];
@@ -442,6 +473,13 @@ async function startSensors(
       );
     } catch (error) {
       context.logger.error(describe(error));
+      const sensor = spec.driver.description.sensor;
+      failed.push({
+        resource_id: sensor.sensor_id,
+        kind: sensor.kind,
+        type: "type" in sensor ? String(sensor.type) : "",
+        reason: describe(error),
+      });
     }
   }
   return sensors;

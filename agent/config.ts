@@ -78,6 +78,14 @@ export const ConfigFile = z.strictObject({
     }),
   ).optional(),
   cluster: ClusterConfig.optional(),
+  http: z.string().regex(
+    /^(none|(\[[^\]]+\]|[^:[\]]+):\d{1,5})$/,
+    'HOST:PORT (IPv6 hosts in brackets) or "none"',
+  ).refine(
+    (raw) =>
+      raw === "none" || Number(raw.slice(raw.lastIndexOf(":") + 1)) <= 65535,
+    "the port is above 65535",
+  ).optional(),
   foxglove: z.string().min(1).optional(),
   log_level: z.enum(LOG_LEVELS).optional(),
   log_format: z.enum(LOG_FORMATS).optional(),

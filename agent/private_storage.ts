@@ -7,9 +7,9 @@
  *
  * @module
  */
-import process from "node:process";
 import { join } from "node:path";
 import type { Logger } from "../core/logging.ts";
+import { libc } from "../ffi/libc.ts";
 
 /** Mode of storage directories. */
 export const PRIVATE_DIR_MODE = 0o700;
@@ -18,9 +18,13 @@ export const PRIVATE_FILE_MODE = 0o600;
 /** Permission bits of group and others. */
 const SHARED_BITS = 0o077;
 
-/** Makes every file and directory this process creates from now on owner-only. */
+/**
+ * Makes every file and directory this process creates from now on owner-only.
+ * The umask is set through libc: Node's `process.umask` needs a system
+ * permission Deno cannot grant by name.
+ */
 export function useOwnerOnlyModes(): void {
-  process.umask(SHARED_BITS);
+  libc().umask(SHARED_BITS);
 }
 
 /** How many entries {@link tightenStorage} changed. */

@@ -1,19 +1,20 @@
 /**
  * `<storage>/status.json`: the running agent's state for operators and
- * `auki-edge status` (addresses, cluster, relay reservations, sensors), rewritten
+ * `auki-edge status` (addresses, cluster, relay reservations, sensor health
+ * and rates, logs and subscriptions, process figures), rewritten
  * atomically whenever it changes and removed when the agent stops.
  *
  * @module
  */
 import { join } from "node:path";
 import type { Logger } from "../core/logging.ts";
+import type { ObservedStatus } from "./observe/observer.ts";
 import { describe } from "./protocols/exchange.ts";
 import type { RelayState } from "./relay/reservations.ts";
-import type { SensorStatus } from "./sensors/sensor_host.ts";
 import { writeFileAtomic } from "../core/files.ts";
 
-/** What the status file holds. */
-export interface AgentStatus {
+/** What the status file holds (and `/api/status` serves). */
+export interface AgentStatus extends ObservedStatus {
   /** The agent's process id. */
   pid: number;
   /** Its peer id. */
@@ -29,8 +30,6 @@ export interface AgentStatus {
   } | null;
   /** The state of each configured relay's reservation. */
   relays: RelayState[];
-  /** Each hosted sensor: online, and the failed reads its sessions survived. */
-  sensors: SensorStatus[];
 }
 
 const REFRESH_MS = 1_000;

@@ -12,7 +12,7 @@ import cvModule from "js-aruco2/src/cv.js";
 import type { BoardDefinition } from "./board.ts";
 import { markerCorners } from "./board.ts";
 import type { Vec3 } from "./geometry.ts";
-import type { GreyImage } from "./image.ts";
+import type { GreyImage } from "../core/image.ts";
 import { linearImage } from "./linear_light.ts";
 import { refineCorners } from "./refine.ts";
 

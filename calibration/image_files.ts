@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { decode as decodePng } from "fast-png";
 import jpeg from "jpeg-js";
-import type { GreyImage } from "./image.ts";
+import type { GreyImage } from "../core/image.ts";
 
 /** The file extensions read, lower case. */
 const IMAGE_EXTENSIONS = [".png", ".jpg", ".jpeg", ".pgm", ".ppm"];

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { GreyImage } from "./image.ts";
+import type { GreyImage } from "../core/image.ts";
 
 /** A grey image in linear light, scaled to 0..255. */
 export interface LinearImage {

@@ -22,6 +22,7 @@ const SYMBOLS = {
   __errno_location: { parameters: [], result: "pointer" },
   adjtimex: { parameters: ["buffer"], result: "i32" },
   mallopt: { parameters: ["i32", "i32"], result: "i32" },
+  umask: { parameters: ["u32"], result: "u32" },
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   sendto: {

@@ -94,12 +94,18 @@ function runtimeHint(arch: Arch, dir: string): string {
   }.zip into ${cachedRuntimePath(dir, arch).replace(/[^/]+$/, "")}`;
 }
 
-/** The worker modules `deno compile` must embed: V4L2 capture, simulated camera rendering. */
+/**
+ * The worker modules `deno compile` must embed: V4L2 capture, simulated
+ * camera rendering, the status page's preview encoder.
+ */
 function workerIncludes(): string[] {
   const root = new URL("..", import.meta.url).pathname;
-  return ["v4l2_worker.ts", "sim_worker.ts"].map((name) =>
-    join(root, "drivers", "camera", name)
-  );
+  return [
+    ...["v4l2_worker.ts", "sim_worker.ts"].map((name) =>
+      join(root, "drivers", "camera", name)
+    ),
+    join(root, "agent", "http", "preview_worker.ts"),
+  ];
 }
 
 /**

@@ -14,7 +14,8 @@
  * - `--allow-read`, `--allow-write`: the storage folder, seed and
  *   configuration wherever the user puts them, `/sys/class/tty` and `/dev`
  *   for `ports`, the native driver cache.
- * - `--allow-net`: libp2p listeners and dials, Discovery, relays.
+ * - `--allow-net`: libp2p listeners and dials, Discovery, relays, the HTTP
+ *   server (status page, metrics).
  * - `--allow-ffi`: libc (`open`, termios, `ioctl`, `flock`, clocks,
  *   `mallopt`), through which serial and video devices are opened, and
  *   native driver libraries, loaded from any path the configuration names.

@@ -28,6 +28,7 @@ import {
   type EndReason,
   StreamMessageSchema,
 } from "../../core/proto/gen/auki/stream_pb.ts";
+import { type ResourceTraffic, StreamTraffic } from "../observe/traffic.ts";
 import { describe } from "./exchange.ts";
 import { STREAM } from "./ids.ts";
 import {
@@ -77,6 +78,8 @@ export class StreamProducer implements Service {
   readonly #logger: Logger;
   readonly #shutdown = new AbortController();
   readonly #active = new Set<Promise<void>>();
+  /** Subscriptions and bytes sent per resource. */
+  readonly traffic: StreamTraffic = new StreamTraffic();
 
   /** Lines about one peer's declined requests, rate-limited per peer. */
   readonly #declined: (peer: string, message: string) => void;
@@ -144,6 +147,7 @@ export class StreamProducer implements Service {
     this.#shutdown.signal.addEventListener("abort", onShutdown);
     let unsubscribe: (() => void) | undefined;
     let cursor: LogCursor | undefined;
+    let traffic: ResourceTraffic | undefined;
     let requested = false;
     try {
       const request = await readRequest(stream, stop.signal);
@@ -198,10 +202,13 @@ export class StreamProducer implements Service {
       this.#logger.info(
         `${peer} subscribed to "${resource.id}" from ${from.kind}`,
       );
+      traffic = this.traffic.of(resource.id);
+      traffic.subscribers++;
       const { outcome, sent } = await pump(
         stream,
         resource,
         cursor,
+        traffic,
         stop.signal,
       );
       if (outcome instanceof Ended) {
@@ -234,6 +241,7 @@ export class StreamProducer implements Service {
     } finally {
       unsubscribe?.();
       cursor?.close();
+      if (traffic !== undefined) traffic.subscribers--;
       stream.removeEventListener("close", onClose);
       this.#shutdown.signal.removeEventListener("abort", onShutdown);
     }
@@ -296,6 +304,7 @@ async function pump(
   stream: Stream,
   resource: LogResource,
   cursor: LogCursor,
+  traffic: ResourceTraffic,
   signal: AbortSignal,
 ): Promise<{ outcome: Ended | ConsumerGone; sent: number }> {
   let seq = 0n;
@@ -323,6 +332,8 @@ async function pump(
       if (!writable) await waitForDrain(stream, signal);
       seq = (seq + 1n) & 0xffff_ffff_ffff_ffffn;
       sent++;
+      traffic.entriesSent++;
+      traffic.bytesSent += head.byteLength + payload.byteLength;
     }
   } catch (error) {
     if (error instanceof LogEvictedError) {

@@ -28,6 +28,7 @@ import type { RegistryStore } from "../registries/store.ts";
 import { sensorLogSpec } from "./sensor_log.ts";
 import { poseLogSpec } from "./pose_log.ts";
 import { applyStoredCalibration } from "../calibration/apply.ts";
+import { SensorStats } from "../observe/sensor_stats.ts";
 import { unstreamableReason } from "./entry_size.ts";
 
 /** What a hosted sensor needs from the agent: where its logs go, and more. */
@@ -60,6 +61,8 @@ export class HostedSensor {
   readonly resource: LogResource;
   /** The served pose logs, in the order of the driver's pose outputs. */
   readonly poses: readonly LogResource[];
+  /** What it recorded, its errors and why it is offline. */
+  readonly stats: SensorStats;
   readonly #driver: SensorDriver;
   readonly #retention: Retention;
   readonly #log: SegmentLog;
@@ -71,9 +74,11 @@ export class HostedSensor {
     retention: Retention,
     resource: LogResource,
     poses: LogResource[],
+    stats: SensorStats,
   ) {
     this.#driver = driver;
     this.#retention = retention;
+    this.stats = stats;
     this.resource = resource;
     this.poses = poses;
     this.#log = resource.log;
@@ -160,18 +165,26 @@ export class HostedSensor {
       await log.close();
       throw new Error(`sensor "${id}" failed to open its pose logs: ${error}`);
     }
-    const host = new HostedSensor(driver, retention, resource, poses);
+    const stats = new SensorStats();
+    const host = new HostedSensor(driver, retention, resource, poses, stats);
     const appendFailed = rateLimited(5_000, (m) => logger.error(m));
     const append = (target: SegmentLog, ts: bigint, payload: Uint8Array) => {
       try {
         target.append(ts, payload);
+        return true;
       } catch (error) {
+        stats.recordErrors++;
         appendFailed(`cannot record a sample: ${error}`);
+        return false;
       }
     };
     try {
       await driver.start({
-        sample: (payload, timestampNs) => append(log, timestampNs, payload),
+        sample: (payload, timestampNs) => {
+          if (append(log, timestampNs, payload)) {
+            stats.record(payload.byteLength);
+          }
+        },
         pose: (output, payload, timestampNs) => {
           const pose = poses[output];
           if (pose === undefined) {
@@ -182,6 +195,7 @@ export class HostedSensor {
           if (!resource.online) {
             logger.info("online", { event: "online", sensor_id: id });
           }
+          stats.online();
           for (const served of [resource, ...poses]) served.goOnline();
         },
         readFailure: (detail) => {
@@ -197,6 +211,7 @@ export class HostedSensor {
               detail,
             });
           }
+          stats.offline(detail);
           for (const served of [resource, ...poses]) served.goOffline(reason);
         },
       }, { now: context.clock.now, logger });

@@ -37,6 +37,12 @@ import {
 } from "../log_flags.ts";
 import { parseRelayAddress } from "../../agent/relay/relay_address.ts";
 import { FIRST_RESERVATION_WAIT_MS } from "../../agent/relay/reservations.ts";
+import {
+  DEFAULT_HTTP,
+  type HttpListen,
+  type HttpServer,
+  startHttpServer,
+} from "../../agent/http/server.ts";
 import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge run [options]
@@ -60,7 +66,11 @@ Options:
   --ready-file FILE    write {"peer_id","multiaddrs"} here once serving
                        (with "cluster" and "is_manager" once joined,
                        "relays" with the reservations when relays are set,
-                       and "foxglove" with its ws:// URL)
+                       "http" with the HTTP server's URL, and
+                       "foxglove" with its ws:// URL)
+  --http HOST:PORT     serve the status page, /metrics, /healthz and
+                       /api/status here (default ${DEFAULT_HTTP}, loopback
+                       only; port 0 picks a free port; "none" disables)
   --foxglove HOST:PORT serve the sensors to Foxglove over its WebSocket
                        protocol (foxglove.websocket.v1) here; off by
                        default, port 0 picks a free one
@@ -127,6 +137,11 @@ function parseWireEncoding(raw: string): WireEncoding {
   return raw;
 }
 
+/** Parses an `--http` value: `HOST:PORT`, or `none` (undefined). */
+function parseHttp(raw: string): HttpListen | undefined {
+  return raw === "none" ? undefined : parseListen(raw);
+}
+
 /** Parses `--embedded-discovery`: `PORT` (on 0.0.0.0) or `HOST:PORT`. */
 function parseEmbeddedListen(
   raw: string,
@@ -151,6 +166,7 @@ export async function runCommand(
       sim: { type: "string" },
       name: { type: "string" },
       "ready-file": { type: "string" },
+      http: { type: "string" },
       foxglove: { type: "string" },
       discovery: { type: "string" },
       "discovery-token": { type: "string" },
@@ -243,6 +259,10 @@ export async function runCommand(
     );
   }
   const storage = values.storage ?? file?.storage ?? defaultStorage();
+  const http = values.http !== undefined
+    ? flagValue("run", "http", values.http, parseHttp)
+    // The configuration's value is validated with the file.
+    : parseHttp(file?.http ?? DEFAULT_HTTP);
   const extra =
     (sims ?? (file?.sensors === undefined ? Object.values(SIM_KINDS) : []))
       .map((driver) => ({ driver }));
@@ -281,6 +301,14 @@ export async function runCommand(
   const foxgloveListen = foxgloveRaw === undefined
     ? undefined
     : flagValue("run", "foxglove", foxgloveRaw, parseListen);
+  let httpServer: HttpServer | undefined;
+  try {
+    // Bound before the agent starts, so a port in use fails fast.
+    httpServer = http && startHttpServer(http, logger.child("http"));
+  } catch (error) {
+    await discoveryServer?.stop();
+    throw error;
+  }
   let agent: Agent;
   try {
     agent = await Agent.start({
@@ -306,9 +334,16 @@ export async function runCommand(
       logger,
     });
   } catch (error) {
+    await httpServer?.stop();
     await discoveryServer?.stop();
     throw error;
   }
+  httpServer?.serve({
+    status: () => agent.status(),
+    clusterName: () => agent.cluster?.status().name,
+    catalog: agent.catalog,
+    registry: agent.registry,
+  });
   let foxglove: FoxgloveBridge | undefined;
   if (foxgloveListen !== undefined) {
     try {
@@ -320,6 +355,7 @@ export async function runCommand(
         logger: logger.child("foxglove"),
       });
     } catch (error) {
+      await httpServer?.stop();
       await agent.stop();
       await discoveryServer?.stop();
       throw new Error(
@@ -361,6 +397,7 @@ export async function runCommand(
             ? { cluster: cluster.name, is_manager: cluster.isManager }
             : {}),
           ...(agent.relays ? { relays: agent.relays.status() } : {}),
+          ...(httpServer ? { http: httpServer.url } : {}),
           ...(foxglove ? { foxglove: foxglove.url } : {}),
         }),
       );
@@ -377,6 +414,7 @@ export async function runCommand(
     Deno.removeSignalListener("SIGTERM", onSignal);
     service.close();
     await foxglove?.stop();
+    await httpServer?.stop();
     await agent.stop();
     await discoveryServer?.stop();
   }

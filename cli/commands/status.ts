@@ -1,12 +1,14 @@
 /**
  * `auki-edge status`: the running agent's addresses, cluster, relay
- * reservations and sensors, read from its storage's status file.
+ * reservations and each sensor's health, rates and failed reads, read from
+ * its storage's status file.
  *
  * @module
  */
 import { defaultStorage } from "../../agent/config.ts";
-import { readStatus } from "../../agent/status_file.ts";
+import { type AgentStatus, readStatus } from "../../agent/status_file.ts";
 import { parseCommand } from "../args.ts";
+import { humanBandwidth, humanRate } from "../units.ts";
 import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge status [--storage DIR] [--json]
@@ -14,12 +16,14 @@ const HELP = `Usage: auki-edge status [--storage DIR] [--json]
 Shows what the agent running on a storage root is doing: its peer id and
 addresses, its cluster, each relay reservation (relay, state, circuit
 address, expiry or the next retry and why the last attempt failed), and each
-sensor (online or not, the failed reads its sessions survived and the last
-driver message, the device a native driver names).
+sensor: online or not (offline ones with the reason), its rate and
+bandwidth, the failed reads its sessions survived with the last driver
+message, and the device a native driver names. The same facts are served
+as JSON at the agent's /api/status.
 
 Options:
   --storage DIR   the agent's storage root (default: ~/.auki/auki-edge)
-  --json          print the status file as it is
+  --json          print the status file as it is (what /api/status serves)
   -h, --help      show this help
 `;
 
@@ -87,20 +91,31 @@ export async function statusCommand(
   }
   // A status file of an older agent has no sensors.
   const sensors = status.sensors ?? [];
-  if (sensors.length > 0) lines.push("sensors");
-  for (const sensor of sensors) {
-    const device = [sensor.device?.model, sensor.device?.serial]
-      .filter((part) => part !== undefined).join(" ");
-    lines.push(
-      `  ${sensor.id}${device ? ` (${device})` : ""}: ${
-        sensor.online ? "online" : "offline"
-      }${
-        sensor.read_failures > 0
-          ? `, ${sensor.read_failures} failed reads survived (last: ${sensor.last_read_failure})`
-          : ""
-      }`,
-    );
-  }
+  if (sensors.length > 0) lines.push("sensors", ...sensors.map(sensorLine));
   output.out(lines.join("\n"));
   return 0;
+}
+
+/** One line per sensor: state (or why not), rate and bandwidth, failed reads, device. */
+function sensorLine(sensor: AgentStatus["sensors"][number]): string {
+  const device = [sensor.device?.model, sensor.device?.serial]
+    .filter((part) => part !== undefined).join(" ");
+  const state = sensor.online
+    ? `online${
+      sensor.rate_hz === undefined
+        ? ""
+        : `, ${humanRate(sensor.rate_hz)}, ${
+          humanBandwidth(sensor.bytes_per_second)
+        }`
+    }`
+    : `offline${sensor.reason ? ` (${sensor.reason})` : ""}`;
+  return `  ${sensor.id}${device ? ` (${device})` : ""}: ${state}${
+    sensor.read_failures > 0
+      ? `, ${sensor.read_failures} failed reads survived (last: ${sensor.last_read_failure})`
+      : ""
+  }${
+    sensor.record_errors > 0
+      ? `, ${sensor.record_errors} samples the log refused`
+      : ""
+  }`;
 }

@@ -1,6 +1,7 @@
 /**
  * `auki-edge subscribe MULTIADDR RESOURCE_ID`: read a stream over
- * `/auki/stream/0.2.0`, one line per entry.
+ * `/auki/stream/0.2.0`, one line per entry, or its rate, bandwidth,
+ * jitter and gaps once a second with `--hz`. Ctrl-C ends it quietly.
  *
  * @module
  */
@@ -18,6 +19,11 @@ import {
 import { snakeCase } from "../../agent/protocols/stream_messages.ts";
 import { readSensorEntry } from "../../core/registries/sensor_reader.ts";
 import { flagValue, parseCommand, parseCount, UsageError } from "../args.ts";
+import {
+  formatReport,
+  type MeterReport,
+  StreamMeter,
+} from "../stream_meter.ts";
 import {
   type Device,
   parseTarget,
@@ -38,7 +44,7 @@ import { type Output, STDIO } from "../output.ts";
 const HELP = `Usage: auki-edge subscribe MULTIADDR RESOURCE_ID [options]
 
 Subscribes to a resource over /auki/stream/0.2.0 and prints one line per entry:
-timestamp (ns and UTC), seq and a payload summary.
+timestamp (ns and UTC), seq and a payload summary. Ctrl-C ends it (exit 0).
 
 Arguments:
   MULTIADDR          the peer, e.g. /ip4/192.168.1.20/tcp/4001/p2p/12D3KooW...
@@ -49,6 +55,12 @@ Options:
   --count N          stop after N entries
   --source PEER_ID   the log's source peer (default: the peer dialled)
   --json             print each entry decoded as JSON
+  --hz               instead of entries, print once a second the rate,
+                     bandwidth, arrival jitter (standard deviation of the
+                     intervals), shortest and longest interval, gaps (source
+                     timestamp steps over 1.5 nominal periods) and lost
+                     entries (missing seq), and a summary at the end; with
+                     --json as one JSON object per line
 ${CLUSTER_FLAGS_HELP}
 ${AUTH_FLAGS_HELP}
   -h, --help         show this help
@@ -74,6 +86,7 @@ export async function subscribeCommand(
       count: { type: "string" },
       source: { type: "string" },
       json: { type: "boolean" },
+      hz: { type: "boolean" },
       ...CLUSTER_FLAGS,
       ...AUTH_FLAGS,
     },
@@ -95,66 +108,87 @@ export async function subscribeCommand(
     : flagValue("subscribe", "count", values.count, parseCount);
   const cluster = clusterOf("subscribe", values);
   const auth = await authSettingsOf("subscribe", values);
-  const options = {
+  if (auth !== undefined && cluster !== undefined) {
+    throw new UsageError(
+      "subscribe: --domain: cluster flags and domain flags cannot be mixed",
+    );
+  }
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  const options: ReadOptions = {
     resourceId: positionals[1],
     sourcePeerId: values.source,
     from,
     count,
     json: values.json ?? false,
+    hz: values.hz ?? false,
+    interrupt: interrupt.signal,
   };
-  if (auth === undefined) {
-    return await withDevice(
-      target,
-      cluster,
-      (device) => read(device, options, output),
+  try {
+    if (auth === undefined) {
+      return await withDevice(
+        target,
+        cluster,
+        (device) => read(device, options, output),
+      );
+    }
+    return await withDomainClient(
+      auth,
+      ({ node, authority }) =>
+        read({ node, target, request: (work) => work() }, {
+          ...options,
+          openStream: (signal) =>
+            openAuthenticated(node, target, AUTH_STREAM, authority, { signal }),
+          sendRegistries: (body) =>
+            authRequest(
+              node,
+              target,
+              AUTH_REGISTRIES_V2,
+              body,
+              REGISTRIES_LIMITS,
+              authority,
+            ),
+        }, output),
     );
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
   }
-  if (cluster !== undefined) {
-    throw new UsageError(
-      "subscribe: --domain: cluster flags and domain flags cannot be mixed",
-    );
-  }
-  return await withDomainClient(
-    auth,
-    ({ node, authority }) =>
-      read({ node, target, request: (work) => work() }, {
-        ...options,
-        openStream: (signal) =>
-          openAuthenticated(node, target, AUTH_STREAM, authority, { signal }),
-        sendRegistries: (body) =>
-          authRequest(
-            node,
-            target,
-            AUTH_REGISTRIES_V2,
-            body,
-            REGISTRIES_LIMITS,
-            authority,
-          ),
-      }, output),
-  );
+}
+
+/** What to read and how to print it. */
+interface ReadOptions {
+  resourceId: string;
+  sourcePeerId?: string;
+  from: ReadFrom;
+  count?: number;
+  json: boolean;
+  hz: boolean;
+  /** Aborted on Ctrl-C: the command ends quietly with exit code 0. */
+  interrupt: AbortSignal;
+  /** Opens the stream instead of dialing `/auki/stream/0.2.0` (gen B). */
+  openStream?: (signal: AbortSignal) => Promise<Stream>;
+  /** Sends a registries request (gen B authenticates it). */
+  sendRegistries?: (body: Uint8Array) => Promise<Uint8Array>;
 }
 
 async function read(
   { node, target, request }: Pick<Device, "node" | "target" | "request">,
-  options: {
-    resourceId: string;
-    sourcePeerId?: string;
-    from: ReadFrom;
-    count?: number;
-    json: boolean;
-    openStream?: (signal: AbortSignal) => Promise<Stream>;
-    sendRegistries?: (body: Uint8Array) => Promise<Uint8Array>;
-  },
+  options: ReadOptions,
   output: Output,
 ): Promise<number> {
+  const { interrupt } = options;
+  if (interrupt.aborted) return 0;
   let subscription: Subscription;
   try {
     subscription = await request(() =>
       Subscription.open(node, target, options, {
+        signal: interrupt,
         openStream: options.openStream,
       })
     );
   } catch (error) {
+    if (interrupt.aborted) return 0;
     if (!(error instanceof StreamDeclinedError)) throw error;
     output.err(
       `auki-edge subscribe: "${options.resourceId}" ${error.message}`,
@@ -162,7 +196,7 @@ async function read(
     return 1;
   }
   const { manifest } = subscription;
-  const sensor = manifest.sensorId === ""
+  const sensor = manifest.sensorId === "" || options.hz
     ? undefined
     : await requestRegistryEntry(
       node,
@@ -172,36 +206,62 @@ async function read(
       manifest.sensorHash,
       options.sendRegistries,
     ).then((e) => e && readSensorEntry(e.entry)).catch(() => undefined);
-  const stop = () => subscription.close();
-  Deno.addSignalListener("SIGINT", stop);
+  const meter = options.hz
+    ? new StreamMeter(manifest.expectedRateHz)
+    : undefined;
+  const report = (kind: "window" | "summary", figures: MeterReport) =>
+    output.out(
+      options.json
+        ? JSON.stringify({ kind, ...figures, lost: Number(subscription.gaps) })
+        : `${
+          kind === "summary"
+            ? `summary: ${figures.entries} entries in ${
+              figures.seconds.toFixed(1)
+            } s  `
+            : ""
+        }${formatReport(figures, subscription.gaps)}`,
+    );
+  const ticker = meter &&
+    setInterval(() => report("window", meter.window()), 1_000);
   let received = 0;
   try {
     if (options.count === 0) return 0;
-    for await (const entry of subscription.entries()) {
-      output.out(
-        options.json
-          ? stringifyJson({
-            timestamp_ns: entry.timestampNs,
-            seq: entry.seq,
-            payload: payloadJson(manifest.payload, entry.payload),
-          })
-          : `${entry.timestampNs} ${
-            isoNs(entry.timestampNs)
-          } seq=${entry.seq} ${
-            summarizePayload(
-              manifest.payload,
-              entry.payload,
-              sensor ?? undefined,
-            )
-          }`,
-      );
+    for await (const entry of subscription.entries(interrupt)) {
+      if (meter !== undefined) {
+        meter.add(entry.timestampNs, entry.payload.byteLength);
+      } else {
+        output.out(
+          options.json
+            ? stringifyJson({
+              timestamp_ns: entry.timestampNs,
+              seq: entry.seq,
+              payload: payloadJson(manifest.payload, entry.payload),
+            })
+            : `${entry.timestampNs} ${
+              isoNs(entry.timestampNs)
+            } seq=${entry.seq} ${
+              summarizePayload(
+                manifest.payload,
+                entry.payload,
+                sensor ?? undefined,
+              )
+            }`,
+        );
+      }
       if (++received === options.count) {
         subscription.close();
         return 0;
       }
     }
+  } catch (error) {
+    if (!interrupt.aborted) throw error;
   } finally {
-    Deno.removeSignalListener("SIGINT", stop);
+    clearInterval(ticker);
+    if (meter !== undefined) report("summary", meter.total());
+  }
+  if (interrupt.aborted) {
+    subscription.close();
+    return 0;
   }
   const end = subscription.end!;
   if (end.kind === "closed") return 0;

@@ -17,6 +17,8 @@ export interface AgentProcess {
   address: Multiaddr;
   /** Its storage root. */
   storage: string;
+  /** Its HTTP server's URL (`http` of the ready file), if it serves one. */
+  http: string | undefined;
   /** The process id. */
   pid: number;
   /** Everything it wrote to standard error so far. */
@@ -53,7 +55,10 @@ export interface StartAgentOptions {
   env?: Record<string, string>;
 }
 
-/** Starts `auki-edge run` on loopback and waits until its ready file appears. */
+/**
+ * Starts `auki-edge run` on loopback (libp2p and HTTP on free ports) and
+ * waits until its ready file appears.
+ */
 export async function startAgent(
   options: StartAgentOptions = {},
 ): Promise<AgentProcess> {
@@ -83,6 +88,8 @@ export async function startAgent(
       storage,
       "--ready-file",
       ready,
+      "--http",
+      "127.0.0.1:0",
       ...configArgs,
       ...(options.args ?? []),
     ],
@@ -119,6 +126,7 @@ export async function startAgent(
         peerId: info.peer_id,
         address: multiaddr(info.multiaddrs[0]),
         storage,
+        http: info.http,
         pid: child.pid,
         stderr: () => errText,
         exited: () => exited,

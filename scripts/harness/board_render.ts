@@ -18,7 +18,7 @@ import {
   type Rigid,
   type Vec3,
 } from "../../calibration/geometry.ts";
-import type { GreyImage } from "../../calibration/image.ts";
+import type { GreyImage } from "../../core/image.ts";
 import { projectPoint } from "../../calibration/pinhole.ts";
 import type { CameraCalibration } from "../../core/registries/entries.ts";
 

@@ -333,6 +333,8 @@ export async function spawnAgent(options: SpawnOptions): Promise<ClusterAgent> {
     options.storage,
     "--ready-file",
     ready,
+    "--http",
+    "127.0.0.1:0",
     "--config",
     config,
     ...(options.discovery ? ["--discovery", options.discovery] : []),

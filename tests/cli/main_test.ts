@@ -11,6 +11,8 @@ import { parseJson } from "../../core/codec/json.ts";
 import { ResourcesResponse } from "../../agent/catalog/resource_entry.ts";
 import { isoNs } from "../../cli/commands/subscribe.ts";
 import { runCli, startAgent } from "../../scripts/harness/agent_process.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 import { isJointSample, SMALL_SIMS, utcNowNs } from "../e2e/_helpers.ts";
 
 const PEER_ID = /^12D3KooW[1-9A-HJ-NP-Za-km-z]{44}$/;
@@ -191,6 +193,8 @@ Deno.test("identity mints a private seed once and prints a stable peer id", asyn
       join(dir, "storage"),
       "--listen",
       "/ip4/127.0.0.1/tcp/0",
+      "--http",
+      "none",
       "--sim",
       "none",
     ]);
@@ -212,26 +216,29 @@ Deno.test("catalog and subscribe against a running agent", async (t) => {
       const [header, ...rows] = lines(result.stdout);
       assert.match(
         header,
-        /^RESOURCE\s+VARIANT\s+SENSOR\s+ENTRIES\s+BYTES\s+SPAN\s+HEAD$/,
+        /^RESOURCE\s+KIND\s+ENTRIES\s+SIZE\s+RATE\s+SPAN\s+HEAD$/,
       );
       assert.equal(rows.length, 5);
+      for (const line of [header, ...rows]) {
+        assert.ok(line.length <= 120, `wider than 120 columns: ${line}`);
+      }
       const byId = new Map(rows.map((row) => [row.split(/\s+/)[0], row]));
       assert.match(
         byId.get("sim_camera") ?? "",
-        /sensor_log\s+camera\/rgb\s+\d+\s+\d+\s+[\d.]+s\s+rolling \d+\.\ds$/,
+        /^sim_camera\s+camera\/rgb\s+\d+\s+[\d.]+ (B|KiB|MiB)\s+(\d+\.\d Hz|-)\s+[\d.]+s\s+rolling \d+\.\ds$/,
       );
-      assert.match(
-        byId.get("sim_lidar") ?? "",
-        /sensor_log\s+rangefinder\/2d_lidar/,
-      );
-      assert.match(byId.get("sim_uwb") ?? "", /sensor_log\s+rf\/uwb/);
+      assert.match(byId.get("sim_lidar") ?? "", /\s+rangefinder\/2d_lidar\s/);
+      assert.match(byId.get("sim_uwb") ?? "", /\s+rf\/uwb\s/);
       assert.match(
         byId.get("sim_joints") ?? "",
-        /sensor_log\s+joint_encoders\/absolute/,
+        /\s+joint_encoders\/absolute\s+\d+\s+[\d.]+ (B|KiB)\s+(\d+(\.\d)? Hz|-)\s/,
       );
       const transform = rows.find((row) => row.includes("time_transform_log"));
       assert.ok(transform, "the time transform row");
-      assert.ok(transform.startsWith(`${agent.peerId}/`));
+      assert.ok(
+        transform.startsWith(`${agent.peerId.slice(0, 4)}…/`),
+        `a shortened id: ${transform}`,
+      );
     });
 
     await t.step("catalog --json prints the response", async () => {
@@ -289,6 +296,59 @@ Deno.test("catalog and subscribe against a running agent", async (t) => {
         previous = ns;
       });
     });
+
+    await t.step(
+      "subscribe --hz prints figures once a second and a summary; Ctrl-C exits 0 quietly",
+      async () => {
+        const child = new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "--allow-all",
+            MAIN,
+            "subscribe",
+            address,
+            "sim_joints",
+            "--hz",
+          ],
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        const decoder = new TextDecoder();
+        let out = "";
+        const reading = child.stdout.pipeTo(
+          new WritableStream({
+            write: (chunk) => {
+              out += decoder.decode(chunk, { stream: true });
+            },
+          }),
+        );
+        const errText = new Response(child.stderr).text();
+        const until = Date.now() + 30_000;
+        while ((out.match(/^rate /gm) ?? []).length < 2) {
+          assert.ok(Date.now() < until, `no two --hz lines: ${out}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        child.kill("SIGINT");
+        const { code } = await child.status;
+        await reading;
+        assert.equal(code, 0);
+        assert.equal(await errText, "");
+        const windows = lines(out).filter((l) => l.startsWith("rate "));
+        for (const line of windows) {
+          assert.match(
+            line,
+            /^rate \d+(\.\d)? Hz {2}bw [\d.]+ (B|KiB)\/s {2}jitter [\d.]+ ms {2}interval [\d.]+ ms\.\.[\d.]+ ms {2}gaps \d+ {2}lost 0$/,
+          );
+        }
+        const rate = Number(/^rate (\S+) Hz/.exec(windows[1])![1]);
+        assert.ok(rate > 60 && rate < 140, `joints at ${rate} Hz`);
+        assert.match(
+          lines(out).at(-1)!,
+          /^summary: \d+ entries in [\d.]+ s {2}rate /,
+        );
+      },
+    );
 
     await t.step("subscribe --json prints decoded entries", async () => {
       const result = await runCli([

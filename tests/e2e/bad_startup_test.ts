@@ -2,7 +2,7 @@
  * End to end: bad input at start, against real processes. A configuration
  * that fails validation, a seed readable by others, a storage folder that
  * cannot be written and a port already in use (for `run`, its embedded
- * Discovery, `relay` and `discovery`) each end the process with one line
+ * Discovery and its HTTP server, `relay` and `discovery`) each end the process with one line
  * naming the file, key, folder or port, exit 2 (bad input) or 1 (runtime),
  * and no stack trace or library internals.
  *
@@ -43,6 +43,8 @@ Deno.test("a port already in use is one line naming the address and port, exit 1
           "none",
           "--listen",
           `/ip4/127.0.0.1/tcp/${port}`,
+          "--http",
+          "127.0.0.1:0",
         ],
         new RegExp(
           `^auki-edge run: cannot listen on /ip4/127\\.0\\.0\\.1/tcp/${port}: ${inUse}$`,
@@ -61,9 +63,27 @@ Deno.test("a port already in use is one line naming the address and port, exit 1
           "local",
           "--embedded-discovery",
           `127.0.0.1:${port}`,
+          "--http",
+          "127.0.0.1:0",
         ],
         new RegExp(
           `^auki-edge run: embedded Discovery: cannot listen on 127\\.0\\.0\\.1:${port}: ${inUse}$`,
+        ),
+      ],
+      [
+        [
+          "run",
+          "--storage",
+          join(dir, "c"),
+          "--sim",
+          "none",
+          "--listen",
+          "/ip4/127.0.0.1/tcp/0",
+          "--http",
+          `127.0.0.1:${port}`,
+        ],
+        new RegExp(
+          `^auki-edge run: HTTP server: cannot listen on 127\\.0\\.0\\.1:${port}: ${inUse}$`,
         ),
       ],
       [
@@ -114,6 +134,8 @@ Deno.test("a bad configuration, a shared seed and an unwritable storage are one 
       "none",
       "--listen",
       "/ip4/127.0.0.1/tcp/0",
+      "--http",
+      "127.0.0.1:0",
       ...args,
     ];
     const cases: [string[], number, RegExp][] = [

@@ -90,6 +90,8 @@ Deno.test("cluster: fatal bootstrap errors exit 1 with a clear message", async (
         "run",
         "--listen",
         "/ip4/127.0.0.1/tcp/0",
+        "--http",
+        "none",
         "--storage",
         await dirs.make(),
         "--sim",

@@ -29,7 +29,7 @@ import {
   boardView,
   detectMarkers,
 } from "../../../calibration/detect.ts";
-import type { GreyImage } from "../../../calibration/image.ts";
+import type { GreyImage } from "../../../core/image.ts";
 import {
   encodePgm,
   readImageFolder,

@@ -25,7 +25,7 @@ import {
   checkReadable,
   greyFrame,
   type GreyImage,
-} from "../../../calibration/image.ts";
+} from "../../../core/image.ts";
 import type { ProgressBar } from "./progress.ts";
 
 /** Fewest board markers a view must show. */

@@ -1,8 +1,8 @@
 /**
- * `auki-edge status` prints each sensor: online or not, the failed reads
- * its sessions survived with the last driver message, and the device a
- * native driver names; a status file of an older agent (no sensors) still
- * prints.
+ * `auki-edge status` prints each sensor: online with its rate and bandwidth
+ * or offline with the reason, the failed reads its sessions survived with
+ * the last driver message, and the device a native driver names; a status
+ * file of an older agent (no sensors) still prints.
  *
  * @module
  */
@@ -10,6 +10,22 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { AgentStatus } from "../../../agent/status_file.ts";
 import { runCli } from "../../../scripts/harness/agent_process.ts";
+
+/** The rate figures of a sensor of `kind`. */
+function figures(kind: string, rateHz: number, bytesPerSecond: number) {
+  return {
+    kind,
+    type: "x",
+    reason: null,
+    expected_rate_hz: 100,
+    rate_hz: rateHz,
+    bytes_per_second: bytesPerSecond,
+    samples: 10,
+    bytes: 100,
+    record_errors: 0,
+    device_errors: 0,
+  };
+}
 
 const STATUS: AgentStatus = {
   pid: Deno.pid,
@@ -24,9 +40,27 @@ const STATUS: AgentStatus = {
       read_failures: 3,
       last_read_failure: "aed_read failed: CAN frame lost",
       device: { model: "X-100", serial: "SN7" },
+      ...figures("joint_encoders", 99.5, 2600),
     },
-    { id: "cam", online: false, read_failures: 0, last_read_failure: null },
+    {
+      id: "cam",
+      online: false,
+      read_failures: 0,
+      last_read_failure: null,
+      ...figures("camera", 0, 0),
+      reason: "device unplugged",
+    },
   ],
+  resources: [],
+  connections: { direct: 0, relayed: 0 },
+  members: [],
+  domain_clock: null,
+  process: {
+    resident_memory_bytes: 1,
+    cpu_seconds: 0,
+    uptime_seconds: 1,
+    event_loop_lag_seconds: 0,
+  },
 };
 
 Deno.test("status: sensors with their failed reads and devices", async () => {
@@ -38,7 +72,7 @@ Deno.test("status: sensors with their failed reads and devices", async () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(
       result.stdout,
-      /\nsensors\n {2}arm \(X-100 SN7\): online, 3 failed reads survived \(last: aed_read failed: CAN frame lost\)\n {2}cam: offline\n$/,
+      /\nsensors\n {2}arm \(X-100 SN7\): online, 99\.5 Hz, 2\.54 KiB\/s, 3 failed reads survived \(last: aed_read failed: CAN frame lost\)\n {2}cam: offline \(device unplugged\)\n$/,
     );
     const { sensors: _, ...older } = STATUS;
     await Deno.writeTextFile(path, JSON.stringify(older));

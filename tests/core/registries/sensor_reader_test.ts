@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { canonicalJson } from "../../../core/codec/json.ts";
 import { xxh3Hex } from "../../../core/codec/hash.ts";
 import { readSensorEntry } from "../../../core/registries/sensor_reader.ts";
-import { checkReadable } from "../../../calibration/image.ts";
+import { checkReadable } from "../../../core/image.ts";
 
 /** The locked generation-A camera fixture (spec wire.md 6.3). */
 const OLDER_CAMERA = {

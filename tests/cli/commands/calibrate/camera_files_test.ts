@@ -5,7 +5,7 @@ import jpeg from "jpeg-js";
 import { CalibrationStore } from "../../../../agent/calibration/store.ts";
 import { DEFAULT_BOARD } from "../../../../calibration/board.ts";
 import { parseCameraInfoYaml } from "../../../../calibration/camera_info_yaml.ts";
-import type { GreyImage } from "../../../../calibration/image.ts";
+import type { GreyImage } from "../../../../core/image.ts";
 import { encodePgm } from "../../../../calibration/image_files.ts";
 import {
   BoardRenderer,

@@ -1,5 +1,6 @@
 /**
- * Grey images from camera frames, as the marker detector reads them: raw
+ * Grey images from camera frames, as the marker detector reads them and the
+ * status page previews grey formats: raw
  * `rgb8`, `bgr8`, `rgba8`, `bgra8`, `luma8` / `mono8`, `yuyv` / `uyvy` and
  * `YUV_NV12` (luma plane) at the registry's row stride, and `jpeg` frames
  * decoded with jpeg-js. Other formats are refused by name.
@@ -7,7 +8,7 @@
  * @module
  */
 import jpeg from "jpeg-js";
-import type { CameraSensor } from "../core/registries/entries.ts";
+import type { CameraSensor } from "./registries/entries.ts";
 import type { z } from "zod";
 
 /** An 8-bit grey image, row-major without padding. */
@@ -47,15 +48,15 @@ export function checkReadable(camera: Camera): void {
   if (camera.image_encoding === "jpeg") return;
   if (camera.image_encoding !== "raw") {
     throw new Error(
-      `camera "${camera.sensor_id}" publishes ${camera.image_encoding} images; calibration reads raw and jpeg`,
+      `camera "${camera.sensor_id}" publishes ${camera.image_encoding} images; only raw and jpeg images are read`,
     );
   }
   const format = camera.pixel_format.toLowerCase();
   if (COLOUR[format] === undefined && LUMA[format] === undefined) {
     throw new Error(
-      `camera "${camera.sensor_id}" publishes ${camera.pixel_format} pixels; calibration reads ${
+      `camera "${camera.sensor_id}" publishes ${camera.pixel_format} pixels; only ${
         SUPPORTED_FORMATS.join(", ")
-      } and jpeg`,
+      } and jpeg are read`,
     );
   }
 }
