@@ -108,6 +108,20 @@ export function startDiscoveryServer(
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
 
+  /** Refuses creating `name` when it is taken or the rows are at their limit. */
+  const refuseCreation = (name: string): void => {
+    if (rows.has(name)) {
+      throw new Refusal(409, `cluster "${name}" already exists`);
+    }
+    if (rows.size >= maxClusters) {
+      throw new Refusal(
+        429,
+        `this Discovery holds its limit of ${maxClusters} clusters`,
+        { "retry-after": String(Math.ceil(Number(ttlNs / 1_000_000_000n))) },
+      );
+    }
+  };
+
   const route = async (request: Request, path: string): Promise<Reply> => {
     const match = ROUTE.exec(path);
     if (match === null) throw new Refusal(404, `no route ${path}`);
@@ -145,16 +159,7 @@ export function startDiscoveryServer(
     }
     if (action === undefined) {
       // Refused before the body is read: a flood costs no parsing.
-      if (rows.has(name)) {
-        throw new Refusal(409, `cluster "${name}" already exists`);
-      }
-      if (rows.size >= maxClusters) {
-        throw new Refusal(
-          429,
-          `this Discovery holds its limit of ${maxClusters} clusters`,
-          { "retry-after": String(Math.ceil(Number(ttlNs / 1_000_000_000n))) },
-        );
-      }
+      refuseCreation(name);
     }
     const manager = await readBody(request, ManagerRequest);
     const now = realtimeNs();
@@ -176,16 +181,7 @@ export function startDiscoveryServer(
       return { status: 200, body: row };
     }
     // Checked again: another creation may have finished while this body was read.
-    if (rows.has(name)) {
-      throw new Refusal(409, `cluster "${name}" already exists`);
-    }
-    if (rows.size >= maxClusters) {
-      throw new Refusal(
-        429,
-        `this Discovery holds its limit of ${maxClusters} clusters`,
-        { "retry-after": String(Math.ceil(Number(ttlNs / 1_000_000_000n))) },
-      );
-    }
+    refuseCreation(name);
     const row: ClusterEntry = {
       name,
       ...fields,
