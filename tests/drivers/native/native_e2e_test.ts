@@ -368,10 +368,12 @@ ffiTest(
         assert.ok(Date.now() < deadline, JSON.stringify(status.sensors));
         await delay(200);
       }
-      assert.equal(status.sensors.length, 1);
-      const [glitchy] = status.sensors;
-      assert.equal(glitchy.id, "glitchy");
+      // Every configured sensor is listed: the refused one offline, with why.
+      assert.deepEqual(status.sensors.map((s) => s.id), ["glitchy", "huge"]);
+      const [glitchy, huge] = status.sensors;
       assert.equal(glitchy.online, true);
+      assert.equal(huge.online, false);
+      assert.match(huge.reason ?? "", /cannot fit a stream frame/);
       assert.match(
         glitchy.last_read_failure ?? "",
         /^aed_read failed: simulated glitch at read \d+0$/,
