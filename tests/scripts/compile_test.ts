@@ -230,7 +230,7 @@ for (const target of Object.keys(TARGETS) as Arch[]) {
   const compiler = await findCompiler(target);
   Deno.test({
     name:
-      `compile: the ${target} binary embeds the camera workers and the ${target} reference native drivers${
+      `compile: the ${target} binary embeds the workers (camera, preview) and the ${target} reference native drivers${
         compiler === undefined
           ? ` (skipped: no C compiler for ${target}${
             target === hostArch()
@@ -244,12 +244,15 @@ for (const target of Object.keys(TARGETS) as Arch[]) {
       const includes = await nativeIncludes(target);
       assert.match(includes[0], /drivers\/camera\/v4l2_worker\.ts$/);
       assert.match(includes[1], /drivers\/camera\/sim_worker\.ts$/);
-      assert.match(includes[2], new RegExp(`ffi/build/${target}/drivers$`));
+      assert.match(includes[2], /agent\/http\/preview_worker\.ts$/);
+      assert.equal(includes.length, 4, includes.join(" "));
+      const drivers = includes[3];
+      assert.match(drivers, new RegExp(`ffi/build/${target}/drivers$`));
       const names = [];
-      for await (const entry of Deno.readDir(includes[2])) {
+      for await (const entry of Deno.readDir(drivers)) {
         names.push(entry.name);
         assert.equal(
-          await elfMachine(join(includes[2], entry.name)),
+          await elfMachine(join(drivers, entry.name)),
           ELF_MACHINES[target],
           `${entry.name} is not a ${target} library`,
         );
