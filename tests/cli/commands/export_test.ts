@@ -79,7 +79,19 @@ function schemaOf(reader: McapIndexedReader, channelId: number): DescMessage {
 }
 
 Deno.test("export: a running agent's logs as an indexed, signed MCAP; the remote export of a range matches the local one", async () => {
-  const agent = await startAgent();
+  // Logs kept for a minute: both exports of the range run well after it, and
+  // the camera's own 10 s window could evict it between them.
+  const agent = await startAgent({
+    config: {
+      retention_s: 60,
+      sensors: [
+        { driver: "sim.camera", width: 320, height: 240 },
+        { driver: "sim.lidar2d" },
+        { driver: "sim.uwb" },
+        { driver: "sim.joints" },
+      ],
+    },
+  });
   try {
     await withDir(async (dir) => {
       await delay(4_000);
