@@ -45,8 +45,11 @@ export interface View {
     translation: [number, number, number];
     rotation: [number, number, number, number];
   }[];
-  /** Time transform logs: newest offset and uncertainty, ns. */
-  clocks: { resource_id: string; offset_ns: number; uncertainty_ns: number }[];
+  /**
+   * Time transform logs: newest offset (a decimal string: session-to-UTC
+   * offsets exceed 2^53 ns) and uncertainty, ns.
+   */
+  clocks: { resource_id: string; offset_ns: string; uncertainty_ns: number }[];
 }
 
 /** The view of the catalog's online logs now. */
@@ -109,7 +112,7 @@ function addEntry(
     const entry = fromBinary(TimeTransformEntrySchema, payload);
     view.clocks.push({
       resource_id: id,
-      offset_ns: Number(entry.offsetNs),
+      offset_ns: entry.offsetNs.toString(),
       uncertainty_ns: entry.uncertaintyNs,
     });
   } else if (sensor?.kind === "rangefinder") {
