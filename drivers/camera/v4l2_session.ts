@@ -28,6 +28,8 @@ export interface StreamHandlers {
 }
 
 const WORKER = new URL("./v4l2_worker.ts", import.meta.url);
+/** How long the worker may take to load its modules, ms. */
+const WORKER_LOAD_DEADLINE_MS = 60_000;
 
 /** A capture session on its worker. */
 export class V4l2Session {
@@ -66,18 +68,26 @@ export class V4l2Session {
     else if (message.kind === "failed") handlers.failed(message);
   }
 
-  #ask(
-    request: ToWorker,
+  #await(
     kinds: FromWorker["kind"][],
     deadlineMs: number,
   ): Promise<FromWorker | undefined> {
     const answer = new Promise<FromWorker>((resolve) => {
       this.#waiting = { kinds, resolve };
     });
-    this.#worker.postMessage(request);
     return withDeadline(answer, deadlineMs).then((r) =>
       r.done ? r.value : undefined
     );
+  }
+
+  #ask(
+    request: ToWorker,
+    kinds: FromWorker["kind"][],
+    deadlineMs: number,
+  ): Promise<FromWorker | undefined> {
+    const answer = this.#await(kinds, deadlineMs);
+    this.#worker.postMessage(request);
+    return answer;
   }
 
   /**
@@ -90,6 +100,22 @@ export class V4l2Session {
     deadlineMs: number,
   ): Promise<{ session: V4l2Session; opened: Opened } | Failed> {
     const session = new V4l2Session();
+    // Loading the worker (type-checked under `deno test`, slow on a busy
+    // machine) is not the device's time: its deadline starts once loaded.
+    const loaded = await session.#await(
+      ["ready", "failed"],
+      WORKER_LOAD_DEADLINE_MS,
+    );
+    if (loaded?.kind !== "ready") {
+      session.#worker.terminate();
+      return loaded?.kind === "failed" ? loaded : {
+        kind: "failed",
+        message:
+          `the camera worker took over ${WORKER_LOAD_DEADLINE_MS} ms to load`,
+        gone: false,
+        unsuitable: false,
+      };
+    }
     const answer = await session.#ask(
       { op: "open", libc, request },
       ["opened", "failed"],

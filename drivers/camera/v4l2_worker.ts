@@ -52,7 +52,9 @@ export type FromWorker =
   }
   | { kind: "bad_frame"; detail: string }
   | { kind: "failed"; message: string; gone: boolean; unsuitable: boolean }
-  | { kind: "closed" };
+  | { kind: "closed" }
+  /** The worker's modules are loaded; requests are served from now on. */
+  | { kind: "ready" };
 
 const POLL_MS = 100;
 
@@ -172,3 +174,5 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     fail(error);
   }
 };
+
+post({ kind: "ready" });

