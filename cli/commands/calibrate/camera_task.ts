@@ -46,7 +46,7 @@ import {
   type LensModel,
   solveIntrinsics,
 } from "../../../calibration/solve_intrinsics.ts";
-import { captureViews, MIN_MARKERS } from "./capture_views.ts";
+import { captureViews, type Dropped, MIN_MARKERS } from "./capture_views.ts";
 import { ProgressBar } from "./progress.ts";
 import { type Output, STDIO } from "../../output.ts";
 import {
@@ -171,6 +171,7 @@ export async function calibrateCameraCommand(
   let views: BoardView[];
   let subject: Subject;
   let frames: number;
+  let dropped: Dropped;
   if (values.images !== undefined) {
     const colorSpace = values["color-space"] ?? "srgb";
     flagValue(name, "color-space", colorSpace, checkColorSpace);
@@ -181,13 +182,18 @@ export async function calibrateCameraCommand(
     const { width, height } = files[0].image;
     subject = { sensorId: values["sensor-id"], width, height };
     views = [];
+    dropped = { atBorder: 0, unrefined: 0 };
     const foreign = new Set<number>();
     for (const { path, image } of files) {
-      const markers = detectMarkers(image, board.dictionary, colorSpace);
-      const view = boardView(board, markers);
-      for (const m of markers) if (!view.ids.includes(m.id)) foreign.add(m.id);
+      const detection = detectMarkers(image, board.dictionary, colorSpace);
+      const view = boardView(board, detection.markers);
+      for (const m of detection.markers) {
+        if (!view.ids.includes(m.id)) foreign.add(m.id);
+      }
       if (view.ids.length >= MIN_MARKERS) {
         views.push(view);
+        dropped.atBorder += detection.atBorder;
+        dropped.unrefined += detection.unrefined;
       } else {
         output.out(`  ${path}: board not found (${view.ids.length} markers)`);
       }
@@ -228,6 +234,7 @@ export async function calibrateCameraCommand(
     };
     views = capture.views;
     frames = capture.frames;
+    dropped = capture.dropped;
     const missing = boardMissing(
       name,
       board,
@@ -279,7 +286,7 @@ export async function calibrateCameraCommand(
   });
   solving.update(1);
   solving.done();
-  printSolution(output, subject, views, frames, solution);
+  printSolution(output, subject, views, frames, dropped, solution);
   const reasons = refusals(solution, { minViews, maxRmsPx });
   if (reasons.length > 0) {
     for (const reason of reasons) output.err(`${name}: refused: ${reason}`);
@@ -335,6 +342,7 @@ function printSolution(
   subject: Subject,
   views: BoardView[],
   frames: number,
+  dropped: Dropped,
   solution: IntrinsicsSolution,
 ): void {
   const { fx, fy, cx, cy, distortion_coefficients: d } = solution.calibration;
@@ -367,6 +375,9 @@ function printSolution(
         ? ` (${solution.rejectedViews.map((v) => v + 1).join(", ")})`
         : ""
     }`,
+  );
+  output.out(
+    `  markers dropped by detection: ${dropped.atBorder} touching the image border, ${dropped.unrefined} with unrefinable corners`,
   );
   solution.perViewRmsPx.forEach((rms, i) => {
     const v = solution.viewIndices[i];

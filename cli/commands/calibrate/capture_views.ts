@@ -45,10 +45,20 @@ export interface Capture {
   framesWithBoard: number;
   /** The grey frame of each view, when kept. */
   images: GreyImage[];
+  /** Markers dropped from the views for touching the image border, and for unrefinable corners. */
+  dropped: Dropped;
   /** Ids of markers seen that are not on the board. */
   foreignIds: Set<number>;
   /** Why capture stopped. */
   stopped: "views" | "timeout" | "idle" | "no board";
+}
+
+/** Markers dropped by detection, summed over views. */
+export interface Dropped {
+  /** Touching the image border. */
+  atBorder: number;
+  /** With a corner that could not be refined. */
+  unrefined: number;
 }
 
 /** Options of {@link captureViews}. */
@@ -98,6 +108,7 @@ export async function captureViews(
     frames: 0,
     framesWithBoard: 0,
     images: [],
+    dropped: { atBorder: 0, unrefined: 0 },
     foreignIds: new Set(),
     stopped: "timeout",
   };
@@ -108,7 +119,12 @@ export async function captureViews(
     capture.frames++;
     const { frame } = fromBinary(CameraFrameSchema, entry.payload);
     const image = greyFrame(camera, frame);
-    const markers = detectMarkers(image, board.dictionary, camera.color_space);
+    const detection = detectMarkers(
+      image,
+      board.dictionary,
+      camera.color_space,
+    );
+    const markers = detection.markers;
     const view = boardView(board, markers);
     for (const marker of markers) {
       if (!view.ids.includes(marker.id)) capture.foreignIds.add(marker.id);
@@ -120,6 +136,8 @@ export async function captureViews(
         capture.views.every((kept) => movement(kept, view) >= options.minMovePx)
       ) {
         capture.views.push(view);
+        capture.dropped.atBorder += detection.atBorder;
+        capture.dropped.unrefined += detection.unrefined;
         if (options.keepImages) capture.images.push(image);
         lastNewView = now;
       }
