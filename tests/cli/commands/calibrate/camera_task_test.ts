@@ -106,7 +106,9 @@ Deno.test("calibrate camera recovers the simulated camera's intrinsics over the 
     const stored = await new CalibrationStore(storage).get("camera", "cam");
     assert.ok(stored !== undefined);
     const solved = (text: string) =>
-      text.split("\n").filter((l) => /^  (fx|fy|cx|cy|plumb_bob|RMS) /.test(l));
+      text.split("\n").filter((l) =>
+        /^ {2}(fx|fy|cx|cy|plumb_bob|RMS) /.test(l)
+      );
     assert.equal(solved(run.stdout).length, 6);
     assert.deepEqual(solved(again.stdout), solved(run.stdout));
     assert.ok(
