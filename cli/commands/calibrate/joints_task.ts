@@ -51,7 +51,8 @@ angle = direction * raw + offset.
 
 Options:
   --reference A,B,...   the pose's joint angles in radians (default all 0)
-  --directions D,...    1 or -1 per joint (default: the stored ones, else 1)
+  --directions D,...    1 or -1 per joint (default: the ones in force, else
+                        the stored ones, else 1)
   --samples N           readings to average (default 20)
   --still-tol RAD       largest spread of a joint's readings that still counts
                         as held still (default 0.002)
@@ -135,7 +136,8 @@ export async function calibrateJointsCommand(
   }
   const count = mean.length;
   const ref = reference ?? new Array(count).fill(0);
-  const dirs = directions ?? inForce?.directions ?? stored?.directions ??
+  const dirs = directions ?? inForce?.directions ??
+    (stored?.directions.length === count ? stored.directions : undefined) ??
     new Array(count).fill(1);
   for (
     const [flag, list] of [["reference", ref], ["directions", dirs]] as const

@@ -122,7 +122,7 @@ Deno.test("calibrate joints saves offsets that the running agent applies at once
   }
 });
 
-Deno.test("calibrate joints refuses a wrong joint count and a non-joint resource", async () => {
+Deno.test("calibrate joints refuses a wrong joint count and a non-joint resource, and undoes the offsets in force, not an ignored stored calibration", async () => {
   const agent = await startAgent({
     config: {
       sensors: [{ driver: "sim.joints", still: true }, {
@@ -152,6 +152,26 @@ Deno.test("calibrate joints refuses a wrong joint count and a non-joint resource
     assert.equal(camera.code, 1);
     assert.match(camera.stderr, /"sim_camera" is not a joint-encoder bank/);
     assert.ok(await storeIsEmpty(agent.storage));
+    // A stored calibration the bank cannot take: the agent ignores it, and
+    // the task undoes the offsets in force (none), saying so.
+    await new CalibrationStore(agent.storage).save("joints", "sim_joints", {
+      sensor_id: "sim_joints",
+      offsets_rad: [0.5, 0.5],
+      directions: [1, 1],
+      reference_rad: [0, 0],
+      saved_at: "2026-12-03T09:00:00.000Z",
+    });
+    await agent.waitForStderr(
+      /stored joint calibration ignored: Error: the calibration has 2 joints, the bank 6/,
+      10_000,
+    );
+    const ignored = await calibrate(["joints", addr, "sim_joints", ...flags]);
+    assert.equal(ignored.code, 0, ignored.stderr);
+    assert.match(
+      ignored.stderr,
+      /the calibration stored at 2026-12-03T09:00:00\.000Z is not in force on "sim_joints" \(its sensor entry shows none\); the readings are undone with the offsets in force/,
+    );
+    assert.match(ignored.stdout, /joint 0: reads .*, offset 0 -> /);
   } finally {
     await agent.stop();
   }
