@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
-import {
-  boardIds,
-  boardSize,
-  DEFAULT_BOARD,
-  markerCorners,
-} from "../../calibration/board.ts";
+import { boardSize, DEFAULT_BOARD } from "../../calibration/board.ts";
 import {
   coverageText,
   coveredCells,
   coveredTilts,
 } from "../../calibration/coverage.ts";
-import type { BoardView } from "../../calibration/detect.ts";
 import {
   matFromQuat,
   mulMatVec,
@@ -22,25 +16,10 @@ import { viewNormals } from "../../calibration/view_tilt.ts";
 import {
   calibrationPoses,
   ORDINARY_LENS,
-  trueCorners,
+  trueView,
 } from "../../scripts/harness/board_render.ts";
 
 const [WIDTH, HEIGHT] = [1280, 720];
-
-/** The board's corners at `pose` that fall inside the image. */
-function viewAt(pose: Rigid): BoardView {
-  const view: BoardView = { ids: [], objectPoints: [], imagePoints: [] };
-  for (const id of boardIds(DEFAULT_BOARD)) {
-    const corners = markerCorners(DEFAULT_BOARD, id)!;
-    const pixels = trueCorners(ORDINARY_LENS, pose, corners);
-    if (pixels.every(([u, v]) => u >= 0 && v >= 0 && u < WIDTH && v < HEIGHT)) {
-      view.ids.push(id);
-      view.objectPoints.push(...corners);
-      view.imagePoints.push(...pixels);
-    }
-  }
-  return view;
-}
 
 /** The board centred at 0.6 m, rotated by `roll` and `pitch` degrees. */
 function centred(roll: number, pitch: number): Rigid {
@@ -52,7 +31,9 @@ function centred(roll: number, pitch: number): Rigid {
 
 /** The coverage line of `poses` as capture shows it, tilts read before any solve. */
 function text(poses: Rigid[]): string {
-  const views = poses.map(viewAt);
+  const views = poses.map((pose) =>
+    trueView(DEFAULT_BOARD, ORDINARY_LENS, pose, WIDTH, HEIGHT, 0.3)
+  );
   const normals = viewNormals(views, WIDTH, HEIGHT).filter((n) =>
     n !== undefined
   ) as Vec3[];

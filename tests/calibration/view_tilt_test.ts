@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  boardIds,
-  DEFAULT_BOARD,
-  markerCorners,
-} from "../../calibration/board.ts";
-import type { BoardView } from "../../calibration/detect.ts";
+import { DEFAULT_BOARD } from "../../calibration/board.ts";
 import {
   matFromQuat,
   mulMatVec,
@@ -16,30 +11,11 @@ import { coveredTilts } from "../../calibration/coverage.ts";
 import {
   calibrationPoses,
   ORDINARY_LENS,
-  trueCorners,
-  type TrueLens,
+  trueView,
   WIDE_LENS,
 } from "../../scripts/harness/board_render.ts";
 
 const [WIDTH, HEIGHT] = [1280, 720];
-
-/** The view of the board's corners at `pose` through `lens` that fall inside the image. */
-function viewAt(lens: TrueLens, pose: Rigid): BoardView {
-  const view: BoardView = { ids: [], objectPoints: [], imagePoints: [] };
-  for (const id of boardIds(DEFAULT_BOARD)) {
-    const corners = markerCorners(DEFAULT_BOARD, id)!;
-    const pixels = trueCorners(lens, pose, corners);
-    if (
-      !pixels.every(([u, v]) => u >= 0 && v >= 0 && u < WIDTH && v < HEIGHT)
-    ) {
-      continue;
-    }
-    view.ids.push(id);
-    view.objectPoints.push(...corners);
-    view.imagePoints.push(...pixels);
-  }
-  return view;
-}
 
 /** The true board normal, camera frame, `z > 0`. */
 function trueNormal(pose: Rigid): Vec3 {
@@ -55,7 +31,10 @@ function angleDeg(a: Vec3, b: Vec3): number {
 for (const [lens, bound] of [[ORDINARY_LENS, 1], [WIDE_LENS, 7]] as const) {
   Deno.test(`the board's tilt is read from the views before any solve, within ${bound}° (${lens.name} lens)`, () => {
     const poses = calibrationPoses(DEFAULT_BOARD, lens, WIDTH, HEIGHT, 20);
-    const views = poses.map((pose) => viewAt(lens, pose));
+    // Corners up to 0.3 px off, as detected.
+    const views = poses.map((pose) =>
+      trueView(DEFAULT_BOARD, lens, pose, WIDTH, HEIGHT, 0.3)
+    );
     const estimated = viewNormals(views, WIDTH, HEIGHT);
     const published = viewNormals(views, WIDTH, HEIGHT, {
       ...lens,
@@ -68,7 +47,7 @@ for (const [lens, bound] of [[ORDINARY_LENS, 1], [WIDE_LENS, 7]] as const) {
       const error = angleDeg(estimated[i]!, truth);
       assert.ok(error < bound, `view ${i}: ${error}° off`);
       const calibrated = angleDeg(published[i]!, truth);
-      assert.ok(calibrated < 0.1, `view ${i}: ${calibrated}° off calibrated`);
+      assert.ok(calibrated < 0.5, `view ${i}: ${calibrated}° off calibrated`);
       // The directions taken, where the truth is clear of the 10° threshold.
       const [tx, ty] = truth.map((c) => Math.asin(c) * 180 / Math.PI);
       if (Math.abs(Math.abs(tx) - 10) > 5 && Math.abs(Math.abs(ty) - 10) > 5) {
