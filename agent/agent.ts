@@ -42,7 +42,7 @@ import { prepareStorage } from "./storage_folder.ts";
 import { StreamProducer } from "./protocols/stream_producer.ts";
 import { RegistryStore } from "./registries/store.ts";
 import { HostedSensor } from "./sensors/sensor_host.ts";
-import { LiveCameraCalibration } from "./calibration/live_camera.ts";
+import { LiveCalibration } from "./calibration/live_calibration.ts";
 import type { Retention } from "./catalog/own_log.ts";
 import { lockStorage, type StorageLock } from "./storage_lock.ts";
 import { tightenStorage, useOwnerOnlyModes } from "./private_storage.ts";
@@ -118,7 +118,7 @@ export class Agent {
   readonly #producer: StreamProducer;
   readonly #services: Service[];
   readonly #sensors: HostedSensor[];
-  readonly #cameras: LiveCameraCalibration;
+  readonly #calibrations: LiveCalibration;
   readonly #timeTransform: TimeTransformLog;
   readonly #statics: StaticTransforms;
   readonly #lock: StorageLock;
@@ -141,7 +141,7 @@ export class Agent {
     logger: Logger;
     sensors: HostedSensor[];
     failed: FailedSensor[];
-    cameras: LiveCameraCalibration;
+    calibrations: LiveCalibration;
     timeTransform: TimeTransformLog;
     statics: StaticTransforms;
     lock: StorageLock;
@@ -162,7 +162,7 @@ export class Agent {
     this.#instance = appInstance();
     this.#logger = init.logger;
     this.#sensors = init.sensors;
-    this.#cameras = init.cameras;
+    this.#calibrations = init.calibrations;
     this.#timeTransform = init.timeTransform;
     this.#statics = init.statics;
     this.#lock = init.lock;
@@ -269,7 +269,7 @@ export class Agent {
         failed,
         sensorContext,
       );
-      const cameras = await LiveCameraCalibration.start(
+      const calibrations = await LiveCalibration.start(
         sensors,
         sensorContext,
       );
@@ -318,7 +318,7 @@ export class Agent {
         logger,
         sensors,
         failed,
-        cameras,
+        calibrations,
         timeTransform,
         statics,
         lock,
@@ -440,7 +440,7 @@ export class Agent {
       await this.#dump.flushed();
     }
     await this.#domainTime?.stop();
-    await this.#cameras.stop();
+    await this.#calibrations.stop();
     for (const sensor of this.#sensors) {
       await sensor.stop().catch((error) =>
         this.#logger.warn(`stopping ${sensor.resource.id}: ${describe(error)}`)

@@ -1,6 +1,6 @@
 /**
  * Finding the board in a grey image: js-aruco2 finds the markers and reads
- * their ids, markers cut by the image border are dropped,
+ * their ids, markers touching the image border are dropped (counted),
  * {@link refineCorners} moves the corners to sub-pixel edge intersections
  * in linear light, and the corners of the board's own marker ids become
  * board-to-image correspondences.
@@ -40,19 +40,51 @@ export interface BoardView {
 }
 
 /** Markers with a corner this close to the image border are dropped (they may be cut), pixels. */
-const BORDER_PX = 5;
+export const BORDER_PX = 5;
+
+/** What {@link detectMarkers} found, and how many markers it dropped. */
+export interface MarkerDetection {
+  /** The markers kept, corners refined. */
+  markers: DetectedMarker[];
+  /** Markers dropped for a corner within {@link BORDER_PX} of the image border. */
+  atBorder: number;
+  /** Markers dropped because a corner could not be refined. */
+  unrefined: number;
+}
 
 /**
  * Finds the markers of `dictionary` in `image` (encoded with `colorSpace`'s
  * transfer curve), corners refined in linear light; markers touching the
- * image border or whose corners cannot be refined are left out.
+ * image border or whose corners cannot be refined are dropped and counted.
  */
 export function detectMarkers(
   image: GreyImage,
   dictionary: string,
   colorSpace = "srgb",
-): DetectedMarker[] {
+): MarkerDetection {
+  const { inside, atBorder } = splitAtBorder(
+    findMarkers(image, dictionary),
+    image.width,
+    image.height,
+  );
   const linear = linearImage(image, colorSpace);
+  const markers: DetectedMarker[] = [];
+  for (const marker of inside) {
+    const corners = refineCorners(linear, marker.corners);
+    if (corners !== undefined) markers.push({ id: marker.id, corners });
+  }
+  return {
+    markers,
+    atBorder: atBorder.length,
+    unrefined: inside.length - markers.length,
+  };
+}
+
+/** The markers js-aruco2 reads in `image`, with its unrefined corners. */
+export function findMarkers(
+  image: GreyImage,
+  dictionary: string,
+): DetectedMarker[] {
   const detector = new aruco.AR.Detector({
     dictionaryName: dictionary,
     maxHammingDistance: MAX_BIT_ERRORS + 1,
@@ -75,19 +107,31 @@ export function detectMarkers(
   candidates = detector.notTooNear(candidates, 10);
   const markers: { id: number; corners: { x: number; y: number }[] }[] =
     detector.findMarkers(grey, candidates, 49);
-  const inside = (c: { x: number; y: number }) =>
-    c.x >= BORDER_PX && c.y >= BORDER_PX &&
-    c.x <= image.width - 1 - BORDER_PX && c.y <= image.height - 1 - BORDER_PX;
-  const found: DetectedMarker[] = [];
+  return markers.map((m) => ({
+    id: m.id,
+    corners: m.corners.map((c) => [c.x, c.y] as [number, number]),
+  }));
+}
+
+/**
+ * `markers` split into those inside the image and those with a corner within
+ * {@link BORDER_PX} of the border of a `width` x `height` image (they may be
+ * cut: their corners would be pixels off).
+ */
+export function splitAtBorder(
+  markers: readonly DetectedMarker[],
+  width: number,
+  height: number,
+): { inside: DetectedMarker[]; atBorder: DetectedMarker[] } {
+  const near = ([x, y]: [number, number]) =>
+    !(x >= BORDER_PX && y >= BORDER_PX && x <= width - 1 - BORDER_PX &&
+      y <= height - 1 - BORDER_PX);
+  const inside: DetectedMarker[] = [];
+  const atBorder: DetectedMarker[] = [];
   for (const marker of markers) {
-    if (!marker.corners.every(inside)) continue;
-    const corners = refineCorners(
-      linear,
-      marker.corners.map((c) => [c.x, c.y] as [number, number]),
-    );
-    if (corners !== undefined) found.push({ id: marker.id, corners });
+    (marker.corners.some(near) ? atBorder : inside).push(marker);
   }
-  return found;
+  return { inside, atBorder };
 }
 
 /**

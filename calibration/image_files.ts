@@ -1,8 +1,10 @@
 /**
  * Calibration images on disk: a folder of PNG, JPEG and binary PGM / PPM
  * files read as grey images (PNG with fast-png, JPEG with jpeg-js; 16-bit
- * samples are scaled to 8 bits), and views written back as PGM so a live
- * capture can be re-solved or audited later. A folder mixing image sizes,
+ * samples are scaled to 8 bits), and a live capture's frames written back in
+ * their own encoding (JPEG as it arrived, raw colour as PPM, grey formats
+ * as PGM) so it can be re-solved or audited later: read back, they give the
+ * grey images the capture detected on. A folder mixing image sizes,
  * holding an unreadable image or no image at all is refused by name.
  *
  * @module
@@ -10,7 +12,9 @@
 import { join } from "node:path";
 import { decode as decodePng } from "fast-png";
 import jpeg from "jpeg-js";
-import type { GreyImage } from "../core/image.ts";
+import { greyFrame, type GreyImage, rgbFrame } from "../core/image.ts";
+import type { CameraSensor } from "../core/registries/entries.ts";
+import type { z } from "zod";
 
 /** The file extensions read, lower case. */
 const IMAGE_EXTENSIONS = [".png", ".jpg", ".jpeg", ".pgm", ".ppm"];
@@ -82,14 +86,46 @@ export function decodeImage(name: string, bytes: Uint8Array): GreyImage {
   }
 }
 
+/**
+ * An image file of one frame of `camera`, in the frame's own encoding: a
+ * JPEG frame as it is (`jpg`), a raw colour frame as binary PPM (`ppm`),
+ * any other readable frame as binary PGM of its grey (luma) image (`pgm`).
+ */
+export function frameImageFile(
+  camera: z.infer<typeof CameraSensor>,
+  frame: Uint8Array,
+): { extension: "jpg" | "ppm" | "pgm"; bytes: Uint8Array } {
+  if (camera.image_encoding === "jpeg") {
+    return { extension: "jpg", bytes: frame };
+  }
+  const rgb = rgbFrame(camera, frame);
+  if (rgb !== undefined) {
+    return {
+      extension: "ppm",
+      bytes: netpbm("P6", camera.width, camera.height, rgb),
+    };
+  }
+  return { extension: "pgm", bytes: encodePgm(greyFrame(camera, frame)) };
+}
+
 /** A binary PGM (P5) of `image`. */
 export function encodePgm(image: GreyImage): Uint8Array {
+  return netpbm("P5", image.width, image.height, image.data);
+}
+
+/** A binary PGM (P5) or PPM (P6) file of 8-bit `samples`. */
+function netpbm(
+  magic: "P5" | "P6",
+  width: number,
+  height: number,
+  samples: Uint8Array,
+): Uint8Array {
   const header = new TextEncoder().encode(
-    `P5\n${image.width} ${image.height}\n255\n`,
+    `${magic}\n${width} ${height}\n255\n`,
   );
-  const bytes = new Uint8Array(header.length + image.data.length);
+  const bytes = new Uint8Array(header.length + samples.length);
   bytes.set(header);
-  bytes.set(image.data, header.length);
+  bytes.set(samples, header.length);
   return bytes;
 }
 

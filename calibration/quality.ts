@@ -18,7 +18,7 @@ export interface QualityLimits {
 }
 
 /** A view counts as tilted beyond this angle, degrees. */
-const MIN_TILT_DEG = 10;
+export const MIN_TILT_DEG = 10;
 /** Tilted views needed. */
 const MIN_TILTED_VIEWS = 3;
 /** Largest standard deviation of fx or fy, as a fraction of it. */

@@ -3,7 +3,8 @@
  * status page previews grey formats: raw
  * `rgb8`, `bgr8`, `rgba8`, `bgra8`, `luma8` / `mono8`, `yuyv` / `uyvy` and
  * `YUV_NV12` (luma plane) at the registry's row stride, and `jpeg` frames
- * decoded with jpeg-js. Other formats are refused by name.
+ * decoded with jpeg-js. Other formats are refused by name. Raw colour
+ * frames can also be unpacked to RGB (to keep them as files).
  *
  * @module
  */
@@ -93,6 +94,36 @@ export function greyFrame(camera: Camera, bytes: Uint8Array): GreyImage {
     for (let x = 0; x < width; x++) data[y * width + x] = bytes[row + x * step];
   }
   return { width, height, data };
+}
+
+/**
+ * The packed RGB samples (`width * height * 3`) of a raw colour frame
+ * (`rgb8`, `bgr8`, `rgba8`, `bgra8`), or `undefined` for other formats.
+ */
+export function rgbFrame(
+  camera: Camera,
+  bytes: Uint8Array,
+): Uint8Array | undefined {
+  const colour = COLOUR[camera.pixel_format.toLowerCase()];
+  if (camera.image_encoding !== "raw" || colour === undefined) return undefined;
+  const { width, height, row_stride_bytes: stride } = camera;
+  const [r, g, b, step] = colour;
+  if (bytes.byteLength < stride * (height - 1) + width * step) {
+    throw new Error(
+      `a ${width}x${height} ${camera.pixel_format} frame holds ${bytes.byteLength} bytes, too few`,
+    );
+  }
+  const rgb = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    let i = y * stride;
+    for (let x = 0; x < width; x++, i += step) {
+      const o = 3 * (y * width + x);
+      rgb[o] = bytes[i + r];
+      rgb[o + 1] = bytes[i + g];
+      rgb[o + 2] = bytes[i + b];
+    }
+  }
+  return rgb;
 }
 
 function fromColour(

@@ -109,10 +109,11 @@ export interface SensorDriver {
   prepare?(context: DriverContext): Promise<void>;
   /**
    * Optional (joint encoder drivers): replaces the configured per-joint zero
-   * offsets and directions; the host calls it before {@link start} with the
-   * stored calibration (`auki-edge calibrate joints`).
+   * offsets and directions with the stored calibration (`auki-edge calibrate
+   * joints`), or restores the configured ones when `undefined`; the host
+   * calls it before {@link start}.
    */
-  calibrateJoints?(calibration: JointCalibration): void;
+  calibrateJoints?(calibration: JointCalibration | undefined): void;
   /** Starts producing into `sink`; resolves once started. */
   start(sink: SensorSink, context: DriverContext): Promise<void>;
   /** Stops producing and releases the device. */

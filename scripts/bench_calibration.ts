@@ -72,7 +72,7 @@ if (import.meta.main) {
       const started = performance.now();
       const view = boardView(
         DEFAULT_BOARD,
-        detectMarkers(image, DEFAULT_BOARD.dictionary),
+        detectMarkers(image, DEFAULT_BOARD.dictionary).markers,
       );
       detectMs += performance.now() - started;
       if (view.ids.length >= 4) views.push(view);

@@ -4,7 +4,8 @@
  * catalog row's `sensor_hash` change together, and its log is archived and
  * started anew, decision 16), a joint-encoder bank's offsets and directions
  * into its driver and, as `joint_offsets_rad` / `joint_directions`, its
- * sensor registry entry. A calibration that does not fit (another image size,
+ * sensor registry entry (without one, the driver's configured offsets are
+ * restored). A calibration that does not fit (another image size,
  * another joint count, a driver without offsets) is ignored with a warning.
  *
  * @module
@@ -58,7 +59,11 @@ export async function applyStoredCalibration(
   }
   if (sensor.kind === "joint_encoders") {
     const stored = await read("joints");
-    if (stored === undefined) return description;
+    if (stored === undefined) {
+      // A restart after the calibration was deleted: the configured offsets again.
+      driver.calibrateJoints?.(undefined);
+      return description;
+    }
     if (driver.calibrateJoints === undefined) {
       logger.warn(
         "its driver takes no joint offsets: stored calibration ignored",
@@ -70,6 +75,7 @@ export async function applyStoredCalibration(
       logger.info(`joint offsets applied (saved ${stored.saved_at})`);
     } catch (error) {
       logger.warn(`stored joint calibration ignored: ${error}`);
+      driver.calibrateJoints(undefined);
       return description;
     }
     // Consumers see the offsets in force in the sensor entry.

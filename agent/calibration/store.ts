@@ -4,9 +4,8 @@
  * percent-encoded), written atomically (a temporary file renamed over the
  * old one). The agent reads it at start: camera calibrations go into the
  * camera's sensor registry entry, joint offsets into the joint-encoder
- * driver, static transforms become sealed rigid pose logs (camera calibrations
- * and static transforms are picked up live, see `live_camera.ts` and
- * `static_transforms.ts`).
+ * driver, static transforms become sealed rigid pose logs (all three are
+ * picked up live, see `live_calibration.ts` and `static_transforms.ts`).
  *
  * @module
  */

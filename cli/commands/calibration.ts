@@ -35,8 +35,8 @@ show    lists the stored calibrations (camera, joints, static transforms),
         or prints every stored item named ID in full; with --device, also
         what the agent at MULTIADDR publishes for sensor ID
 delete  removes the stored items named ID (a running agent withdraws a
-        camera calibration or a static transform within a second, joint
-        offsets once restarted)
+        camera calibration, joint offsets or a static transform within a
+        second)
 
 Options:
   --kind K           only camera, joints or transforms
@@ -160,19 +160,28 @@ export async function calibrationCommand(
       output.err(`${name}: the device has no sensor "${id}"`);
       return 1;
     }
-    output.out(
-      `published by the device for "${id}": ${
-        entry.kind === "camera"
-          ? `${entry.distortion_model} ${
-            entry.calibration === undefined
-              ? "uncalibrated"
-              : JSON.stringify(entry.calibration)
-          }`
-          : `a ${entry.kind} sensor`
-      }`,
-    );
+    output.out(`published by the device for "${id}": ${published(entry)}`);
   }
   return 0;
+}
+
+/** What a sensor entry says about the calibration in force. */
+function published(entry: SensorEntry): string {
+  if (entry.kind === "camera") {
+    return `${entry.distortion_model} ${
+      entry.calibration === undefined
+        ? "uncalibrated"
+        : JSON.stringify(entry.calibration)
+    }`;
+  }
+  if (entry.kind === "joint_encoders") {
+    return entry.joint_offsets_rad === undefined
+      ? `${entry.joint_count} joints, no joint offsets`
+      : `${entry.joint_count} joints, joint_offsets_rad [${
+        entry.joint_offsets_rad.join(", ")
+      }], joint_directions [${(entry.joint_directions ?? []).join(", ")}]`;
+  }
+  return `a ${entry.kind} sensor`;
 }
 
 /** One line about a stored record. */

@@ -125,15 +125,20 @@ export const serialDynamixel: DriverFactory<typeof Config> = {
         }),
     });
     return Object.assign(driver, {
-      calibrateJoints(calibration: JointCalibration) {
-        if (calibration.offsets_rad.length !== servos.length) {
+      calibrateJoints(calibration: JointCalibration | undefined) {
+        if (
+          calibration !== undefined &&
+          calibration.offsets_rad.length !== servos.length
+        ) {
           throw new Error(
             `the calibration has ${calibration.offsets_rad.length} joints, the bank ${servos.length}`,
           );
         }
         servos.forEach((servo, i) => {
-          servo.offsetRad = calibration.offsets_rad[i];
-          servo.direction = calibration.directions[i];
+          servo.offsetRad = calibration?.offsets_rad[i] ??
+            config.servos[i].offset_rad;
+          servo.direction = calibration?.directions[i] ??
+            config.servos[i].direction;
         });
       },
     });

@@ -158,6 +158,10 @@ export const simJoints: DriverFactory<typeof Config> = {
     return {
       ...driver,
       calibrateJoints(stored) {
+        if (stored === undefined) {
+          calibration = jointCalibration(config.joint_count, config);
+          return;
+        }
         if (stored.offsets_rad.length !== config.joint_count) {
           throw new Error(
             `the calibration has ${stored.offsets_rad.length} joints, the bank ${config.joint_count}`,

@@ -271,15 +271,16 @@ export class NativeSensor implements SensorDriver {
 
   /**
    * Joint-encoder banks only: every later sample's angles become
-   * `direction * raw + offset_rad` (the stored `calibrate joints` result).
+   * `direction * raw + offset_rad` (the stored `calibrate joints` result),
+   * or the raw angles again when `calibration` is `undefined`.
    */
-  calibrateJoints(calibration: JointCalibration): void {
+  calibrateJoints(calibration: JointCalibration | undefined): void {
     const prepared = this.#prepared;
     const sensor = prepared?.description.sensor;
     if (prepared === undefined || sensor?.kind !== "joint_encoders") {
       throw new Error(`${this.#where()} is not a prepared joint-encoder bank`);
     }
-    if (calibration.offsets_rad.length !== sensor.joint_count) {
+    if (calibration && calibration.offsets_rad.length !== sensor.joint_count) {
       throw new Error(
         `the calibration has ${calibration.offsets_rad.length} joints, the bank ${sensor.joint_count}`,
       );

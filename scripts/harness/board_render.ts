@@ -8,8 +8,14 @@
  *
  * @module
  */
-import { boardIds, boardSize, markerModules } from "../../calibration/board.ts";
+import {
+  boardIds,
+  boardSize,
+  markerCorners,
+  markerModules,
+} from "../../calibration/board.ts";
 import type { BoardDefinition } from "../../calibration/board.ts";
+import type { BoardView } from "../../calibration/detect.ts";
 import {
   applyRigid,
   matFromQuat,
@@ -384,6 +390,38 @@ export function trueCorners(
   objectPoints: readonly Vec3[],
 ): [number, number][] {
   return objectPoints.map((p) => projectTrue(lens, applyRigid(pose, p)));
+}
+
+/**
+ * The view of `board` at `pose` through `lens` as a perfect detector would
+ * report it: the true corners of every marker wholly inside the `width` x
+ * `height` image, each moved by up to `jitterPx` (a fixed pseudo-random
+ * pattern standing in for detection noise).
+ */
+export function trueView(
+  board: BoardDefinition,
+  lens: TrueLens,
+  pose: Rigid,
+  width: number,
+  height: number,
+  jitterPx = 0,
+): BoardView {
+  const view: BoardView = { ids: [], objectPoints: [], imagePoints: [] };
+  for (const id of boardIds(board)) {
+    const corners = markerCorners(board, id)!;
+    const pixels = trueCorners(lens, pose, corners);
+    if (pixels.every(([u, v]) => u >= 0 && v >= 0 && u < width && v < height)) {
+      view.ids.push(id);
+      view.objectPoints.push(...corners);
+      view.imagePoints.push(
+        ...pixels.map(([u, v], c): [number, number] => [
+          u + jitterPx * Math.sin(7.1 * id + 2.3 * c),
+          v + jitterPx * Math.cos(5.3 * id + 3.7 * c),
+        ]),
+      );
+    }
+  }
+  return view;
 }
 
 /**

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { decodeImage, encodePgm } from "../../calibration/image_files.ts";
+import jpeg from "jpeg-js";
+import {
+  decodeImage,
+  encodePgm,
+  frameImageFile,
+} from "../../calibration/image_files.ts";
+import { greyFrame } from "../../core/image.ts";
+import type { CameraSensor } from "../../core/registries/entries.ts";
+import type { z } from "zod";
 
 Deno.test("PGM round-trips, and 16-bit PPM is read as 8-bit grey", () => {
   const image = {
@@ -36,4 +44,73 @@ Deno.test("PGM round-trips, and 16-bit PPM is read as 8-bit grey", () => {
     () => decodeImage("d.pgm", new TextEncoder().encode("P5\n4 4\n255\n")),
     /0 pixel bytes, 16 needed/,
   );
+});
+
+/** A camera entry of a `width` x `height` frame in `format`. */
+function camera(
+  format: string,
+  encoding: string,
+  stride: number,
+): z.infer<typeof CameraSensor> {
+  return {
+    peer_id: "peer",
+    sensor_id: "cam",
+    type: "rgb",
+    kind: "camera",
+    width: 5,
+    height: 3,
+    frame_rate_hz: 5,
+    image_encoding: encoding,
+    pixel_format: format,
+    row_stride_bytes: stride,
+    color_space: "srgb",
+    intrinsics_model: "pinhole",
+    distortion_model: "plumb_bob",
+    frame: { id: "cam", hash: "h" },
+  } as z.infer<typeof CameraSensor>;
+}
+
+/** `length` pseudo-random bytes. */
+function bytes(length: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (i * 97 + 13) % 256);
+}
+
+Deno.test("saved frames keep their encoding and read back as the grey image the capture detected on", () => {
+  // Raw colour (with row padding) as PPM, grey formats as PGM.
+  for (
+    const [format, size, file] of [
+      ["rgb8", 3, "ppm"],
+      ["bgr8", 3, "ppm"],
+      ["rgba8", 4, "ppm"],
+      ["bgra8", 4, "ppm"],
+      ["mono8", 1, "pgm"],
+      ["yuyv", 2, "pgm"],
+    ] as const
+  ) {
+    const cam = camera(format, "raw", 5 * size + 3);
+    const frame = bytes(cam.row_stride_bytes * 3);
+    const saved = frameImageFile(cam, frame);
+    assert.equal(saved.extension, file, format);
+    assert.deepEqual(
+      decodeImage(`view.${saved.extension}`, saved.bytes),
+      greyFrame(cam, frame),
+      format,
+    );
+  }
+  const rgb = frameImageFile(camera("rgb8", "raw", 15), bytes(45));
+  assert.deepEqual(
+    rgb.bytes,
+    new Uint8Array([
+      ...new TextEncoder().encode("P6\n5 3\n255\n"),
+      ...bytes(45),
+    ]),
+  );
+  // A JPEG frame is kept byte for byte.
+  const rgba = Uint8Array.from({ length: 5 * 3 * 4 }, (_, i) => (i * 53) % 256);
+  const jpg = jpeg.encode({ data: rgba, width: 5, height: 3 }, 90).data;
+  const cam = camera("jpeg", "jpeg", 0);
+  const saved = frameImageFile(cam, jpg);
+  assert.equal(saved.extension, "jpg");
+  assert.deepEqual(saved.bytes, jpg);
+  assert.deepEqual(decodeImage("view.jpg", saved.bytes), greyFrame(cam, jpg));
 });

@@ -42,7 +42,8 @@ function viewsThrough(lens: TrueLens): BoardView[] {
     .map((pose, i) =>
       boardView(
         DEFAULT_BOARD,
-        detectMarkers(renderer.render(pose, i), DEFAULT_BOARD.dictionary),
+        detectMarkers(renderer.render(pose, i), DEFAULT_BOARD.dictionary)
+          .markers,
       )
     ).filter((view) => view.ids.length >= 4);
   rendered.set(lens.name, views);

@@ -23,19 +23,25 @@ import {
   cameraInfoYaml,
   parseCameraInfoYaml,
 } from "../../../calibration/camera_info_yaml.ts";
-import { coveredCells, missingRegions } from "../../../calibration/coverage.ts";
+import {
+  coveredCells,
+  coveredTilts,
+  missingRegions,
+  missingTilts,
+} from "../../../calibration/coverage.ts";
+import { matFromQuat, mulMatVec } from "../../../calibration/geometry.ts";
 import {
   type BoardView,
   boardView,
   detectMarkers,
 } from "../../../calibration/detect.ts";
-import type { GreyImage } from "../../../core/image.ts";
 import {
-  encodePgm,
+  frameImageFile,
   readImageFolder,
 } from "../../../calibration/image_files.ts";
 import { checkColorSpace } from "../../../calibration/linear_light.ts";
 import {
+  MIN_TILT_DEG,
   refusals,
   uncertaintyUnreliable,
   viewTilts,
@@ -46,7 +52,12 @@ import {
   type LensModel,
   solveIntrinsics,
 } from "../../../calibration/solve_intrinsics.ts";
-import { captureViews, MIN_MARKERS } from "./capture_views.ts";
+import {
+  type Capture,
+  captureViews,
+  type Dropped,
+  MIN_MARKERS,
+} from "./capture_views.ts";
 import { ProgressBar } from "./progress.ts";
 import { type Output, STDIO } from "../../output.ts";
 import {
@@ -84,7 +95,9 @@ Options:
   --timeout S           stop capturing after S seconds (default 60)
   --idle S              stop after S seconds without the board, or without a
                         new view once --min-views are in (default 15)
-  --save-views DIR      write the frames of the views used as PGM files
+  --save-views DIR      keep the frames of the views in DIR in their own
+                        encoding (JPEG as .jpg, raw colour as .ppm, grey as
+                        .pgm), for --images to re-solve
   --images DIR          calibrate from the PNG, JPEG, PGM and PPM files of DIR
   --color-space C       transfer curve of --images files: srgb (default),
                         bt.709, bt.601 or linear
@@ -171,6 +184,7 @@ export async function calibrateCameraCommand(
   let views: BoardView[];
   let subject: Subject;
   let frames: number;
+  let dropped: Dropped;
   if (values.images !== undefined) {
     const colorSpace = values["color-space"] ?? "srgb";
     flagValue(name, "color-space", colorSpace, checkColorSpace);
@@ -181,13 +195,18 @@ export async function calibrateCameraCommand(
     const { width, height } = files[0].image;
     subject = { sensorId: values["sensor-id"], width, height };
     views = [];
+    dropped = { atBorder: 0, unrefined: 0 };
     const foreign = new Set<number>();
     for (const { path, image } of files) {
-      const markers = detectMarkers(image, board.dictionary, colorSpace);
-      const view = boardView(board, markers);
-      for (const m of markers) if (!view.ids.includes(m.id)) foreign.add(m.id);
+      const detection = detectMarkers(image, board.dictionary, colorSpace);
+      const view = boardView(board, detection.markers);
+      for (const m of detection.markers) {
+        if (!view.ids.includes(m.id)) foreign.add(m.id);
+      }
       if (view.ids.length >= MIN_MARKERS) {
         views.push(view);
+        dropped.atBorder += detection.atBorder;
+        dropped.unrefined += detection.unrefined;
       } else {
         output.out(`  ${path}: board not found (${view.ids.length} markers)`);
       }
@@ -228,6 +247,7 @@ export async function calibrateCameraCommand(
     };
     views = capture.views;
     frames = capture.frames;
+    dropped = capture.dropped;
     const missing = boardMissing(
       name,
       board,
@@ -249,6 +269,7 @@ export async function calibrateCameraCommand(
       const regions = missingRegions(
         coveredCells(views, camera.width, camera.height),
       );
+      const tilts = missingTilts(capture.tilts);
       output.out(
         `capture stopped ${
           capture.stopped === "timeout"
@@ -256,11 +277,11 @@ export async function calibrateCameraCommand(
             : `after ${idleS} s without a new view`
         } with ${views.length} of ${wanted} views (board in ${capture.framesWithBoard} of ${capture.frames} frames)${
           regions.length > 0 ? `; never covered: ${regions.join(", ")}` : ""
-        }`,
+        }${tilts.length > 0 ? `; never tilted: ${tilts.join(", ")}` : ""}`,
       );
     }
     if (values["save-views"] !== undefined) {
-      await saveViews(values["save-views"], capture.images, output);
+      await saveViews(values["save-views"], camera, capture.images, output);
     }
   }
   if (views.length < 3) {
@@ -279,7 +300,7 @@ export async function calibrateCameraCommand(
   });
   solving.update(1);
   solving.done();
-  printSolution(output, subject, views, frames, solution);
+  printSolution(output, subject, views, frames, dropped, solution);
   const reasons = refusals(solution, { minViews, maxRmsPx });
   if (reasons.length > 0) {
     for (const reason of reasons) output.err(`${name}: refused: ${reason}`);
@@ -314,20 +335,28 @@ function boardMissing(
   }-${ids[ids.length - 1]}) in ${frames} frames${wrong}`;
 }
 
-/** Writes `images` to `dir` as view-NN.pgm. */
+/** Writes the views' `frames` of `camera` to `dir` as view-NN.jpg, .ppm or .pgm (their own encoding). */
 async function saveViews(
   dir: string,
-  images: GreyImage[],
+  camera: Capture["camera"],
+  frames: Uint8Array[],
   output: Output,
 ): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
-  for (const [i, image] of images.entries()) {
+  let extension = "";
+  for (const [i, frame] of frames.entries()) {
+    const file = frameImageFile(camera, frame);
+    extension = file.extension;
     await Deno.writeFile(
-      join(dir, `view-${String(i + 1).padStart(2, "0")}.pgm`),
-      encodePgm(image),
+      join(dir, `view-${String(i + 1).padStart(2, "0")}.${extension}`),
+      file.bytes,
     );
   }
-  output.out(`${images.length} views written to ${dir}`);
+  output.out(
+    `${frames.length} views written to ${dir}${
+      extension === "" ? "" : ` as .${extension}`
+    } (calibrate camera --images ${dir} --color-space ${camera.color_space} re-solves them)`,
+  );
 }
 
 function printSolution(
@@ -335,6 +364,7 @@ function printSolution(
   subject: Subject,
   views: BoardView[],
   frames: number,
+  dropped: Dropped,
   solution: IntrinsicsSolution,
 ): void {
   const { fx, fy, cx, cy, distortion_coefficients: d } = solution.calibration;
@@ -368,6 +398,9 @@ function printSolution(
         : ""
     }`,
   );
+  output.out(
+    `  markers dropped by detection: ${dropped.atBorder} touching the image border, ${dropped.unrefined} with unrefinable corners`,
+  );
   solution.perViewRmsPx.forEach((rms, i) => {
     const v = solution.viewIndices[i];
     output.out(
@@ -384,6 +417,18 @@ function printSolution(
       `  never covered by the board: ${
         regions.join(", ")
       } (the model is extrapolated there)`,
+    );
+  }
+  const tilted = coveredTilts(
+    solution.poses.map((pose) => {
+      const n = mulMatVec(matFromQuat(pose.rotation), [0, 0, 1]);
+      return n[2] < 0 ? [-n[0], -n[1], -n[2]] : n;
+    }),
+  );
+  const untilted = missingTilts(tilted);
+  if (untilted.length > 0) {
+    output.out(
+      `  never tilted by ${MIN_TILT_DEG}° or more: ${untilted.join(", ")}`,
     );
   }
 }

@@ -3,7 +3,9 @@
  * is converted to grey and searched for the board's markers; a frame showing
  * at least {@link MIN_MARKERS} of them becomes a view when its corners moved
  * far enough from every view kept so far (a board held still yields one
- * view, not hundreds). Capture stops early when the answer is known: no
+ * view, not hundreds). Each new view updates the coverage shown: the image
+ * regions and the tilt directions still missing (tilts read from the
+ * views' homographies, before any solve). Capture stops early when the answer is known: no
  * board (or only markers of another board) for a while, or no new view
  * for a while once enough views are in.
  *
@@ -20,12 +22,13 @@ import {
   detectMarkers,
 } from "../../../calibration/detect.ts";
 import { type Device, sensorOf, timedEntries } from "../../client.ts";
-import { coverageMap, coveredCells } from "../../../calibration/coverage.ts";
 import {
-  checkReadable,
-  greyFrame,
-  type GreyImage,
-} from "../../../core/image.ts";
+  coverageText,
+  coveredCells,
+  coveredTilts,
+} from "../../../calibration/coverage.ts";
+import { viewNormals } from "../../../calibration/view_tilt.ts";
+import { checkReadable, greyFrame } from "../../../core/image.ts";
 import type { ProgressBar } from "./progress.ts";
 
 /** Fewest board markers a view must show. */
@@ -43,12 +46,24 @@ export interface Capture {
   frames: number;
   /** Frames in which the board was seen. */
   framesWithBoard: number;
-  /** The grey frame of each view, when kept. */
-  images: GreyImage[];
+  /** The frame of each view as it arrived (in the camera's encoding), when kept. */
+  images: Uint8Array[];
+  /** Markers dropped from the views for touching the image border, and for unrefinable corners. */
+  dropped: Dropped;
+  /** Which of the tilt directions (`TILT_DIRECTIONS`) the views took. */
+  tilts: boolean[];
   /** Ids of markers seen that are not on the board. */
   foreignIds: Set<number>;
   /** Why capture stopped. */
   stopped: "views" | "timeout" | "idle" | "no board";
+}
+
+/** Markers dropped by detection, summed over views. */
+export interface Dropped {
+  /** Touching the image border. */
+  atBorder: number;
+  /** With a corner that could not be refined. */
+  unrefined: number;
 }
 
 /** Options of {@link captureViews}. */
@@ -63,7 +78,7 @@ export interface CaptureOptions {
   idleMs: number;
   /** Views that are enough to stop when idle. */
   minViews: number;
-  /** Keep each view's grey frame. */
+  /** Keep each view's frame. */
   keepImages?: boolean;
   /** Progress display. */
   progress?: ProgressBar;
@@ -98,6 +113,8 @@ export async function captureViews(
     frames: 0,
     framesWithBoard: 0,
     images: [],
+    dropped: { atBorder: 0, unrefined: 0 },
+    tilts: [false, false, false, false],
     foreignIds: new Set(),
     stopped: "timeout",
   };
@@ -108,7 +125,12 @@ export async function captureViews(
     capture.frames++;
     const { frame } = fromBinary(CameraFrameSchema, entry.payload);
     const image = greyFrame(camera, frame);
-    const markers = detectMarkers(image, board.dictionary, camera.color_space);
+    const detection = detectMarkers(
+      image,
+      board.dictionary,
+      camera.color_space,
+    );
+    const markers = detection.markers;
     const view = boardView(board, markers);
     for (const marker of markers) {
       if (!view.ids.includes(marker.id)) capture.foreignIds.add(marker.id);
@@ -120,15 +142,26 @@ export async function captureViews(
         capture.views.every((kept) => movement(kept, view) >= options.minMovePx)
       ) {
         capture.views.push(view);
-        if (options.keepImages) capture.images.push(image);
+        capture.dropped.atBorder += detection.atBorder;
+        capture.dropped.unrefined += detection.unrefined;
+        if (options.keepImages) capture.images.push(frame);
+        capture.tilts = coveredTilts(
+          viewNormals(
+            capture.views,
+            camera.width,
+            camera.height,
+            camera.calibration,
+            camera.distortion_model,
+          ).filter((n) => n !== undefined),
+        );
         lastNewView = now;
       }
     }
     const cells = coveredCells(capture.views, camera.width, camera.height);
     options.progress?.update(
       capture.views.length,
-      `views (${capture.frames} frames, board in ${capture.framesWithBoard}, coverage ${
-        coverageMap(cells)
+      `views (${capture.frames} frames, board in ${capture.framesWithBoard}; ${
+        coverageText(cells, capture.tilts)
       })`,
     );
     if (capture.views.length >= options.views) {

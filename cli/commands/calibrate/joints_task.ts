@@ -1,8 +1,10 @@
 /**
  * `auki-edge calibrate joints MULTIADDR RESOURCE_ID`: with the robot held at
  * a known reference pose, average the bank's streamed angles, undo the
- * calibration the agent applies now, and save per-joint offsets that make
- * the readings equal the reference (`angle = direction * raw + offset_rad`).
+ * calibration in force (the one the bank's sensor entry shows), and save
+ * per-joint offsets that make the readings equal the reference
+ * (`angle = direction * raw + offset_rad`); a running agent applies them
+ * within a second.
  *
  * @module
  */
@@ -12,11 +14,13 @@ import {
   type JointsRecord,
 } from "../../../agent/calibration/store.ts";
 import { JointEncodersDataSchema } from "../../../core/proto/payload_schemas.ts";
-import { requestInfo } from "../../../agent/protocols/info.ts";
+import { canonicalJson } from "../../../core/codec/json.ts";
+import type { JointCalibration } from "../../../drivers/driver.ts";
 import { flagValue, parseCommand, parseCount, UsageError } from "../../args.ts";
 import {
   type Device,
   parseTarget,
+  sensorOf,
   timedEntries,
   withDevice,
 } from "../../client.ts";
@@ -40,12 +44,15 @@ Hold the robot still at the reference pose, then run this: it averages the
 joint-encoder bank's streamed angles and saves per-joint zero offsets (and
 directions) to <storage>/calibration/joints/, so that the bank reads the
 reference there. Drivers that take offsets (sim.joints, serial.dynamixel,
-native joint banks) apply them once the agent is restarted:
+native joint banks) apply them within a second, without an agent restart
+(the bank restarts with a new sensor_hash, its entry shows the offsets in
+force as joint_offsets_rad / joint_directions, and its log is archived):
 angle = direction * raw + offset.
 
 Options:
   --reference A,B,...   the pose's joint angles in radians (default all 0)
-  --directions D,...    1 or -1 per joint (default: the stored ones, else 1)
+  --directions D,...    1 or -1 per joint (default: the ones in force, else
+                        the stored ones, else 1)
   --samples N           readings to average (default 20)
   --still-tol RAD       largest spread of a joint's readings that still counts
                         as held still (default 0.002)
@@ -101,17 +108,14 @@ export async function calibrateJointsCommand(
       return tol;
     });
   const store = new CalibrationStore(await taskStorage(values));
-  const applied = await store.get("joints", id);
+  const stored = await store.get("joints", id);
 
-  const { readings, agentStartedMs } = await withDevice(
+  const readings = await withDevice(
     target,
     clusterOf(name, values),
-    async (device) => ({
-      agentStartedMs: await agentStart(device),
-      readings: await readAngles(device, id, samples),
-    }),
+    (device) => readAngles(device, id, samples),
   );
-  const { mean, spread } = readings;
+  const { mean, spread, inForce } = readings;
   const implausible = readings.implausible;
   if (implausible !== undefined) {
     output.err(
@@ -130,15 +134,11 @@ export async function calibrateJointsCommand(
     );
     return 1;
   }
-  if (applied !== undefined && Date.parse(applied.saved_at) > agentStartedMs) {
-    output.err(
-      `${name}: the calibration saved at ${applied.saved_at} is not applied yet (the agent started before it): restart the agent, then calibrate again; nothing saved`,
-    );
-    return 1;
-  }
   const count = mean.length;
   const ref = reference ?? new Array(count).fill(0);
-  const dirs = directions ?? applied?.directions ?? new Array(count).fill(1);
+  const dirs = directions ?? inForce?.directions ??
+    (stored?.directions.length === count ? stored.directions : undefined) ??
+    new Array(count).fill(1);
   for (
     const [flag, list] of [["reference", ref], ["directions", dirs]] as const
   ) {
@@ -148,14 +148,21 @@ export async function calibrateJointsCommand(
       );
     }
   }
-  if (applied !== undefined && applied.offsets_rad.length !== count) {
+  if (
+    stored !== undefined &&
+    canonicalJson(stored.offsets_rad) !==
+      canonicalJson(inForce?.offsets_rad ?? [])
+  ) {
     output.err(
-      `${name}: the stored calibration has ${applied.offsets_rad.length} joints, "${id}" ${count}; it is not applied, so readings are raw`,
+      `${name}: the calibration stored at ${stored.saved_at} is not in force on "${id}" (its sensor entry shows ${
+        inForce === undefined ? "none" : `[${inForce.offsets_rad.join(", ")}]`
+      }); the readings are undone with the offsets in force`,
     );
   }
-  const fits = applied?.offsets_rad.length === count;
   const raw = mean.map((angle, j) =>
-    fits ? applied!.directions[j] * (angle - applied!.offsets_rad[j]) : angle
+    inForce === undefined
+      ? angle
+      : inForce.directions[j] * (angle - inForce.offsets_rad[j])
   );
   const record: JointsRecord = {
     sensor_id: id,
@@ -173,7 +180,7 @@ export async function calibrateJointsCommand(
     output.out(
       `  joint ${j}: reads ${mean[j].toFixed(6)} rad, reference ${
         ref[j].toFixed(6)
-      }, offset ${fits ? applied!.offsets_rad[j].toFixed(6) : "0"} -> ${
+      }, offset ${inForce ? inForce.offsets_rad[j].toFixed(6) : "0"} -> ${
         offset.toFixed(6)
       }, direction ${dirs[j]}`,
     )
@@ -184,17 +191,10 @@ export async function calibrateJointsCommand(
     return 0;
   }
   await store.save("joints", id, record);
-  output.out("saved; restart the agent to apply it");
-  return 0;
-}
-
-/** The wall-clock time the agent's session started, ms (its session clock is zero then). */
-async function agentStart(device: Device): Promise<number> {
-  const before = Date.now();
-  const info = await device.request(() =>
-    requestInfo(device.node, device.target)
+  output.out(
+    "saved; a running agent applies it within a second (the bank restarts with the offsets in its sensor entry)",
   );
-  return before - Number(BigInt(info.session_now_ns) / 1_000_000n);
+  return 0;
 }
 
 /** Readings of a joint spreading more than this count as moving (default of --still-tol), radians. */
@@ -204,7 +204,8 @@ const MAX_PLAUSIBLE_RAD = 4 * Math.PI;
 
 /**
  * The mean and the spread (largest minus smallest) of `samples` readings of
- * joint bank `id` per joint, radians, and the first implausible reading.
+ * joint bank `id` per joint, radians, the first implausible reading, and
+ * the offsets in force as the bank's sensor entry shows them.
  */
 async function readAngles(
   device: Device,
@@ -214,6 +215,7 @@ async function readAngles(
   mean: number[];
   spread: number[];
   implausible?: { joint: number; value: number };
+  inForce?: JointCalibration;
 }> {
   const subscription = await device.subscribe(id);
   if (subscription.manifest.payload !== "joint_encoders_frame") {
@@ -222,6 +224,18 @@ async function readAngles(
       `"${id}" is not a joint-encoder bank (its payload is ${subscription.manifest.payload})`,
     );
   }
+  const entry = await sensorOf(device, subscription).catch((error) => {
+    subscription.close();
+    throw error;
+  });
+  const inForce = entry.kind === "joint_encoders" &&
+      entry.joint_offsets_rad !== undefined
+    ? {
+      offsets_rad: entry.joint_offsets_rad,
+      directions: entry.joint_directions ??
+        entry.joint_offsets_rad.map(() => 1 as const),
+    }
+    : undefined;
   const progress = new ProgressBar("reading", samples);
   let sums: number[] | undefined;
   let lows: number[] = [];
@@ -257,6 +271,7 @@ async function readAngles(
     mean: sums!.map((s) => s / samples),
     spread: highs.map((h, j) => h - lows[j]),
     implausible,
+    inForce,
   };
 }
 

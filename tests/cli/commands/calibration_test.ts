@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { CalibrationStore } from "../../../agent/calibration/store.ts";
-import { runCli } from "../../../scripts/harness/agent_process.ts";
+import { runCli, startAgent } from "../../../scripts/harness/agent_process.ts";
+import { UsageError } from "../../../cli/args.ts";
+import { calibrationCommand } from "../../../cli/commands/calibration.ts";
+import { MemoryOutput } from "../../helpers/output.ts";
 
 Deno.test("calibration show lists and prints the stored items; delete removes one, refusing an unknown id", async () => {
   const storage = await Deno.makeTempDir({ prefix: "auki-edge-cal-" });
@@ -68,6 +71,76 @@ Deno.test("calibration show lists and prints the stored items; delete removes on
       /--kind: expects one of camera, joints, transforms/,
     );
   } finally {
+    await Deno.remove(storage, { recursive: true });
+  }
+});
+
+Deno.test("calibration show --device prints what the running agent publishes for a camera and a joint bank", async () => {
+  const storage = await Deno.makeTempDir({ prefix: "auki-edge-cal-" });
+  const offsets = [0.1, -0.2, 0.3, 0, 0.05, 1];
+  await new CalibrationStore(storage).save("joints", "sim_joints", {
+    sensor_id: "sim_joints",
+    offsets_rad: offsets,
+    directions: [1, -1, 1, 1, -1, 1],
+    reference_rad: [0, 0, 0, 0, 0, 0],
+    saved_at: "2026-12-03T09:00:00.000Z",
+  });
+  const agent = await startAgent({
+    storage,
+    config: {
+      sensors: [
+        { driver: "sim.joints", still: true },
+        { driver: "sim.camera", id: "cam", width: 160, height: 120 },
+      ],
+    },
+  });
+  const show = async (args: string[]) => {
+    const output = new MemoryOutput();
+    const code = await calibrationCommand([
+      "show",
+      ...args,
+      "--device",
+      agent.address.toString(),
+      "--storage",
+      storage,
+    ], output);
+    return {
+      code,
+      stdout: output.stdout.map((l) => `${l}\n`).join(""),
+      stderr: output.stderr.join("\n"),
+    };
+  };
+  try {
+    const joints = await show(["sim_joints"]);
+    assert.equal(joints.code, 0, joints.stderr);
+    assert.match(
+      joints.stdout,
+      /joints "sim_joints" \(.*sim_joints\.json\):\n\{/,
+    );
+    assert.match(
+      joints.stdout,
+      /published by the device for "sim_joints": 6 joints, joint_offsets_rad \[0\.1, -0\.2, 0\.3, 0, 0\.05, 1\], joint_directions \[1, -1, 1, 1, -1, 1\]\n$/,
+    );
+    const camera = await show(["cam"]);
+    assert.equal(camera.code, 0, camera.stderr);
+    assert.match(
+      camera.stdout,
+      /^nothing stored for "cam" in .*\npublished by the device for "cam": plumb_bob \{"fx":80,"fy":80,"cx":80,"cy":60\}\n$/,
+    );
+    const unknown = await show(["nope"]);
+    assert.equal(unknown.code, 1);
+    assert.match(
+      unknown.stderr,
+      /calibration show: the device has no sensor "nope"/,
+    );
+    await assert.rejects(
+      show([]),
+      (error: Error) =>
+        error instanceof UsageError &&
+        /calibration show: --device needs a sensor ID/.test(error.message),
+    );
+  } finally {
+    await agent.stop();
     await Deno.remove(storage, { recursive: true });
   }
 });

@@ -25,7 +25,7 @@ Deno.test("the simulated target renders the board where the true camera model pr
     const grey = { width, height, data: rgb.filter((_, i) => i % 3 === 0) };
     const view = boardView(
       DEFAULT_BOARD,
-      detectMarkers(grey, DEFAULT_BOARD.dictionary, "linear"),
+      detectMarkers(grey, DEFAULT_BOARD.dictionary, "linear").markers,
     );
     assert.ok(view.ids.length >= 12, `pose ${p}: ${view.ids.length} markers`);
     let sum = 0;

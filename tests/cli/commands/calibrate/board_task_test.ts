@@ -53,7 +53,7 @@ Deno.test("calibrate board writes a true-scale SVG the detector reads as the boa
     assert.deepEqual(mm, [235, 190]);
     const view = boardView(
       DEFAULT_BOARD,
-      detectMarkers(grey, DEFAULT_BOARD.dictionary),
+      detectMarkers(grey, DEFAULT_BOARD.dictionary).markers,
     );
     assert.deepEqual(
       [...view.ids].sort((a, b) => a - b),

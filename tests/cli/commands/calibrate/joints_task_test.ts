@@ -13,10 +13,10 @@ import { calibrate, client, storeIsEmpty } from "./_agent.ts";
 
 const CONFIG = { sensors: [{ driver: "sim.joints", still: true }] };
 
-Deno.test("calibrate joints saves offsets that the agent applies to streamed angles after a restart", async () => {
-  const storage = await Deno.makeTempDir({ prefix: "auki-edge-cal-" });
+Deno.test("calibrate joints saves offsets that the running agent applies at once: in the sensor entry and the streamed angles", async () => {
+  const agent = await startAgent({ config: CONFIG });
+  const storage = agent.storage;
   try {
-    let agent = await startAgent({ storage, config: CONFIG });
     const reference = [0, 0.5, -0.25, 0, 1, 0];
     const directions = [1, -1, 1, 1, -1, 1];
     const args = [
@@ -32,37 +32,8 @@ Deno.test("calibrate joints saves offsets that the agent applies to streamed ang
       "--storage",
       storage,
     ];
-    const dry = await calibrate([...args, "--dry-run"]);
-    assert.equal(dry.code, 0, dry.stderr);
-    assert.match(
-      dry.stdout,
-      /joint 5: .*\nwill save to .*joints\/sim_joints\.json\ndry run: nothing saved/,
-    );
-    assert.ok(await storeIsEmpty(storage));
-    const run = await calibrate(args);
-    await agent.stop();
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(
-      run.stdout,
-      /will save to .*joints\/sim_joints\.json\nsaved; restart the agent to apply it/,
-    );
-    assert.match(
-      run.stdout,
-      /joint 1: reads .* reference 0\.500000, offset 0 -> .*, direction -1/,
-    );
-    const stored =
-      (await new CalibrationStore(storage).get("joints", "sim_joints"))!;
-    assert.deepEqual(stored.directions, directions);
-    assert.deepEqual(stored.reference_rad, reference);
-
-    agent = await startAgent({ storage, config: CONFIG });
-    try {
-      const { entries, entry } = await client(async (node) => {
-        const sub = await Subscription.open(node, agent.address, {
-          resourceId: "sim_joints",
-        });
-        const got = await collect(sub, 3);
-        sub.close();
+    const published = () =>
+      client(async (node) => {
         const row = rowOf(await requestResources(node, agent.address), {
           id: "sim_joints",
         });
@@ -73,41 +44,85 @@ Deno.test("calibrate joints saves offsets that the agent applies to streamed ang
           "sim_joints",
           row.sensor!.sensor_hash,
         );
-        return { entries: got, entry: SensorEntry.parse(fetched!.entry) };
+        return {
+          hash: row.sensor!.sensor_hash,
+          entry: SensorEntry.parse(fetched!.entry),
+        };
       });
-      // The offsets in force are in the sensor entry for consumers.
-      assert.equal(entry.kind, "joint_encoders");
-      if (entry.kind === "joint_encoders") {
-        assert.deepEqual(entry.joint_offsets_rad, stored.offsets_rad);
-        assert.deepEqual(entry.joint_directions, directions);
-      }
-      // Sample k of this run (the log also holds the first run's samples): direction * raw_k + offset, for some k near the start.
-      for (const entry of entries) {
-        const { anglesRad } = fromBinary(
-          JointEncodersDataSchema,
-          entry.payload,
-        );
-        const index = Array.from({ length: 2000 }, (_, k) => k).find((k) => {
-          const raw = jointAngles(JOINTS.seed, JOINTS.count, k, JOINTS.rateHz);
-          return raw.every((r, j) =>
-            Math.fround(directions[j] * r + stored.offsets_rad[j]) ===
-              anglesRad[j]
-          );
-        });
-        assert.ok(
-          index !== undefined,
-          `angles ${anglesRad} are not calibrated samples`,
-        );
-      }
-    } finally {
-      await agent.stop();
+    const before = await published();
+    const dry = await calibrate([...args, "--dry-run"]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(
+      dry.stdout,
+      /joint 5: .*\nwill save to .*joints\/sim_joints\.json\ndry run: nothing saved/,
+    );
+    assert.ok(await storeIsEmpty(storage));
+    const run = await calibrate(args);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /will save to .*joints\/sim_joints\.json\nsaved; a running agent applies it within a second/,
+    );
+    assert.match(
+      run.stdout,
+      /joint 1: reads .* reference 0\.500000, offset 0 -> .*, direction -1/,
+    );
+    const stored =
+      (await new CalibrationStore(storage).get("joints", "sim_joints"))!;
+    assert.deepEqual(stored.directions, directions);
+    assert.deepEqual(stored.reference_rad, reference);
+
+    // Applied live: the bank restarts with the offsets in force in its entry.
+    let now = before;
+    for (let i = 0; i < 40 && now.hash === before.hash; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      now = await published().catch(() => before);
     }
+    assert.notEqual(now.hash, before.hash, "not applied within 10 s");
+    const { entry } = now;
+    assert.equal(entry.kind, "joint_encoders");
+    if (entry.kind === "joint_encoders") {
+      assert.deepEqual(entry.joint_offsets_rad, stored.offsets_rad);
+      assert.deepEqual(entry.joint_directions, directions);
+    }
+    const entries = await client(async (node) => {
+      const sub = await Subscription.open(node, agent.address, {
+        resourceId: "sim_joints",
+      });
+      const got = await collect(sub, 3);
+      sub.close();
+      return got;
+    });
+    // The bank holds still at its first sample: direction * raw_0 + offset.
+    const raw = jointAngles(JOINTS.seed, JOINTS.count, 0, JOINTS.rateHz);
+    for (const received of entries) {
+      const { anglesRad } = fromBinary(
+        JointEncodersDataSchema,
+        received.payload,
+      );
+      assert.deepEqual(
+        [...anglesRad],
+        raw.map((r, j) =>
+          Math.fround(directions[j] * r + stored.offsets_rad[j])
+        ),
+      );
+    }
+    // A second run undoes the offsets in force: the same pose, the same offsets.
+    const again = await calibrate(args);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /not in force/);
+    const offsets = [...again.stdout.matchAll(/offset (\S+) -> (\S+),/g)];
+    assert.equal(offsets.length, 6);
+    offsets.forEach(([, was, becomes], j) => {
+      assert.equal(Number(was), Number(stored.offsets_rad[j].toFixed(6)));
+      assert.ok(Math.abs(Number(becomes) - Number(was)) < 1e-5, becomes);
+    });
   } finally {
-    await Deno.remove(storage, { recursive: true });
+    await agent.stop();
   }
 });
 
-Deno.test("calibrate joints refuses a wrong joint count, a non-joint resource and a pending calibration", async () => {
+Deno.test("calibrate joints refuses a wrong joint count and a non-joint resource, and undoes the offsets in force, not an ignored stored calibration", async () => {
   const agent = await startAgent({
     config: {
       sensors: [{ driver: "sim.joints", still: true }, {
@@ -137,11 +152,26 @@ Deno.test("calibrate joints refuses a wrong joint count, a non-joint resource an
     assert.equal(camera.code, 1);
     assert.match(camera.stderr, /"sim_camera" is not a joint-encoder bank/);
     assert.ok(await storeIsEmpty(agent.storage));
-    const first = await calibrate(["joints", addr, "sim_joints", ...flags]);
-    assert.equal(first.code, 0, first.stderr);
-    const second = await calibrate(["joints", addr, "sim_joints", ...flags]);
-    assert.equal(second.code, 1);
-    assert.match(second.stderr, /is not applied yet .* restart the agent/);
+    // A stored calibration the bank cannot take: the agent ignores it, and
+    // the task undoes the offsets in force (none), saying so.
+    await new CalibrationStore(agent.storage).save("joints", "sim_joints", {
+      sensor_id: "sim_joints",
+      offsets_rad: [0.5, 0.5],
+      directions: [1, 1],
+      reference_rad: [0, 0],
+      saved_at: "2026-12-03T09:00:00.000Z",
+    });
+    await agent.waitForStderr(
+      /stored joint calibration ignored: Error: the calibration has 2 joints, the bank 6/,
+      10_000,
+    );
+    const ignored = await calibrate(["joints", addr, "sim_joints", ...flags]);
+    assert.equal(ignored.code, 0, ignored.stderr);
+    assert.match(
+      ignored.stderr,
+      /the calibration stored at 2026-12-03T09:00:00\.000Z is not in force on "sim_joints" \(its sensor entry shows none\); the readings are undone with the offsets in force/,
+    );
+    assert.match(ignored.stdout, /joint 0: reads .*, offset 0 -> /);
   } finally {
     await agent.stop();
   }
