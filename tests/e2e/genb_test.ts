@@ -340,14 +340,24 @@ Deno.test("e2e genb: an agent reachable only through a relay serves over the lim
   }
 });
 
-Deno.test("e2e genb: --relay-booking reserves the booked slot on a real relay, advertises the circuit, and deletes the booking at shutdown", async () => {
+Deno.test("e2e genb: --relay-booking reserves the booked slot on a real admitting relay, advertises the circuit, consumers are admitted, the booking is deleted at shutdown", async () => {
   const fake = await FakeAukiServices.start();
   fake.domains.add(DOMAIN);
   const dir = await Deno.makeTempDir({ prefix: "auki-edge-genb-" });
   const secret = await secretFile(dir, fake.app.secret);
+  // A relay admitting the domain's peers only (genb.md 1.4).
   const relay = await startRelay(dir, {
     port: freePort(),
-    args: ["--max-data", "100000000", "--max-duration", "120"],
+    args: [
+      "--max-data",
+      "100000000",
+      "--max-duration",
+      "120",
+      "--domain",
+      DOMAIN,
+      "--dds",
+      fake.url,
+    ],
   });
   // The first slot points at a relay nobody runs: reported, then reassigned.
   const nobody = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
@@ -401,6 +411,41 @@ Deno.test("e2e genb: --relay-booking reserves the booked slot on a real relay, a
       ]);
       assert.equal(relayed.code, 0, relayed.stderr);
       assert.match(relayed.stdout, /"resource_id":"sim_joints"/);
+      const subscribed = await runCli([
+        "subscribe",
+        circuit,
+        "sim_joints",
+        "--count",
+        "3",
+        ...authArgs(fake, secret),
+      ]);
+      assert.equal(subscribed.code, 0, subscribed.stderr);
+      assert.equal(subscribed.stdout.trim().split("\n").length, 3);
+      // Without admission the relay refuses the circuit; a token of
+      // another domain is refused admission.
+      await withClient(async (node) => {
+        await assert.rejects(node.dial(multiaddr(circuit)));
+        const ring = new KeyRing();
+        await ring.install(await keyDocument(1, fake.key.pem));
+        const me = node.peerId.toString();
+        const other = "00000000-0000-4000-8000-00000000000b";
+        const authority = new Authority({
+          domainId: other,
+          peerId: me,
+          keys: ring,
+        });
+        await authority.install(
+          await signToken(
+            claimsFor(me, other, Math.floor(Date.now() / 1000)),
+            fake.key.privateKey,
+          ),
+        );
+        await assert.rejects(
+          requestAuthResources(node, multiaddr(circuit), authority),
+          /the relay refused admission/,
+        );
+      });
+      assert.match(relay.stderr(), /not admitted/);
     } finally {
       assert.equal(await agent.stop(), 0);
     }
