@@ -8,7 +8,7 @@
  * @module
  */
 import { createLibp2p } from "libp2p";
-import type { Libp2p, PrivateKey } from "@libp2p/interface";
+import type { Libp2p, PeerId, PrivateKey } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
@@ -78,13 +78,15 @@ export async function startRelayServer(
     options.maxReservationsPerIp,
     options.logger,
   );
-  let node: Libp2p<{ relay: CircuitRelayService }> | undefined;
-  const admission = options.admission && new AdmissionServer({
-    ...options.admission,
-    reservedPeers: () => node?.services.relay.reservations.keys() ?? [],
-    logger: options.logger,
-  });
-  node = await createLibp2p({
+  const admission: AdmissionServer | undefined = options.admission &&
+    new AdmissionServer({
+      ...options.admission,
+      // Called once the node below exists (on admission requests only).
+      reservedPeers: (): Iterable<PeerId> =>
+        node.services.relay.reservations.keys(),
+      logger: options.logger,
+    });
+  const node: Libp2p<{ relay: CircuitRelayService }> = await createLibp2p({
     start: false,
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
