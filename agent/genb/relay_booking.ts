@@ -204,7 +204,7 @@ export function relayBooking(
     }
     if (held === undefined && slot !== undefined) {
       try {
-        held = await reserveSlot(node, slot);
+        held = await reserveSlot(node, slot, stop.signal);
       } catch (error) {
         if (!(error instanceof SlotReservationError)) throw error;
         await report(slot, error);
@@ -231,6 +231,11 @@ export function relayBooking(
         backoff.reset();
       } catch (error) {
         delay = backoff.fail();
+        // A slot that could not be reserved was logged when reported.
+        if (error instanceof SlotReservationError) {
+          await sleep(delay, stop.signal);
+          continue;
+        }
         logger.warn(
           `relay booking: ${errorMessage(error)}; retrying in ${
             (delay / 1000).toFixed(0)

@@ -15,7 +15,7 @@ import { HOP_STATUS, hopReserve } from "../relay/hop_reserve.ts";
 import { relayListen } from "../relay/reservations.ts";
 import type { RelaySlot, ReservationFailure } from "./relay_booking_client.ts";
 
-/** Bound of the dial and of the CRv2 reservation, each, ms. */
+/** Bound of the dial, the CRv2 reservation and the transport's, each, ms. */
 export const SLOT_STEP_TIMEOUT_MS = 10_000;
 
 /** A TCP base: `ip4|ip6|dns|dns4|dns6/<host>/tcp/<port>[/p2p/<relay>]`. */
@@ -87,11 +87,20 @@ export function selectBase(slot: RelaySlot): Multiaddr {
   return multiaddr(named === undefined ? `${base}/p2p/${provider}` : base);
 }
 
-/** Reserves `slot` (a `ready` slot) on `node`; throws {@link SlotReservationError}. */
+/**
+ * Reserves `slot` (a `ready` slot) on `node`, each step bounded and ended
+ * by `signal`; throws {@link SlotReservationError}.
+ */
 export async function reserveSlot(
   node: Libp2p,
   slot: RelaySlot,
+  signal?: AbortSignal,
 ): Promise<HeldSlot> {
+  const bounded = () =>
+    AbortSignal.any([
+      AbortSignal.timeout(SLOT_STEP_TIMEOUT_MS),
+      ...(signal ? [signal] : []),
+    ]);
   const base = selectBase(slot);
   const provider = slot.provider_peer_id!;
   const fail = async (reason: ReservationFailure, message: string) => {
@@ -99,9 +108,7 @@ export async function reserveSlot(
     return new SlotReservationError(reason, message);
   };
   try {
-    await node.dial(base, {
-      signal: AbortSignal.timeout(SLOT_STEP_TIMEOUT_MS),
-    });
+    await node.dial(base, { signal: bounded() });
   } catch (error) {
     throw new SlotReservationError(
       "dial_failed",
@@ -110,11 +117,7 @@ export async function reserveSlot(
   }
   let answer;
   try {
-    answer = await hopReserve(
-      node,
-      base,
-      AbortSignal.timeout(SLOT_STEP_TIMEOUT_MS),
-    );
+    answer = await hopReserve(node, base, bounded());
   } catch (error) {
     throw await fail(
       "reservation_denied",
@@ -142,7 +145,20 @@ export async function reserveSlot(
     );
   }
   try {
-    await relayListen(node, base);
+    const listening = bounded();
+    const reserving = relayListen(node, base);
+    // A late failure after the bound must not go unhandled.
+    reserving.catch(() => {});
+    await Promise.race([
+      reserving,
+      new Promise((_, reject) => {
+        listening.addEventListener(
+          "abort",
+          () => reject(new Error("no reservation in time")),
+          { once: true },
+        );
+      }),
+    ]);
   } catch (error) {
     throw await fail(
       "reservation_denied",

@@ -2,7 +2,8 @@
  * DMS relay booking (spec genb.md 5) against the fake DMS and in-process
  * relays: book, poll, reserve with the slot's limits, renew, delete at
  * stop; unreachable relays and other limits reported as `dial_failed` and
- * `limit_mismatch`, DMS garbage and 5xx retried; the HOP answer decoder.
+ * `limit_mismatch`, a lost reservation as `reservation_lost`, DMS garbage
+ * and 5xx retried; the HOP answer decoder.
  */
 import assert from "node:assert/strict";
 import { generateKeyPair } from "@libp2p/crypto/keys";
@@ -162,6 +163,32 @@ Deno.test("relay booking: an unreachable relay and other limits are reported, DM
   } finally {
     await good.stop();
     await other.stop();
+    await fake.stop();
+  }
+});
+
+Deno.test("relay booking: a lost reservation is reported and the reassigned slot reserved", async () => {
+  const fake = await FakeAukiServices.start();
+  const first = await relayWithLimits();
+  const second = await relayWithLimits();
+  fake.dms.providers = [providerOf(first), providerOf(second)];
+  const circuitOn = (node: Libp2p, relay: RelayServer) =>
+    node.getMultiaddrs().some((a) =>
+      a.toString().includes(`/p2p/${relay.node.peerId}/p2p-circuit`)
+    );
+  try {
+    await withBooking(fake, async (node, logger) => {
+      await until(() => circuitOn(node, first), "the first circuit", 20_000);
+      await first.stop();
+      await until(() => circuitOn(node, second), "the second circuit", 20_000);
+      assert.deepEqual(
+        fake.dms.failures.map((f) => f.reason),
+        ["reservation_lost"],
+        logger.lines.join("\n"),
+      );
+    });
+  } finally {
+    await second.stop();
     await fake.stop();
   }
 });
