@@ -170,7 +170,7 @@ Deno.test("e2e genb: token, authenticated catalog, bad tokens refused, advertise
   assert.ok(fake.calls.some((c) => c.startsWith("DELETE ")));
 });
 
-Deno.test("e2e genb: mixed cluster and domain flags, a shared secret file and a missing flag are usage errors", async () => {
+Deno.test("e2e genb: mixed cluster and domain flags, a shared secret file, relay booking without DMS and a missing flag are usage errors", async () => {
   const dir = await Deno.makeTempDir({ prefix: "auki-edge-genb-" });
   try {
     const fake = { url: "http://127.0.0.1:9/", app: { key: "k" } };
@@ -188,6 +188,18 @@ Deno.test("e2e genb: mixed cluster and domain flags, a shared secret file and a 
     ]);
     assert.equal(mixed.code, 2, mixed.stderr);
     assert.match(mixed.stderr, /cannot be mixed/);
+    const booking = await runCli([
+      "run",
+      "--storage",
+      dir,
+      ...args,
+      "--relay-booking",
+    ]);
+    assert.equal(booking.code, 2, booking.stderr);
+    assert.match(
+      booking.stderr,
+      /--relay-booking: relay booking needs a DMS URL/,
+    );
     const shared = await secretFile(dir, "s", 0o644);
     const open = await runCli([
       "run",
