@@ -182,7 +182,7 @@ export function relayBooking(
           ),
         );
       }
-    } else if (held !== undefined && Date.now() >= renewAt) {
+    } else if (Date.now() >= renewAt) {
       try {
         adopt(await client.renew(booking.booking_id));
       } catch (error) {
@@ -192,7 +192,7 @@ export function relayBooking(
     } else if (held === undefined) {
       adopt(await client.active());
     }
-    if (booking === undefined) return 0;
+    if (booking === undefined) return timing.pollMs;
     const slot = readySlot(booking);
     if (
       held !== undefined && (slot === undefined || !sameAssignment(held, slot))
@@ -218,9 +218,10 @@ export function relayBooking(
         } bytes; lease until ${slot.provider_lease_expires_at}); advertising ${held.circuit}`,
       );
     }
-    return held === undefined
-      ? timing.pollMs
-      : Math.min(timing.checkMs, Math.max(0, renewAt - Date.now()));
+    return Math.min(
+      held === undefined ? timing.pollMs : timing.checkMs,
+      Math.max(0, renewAt - Date.now()),
+    );
   };
 
   const run = async () => {
