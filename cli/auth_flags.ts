@@ -1,8 +1,8 @@
 /**
  * The gen-B (authenticated domain) flags shared by `run`, `catalog`,
- * `subscribe` and `peers`, resolved against the configuration's `auth`
- * section: flags win, and any of them selects gen-B mode, which then needs
- * the domain, both services and the app credentials.
+ * `subscribe`, `export` and `peers`, resolved against the configuration's
+ * `auth` section: flags win, and any of them selects gen-B mode, which then
+ * needs the domain, both services and the app credentials.
  *
  * @module
  */

@@ -133,7 +133,10 @@ export class Subscription {
     // A gen-B stream is opened first: through a relay, it admits the
     // dialer before the circuit is dialed; the dial then reuses it.
     const opened = options.openStream && await options.openStream(signal);
-    const connection = await node.dial(target, { signal });
+    const connection = await node.dial(target, { signal }).catch((error) => {
+      opened?.abort(error);
+      throw error;
+    });
     const stream = opened ??
       await connection.newStream(STREAM, { signal, ...OVER_RELAYS });
     const reader = new FrameReader(stream, STREAM_LIMITS);
