@@ -1,8 +1,8 @@
 /**
  * The gen-B (authenticated domain) flags shared by `run`, `catalog`,
- * `subscribe` and `peers`, resolved against the configuration's `auth`
- * section: flags win, and any of them selects gen-B mode, which then needs
- * the domain, both services and the app credentials.
+ * `subscribe`, `export` and `peers`, resolved against the configuration's
+ * `auth` section: flags win, and any of them selects gen-B mode, which then
+ * needs the domain, both services and the app credentials.
  *
  * @module
  */
@@ -35,6 +35,13 @@ export const AUTH_FLAGS_HELP =
   --app-key KEY            app access key
   --app-secret-file FILE   file holding the app secret (mode 0600, as the seed)`;
 
+/** Help lines of the flags only `run` takes in gen-B mode. */
+export const RUN_AUTH_FLAGS_HELP =
+  `  --advertise              publish this peer's routes to DDS (renewed every 60 s)
+  --relay-booking          book a public relay slot through DMS (needs --dms),
+                           reserve it and advertise its circuit route; the
+                           booking is renewed, and deleted at shutdown`;
+
 /** Flag values as `parseCommand` returns them. */
 export type AuthFlagValues = {
   [K in keyof typeof AUTH_FLAGS]?: string;
@@ -56,7 +63,7 @@ export async function authSettingsOf(
   command: string,
   values: AuthFlagValues,
   file?: AuthConfig,
-  advertise = false,
+  run: { advertise?: boolean; relayBooking?: boolean } = {},
 ): Promise<GenBSettings | undefined> {
   if (!hasAuthFlags(values) && file === undefined) return undefined;
   const pick = (flag: keyof AuthFlagValues, fromFile?: string) =>
@@ -96,6 +103,12 @@ export async function authSettingsOf(
     appKey,
     () => checkAppCredentials({ appKey, appSecret }),
   );
+  const relayBooking = run.relayBooking || (file?.relay_booking ?? false);
+  if (relayBooking && dms === undefined) {
+    throw new UsageError(
+      `${command}: --relay-booking: relay booking needs a DMS URL (--dms or the config's auth.dms)`,
+    );
+  }
   return {
     domainId: flagValue(command, "domain", raw.domain!, parseDomainId),
     api: flagValue(command, "auth-api", raw["auth-api"]!, parseServiceUrl),
@@ -105,6 +118,7 @@ export async function authSettingsOf(
       : flagValue(command, "dms", dms, parseServiceUrl),
     appKey,
     appSecret,
-    advertise: advertise || (file?.advertise ?? false),
+    advertise: run.advertise || (file?.advertise ?? false),
+    relayBooking,
   };
 }

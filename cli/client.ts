@@ -7,13 +7,23 @@
  *
  * @module
  */
-import type { Ed25519PrivateKey, Libp2p } from "@libp2p/interface";
+import type { Ed25519PrivateKey, Libp2p, Stream } from "@libp2p/interface";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 import { createNode } from "../agent/node.ts";
 import { UsageError } from "./args.ts";
 import type { ReadFrom } from "../agent/logs/log.ts";
-import { requestRegistryEntry } from "../agent/protocols/registries.ts";
+import {
+  REGISTRIES_LIMITS,
+  requestRegistryEntry,
+} from "../agent/protocols/registries.ts";
+import type { ResourceEntry } from "../agent/catalog/resource_entry.ts";
+import {
+  authRequest,
+  openAuthenticated,
+  requestAuthResources,
+} from "../agent/genb/client.ts";
+import { AUTH_REGISTRIES_V2, AUTH_STREAM } from "../agent/genb/ids.ts";
 import {
   type ReceivedEntry,
   StreamDeclinedError,
@@ -71,6 +81,33 @@ export interface Device {
   request<T>(work: () => Promise<T>): Promise<T>;
 }
 
+/**
+ * Opens a subscription to `resourceId` of the device at `target` (through
+ * `openStream` when given, gen B); a declined one throws a plain message.
+ */
+async function openSubscription(
+  node: Libp2p,
+  target: Multiaddr,
+  resourceId: string,
+  from?: ReadFrom,
+  openStream?: (signal: AbortSignal) => Promise<Stream>,
+): Promise<Subscription> {
+  try {
+    return await Subscription.open(node, target, { resourceId, from }, {
+      openStream,
+    });
+  } catch (error) {
+    if (!(error instanceof StreamDeclinedError)) throw error;
+    throw new Error(
+      error.reason === "sensorUnavailable"
+        ? `"${resourceId}" is not streaming (the device is offline)`
+        : error.reason === "sensorNotFound"
+        ? `"${resourceId}" is not a resource of this device`
+        : `"${resourceId}": ${error.message}`,
+    );
+  }
+}
+
 /** Runs `work` against the device at `target`, joining its cluster first when given. */
 export function withDevice<T>(
   target: Multiaddr,
@@ -79,20 +116,8 @@ export function withDevice<T>(
 ): Promise<T> {
   return withClient(async (node) => {
     const membership = cluster && await joinAsMember(node, cluster);
-    const open = async (resourceId: string, from?: ReadFrom) => {
-      try {
-        return await Subscription.open(node, target, { resourceId, from });
-      } catch (error) {
-        if (!(error instanceof StreamDeclinedError)) throw error;
-        throw new Error(
-          error.reason === "sensorUnavailable"
-            ? `"${resourceId}" is not streaming (the device is offline)`
-            : error.reason === "sensorNotFound"
-            ? `"${resourceId}" is not a resource of this device`
-            : `"${resourceId}": ${error.message}`,
-        );
-      }
-    };
+    const open = (resourceId: string, from?: ReadFrom) =>
+      openSubscription(node, target, resourceId, from);
     const request = <T>(work: () => Promise<T>) =>
       membership === undefined ? work() : untilAdmitted(work);
     try {
@@ -199,4 +224,50 @@ export function withDomainClient<T>(
     await authority.install((await credentials.p2pToken()).token);
     return await work({ node, authority });
   });
+}
+
+/** A device in an authenticated domain: every request and stream runs the token handshake. */
+export interface DomainDevice extends Device {
+  /** The client's domain, token and keys. */
+  authority: Authority;
+  /** The catalog rows over `/auki/auth/1/resources/0.2.0`. */
+  resources(): Promise<ResourceEntry[]>;
+  /** Sends a registries request over `/auki/auth/1/registries/0.2.0`. */
+  sendRegistries(body: Uint8Array): Promise<Uint8Array>;
+}
+
+/** Runs `work` against the gen-B device at `target`, as a client of the domain in `settings`. */
+export function withDomainDevice<T>(
+  settings: GenBSettings,
+  target: Multiaddr,
+  work: (device: DomainDevice) => Promise<T>,
+): Promise<T> {
+  return withDomainClient(settings, ({ node, authority }) =>
+    work({
+      node,
+      target,
+      authority,
+      request: (work) => work(),
+      subscribe: (resourceId, from) =>
+        openSubscription(
+          node,
+          target,
+          resourceId,
+          from,
+          (signal) =>
+            openAuthenticated(node, target, AUTH_STREAM, authority, {
+              signal,
+            }),
+        ),
+      resources: () => requestAuthResources(node, target, authority),
+      sendRegistries: (body) =>
+        authRequest(
+          node,
+          target,
+          AUTH_REGISTRIES_V2,
+          body,
+          REGISTRIES_LIMITS,
+          authority,
+        ),
+    }));
 }

@@ -1,7 +1,8 @@
 /**
  * Resources of a remote peer as export sources: their catalog rows and
- * registry entries over `/auki/resources/0.2.0` and `/auki/registries/0.2.0`,
- * their entries over `/auki/stream/0.2.0` from `--from` until the first
+ * registry entries over `/auki/resources/0.2.0` and `/auki/registries/0.2.0`
+ * (or the peer's authenticated gen-B requests), their entries over
+ * `/auki/stream/0.2.0` (likewise) from `--from` until the first
  * entry after `--to` (or until the stream stays idle, for logs written
  * rarely, such as static transforms).
  *
@@ -32,6 +33,10 @@ export interface RemotePeer {
   subscribe(resourceId: string, from?: ReadFrom): Promise<Subscription>;
   /** Runs a request (retrying while a cluster membership settles). */
   request<T>(work: () => Promise<T>): Promise<T>;
+  /** Fetches the catalog rows (default: `/auki/resources/0.2.0`). */
+  resources?(): Promise<ResourceEntry[]>;
+  /** Sends a registries request (default: `/auki/registries/0.2.0`). */
+  sendRegistries?(body: Uint8Array): Promise<Uint8Array>;
 }
 
 /** Opens a subscription from `fromNs` per resource of `peer`. */
@@ -40,7 +45,9 @@ export async function remoteSources(
   selection: { resources: string[]; fromNs: bigint; toNs: bigint },
 ): Promise<ExportSource[]> {
   const { node, target } = peer;
-  const rows = await peer.request(() => requestResources(node, target));
+  const rows = await peer.request(() =>
+    peer.resources?.() ?? requestResources(node, target)
+  );
   const sources: ExportSource[] = [];
   for (const resourceId of selection.resources) {
     const row = rows.find((r) => r.resource_id === resourceId);
@@ -61,6 +68,7 @@ export async function remoteSources(
         kind,
         ref.data.id,
         ref.data.hash,
+        peer.sendRegistries?.bind(peer),
       );
       if (fetched === null) return undefined;
       registry.push({

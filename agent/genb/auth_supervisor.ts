@@ -9,7 +9,7 @@
  */
 import type { Logger } from "../../core/logging.ts";
 import { errorMessage } from "../../core/logging.ts";
-import { Backoff } from "../../core/backoff.ts";
+import { Backoff, sleep } from "../../core/backoff.ts";
 import type { Authority } from "./authority.ts";
 import type { CredentialsClient } from "./credentials.ts";
 
@@ -112,7 +112,7 @@ export class AuthSupervisor {
         delay = this.#backoff.fail(this.#now());
         this.#logger.warn(`${errorMessage(error)}; ${this.#standing(delay)}`);
       }
-      await this.#sleep(delay);
+      await sleep(delay, this.#stop.signal);
     }
   }
 
@@ -166,19 +166,5 @@ export class AuthSupervisor {
     return exp * 1000 > this.#now()
       ? `${retry}; serving with the current token until it expires at ${until}`
       : `${retry}; the token expired at ${until}: new gen-B streams are refused until renewal succeeds`;
-  }
-
-  #sleep(ms: number): Promise<void> {
-    const signal = this.#stop.signal;
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      }
-      signal.addEventListener("abort", done, { once: true });
-    });
   }
 }

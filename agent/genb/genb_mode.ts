@@ -1,7 +1,8 @@
 /**
  * Gen-B mode of the agent, composed: the authority (domain, own token, DDS
  * keys), the credentials supervisor renewing it, the authenticated protocol
- * service, and (when enabled) the DDS advertisement of this peer's routes.
+ * service, and (when enabled) the DMS relay booking and the DDS
+ * advertisement of this peer's routes.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import { CredentialsClient } from "./credentials.ts";
 import { type GenBInit, genbService } from "./genb_service.ts";
 import { AUTH_PROTOCOLS } from "./ids.ts";
 import { KeyRing } from "./key_ring.ts";
+import { relayBooking } from "./relay_booking.ts";
 import type { GenBSettings } from "./settings.ts";
 
 /** The running gen-B mode: a service plus its authority and supervisor. */
@@ -64,22 +66,29 @@ export function genbMode(
       logger: logger.child("dds"),
     })
     : undefined;
+  const booking = settings.relayBooking && settings.dms !== undefined
+    ? relayBooking(
+      { dms: settings.dms, authority },
+      { node, logger: logger.child("dms") },
+    )
+    : undefined;
   const onAddresses = () => advertiser?.refresh();
   return {
     authority,
     supervisor,
     async start() {
-      if (settings.dms !== undefined) {
-        logger.warn(
-          `DMS ${settings.dms} is not used: relay booking is not implemented; give relays with --relay`,
+      if (settings.dms !== undefined && booking === undefined) {
+        logger.info(
+          `DMS ${settings.dms} is not used without --relay-booking (auth.relay_booking)`,
         );
       }
       await service.start();
       supervisor.start();
     },
     afterStart() {
-      if (advertiser === undefined) return;
       supervisor.ready.then(() => {
+        booking?.start();
+        if (advertiser === undefined) return;
         advertiser.start();
         node.addEventListener("self:peer:update", onAddresses);
       }, () => {});
@@ -87,6 +96,7 @@ export function genbMode(
     async stop() {
       node.removeEventListener("self:peer:update", onAddresses);
       await advertiser?.stop();
+      await booking?.stop();
       await supervisor.stop();
       await service.stop();
     },

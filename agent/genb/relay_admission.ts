@@ -2,7 +2,9 @@
  * Relay source admission `/auki-p2p/relay-auth/1` (spec genb.md 1.4): before
  * dialing a device through a gen-B relay, the dialer presents its token for
  * the target on a direct connection to the relay. Relays that do not speak
- * the protocol (auki-edge's own, generation A's) are used without it.
+ * the protocol (generation A's) are used without it. Admissions are cached
+ * per relay connection, target, domain and token until shortly before they
+ * end.
  *
  * @module
  */
@@ -12,6 +14,7 @@ import { z } from "zod";
 import { encodeFrame, FrameReader } from "../../core/codec/framing.ts";
 import { errorMessage } from "../../core/logging.ts";
 import type { Authority } from "./authority.ts";
+import { parseToken } from "./token.ts";
 
 /** The admission protocol id. */
 export const RELAY_AUTH = "/auki-p2p/relay-auth/1";
@@ -91,10 +94,81 @@ export function relayOf(
   return { relay: multiaddr(match[1]), targetPeerId: match[2] };
 }
 
+/** Admissions are used until this long before their `accepted_until`, ms. */
+export const ADMISSION_MARGIN_MS = 1_000;
+/** Most admissions a cache keeps. */
+export const ADMISSION_CACHE_SIZE = 256;
+
+/**
+ * Admissions granted, per (relay, relay connection, target, domain, token
+ * `iat`) as genb.md 1.4 keys them, each until `accepted_until` − 1 s.
+ */
+export class AdmissionCache {
+  readonly #until = new Map<string, number>();
+
+  /** The cache key of one admission. */
+  static key(
+    relay: string,
+    connectionId: string,
+    target: string,
+    domainId: string,
+    iat: number,
+  ): string {
+    return [relay, connectionId, target, domainId, iat].join(" ");
+  }
+
+  /** Whether `key` is admitted at `nowMs`. */
+  admitted(key: string, nowMs: number): boolean {
+    const until = this.#until.get(key);
+    if (until === undefined) return false;
+    if (nowMs < until - ADMISSION_MARGIN_MS) return true;
+    this.#until.delete(key);
+    return false;
+  }
+
+  /** Records an admission of `key` until `acceptedUntilMs`. */
+  admit(key: string, acceptedUntilMs: number, nowMs: number): void {
+    for (const [k, until] of this.#until) {
+      if (nowMs >= until - ADMISSION_MARGIN_MS) this.#until.delete(k);
+    }
+    if (this.#until.size >= ADMISSION_CACHE_SIZE) {
+      this.#until.delete(this.#until.keys().next().value!);
+    }
+    this.#until.set(key, acceptedUntilMs);
+  }
+
+  /** How many admissions are held. */
+  get size(): number {
+    return this.#until.size;
+  }
+}
+
+const caches = new WeakMap<Libp2p, AdmissionCache>();
+
+/** The admission cache of `node` (one per node). */
+export function admissionCacheOf(node: Libp2p): AdmissionCache {
+  let cache = caches.get(node);
+  if (cache === undefined) {
+    cache = new AdmissionCache();
+    caches.set(node, cache);
+  }
+  return cache;
+}
+
+/** The `iat` of a token, when it parses. */
+function tokenIat(token: string): number | undefined {
+  try {
+    return parseToken(token).claims.iat;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Runs the admission exchange with the relay of `target` when it is a
- * circuit address. A relay without the protocol is used as it is; a refusal
- * throws {@link AdmissionError}.
+ * circuit address, unless the node's cache holds an admission for the
+ * same relay connection, target, domain and token. A relay without the
+ * protocol is used as it is; a refusal throws {@link AdmissionError}.
  */
 export async function admitThroughRelay(
   node: Libp2p,
@@ -104,27 +178,40 @@ export async function admitThroughRelay(
   const circuit = relayOf(target);
   if (circuit === undefined) return;
   const signal = AbortSignal.timeout(ADMISSION_TIMEOUT_MS);
+  const token = authority.localToken();
+  const connection = await node.dial(circuit.relay, { signal });
+  const iat = tokenIat(token);
+  const cache = admissionCacheOf(node);
+  const key = iat === undefined ? undefined : AdmissionCache.key(
+    connection.remotePeer.toString(),
+    connection.id,
+    circuit.targetPeerId,
+    authority.domainId,
+    iat,
+  );
+  if (key !== undefined && cache.admitted(key, Date.now())) return;
   let stream;
   try {
-    stream = await node.dialProtocol(circuit.relay, RELAY_AUTH, { signal });
+    stream = await connection.newStream(RELAY_AUTH, { signal });
   } catch (error) {
     if ((error as Error).name === "UnsupportedProtocolError") return;
     throw error;
   }
   try {
     stream.send(encodeFrame(
-      admissionRequest(
-        authority.domainId,
-        circuit.targetPeerId,
-        authority.localToken(),
-      ),
+      admissionRequest(authority.domainId, circuit.targetPeerId, token),
       REQUEST_LIMITS,
     ));
     const body = await new FrameReader(stream, RESPONSE_LIMITS).read(signal);
     if (body === null) {
       throw new AdmissionError("relay admission: no answer from the relay");
     }
-    acceptedUntil(body, Date.now(), authority.localExpiry() ?? 0);
+    const until = acceptedUntil(
+      body,
+      Date.now(),
+      authority.localExpiry() ?? 0,
+    );
+    if (key !== undefined) cache.admit(key, until, Date.now());
     await stream.close({ signal }).catch(() => {});
   } catch (error) {
     stream.abort(error instanceof Error ? error : new Error(String(error)));

@@ -25,6 +25,7 @@ export const AuthConfig = z.strictObject({
   ),
   app_secret_file: z.string().min(1),
   advertise: z.boolean().optional(),
+  relay_booking: z.boolean().optional(),
 });
 /** The configuration's `auth` section. */
 export type AuthConfig = z.infer<typeof AuthConfig>;
@@ -45,6 +46,8 @@ export interface GenBSettings {
   appSecret: string;
   /** Whether to publish DDS advertisements. */
   advertise: boolean;
+  /** Whether to book relay slots through DMS (needs `dms`). */
+  relayBooking: boolean;
 }
 
 /** Checks a domain id: a lowercase canonical UUID. Throws a one-line message. */

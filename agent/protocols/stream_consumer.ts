@@ -130,10 +130,15 @@ export class Subscription {
       AbortSignal.timeout(options.timeoutMs ?? OPEN_TIMEOUT_MS),
       ...(options.signal ? [options.signal] : []),
     ]);
-    const connection = await node.dial(target, { signal });
-    const stream = options.openStream
-      ? await options.openStream(signal)
-      : await connection.newStream(STREAM, { signal, ...OVER_RELAYS });
+    // A gen-B stream is opened first: through a relay, it admits the
+    // dialer before the circuit is dialed; the dial then reuses it.
+    const opened = options.openStream && await options.openStream(signal);
+    const connection = await node.dial(target, { signal }).catch((error) => {
+      opened?.abort(error);
+      throw error;
+    });
+    const stream = opened ??
+      await connection.newStream(STREAM, { signal, ...OVER_RELAYS });
     const reader = new FrameReader(stream, STREAM_LIMITS);
     try {
       if (stream.status !== "open") throw new DroppedRequestError(STREAM);

@@ -3,12 +3,12 @@
  * libp2p CRv2 over TCP, as the Rust `auki-domain-relay` is, with a
  * configurable reservation count and per-circuit limits (none by default, so
  * sensor streams are not cut after 128 KiB or two minutes as on a default
- * relay).
+ * relay), and optionally gen-B source admission for one domain.
  *
  * @module
  */
 import { createLibp2p } from "libp2p";
-import type { Libp2p, PrivateKey } from "@libp2p/interface";
+import type { Libp2p, PeerId, PrivateKey } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
@@ -27,6 +27,7 @@ import { libp2pLogging } from "../libp2p_logger.ts";
 import { libp2pListenError } from "../listen_errors.ts";
 import { AGENT_VERSION, trustListenAddresses } from "../node.ts";
 import { ReservationHolders } from "./reservation_holders.ts";
+import { AdmissionServer } from "../genb/relay_admission_server.ts";
 
 /** The largest data limit a reservation can carry (uint64). */
 const UNLIMITED_BYTES = 2n ** 64n - 1n;
@@ -51,6 +52,11 @@ export interface RelayServerOptions {
   reservationTtlMs: number;
   /** Where log lines go. */
   logger: Logger;
+  /**
+   * Source admission for a gen-B domain (genb.md 1.4): CONNECTs only after
+   * `/auki-p2p/relay-auth/1` admitted the dialer for the target.
+   */
+  admission?: { domainId: string; dds: string };
 }
 
 /** A running relay. */
@@ -72,7 +78,15 @@ export async function startRelayServer(
     options.maxReservationsPerIp,
     options.logger,
   );
-  const node = await createLibp2p({
+  const admission: AdmissionServer | undefined = options.admission &&
+    new AdmissionServer({
+      ...options.admission,
+      // Called once the node below exists (on admission requests only).
+      reservedPeers: (): Iterable<PeerId> =>
+        node.services.relay.reservations.keys(),
+      logger: options.logger,
+    });
+  const node: Libp2p<{ relay: CircuitRelayService }> = await createLibp2p({
     start: false,
     privateKey: options.privateKey,
     addresses: { listen: options.listen },
@@ -84,6 +98,8 @@ export async function startRelayServer(
     connectionManager: CONNECTION_LIMITS,
     connectionGater: {
       denyInboundRelayReservation: (peer) => holders.deny(peer),
+      denyOutboundRelayedConnection: (source, target) =>
+        admission?.deny(source, target) ?? false,
     },
     services: {
       identify: identify(),
@@ -110,6 +126,7 @@ export async function startRelayServer(
   } catch (error) {
     throw libp2pListenError(error);
   }
+  await admission?.start(node);
   trustListenAddresses(node);
   holders.attach(node);
   logRefusedConnections(node, options.logger);
@@ -122,6 +139,7 @@ export async function startRelayServer(
     node,
     multiaddrs: () => node.getMultiaddrs().map(String),
     stop: async () => {
+      await admission?.stop();
       await node.stop();
     },
   };

@@ -56,6 +56,16 @@ interface Internals {
   };
 }
 
+/**
+ * Reserves a circuit on `relay` through the node's relay transport (which
+ * then keeps and renews it): listens on `<relay>/p2p-circuit`.
+ */
+export function relayListen(node: Libp2p, relay: Multiaddr): Promise<void> {
+  return (node as unknown as Internals).components.transportManager.listen([
+    relay.encapsulate("/p2p-circuit"),
+  ]);
+}
+
 interface Tracked {
   address: Multiaddr;
   peerId: string;
@@ -216,8 +226,7 @@ export class RelayReservations extends EventTarget {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
-        (this.#node as unknown as Internals).components.transportManager
-          .listen([relay.address.encapsulate("/p2p-circuit")]),
+        relayListen(this.#node, relay.address),
         new Promise((_, reject) => {
           timer = setTimeout(
             () =>

@@ -25,7 +25,8 @@ import {
 import { errorMessage } from "../../core/logging.ts";
 import { type Output, STDIO } from "../output.ts";
 import { flagValue, parseCommand, UsageError } from "../args.ts";
-import { parseTarget, withDevice } from "../client.ts";
+import { parseTarget, withDevice, withDomainDevice } from "../client.ts";
+import { AUTH_FLAGS, AUTH_FLAGS_HELP, authSettingsOf } from "../auth_flags.ts";
 import {
   CLUSTER_FLAGS,
   CLUSTER_FLAGS_HELP,
@@ -58,6 +59,11 @@ agent):
   --peer MULTIADDR     read the resources of this peer; needs --resource,
                        --from and --to
 ${CLUSTER_FLAGS_HELP}
+
+Remote peer in an authenticated domain (generation B, instead of a cluster;
+over /auki/auth/1/..., each stream with a p2p-access token of an ephemeral
+client key):
+${AUTH_FLAGS_HELP}
   -h, --help           show this help
 `;
 
@@ -86,6 +92,7 @@ export async function exportCommand(
       to: { type: "string" },
       peer: { type: "string" },
       ...CLUSTER_FLAGS,
+      ...AUTH_FLAGS,
     },
     positionals: ["OUT.mcap"],
   }, argv);
@@ -102,6 +109,13 @@ export async function exportCommand(
   const toNs = time("to");
   if (fromNs !== undefined && toNs !== undefined && toNs < fromNs) {
     throw new UsageError("export: --to: is before --from");
+  }
+  const cluster = clusterOf("export", values);
+  const auth = await authSettingsOf("export", values);
+  if (auth !== undefined && cluster !== undefined) {
+    throw new UsageError(
+      "export: --domain: cluster flags and domain flags cannot be mixed",
+    );
   }
   const resources = values.resource ?? [];
   const storage = values.storage ?? defaultStorage();
@@ -133,8 +147,11 @@ export async function exportCommand(
       return result;
     };
     if (values.peer === undefined) {
-      if (clusterOf("export", values) !== undefined) {
+      if (cluster !== undefined) {
         throw new UsageError("export: --cluster: only with --peer");
+      }
+      if (auth !== undefined) {
+        throw new UsageError("export: --domain: only with --peer");
       }
       const sources = await localSources(storage, peerId, {
         resources,
@@ -154,15 +171,20 @@ export async function exportCommand(
           "export: --peer: needs --resource, --from and --to",
         );
       }
-      result = await withDevice(
-        target,
-        clusterOf("export", values),
-        async (device) =>
-          await write(
-            await remoteSources(device, { resources, fromNs, toNs }),
-            0,
-          ),
-      );
+      const selection = { resources, fromNs, toNs };
+      result = auth === undefined
+        ? await withDevice(
+          target,
+          cluster,
+          async (device) =>
+            await write(await remoteSources(device, selection), 0),
+        )
+        : await withDomainDevice(
+          auth,
+          target,
+          async (device) =>
+            await write(await remoteSources(device, selection), 0),
+        );
     }
     if (result.messages === 0) {
       throw new UsageError(

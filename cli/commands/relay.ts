@@ -10,7 +10,8 @@ import { loadOrCreateSeed } from "../../agent/identity/seed_file.ts";
 import { peerKeyFromSeed } from "../../agent/identity/wallet.ts";
 import { DEFAULT_MAX_RESERVATIONS_PER_IP } from "../../agent/relay/reservation_holders.ts";
 import { startRelayServer } from "../../agent/relay/relay_server.ts";
-import { flagValue, parseCommand, parseCount } from "../args.ts";
+import { flagValue, parseCommand, parseCount, UsageError } from "../args.ts";
+import { parseDomainId, parseServiceUrl } from "../../agent/genb/settings.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import { startServiceNotifier } from "../sd_notify.ts";
 import {
@@ -39,6 +40,11 @@ Options:
   --max-duration SECONDS  lifetime of a relayed connection, 0 = no limit (default 0)
   --reservation-ttl SECONDS  how long a reservation lasts before renewal (default 3600)
   --ready-file FILE       write {"peer_id","multiaddrs"} here once serving
+  --domain UUID           admit circuits for this authenticated domain only
+                          (gen B, /auki-p2p/relay-auth/1): a dialer presents a
+                          p2p-access token for a target holding a reservation
+                          here before it may connect to it; needs --dds
+  --dds URL               Domain Data Service, for the token verification keys
 ${logFlagsHelp(26)}
   -h, --help              show this help
 `;
@@ -59,6 +65,8 @@ export async function relayCommand(
       "max-duration": { type: "string" },
       "reservation-ttl": { type: "string" },
       "ready-file": { type: "string" },
+      domain: { type: "string" },
+      dds: { type: "string" },
       ...LOG_FLAG_OPTIONS,
     },
   }, argv);
@@ -84,6 +92,17 @@ export async function relayCommand(
   const maxData = count("max-data", values["max-data"], 0);
   const maxDuration = count("max-duration", values["max-duration"], 0);
   const ttl = count("reservation-ttl", values["reservation-ttl"], 3600);
+  if ((values.domain === undefined) !== (values.dds === undefined)) {
+    throw new UsageError(
+      `relay: --${
+        values.domain === undefined ? "domain" : "dds"
+      }: source admission needs both --domain and --dds`,
+    );
+  }
+  const admission = values.domain === undefined ? undefined : {
+    domainId: flagValue("relay", "domain", values.domain, parseDomainId),
+    dds: flagValue("relay", "dds", values.dds!, parseServiceUrl),
+  };
   const seedPath = values.seed ??
     join(
       Deno.env.get("HOME") ?? ".",
@@ -103,6 +122,7 @@ export async function relayCommand(
     durationLimitMs: maxDuration * 1000,
     reservationTtlMs: Math.max(1, ttl) * 1000,
     logger,
+    admission,
   });
   logger.info(
     `relay ${relay.node.peerId} on ${
@@ -113,7 +133,7 @@ export async function relayCommand(
           maxDuration || "unlimited"
         } s`
         : "no circuit limits"
-    })`,
+    }${admission ? `; admitting domain ${admission.domainId} only` : ""})`,
     {
       event: "serving",
       peer_id: relay.node.peerId.toString(),

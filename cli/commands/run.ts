@@ -24,7 +24,12 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { ALL_DRIVERS, SIM_KINDS } from "../../drivers/registry.ts";
 import { flagValue, parseCommand, UsageError } from "../args.ts";
 import { parseClusterName, parseDiscoveryUrl } from "../cluster_flags.ts";
-import { AUTH_FLAGS, AUTH_FLAGS_HELP, authSettingsOf } from "../auth_flags.ts";
+import {
+  AUTH_FLAGS,
+  AUTH_FLAGS_HELP,
+  authSettingsOf,
+  RUN_AUTH_FLAGS_HELP,
+} from "../auth_flags.ts";
 import { parseListen } from "./discovery.ts";
 import { writeReadyFile } from "../ready_file.ts";
 import { FoxgloveBridge } from "../../agent/foxglove/server.ts";
@@ -95,7 +100,7 @@ Cluster (standalone without; in a cluster only members reach the device):
 
 Authenticated domain (generation B, instead of a cluster; or the config's "auth"):
 ${AUTH_FLAGS_HELP}
-  --advertise              publish this peer's routes to DDS (renewed every 60 s)
+${RUN_AUTH_FLAGS_HELP}
   -h, --help               show this help
 `;
 
@@ -176,6 +181,7 @@ export async function runCommand(
       "wire-encoding": { type: "string" },
       ...AUTH_FLAGS,
       advertise: { type: "boolean" },
+      "relay-booking": { type: "boolean" },
       ...LOG_FLAG_OPTIONS,
     },
   }, argv);
@@ -235,14 +241,14 @@ export async function runCommand(
       "run: --discovery: a Discovery URL (or --embedded-discovery) is needed with --cluster",
     );
   }
-  const auth = await authSettingsOf(
-    "run",
-    values,
-    file?.auth,
-    values.advertise,
-  );
-  if (auth === undefined && values.advertise) {
-    throw new UsageError("run: --advertise: needs --domain (gen-B mode)");
+  const auth = await authSettingsOf("run", values, file?.auth, {
+    advertise: values.advertise,
+    relayBooking: values["relay-booking"],
+  });
+  for (const flag of ["advertise", "relay-booking"] as const) {
+    if (auth === undefined && values[flag]) {
+      throw new UsageError(`run: --${flag}: needs --domain (gen-B mode)`);
+    }
   }
   if (auth !== undefined && (clusterName ?? discoveryUrl ?? embedded)) {
     throw new UsageError(
@@ -253,9 +259,11 @@ export async function runCommand(
     ? listen
     : file?.listen ?? [DEFAULT_LISTEN];
   const relayList = relays.length > 0 ? relays : file?.relays ?? [];
-  if (listenOn.length === 0 && relayList.length === 0) {
+  if (
+    listenOn.length === 0 && relayList.length === 0 && !auth?.relayBooking
+  ) {
     throw new UsageError(
-      "run: --listen: listening nowhere needs at least one --relay, or the agent is unreachable",
+      "run: --listen: listening nowhere needs at least one --relay (or --relay-booking), or the agent is unreachable",
     );
   }
   const storage = values.storage ?? file?.storage ?? defaultStorage();

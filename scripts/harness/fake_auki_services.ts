@@ -1,15 +1,17 @@
 /**
- * A fake Auki identity API and DDS on one loopback HTTP server for the gen-B
+ * A fake Auki identity API, DDS and DMS on one loopback HTTP server for the gen-B
  * tests and benchmark: it checks app credentials, issues challenges, verifies the
  * peer's Ed25519 signature, mints ES256 p2p-access tokens with a test key
  * (rotated on demand), serves the verification keys, records DDS
- * advertisements, and answers with 401, 404, 5xx or garbage on request.
+ * advertisements and relay bookings ({@link FakeDms}), and answers with 401,
+ * 404, 5xx or garbage on request.
  *
  * @module
  */
 import { publicKeyFromProtobuf } from "@libp2p/crypto/keys";
 import { peerIdFromPublicKey } from "@libp2p/peer-id";
 import { base64url, fromBase64url } from "../../agent/genb/base64url.ts";
+import { FakeDms } from "./fake_dms.ts";
 import {
   claimsFor,
   keyDocument,
@@ -44,6 +46,8 @@ export class FakeAukiServices {
   readonly advertisements = new Map<string, Advertisement>();
   /** Answer the next request whose path contains the key with this status (or `garbage`). */
   readonly failNext = new Map<string, number | "garbage">();
+  /** The DMS relay-booking endpoints. */
+  readonly dms = new FakeDms();
   /** Seconds by which minted tokens are backdated (to bring renewal near). */
   tokenAgeS = 0;
   #key: SigningKey;
@@ -129,6 +133,13 @@ export class FakeAukiServices {
       return new Response(
         await keyDocument(this.#generation, this.#key.pem, this.#previous?.pem),
         { headers: { "content-type": "application/json" } },
+      );
+    }
+    if (path.startsWith("/relay-bookings")) {
+      return this.dms.handle(
+        request,
+        path,
+        bearerPeer(auth.replace(/^Bearer /, "")),
       );
     }
     const match = /^\/api\/v1\/domains\/([^/]+)\/p2p\/(.+)$/.exec(path);

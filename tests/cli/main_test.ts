@@ -76,6 +76,14 @@ Deno.test("usage mistakes exit 2 with one line naming the flag or field", async 
       [["catalog", "not-a-multiaddr"], /MULTIADDR.*not-a-multiaddr/],
       [["catalog", NOWHERE, "--variant", "bogus"], /--variant.*bogus/],
       [["identity", "--seed"], /--seed/],
+      [
+        ["relay", "--domain", "de66fdf4-a830-4017-95dd-5741c30a6d0f"],
+        /--dds: source admission needs both --domain and --dds/,
+      ],
+      [
+        ["relay", "--domain", "lab", "--dds", "http://127.0.0.1:9"],
+        /--domain.*"lab" is not a lowercase canonical UUID/,
+      ],
       [["bogus"], /bogus/],
       [
         [

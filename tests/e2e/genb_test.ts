@@ -3,12 +3,15 @@
  * the fake API/DDS obtains its token, serves the authenticated protocols
  * and advertises itself; consumers with valid, wrong-domain, wrong-peer,
  * expired and missing tokens; `catalog` and `peers` with the auth flags;
- * the advertisement withdrawn at shutdown; bad flags refused.
+ * the advertisement withdrawn at shutdown; bad flags refused; a DMS relay
+ * booking on a real relay, reached by `catalog` through the circuit.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { Authority } from "../../agent/genb/authority.ts";
 import {
   openAuthenticated,
@@ -66,7 +69,7 @@ Deno.test("e2e genb: token, authenticated catalog, bad tokens refused, advertise
   });
   try {
     await agent.waitForStderr("p2p-access token for domain");
-    await agent.waitForStderr("relay booking is not implemented");
+    await agent.waitForStderr("is not used without --relay-booking");
     // Valid consumer: the catalog over /auki/auth/1/resources/0.2.0.
     await withClient(async (node) => {
       const me = node.peerId.toString();
@@ -167,7 +170,7 @@ Deno.test("e2e genb: token, authenticated catalog, bad tokens refused, advertise
   assert.ok(fake.calls.some((c) => c.startsWith("DELETE ")));
 });
 
-Deno.test("e2e genb: mixed cluster and domain flags, a shared secret file and a missing flag are usage errors", async () => {
+Deno.test("e2e genb: mixed cluster and domain flags, a shared secret file, relay booking without DMS and a missing flag are usage errors", async () => {
   const dir = await Deno.makeTempDir({ prefix: "auki-edge-genb-" });
   try {
     const fake = { url: "http://127.0.0.1:9/", app: { key: "k" } };
@@ -185,6 +188,18 @@ Deno.test("e2e genb: mixed cluster and domain flags, a shared secret file and a 
     ]);
     assert.equal(mixed.code, 2, mixed.stderr);
     assert.match(mixed.stderr, /cannot be mixed/);
+    const booking = await runCli([
+      "run",
+      "--storage",
+      dir,
+      ...args,
+      "--relay-booking",
+    ]);
+    assert.equal(booking.code, 2, booking.stderr);
+    assert.match(
+      booking.stderr,
+      /--relay-booking: relay booking needs a DMS URL/,
+    );
     const shared = await secretFile(dir, "s", 0o644);
     const open = await runCli([
       "run",
@@ -330,6 +345,124 @@ Deno.test("e2e genb: an agent reachable only through a relay serves over the lim
     } finally {
       await agent.stop();
     }
+  } finally {
+    await relay.stop();
+    await fake.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("e2e genb: --relay-booking reserves the booked slot on a real admitting relay, advertises the circuit, consumers are admitted, the booking is deleted at shutdown", async () => {
+  const fake = await FakeAukiServices.start();
+  fake.domains.add(DOMAIN);
+  const dir = await Deno.makeTempDir({ prefix: "auki-edge-genb-" });
+  const secret = await secretFile(dir, fake.app.secret);
+  // A relay admitting the domain's peers only (genb.md 1.4).
+  const relay = await startRelay(dir, {
+    port: freePort(),
+    args: [
+      "--max-data",
+      "100000000",
+      "--max-duration",
+      "120",
+      "--domain",
+      DOMAIN,
+      "--dds",
+      fake.url,
+    ],
+  });
+  // The first slot points at a relay nobody runs: reported, then reassigned.
+  const nobody = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+  // js-libp2p relays announce their duration in ms in the seconds field
+  // (decision 106): the slot states what the relay announces.
+  const limits = { duration_seconds: 120_000, data_bytes_per_direction: 1e8 };
+  const base = (address: string) => address.replace(/\/p2p\/[^/]+$/, "");
+  fake.dms.providers = [
+    {
+      peerId: nobody.toString(),
+      bases: [`/ip4/127.0.0.1/tcp/${freePort()}`],
+      limits,
+    },
+    { peerId: relay.peerId, bases: [base(relay.address)], limits },
+  ];
+  try {
+    const agent = await startAgent({
+      config: SMALL_SIMS,
+      args: [
+        ...authArgs(fake, secret),
+        "--dms",
+        fake.url,
+        "--relay-booking",
+        "--advertise",
+      ],
+    });
+    const circuit = `${relay.address}/p2p-circuit/p2p/${agent.peerId}`;
+    try {
+      await agent.waitForStderr(/relay slot .*: dial_failed/, 30_000);
+      // Still serving directly while the booking goes on.
+      const direct = await runCli([
+        "catalog",
+        agent.address.toString(),
+        "--json",
+        ...authArgs(fake, secret),
+      ]);
+      assert.equal(direct.code, 0, direct.stderr);
+      await until(
+        () => !!fake.advertisements.get(agent.peerId)?.routes.includes(circuit),
+        `the advertised circuit ${circuit}`,
+        30_000,
+      );
+      assert.deepEqual(fake.dms.failures.map((f) => f.reason), [
+        "dial_failed",
+      ]);
+      const relayed = await runCli([
+        "catalog",
+        circuit,
+        "--json",
+        ...authArgs(fake, secret),
+      ]);
+      assert.equal(relayed.code, 0, relayed.stderr);
+      assert.match(relayed.stdout, /"resource_id":"sim_joints"/);
+      const subscribed = await runCli([
+        "subscribe",
+        circuit,
+        "sim_joints",
+        "--count",
+        "3",
+        ...authArgs(fake, secret),
+      ]);
+      assert.equal(subscribed.code, 0, subscribed.stderr);
+      assert.equal(subscribed.stdout.trim().split("\n").length, 3);
+      // Without admission the relay refuses the circuit; a token of
+      // another domain is refused admission.
+      await withClient(async (node) => {
+        await assert.rejects(node.dial(multiaddr(circuit)));
+        const ring = new KeyRing();
+        await ring.install(await keyDocument(1, fake.key.pem));
+        const me = node.peerId.toString();
+        const other = "00000000-0000-4000-8000-00000000000b";
+        const authority = new Authority({
+          domainId: other,
+          peerId: me,
+          keys: ring,
+        });
+        await authority.install(
+          await signToken(
+            claimsFor(me, other, Math.floor(Date.now() / 1000)),
+            fake.key.privateKey,
+          ),
+        );
+        await assert.rejects(
+          requestAuthResources(node, multiaddr(circuit), authority),
+          /the relay refused admission/,
+        );
+      });
+      assert.match(relay.stderr(), /not admitted/);
+    } finally {
+      assert.equal(await agent.stop(), 0);
+    }
+    assert.equal(fake.dms.bookings.size, 1);
+    assert.deepEqual(fake.dms.deleted, [...fake.dms.bookings.keys()]);
   } finally {
     await relay.stop();
     await fake.stop();

@@ -1,7 +1,9 @@
 /**
  * Relay source admission (spec genb.md 1.4): the request body, the response
  * bounds, and the exchange with a node answering `/auki-p2p/relay-auth/1`
- * (accepting, refusing) or not speaking it at all.
+ * (accepting, refusing) or not speaking it at all; admissions cached per
+ * (relay, relay connection, target, domain, token iat) until
+ * `accepted_until` − 1 s.
  */
 import assert from "node:assert/strict";
 import { multiaddr } from "@multiformats/multiaddr";
@@ -9,6 +11,7 @@ import type { Libp2p } from "@libp2p/interface";
 import { encodeFrame, FrameReader } from "../../../core/codec/framing.ts";
 import {
   acceptedUntil,
+  AdmissionCache,
   AdmissionError,
   admissionRequest,
   admitThroughRelay,
@@ -104,6 +107,25 @@ Deno.test("relay admission: accepted, refused, and relays without the protocol",
         target_peer_id: TARGET,
         p2p_access_token: authority.localToken(),
       }]);
+      // Cached for the same relay connection, target, domain and token.
+      await admitThroughRelay(client, circuit(relay), authority);
+      assert.equal(seen.length, 1);
+      // Another target, another token (newer iat), another relay
+      // connection: each is admitted anew.
+      const other = "12D3KooWRBhwfeP2Y4TCx1SM6s9rUoHhR5STiGwxBhgFRcw3UERE";
+      await admitThroughRelay(
+        client,
+        multiaddr(`${relay.getMultiaddrs()[0]}/p2p-circuit/p2p/${other}`),
+        authority,
+      );
+      assert.equal(seen.length, 2);
+      clock.ms += 1000;
+      const renewed = await authorityFor(client, key, clock);
+      await admitThroughRelay(client, circuit(relay), renewed);
+      assert.equal(seen.length, 3);
+      await client.hangUp(relay.peerId);
+      await admitThroughRelay(client, circuit(relay), renewed);
+      assert.equal(seen.length, 4);
     },
   );
   await withRelayNode(() => ({ accepted: false }), async (relay, client) => {
@@ -117,4 +139,26 @@ Deno.test("relay admission: accepted, refused, and relays without the protocol",
     const authority = await authorityFor(client, key, clock);
     await admitThroughRelay(client, circuit(relay), authority);
   });
+});
+
+Deno.test("relay admission cache: per key until accepted_until - 1 s", () => {
+  const cache = new AdmissionCache();
+  const key = AdmissionCache.key("relay", "conn-1", TARGET, DOMAIN, 1700000000);
+  assert.notEqual(
+    key,
+    AdmissionCache.key("relay", "conn-2", TARGET, DOMAIN, 1700000000),
+  );
+  assert.notEqual(
+    key,
+    AdmissionCache.key("relay", "conn-1", TARGET, DOMAIN, 1700000001),
+  );
+  assert.equal(cache.admitted(key, NOW), false);
+  cache.admit(key, NOW + 20_000, NOW);
+  assert.equal(cache.admitted(key, NOW), true);
+  assert.equal(cache.admitted(key, NOW + 18_999), true);
+  assert.equal(cache.admitted(key, NOW + 19_000), false);
+  assert.equal(cache.size, 0, "an ended admission is dropped");
+  cache.admit(key, NOW + 5_000, NOW);
+  cache.admit("other", NOW + 30_000, NOW + 10_000);
+  assert.equal(cache.size, 1, "ended admissions are pruned on admit");
 });

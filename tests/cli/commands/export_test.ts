@@ -2,7 +2,8 @@
  * `auki-edge export` and `verify` as processes against a real agent: the
  * export taken while the agent records, read back with `@mcap/core` through
  * its index and by a full scan, the same range exported from the remote
- * peer's streams, and the bad inputs.
+ * peer's streams (in a cluster, and in an authenticated gen-B domain with
+ * the auth flags), and the bad inputs.
  *
  * @module
  */
@@ -26,6 +27,7 @@ import { loadOrCreateSeed } from "../../../agent/identity/seed_file.ts";
 import { withClient } from "../../../cli/client.ts";
 import { runCli, startAgent } from "../../../scripts/harness/agent_process.ts";
 import { freePort } from "../../../scripts/harness/cluster.ts";
+import { FakeAukiServices } from "../../../scripts/harness/fake_auki_services.ts";
 import { withDir } from "../../helpers/temp_dir.ts";
 import { delay } from "../../helpers/wait.ts";
 
@@ -355,4 +357,84 @@ Deno.test("export: from a peer in a cluster, joining it for the export", async (
   } finally {
     await agent.stop();
   }
+});
+
+Deno.test("export: from a peer in an authenticated domain (gen B), with the auth flags", async () => {
+  const fake = await FakeAukiServices.start();
+  const domain = "de66fdf4-a830-4017-95dd-5741c30a6d0f";
+  fake.domains.add(domain);
+  await withDir(async (dir) => {
+    const secret = join(dir, "app.secret");
+    await Deno.writeTextFile(secret, fake.app.secret, { mode: 0o600 });
+    const auth = [
+      "--domain",
+      domain,
+      "--auth-api",
+      fake.url,
+      "--dds",
+      fake.url,
+      "--app-key",
+      fake.app.key,
+      "--app-secret-file",
+      secret,
+    ];
+    const agent = await startAgent({ args: ["--sim", "joints", ...auth] });
+    try {
+      await agent.waitForStderr("p2p-access token for domain", 15_000);
+      await delay(1_500);
+      const seed = join(dir, "client.seed");
+      await loadOrCreateSeed(seed);
+      const nowNs = BigInt(Date.now()) * 1_000_000n;
+      const out = join(dir, "domain.mcap");
+      const result = await runCli([
+        "export",
+        out,
+        "--peer",
+        agent.address.toString(),
+        "--seed",
+        seed,
+        "--resource",
+        "sim_joints",
+        "--from",
+        String(nowNs - 1_000_000_000n),
+        "--to",
+        String(nowNs),
+        ...auth,
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      const { messages } = await scan(out);
+      assert(messages.length > 10, `${messages.length} messages`);
+      assert(messages.every((m) => m.logTime <= nowNs));
+      const reader = new McapStreamReader({ validateCrcs: true });
+      reader.append(await Deno.readFile(out));
+      const attachments: string[] = [];
+      for (let r; (r = reader.nextRecord());) {
+        if (r.type === "Attachment") attachments.push(r.name);
+      }
+      assert(
+        attachments.some((name) => name.includes("sensor")),
+        `the sensor entry over /auki/auth/1/registries: ${attachments}`,
+      );
+      assert.equal((await runCli(["verify", out])).code, 0);
+      // Without the auth flags the gen-B peer answers nothing.
+      const plain = await runCli([
+        "export",
+        join(dir, "plain.mcap"),
+        "--peer",
+        agent.address.toString(),
+        "--seed",
+        seed,
+        "--resource",
+        "sim_joints",
+        "--from",
+        String(nowNs - 1_000_000_000n),
+        "--to",
+        String(nowNs),
+      ]);
+      assert.notEqual(plain.code, 0);
+    } finally {
+      await agent.stop();
+    }
+  });
+  await fake.stop();
 });
