@@ -213,6 +213,10 @@ export class Agent {
       this.#status.refresh();
       this.cluster?.readvertise();
     });
+    this.genb?.booking?.addEventListener(
+      "change",
+      () => this.#status.refresh(),
+    );
     this.#stopPathLog = logConnectionPaths(
       node,
       this.relays?.peerIds() ?? new Set(),
@@ -404,6 +408,7 @@ export class Agent {
       multiaddrs: this.multiaddrs(),
       cluster: this.#clusterStatus(),
       relays: this.relays?.status() ?? [],
+      relay_booking: this.genb?.booking?.status() ?? null,
       ...this.observer.status(),
     };
   }

@@ -1,8 +1,9 @@
 /**
  * `<storage>/status.json`: the running agent's state for operators and
- * `auki-edge status` (addresses, cluster, relay reservations, sensor health
- * and rates, logs and subscriptions, process figures), rewritten
- * atomically whenever it changes and removed when the agent stops.
+ * `auki-edge status` (addresses, cluster, relay reservations and booking,
+ * sensor health and rates, logs and subscriptions, process figures),
+ * rewritten atomically whenever it changes and removed when the agent
+ * stops.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import type { Logger } from "../core/logging.ts";
 import type { ObservedStatus } from "./observe/observer.ts";
 import { describe } from "./protocols/exchange.ts";
 import type { RelayState } from "./relay/reservations.ts";
+import type { RelayBookingStatus } from "./genb/booking_status.ts";
 import { writeFileAtomic } from "../core/files.ts";
 
 /** What the status file holds (and `/api/status` serves). */
@@ -30,6 +32,8 @@ export interface AgentStatus extends ObservedStatus {
   } | null;
   /** The state of each configured relay's reservation. */
   relays: RelayState[];
+  /** The DMS relay booking (gen-B `--relay-booking`), or null without one. */
+  relay_booking: RelayBookingStatus | null;
 }
 
 const REFRESH_MS = 1_000;

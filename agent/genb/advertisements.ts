@@ -3,7 +3,7 @@
  * protocols (`PUT .../advertisements/self`) every 60 s and on change,
  * withdraw them (`DELETE`) at shutdown, and list a domain's
  * advertisements. The bearer is the peer's p2p-access token (genb.md 2.6,
- * Inferred).
+ * Inferred), renewed and the call retried once on a 401.
  *
  * @module
  */
@@ -13,6 +13,7 @@ import { errorMessage } from "../../core/logging.ts";
 import { sleep } from "../../core/backoff.ts";
 import { AuthHttpError, call, replyJson } from "./auth_http.ts";
 import type { Authority } from "./authority.ts";
+import { type Bearer, bearerCall, type RenewToken } from "./bearer_call.ts";
 
 /** How often an advertisement is renewed, ms. */
 export const RENEW_ADVERTISEMENT_MS = 60_000;
@@ -52,6 +53,7 @@ const sortedUnique = (list: readonly string[]) => [...new Set(list)].sort();
 export class Advertiser {
   readonly #dds: string;
   readonly #authority: Authority;
+  readonly #bearer: Bearer;
   readonly #routes: () => string[];
   readonly #protocols: string[];
   readonly #logger: Logger;
@@ -69,9 +71,14 @@ export class Advertiser {
     protocols: readonly string[];
     logger: Logger;
     renewMs?: number;
+    renew?: RenewToken;
   }) {
     this.#dds = init.dds;
     this.#authority = init.authority;
+    this.#bearer = {
+      token: () => init.authority.localToken(),
+      renew: init.renew,
+    };
     this.#routes = init.routes;
     this.#protocols = sortedUnique(init.protocols).slice(0, MAX_PROTOCOLS);
     this.#logger = init.logger;
@@ -104,20 +111,20 @@ export class Advertiser {
   }
 
   async #publish(): Promise<void> {
-    const token = this.#authority.localToken();
-    if (token === "") throw new Error("no current p2p-access token");
+    if (this.#authority.localToken() === "") {
+      throw new Error("no current p2p-access token");
+    }
     const routes = sortedUnique(this.#routes()).slice(0, MAX_ROUTES);
     if (routes.length === 0) throw new Error("no route to advertise");
     const body = { routes, protocols: this.#protocols };
     for (let attempt = 0;; attempt++) {
       try {
-        const reply = await call({
+        const reply = await bearerCall({
           service: "DDS",
           method: "PUT",
           url: `${base(this.#dds, this.#authority.domainId)}/self`,
-          authorization: `Bearer ${token}`,
           body,
-        });
+        }, this.#bearer);
         const echoed = replyJson(
           reply,
           "DDS advertisements/self",
@@ -159,15 +166,13 @@ export class Advertiser {
     this.#stop.abort();
     clearTimeout(this.#timer);
     await this.#running;
-    const token = this.#authority.localToken();
-    if (this.#published === "" || token === "") return;
+    if (this.#published === "" || this.#authority.localToken() === "") return;
     try {
-      await call({
+      await bearerCall({
         service: "DDS",
         method: "DELETE",
         url: `${base(this.#dds, this.#authority.domainId)}/self`,
-        authorization: `Bearer ${token}`,
-      });
+      }, this.#bearer);
       this.#logger.info("DDS advertisement withdrawn");
     } catch (error) {
       this.#logger.warn(

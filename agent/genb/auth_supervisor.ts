@@ -3,7 +3,10 @@
  * the DDS verification keys every 10 minutes, obtains the p2p-access token
  * and renews it at 75 % of its lifetime. Failures are retried with backoff
  * and logged as one line saying what failed and until when existing
- * streams are served; nothing here ends the agent.
+ * streams are served; nothing here ends the agent. A service refusing the
+ * token (DMS or DDS answering 401) asks for a renewal now
+ * ({@link AuthSupervisor.renewNow}): one shared renewal, at most one per
+ * token and none for a token such a renewal gave.
  *
  * @module
  */
@@ -49,6 +52,14 @@ export class AuthSupervisor {
   #keysAt = -Infinity;
   #loop: Promise<void> | undefined;
   #first: PromiseWithResolvers<void> = Promise.withResolvers();
+  /** Wakes the loop from its sleep for a forced renewal. */
+  #wake = new AbortController();
+  /** A forced renewal asked for and not yet taken by the loop. */
+  #forcing: PromiseWithResolvers<void> | undefined;
+  /** The token the last forced renewal was made for. */
+  #forcedFor = "";
+  /** The token the last forced renewal gave. */
+  #forcedGave = "";
 
   /** A supervisor; {@link start} begins its work. `now` gives ms since the epoch. */
   constructor(
@@ -87,6 +98,37 @@ export class AuthSupervisor {
     this.#stop.abort();
     this.#first.reject(new Error("stopped before a token was issued"));
     await this.#loop;
+    this.#forcing?.resolve();
+  }
+
+  /**
+   * A service refused `rejected` (HTTP 401; `reason` says which): renews
+   * the token now, unless that happened already. Callers at the same time
+   * share one renewal; a token gets at most one forced renewal, and a token
+   * a forced renewal gave gets none (refusing a fresh token is not a stale
+   * token's fault), so a service refusing every token costs one extra
+   * renewal per timed renewal, never a storm: its callers fall back to
+   * their backoff. Resolves whether a newer token than `rejected` is
+   * installed to retry with.
+   */
+  async renewNow(rejected: string, reason: string): Promise<boolean> {
+    const newer = () => {
+      const token = this.#authority.localToken();
+      return token !== "" && token !== rejected;
+    };
+    if (newer()) return true;
+    if (this.#loop === undefined || this.#stop.signal.aborted) return false;
+    if (this.#forcing === undefined) {
+      if (rejected === this.#forcedFor || rejected === this.#forcedGave) {
+        return false;
+      }
+      this.#forcedFor = rejected;
+      this.#forcing = Promise.withResolvers();
+      this.#logger.info(`${reason}: renewing the p2p-access token now`);
+      this.#wake.abort();
+    }
+    await this.#forcing.promise;
+    return newer();
   }
 
   /** When the token is due for renewal, ms since the epoch (0: now). */
@@ -98,9 +140,12 @@ export class AuthSupervisor {
 
   async #run(): Promise<void> {
     while (!this.#stop.signal.aborted) {
+      this.#wake = new AbortController();
+      const forcing = this.#forcing;
+      this.#forcing = undefined;
       let delay: number;
       try {
-        await this.#step();
+        await this.#step(forcing !== undefined);
         this.#backoff.reset();
         const now = this.#now();
         const next = Math.min(
@@ -112,7 +157,16 @@ export class AuthSupervisor {
         delay = this.#backoff.fail(this.#now());
         this.#logger.warn(`${errorMessage(error)}; ${this.#standing(delay)}`);
       }
-      await sleep(delay, this.#stop.signal);
+      if (forcing !== undefined) {
+        this.#forcedGave = this.#authority.localToken();
+        forcing.resolve();
+      }
+      // A renewal forced during the step runs at once.
+      if (this.#forcing !== undefined) continue;
+      await sleep(
+        delay,
+        AbortSignal.any([this.#stop.signal, this.#wake.signal]),
+      );
     }
   }
 
@@ -129,7 +183,8 @@ export class AuthSupervisor {
     return now + Math.min(this.#timing.minRenewMs, (exp * 1000 - now) / 2);
   }
 
-  async #step(): Promise<void> {
+  /** Refreshes the keys when due, and the token when due or `force`d. */
+  async #step(force: boolean): Promise<void> {
     const now = this.#now();
     if (now >= this.#keysAt + this.#timing.keyRefreshMs) {
       await this.#authority.keys.install(
@@ -138,7 +193,7 @@ export class AuthSupervisor {
       );
       this.#keysAt = now;
     }
-    if (this.#now() >= this.renewAt()) {
+    if (force || this.#now() >= this.renewAt()) {
       const issued = await this.#client.p2pToken();
       const claims = await this.#authority.install(issued.token);
       const stated = Date.parse(issued.expiresAt);

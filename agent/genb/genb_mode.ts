@@ -17,7 +17,7 @@ import { CredentialsClient } from "./credentials.ts";
 import { type GenBInit, genbService } from "./genb_service.ts";
 import { AUTH_PROTOCOLS } from "./ids.ts";
 import { KeyRing } from "./key_ring.ts";
-import { relayBooking } from "./relay_booking.ts";
+import { relayBooking, type RelayBookingService } from "./relay_booking.ts";
 import type { GenBSettings } from "./settings.ts";
 
 /** The running gen-B mode: a service plus its authority and supervisor. */
@@ -26,6 +26,8 @@ export interface GenBMode extends Service {
   readonly authority: Authority;
   /** The token and key renewal. */
   readonly supervisor: AuthSupervisor;
+  /** The DMS relay booking, with `--relay-booking`. */
+  readonly booking: RelayBookingService | undefined;
 }
 
 /** Builds gen-B mode for `node` (started by the agent like its other services). */
@@ -57,6 +59,9 @@ export function genbMode(
     logger: logger.child("auth"),
   });
   const service = genbService({ ...init, authority }, components);
+  // DMS and DDS refusing the token (401) renew it now, once (decision 105).
+  const renew = (rejected: string, reason: string) =>
+    supervisor.renewNow(rejected, reason);
   const advertiser = settings.advertise
     ? new Advertiser({
       dds: settings.dds,
@@ -64,11 +69,12 @@ export function genbMode(
       routes: () => advertisedMultiaddrs(node, init.announce),
       protocols: AUTH_PROTOCOLS,
       logger: logger.child("dds"),
+      renew,
     })
     : undefined;
   const booking = settings.relayBooking && settings.dms !== undefined
     ? relayBooking(
-      { dms: settings.dms, authority },
+      { dms: settings.dms, authority, renew },
       { node, logger: logger.child("dms") },
     )
     : undefined;
@@ -76,6 +82,7 @@ export function genbMode(
   return {
     authority,
     supervisor,
+    booking,
     async start() {
       if (settings.dms !== undefined && booking === undefined) {
         logger.info(

@@ -4,7 +4,9 @@
  * reaches the DDS advertisement with the node's addresses), renew the
  * booking halfway to its authority's end, report slots that cannot be
  * reserved or are lost, and delete the booking at shutdown. Failures are
- * retried with backoff; nothing stops the agent.
+ * retried with backoff; nothing stops the agent. Its state is shown by
+ * `auki-edge status` ({@link RelayBookingStatus}), and a `change` event
+ * tells when the circuit held changes.
  *
  * @module
  */
@@ -14,6 +16,8 @@ import { Backoff, sleep } from "../../core/backoff.ts";
 import { errorMessage, type Logger } from "../../core/logging.ts";
 import { AuthHttpError } from "./auth_http.ts";
 import type { Authority } from "./authority.ts";
+import type { RenewToken } from "./bearer_call.ts";
+import { bookingStatus, type RelayBookingStatus } from "./booking_status.ts";
 import {
   type BookingSnapshot,
   MAX_BOOKING_S,
@@ -40,6 +44,14 @@ export interface BookingTiming {
   maxBackoffMs: number;
 }
 
+/**
+ * How long the ready file waits for the first booked circuit before it is
+ * written without it (decision 110): well inside systemd's 90 s start
+ * timeout, so a DMS outage does not make the service manager restart the
+ * agent (and its booking) over and over.
+ */
+export const FIRST_CIRCUIT_WAIT_MS = 30_000;
+
 /** Default pace (decision 105). */
 export const BOOKING_TIMING: BookingTiming = {
   pollMs: 2_000,
@@ -54,20 +66,29 @@ export interface RelayBookingInit {
   dms: string;
   /** The peer's domain and token (the DMS bearer). */
   authority: Authority;
+  /** Renews a token DMS refused (401), for one retry. */
+  renew?: RenewToken;
   /** Booking length asked for, seconds (300..86400). */
   durationS?: number;
   /** Loop pace. */
   timing?: Partial<BookingTiming>;
 }
 
-/** The running booking. */
-export interface RelayBookingService {
+/** The running booking; dispatches `change` when the circuit held changes. */
+export interface RelayBookingService extends EventTarget {
   /** Starts booking (once a token is installed). */
   start(): void;
   /** Stops, and deletes the booking. */
   stop(): Promise<void>;
   /** The reservation held, if any. */
   held(): HeldSlot | undefined;
+  /** The booking's state now. */
+  status(): RelayBookingStatus;
+  /**
+   * Resolves true once a booked circuit is held, or false after
+   * `timeoutMs` without one (or when stopped first); booking goes on.
+   */
+  firstCircuit(timeoutMs: number): Promise<boolean>;
 }
 
 /** When to renew: halfway to the authority's end, at least 1 s from now. */
@@ -95,10 +116,10 @@ export function relayBooking(
 ): RelayBookingService {
   const { node, logger } = components;
   const timing = { ...BOOKING_TIMING, ...init.timing };
-  const client = new RelayBookingClient(
-    init.dms,
-    () => init.authority.localToken(),
-  );
+  const client = new RelayBookingClient(init.dms, {
+    token: () => init.authority.localToken(),
+    renew: init.renew,
+  });
   const request = {
     mode: "public",
     requested_duration_seconds: init.durationS ?? MAX_BOOKING_S,
@@ -106,8 +127,11 @@ export function relayBooking(
   } as const;
   const stop = new AbortController();
   const backoff = new Backoff(timing.minBackoffMs, timing.maxBackoffMs);
+  const events = new EventTarget();
+  const first = Promise.withResolvers<boolean>();
   let booking: BookingSnapshot | undefined;
   let held: HeldSlot | undefined;
+  let lastError: string | undefined;
   let idempotencyKey = crypto.randomUUID();
   let renewAt = 0;
   let loop: Promise<void> | undefined;
@@ -134,10 +158,20 @@ export function relayBooking(
     renewAt = Date.now() + renewDelayMs(next, Date.now());
   };
 
+  const hold = (next: HeldSlot | undefined) => {
+    if (next?.circuit === held?.circuit) {
+      held = next;
+      return;
+    }
+    held = next;
+    if (next !== undefined) first.resolve(true);
+    events.dispatchEvent(new Event("change"));
+  };
+
   const drop = () => {
     if (held === undefined) return;
     const relay = multiaddr(held.base);
-    held = undefined;
+    hold(undefined);
     node.hangUp(relay).catch(() => {});
   };
 
@@ -172,7 +206,7 @@ export function relayBooking(
     } else if (held !== undefined && !stillHeld(node, held)) {
       const lost = booking.slots.find((s) => s.slot_id === held!.slotId);
       const base = held.base;
-      held = undefined;
+      hold(undefined);
       if (lost !== undefined) {
         await report(
           lost,
@@ -204,18 +238,20 @@ export function relayBooking(
     }
     if (held === undefined && slot !== undefined) {
       try {
-        held = await reserveSlot(node, slot, stop.signal);
+        hold(await reserveSlot(node, slot, stop.signal));
       } catch (error) {
         if (!(error instanceof SlotReservationError)) throw error;
         await report(slot, error);
         throw error;
       }
       logger.info(
-        `relay slot ${slot.slot_id} reserved on ${held.base} (limits ${
+        `relay slot ${slot.slot_id} reserved on ${held!.base} (limits ${
           slot.limits!.duration_seconds
         } s, ${
           slot.limits!.data_bytes_per_direction
-        } bytes; lease until ${slot.provider_lease_expires_at}); advertising ${held.circuit}`,
+        } bytes; lease until ${slot.provider_lease_expires_at}); advertising ${
+          held!.circuit
+        }`,
       );
     }
     return Math.min(
@@ -230,8 +266,12 @@ export function relayBooking(
       try {
         delay = await step();
         backoff.reset();
+        lastError = undefined;
       } catch (error) {
         delay = backoff.fail();
+        lastError = error instanceof SlotReservationError
+          ? `${error.reason}: ${error.message}`
+          : errorMessage(error);
         // A slot that could not be reserved was logged when reported.
         if (error instanceof SlotReservationError) {
           await sleep(delay, stop.signal);
@@ -247,12 +287,13 @@ export function relayBooking(
     }
   };
 
-  return {
+  return Object.assign(events, {
     start() {
       loop ??= run();
     },
     async stop() {
       stop.abort();
+      first.resolve(false);
       await loop;
       if (booking === undefined) return;
       try {
@@ -267,5 +308,24 @@ export function relayBooking(
       }
     },
     held: () => held,
-  };
+    status: () =>
+      bookingStatus({
+        booking,
+        held,
+        ready: booking && readySlot(booking),
+        error: lastError,
+        retryAt: backoff.retryAt,
+      }),
+    async firstCircuit(timeoutMs: number): Promise<boolean> {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      try {
+        return await Promise.race([first.promise, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
 }

@@ -2,12 +2,14 @@
  * The DMS relay-booking calls (spec genb.md 5; shapes as in the SDK's
  * `core/auki-relay-booking`): create a booking, read the active one, renew
  * it, report a failed reservation, delete it. The bearer is the peer's
- * p2p-access token (genb.md 2.6).
+ * p2p-access token, renewed and the call retried once on a 401 (genb.md
+ * 2.6).
  *
  * @module
  */
 import { z } from "zod";
-import { AuthHttpError, call, type Reply, replyJson } from "./auth_http.ts";
+import { AuthHttpError, type Reply, replyJson } from "./auth_http.ts";
+import { type Bearer, bearerCall } from "./bearer_call.ts";
 
 /** Shortest booking DMS accepts, seconds. */
 export const MIN_BOOKING_S = 300;
@@ -74,13 +76,13 @@ export interface BookingRequest {
   relay_count: number;
 }
 
-/** The DMS relay-booking endpoints of one DMS, with the token of `bearer()`. */
+/** The DMS relay-booking endpoints of one DMS, with the token of `bearer`. */
 export class RelayBookingClient {
   readonly #dms: string;
-  readonly #bearer: () => string;
+  readonly #bearer: Bearer;
 
   /** A client of `dms` (a base URL ending in `/`). */
-  constructor(dms: string, bearer: () => string) {
+  constructor(dms: string, bearer: Bearer) {
     this.#dms = dms;
     this.#bearer = bearer;
   }
@@ -89,20 +91,12 @@ export class RelayBookingClient {
     body?: unknown;
     headers?: Record<string, string>;
   } = {}): Promise<Reply> {
-    const token = this.#bearer();
-    if (token === "") {
-      throw new AuthHttpError(
-        "unauthorized",
-        `DMS ${method} ${path}: no current p2p-access token`,
-      );
-    }
-    return call({
+    return bearerCall({
       service: "DMS",
       method,
       url: `${this.#dms}${path}`,
-      authorization: `Bearer ${token}`,
       ...init,
-    });
+    }, this.#bearer);
   }
 
   /**

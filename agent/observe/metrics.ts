@@ -7,6 +7,10 @@
  */
 import type { AgentStatus } from "../status_file.ts";
 import { Exposition, type Labels } from "./exposition.ts";
+import {
+  BOOKING_STATES,
+  type RelayBookingStatus,
+} from "../genb/booking_status.ts";
 
 const NS_PER_S = 1e9;
 const RELAY_STATES = ["reserved", "reserving", "waiting"] as const;
@@ -125,12 +129,18 @@ export function metricsText(status: AgentStatus): string {
     .family(
       "auki_edge_relay_reservation",
       "gauge",
-      "1 for each configured relay's reservation state.",
-      status.relays.flatMap((r) =>
-        RELAY_STATES.map((state) =>
-          [{ relay: r.relay, state }, r.state === state ? 1 : 0] as const
-        )
-      ),
+      "1 for each relay reservation's state: source=configured for --relay relays (reserved, reserving, waiting), source=booking for the DMS relay booking (booking, waiting_for_slot, reserved, failed; relay empty until DMS assigns one).",
+      [
+        ...status.relays.flatMap((r) =>
+          RELAY_STATES.map((state) =>
+            [
+              { relay: r.relay, source: "configured", state },
+              r.state === state ? 1 : 0,
+            ] as const
+          )
+        ),
+        ...bookingSamples(status.relay_booking),
+      ],
     )
     .family(
       "auki_edge_domain_clock_offset_seconds",
@@ -169,6 +179,17 @@ export function metricsText(status: AgentStatus): string {
       Math.round(Date.now() / 1000 - status.process.uptime_seconds),
     );
   return out.text();
+}
+
+/** The booking's reservation state, one sample per state. */
+function bookingSamples(
+  booking: RelayBookingStatus | null,
+): (readonly [Labels, number])[] {
+  if (booking === null) return [];
+  return BOOKING_STATES.map((state) => [
+    { relay: booking.relay ?? "", source: "booking", state },
+    booking.state === state ? 1 : 0,
+  ]);
 }
 
 function clockSample(

@@ -31,7 +31,7 @@ import {
   RUN_AUTH_FLAGS_HELP,
 } from "../auth_flags.ts";
 import { parseListen } from "./discovery.ts";
-import { writeReadyFile } from "../ready_file.ts";
+import { LiveReadyFile } from "../ready_file.ts";
 import { FoxgloveBridge } from "../../agent/foxglove/server.ts";
 import { httpListenError } from "../../agent/listen_errors.ts";
 import { startServiceNotifier } from "../sd_notify.ts";
@@ -42,6 +42,7 @@ import {
 } from "../log_flags.ts";
 import { parseRelayAddress } from "../../agent/relay/relay_address.ts";
 import { FIRST_RESERVATION_WAIT_MS } from "../../agent/relay/reservations.ts";
+import { FIRST_CIRCUIT_WAIT_MS } from "../../agent/genb/relay_booking.ts";
 import {
   DEFAULT_HTTP,
   type HttpListen,
@@ -71,8 +72,10 @@ Options:
   --ready-file FILE    write {"peer_id","multiaddrs"} here once serving
                        (with "cluster" and "is_manager" once joined,
                        "relays" with the reservations when relays are set,
-                       "http" with the HTTP server's URL, and
-                       "foxglove" with its ws:// URL)
+                       "relay_booking" with --relay-booking, "http" with
+                       the HTTP server's URL, and "foxglove" with its ws://
+                       URL); with relays it waits for a circuit (10 s, a
+                       booked one 30 s) and is rewritten when circuits change
   --http HOST:PORT     serve the status page, /metrics, /healthz and
                        /api/status here (default ${DEFAULT_HTTP}, loopback
                        only; port 0 picks a free port; "none" disables)
@@ -385,6 +388,9 @@ export async function runCommand(
   const service = startServiceNotifier(logger);
   let code = 0;
   if (clusterName !== undefined) service.status(`joining ${clusterName}`);
+  const booking = agent.genb?.booking;
+  let live: LiveReadyFile | undefined;
+  const refreshReady = () => live?.refresh();
   try {
     const joined = await Promise.race([
       (agent.cluster?.joined ?? agent.genb?.supervisor.ready ??
@@ -392,23 +398,41 @@ export async function runCommand(
       stopped.promise.then(() => false),
     ]);
     const readyFile = values["ready-file"];
-    // Ready means reachable: through a relay, when relays are configured.
-    await agent.relays?.firstReservation(FIRST_RESERVATION_WAIT_MS);
+    // Ready means reachable: through a relay, when relays are configured
+    // or booked; each wait is bounded (decision 110).
+    const reached = joined && await Promise.race([
+      Promise.all([
+        agent.relays?.firstReservation(FIRST_RESERVATION_WAIT_MS),
+        booking?.firstCircuit(FIRST_CIRCUIT_WAIT_MS),
+      ]).then(([, booked]) => booked),
+      stopped.promise.then(() => undefined),
+    ]);
+    if (reached === false) {
+      logger.warn(
+        `no booked relay circuit within ${FIRST_CIRCUIT_WAIT_MS / 1000} s (${
+          booking!.status().state.replaceAll("_", " ")
+        }); ready with the addresses held now, the ready file is rewritten once the circuit is reserved`,
+      );
+    }
     if (joined && readyFile !== undefined) {
-      const cluster = agent.cluster?.status();
-      await writeReadyFile(
-        readyFile,
-        stringifyJson({
+      live = new LiveReadyFile(readyFile, () => {
+        const cluster = agent.cluster?.status();
+        return stringifyJson({
           peer_id: agent.peerId,
           multiaddrs: agent.multiaddrs(),
           ...(cluster
             ? { cluster: cluster.name, is_manager: cluster.isManager }
             : {}),
           ...(agent.relays ? { relays: agent.relays.status() } : {}),
+          ...(booking ? { relay_booking: booking.status() } : {}),
           ...(httpServer ? { http: httpServer.url } : {}),
           ...(foxglove ? { foxglove: foxglove.url } : {}),
-        }),
-      );
+        });
+      }, logger);
+      await live.write();
+      // The ready file follows the relay circuits (decision 110).
+      booking?.addEventListener("change", refreshReady);
+      agent.relays?.addEventListener("change", refreshReady);
     }
     if (joined) service.ready(`serving as ${agent.peerId}`);
     await stopped.promise;
@@ -420,6 +444,9 @@ export async function runCommand(
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
+    booking?.removeEventListener("change", refreshReady);
+    agent.relays?.removeEventListener("change", refreshReady);
+    await live?.close();
     service.close();
     await foxglove?.stop();
     await httpServer?.stop();

@@ -1,12 +1,13 @@
 /**
  * `auki-edge status`: the running agent's addresses, cluster, relay
- * reservations and each sensor's health, rates and failed reads, read from
- * its storage's status file.
+ * reservations, DMS relay booking and each sensor's health, rates and
+ * failed reads, read from its storage's status file.
  *
  * @module
  */
 import { defaultStorage } from "../../agent/config.ts";
 import { type AgentStatus, readStatus } from "../../agent/status_file.ts";
+import type { RelayBookingStatus } from "../../agent/genb/booking_status.ts";
 import { parseCommand } from "../args.ts";
 import { humanBandwidth, humanRate } from "../units.ts";
 import { type Output, STDIO } from "../output.ts";
@@ -15,8 +16,10 @@ const HELP = `Usage: auki-edge status [--storage DIR] [--json]
 
 Shows what the agent running on a storage root is doing: its peer id and
 addresses, its cluster, each relay reservation (relay, state, circuit
-address, expiry or the next retry and why the last attempt failed), and each
-sensor: online or not (offline ones with the reason), its rate and
+address, expiry or the next retry and why the last attempt failed), the DMS
+relay booking in gen-B mode (booking id; booking, waiting for a slot,
+reserved or failed with the reason; the relay, the circuit address and the
+relay's lease), and each sensor: online or not (offline ones with the reason), its rate and
 bandwidth, the failed reads its sessions survived with the last driver
 message, and the device a native driver names. The same facts are served
 as JSON at the agent's /api/status.
@@ -89,11 +92,42 @@ export async function statusCommand(
       );
     }
   }
+  // A status file of an older agent has no booking.
+  if (status.relay_booking) lines.push(...bookingLines(status.relay_booking));
   // A status file of an older agent has no sensors.
   const sensors = status.sensors ?? [];
   if (sensors.length > 0) lines.push("sensors", ...sensors.map(sensorLine));
   output.out(lines.join("\n"));
   return 0;
+}
+
+/** The relay booking: its id, state (with the reason of a failure), relay, circuit and lease. */
+function bookingLines(booking: RelayBookingStatus): string[] {
+  const relay = booking.relay ? ` on ${booking.relay}` : "";
+  const state = {
+    booking: "booking a relay slot",
+    waiting_for_slot: `waiting for a slot${
+      booking.relay ? ` (assigned${relay})` : ""
+    }`,
+    reserved: `reserved${relay}`,
+    failed: `failed${relay}: ${booking.error ?? "unknown"}`,
+  }[booking.state];
+  const lines = [
+    `relay booking ${booking.booking_id ?? "(none yet)"}`,
+    `  ${state}${
+      booking.state !== "failed" && booking.error
+        ? `; last attempt failed: ${booking.error}`
+        : ""
+    }${booking.retry_at ? `, retry at ${booking.retry_at}` : ""}`,
+  ];
+  if (booking.circuit) lines.push(`  circuit ${booking.circuit}`);
+  if (booking.lease_expires_at) {
+    lines.push(`  lease until ${booking.lease_expires_at}`);
+  }
+  if (booking.authority_expires_at) {
+    lines.push(`  booking renewed before ${booking.authority_expires_at}`);
+  }
+  return lines;
 }
 
 /** One line per sensor: state (or why not), rate and bandwidth, failed reads, device. */

@@ -45,6 +45,8 @@ export interface StartAgentOptions {
   storage?: string;
   /** Extra command-line arguments after `run`. */
   args?: string[];
+  /** `--listen` value (default loopback, port 0; `none` for relay-only). */
+  listen?: string;
   /** A configuration object, written as JSON into the storage and passed as `--config`. */
   config?: unknown;
   /** How long to wait for the ready file, ms. */
@@ -83,7 +85,7 @@ export async function startAgent(
       ...leading,
       "run",
       "--listen",
-      "/ip4/127.0.0.1/tcp/0",
+      options.listen ?? "/ip4/127.0.0.1/tcp/0",
       "--storage",
       storage,
       "--ready-file",

@@ -46,6 +46,8 @@ export class FakeAukiServices {
   readonly advertisements = new Map<string, Advertisement>();
   /** Answer the next request whose path contains the key with this status (or `garbage`). */
   readonly failNext = new Map<string, number | "garbage">();
+  /** Answer every request whose path contains the key with this status, until deleted. */
+  readonly failing = new Map<string, number>();
   /** The DMS relay-booking endpoints. */
   readonly dms = new FakeDms();
   /** Seconds by which minted tokens are backdated (to bring renewal near). */
@@ -112,6 +114,9 @@ export class FakeAukiServices {
           ? new Response("<html>oops</html>", { status: 200 })
           : new Response("injected", { status });
       }
+    }
+    for (const [part, status] of this.failing) {
+      if (path.includes(part)) return new Response("injected", { status });
     }
     const json = (body: unknown, status = 200) =>
       new Response(JSON.stringify(body), {

@@ -469,3 +469,79 @@ Deno.test("e2e genb: --relay-booking reserves the booked slot on a real admittin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("e2e genb: with --listen none --relay-booking the ready file waits for the booked circuit; status, the status file and /metrics show the booking", async () => {
+  const fake = await FakeAukiServices.start();
+  fake.domains.add(DOMAIN);
+  const dir = await Deno.makeTempDir({ prefix: "auki-edge-genb-" });
+  const secret = await secretFile(dir, fake.app.secret);
+  const relay = await startRelay(dir, {
+    port: freePort(),
+    args: ["--max-data", "100000000", "--max-duration", "120"],
+  });
+  fake.dms.providers = [{
+    peerId: relay.peerId,
+    bases: [relay.address.replace(/\/p2p\/[^/]+$/, "")],
+    // js-libp2p relays announce their duration in ms (decision 106).
+    limits: { duration_seconds: 120_000, data_bytes_per_direction: 1e8 },
+  }];
+  // The first create is refused: the token is renewed and it is made again.
+  fake.failNext.set("relay-bookings", 401);
+  try {
+    const agent = await startAgent({
+      config: SMALL_SIMS,
+      listen: "none",
+      args: [...authArgs(fake, secret), "--dms", fake.url, "--relay-booking"],
+    });
+    try {
+      const circuit = `${relay.address}/p2p-circuit/p2p/${agent.peerId}`;
+      // The ready file, as first written, holds the circuit.
+      const [readyName] = [...Deno.readDirSync(agent.storage)]
+        .map((e) => e.name).filter((n) => /^ready-.*\.json$/.test(n));
+      const ready = JSON.parse(
+        await Deno.readTextFile(join(agent.storage, readyName)),
+      );
+      assert.deepEqual(ready.multiaddrs, [circuit]);
+      const [id] = fake.dms.bookings.keys();
+      assert.equal(ready.relay_booking.state, "reserved");
+      assert.equal(ready.relay_booking.booking_id, id);
+      assert.equal(ready.relay_booking.circuit, circuit);
+      assert.doesNotMatch(agent.stderr(), /no booked relay circuit within/);
+      assert.match(
+        agent.stderr(),
+        /HTTP 401.*renewing the p2p-access token now/,
+      );
+      assert.equal(fake.count("p2p/verify"), 2);
+      const status = await runCli(["status", "--storage", agent.storage]);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(
+        status.stdout,
+        new RegExp(
+          `relay booking ${id}\\n {2}reserved on ${relay.address}\\n {2}circuit ${circuit}\\n {2}lease until \\S+Z\\n`,
+        ),
+      );
+      const metrics = await (await fetch(new URL("/metrics", agent.http)))
+        .text();
+      assert.ok(
+        metrics.includes(
+          `auki_edge_relay_reservation{relay="${relay.address}",source="booking",state="reserved"} 1`,
+        ),
+        metrics,
+      );
+      const relayed = await runCli([
+        "catalog",
+        circuit,
+        "--json",
+        ...authArgs(fake, secret),
+      ]);
+      assert.equal(relayed.code, 0, relayed.stderr);
+    } finally {
+      assert.equal(await agent.stop(), 0);
+    }
+    assert.deepEqual(fake.dms.deleted, [...fake.dms.bookings.keys()]);
+  } finally {
+    await relay.stop();
+    await fake.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,14 +1,26 @@
 /**
  * Helpers of the gen-B tests: libp2p nodes with given keys on loopback, an
- * authority (domain, token, key ring) for a node at a chosen time, and a
- * gen-B server serving fixed catalog rows.
+ * authority (domain, token, key ring) for a node at a chosen time, one
+ * kept by a supervisor against the fake services, and a gen-B server
+ * serving fixed catalog rows.
  *
  * @module
  */
 import { generateKeyPair } from "@libp2p/crypto/keys";
-import type { Libp2p, PrivateKey, StreamHandler } from "@libp2p/interface";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import type {
+  Ed25519PrivateKey,
+  Libp2p,
+  PrivateKey,
+  StreamHandler,
+} from "@libp2p/interface";
 import { createNode } from "../../../agent/node.ts";
+import {
+  AuthSupervisor,
+  type SupervisorTiming,
+} from "../../../agent/genb/auth_supervisor.ts";
 import { Authority } from "../../../agent/genb/authority.ts";
+import { CredentialsClient } from "../../../agent/genb/credentials.ts";
 import type { Rows } from "../../../agent/genb/answers.ts";
 import { genbService } from "../../../agent/genb/genb_service.ts";
 import { KeyRing } from "../../../agent/genb/key_ring.ts";
@@ -22,6 +34,7 @@ import {
   type SigningKey,
   signToken,
 } from "../../../scripts/harness/genb_tokens.ts";
+import type { FakeAukiServices } from "../../../scripts/harness/fake_auki_services.ts";
 
 /** The domain of the gen-B tests. */
 export const DOMAIN = "de66fdf4-a830-4017-95dd-5741c30a6d0f";
@@ -84,6 +97,38 @@ export async function authorityFor(
     ),
   );
   return authority;
+}
+
+/**
+ * An authority for the peer of `key` in {@link DOMAIN}, kept by a started
+ * supervisor signing in to `fake` as its app (fast retries).
+ */
+export function supervised(
+  fake: FakeAukiServices,
+  key: Ed25519PrivateKey,
+  logger: MemoryLogger,
+  timing: Partial<SupervisorTiming> = {},
+): { authority: Authority; supervisor: AuthSupervisor } {
+  const peerId = peerIdFromPrivateKey(key).toString();
+  const authority = new Authority({
+    domainId: DOMAIN,
+    peerId,
+    keys: new KeyRing(),
+  });
+  const supervisor = new AuthSupervisor({
+    client: new CredentialsClient({
+      services: { api: fake.url, dds: fake.url },
+      credentials: { appKey: fake.app.key, appSecret: fake.app.secret },
+      key,
+      peerId,
+      domainId: DOMAIN,
+    }),
+    authority,
+    logger,
+    timing: { minBackoffMs: 50, maxBackoffMs: 200, ...timing },
+  });
+  supervisor.start();
+  return { authority, supervisor };
 }
 
 /** Starts the gen-B service on `node` serving `rows`; returns it and its log. */

@@ -1,20 +1,18 @@
 /**
  * The supervisor against the fake services: the first token and keys,
  * renewal at 75 % of the lifetime (tokens backdated to bring it near), a
- * key rotation picked up, and failures retried with backoff and logged
- * without ending anything.
+ * key rotation picked up, failures retried with backoff and logged
+ * without ending anything, and renewals forced by a service's 401: shared
+ * by the callers, at most one per token.
  */
 import assert from "node:assert/strict";
 import { generateKeyPair } from "@libp2p/crypto/keys";
-import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import { AuthSupervisor } from "../../../agent/genb/auth_supervisor.ts";
-import { Authority } from "../../../agent/genb/authority.ts";
-import { CredentialsClient } from "../../../agent/genb/credentials.ts";
-import { KeyRing } from "../../../agent/genb/key_ring.ts";
+import type { AuthSupervisor } from "../../../agent/genb/auth_supervisor.ts";
+import type { Authority } from "../../../agent/genb/authority.ts";
 import { FakeAukiServices } from "../../../scripts/harness/fake_auki_services.ts";
 import { MemoryLogger } from "../../helpers/logger.ts";
 import { until } from "../../helpers/wait.ts";
-import { DOMAIN } from "./_genb.ts";
+import { DOMAIN, supervised } from "./_genb.ts";
 
 async function withSupervisor(
   fn: (
@@ -28,27 +26,13 @@ async function withSupervisor(
 ): Promise<void> {
   const fake = await FakeAukiServices.start();
   fake.domains.add(DOMAIN);
-  const key = await generateKeyPair("Ed25519");
-  const peerId = peerIdFromPrivateKey(key).toString();
-  const authority = new Authority({
-    domainId: DOMAIN,
-    peerId,
-    keys: new KeyRing(),
-  });
   const logger = new MemoryLogger();
-  const supervisor = new AuthSupervisor({
-    client: new CredentialsClient({
-      services: { api: fake.url, dds: fake.url },
-      credentials: { appKey: fake.app.key, appSecret: fake.app.secret },
-      key,
-      peerId,
-      domainId: DOMAIN,
-    }),
-    authority,
+  const { authority, supervisor } = supervised(
+    fake,
+    await generateKeyPair("Ed25519"),
     logger,
-    timing: { keyRefreshMs, minBackoffMs: 50, maxBackoffMs: 200, minRenewMs },
-  });
-  supervisor.start();
+    { keyRefreshMs, minRenewMs },
+  );
   try {
     await fn(fake, supervisor, authority, logger);
   } finally {
@@ -120,4 +104,51 @@ Deno.test("supervisor: a token past its 75 % mark on arrival is renewed at a bou
     60_000,
     400,
   );
+});
+
+Deno.test("supervisor: a 401 renews the token now, once for every caller; a token a forced renewal gave is not renewed again", async () => {
+  await withSupervisor(async (fake, supervisor, authority, logger) => {
+    await supervisor.ready;
+    const first = authority.localToken();
+    // DMS and DDS refusing the same token at once share one renewal.
+    assert.deepEqual(
+      await Promise.all([
+        supervisor.renewNow(first, "DMS POST /relay-bookings: HTTP 401"),
+        supervisor.renewNow(first, "DDS PUT /advertisements/self: HTTP 401"),
+      ]),
+      [true, true],
+    );
+    assert.equal(fake.count("p2p/verify"), 2);
+    const second = authority.localToken();
+    assert.notEqual(second, first);
+    // A late refusal of the old token: the newer one is there already.
+    assert.equal(await supervisor.renewNow(first, "late"), true);
+    // The fresh token refused too: no renewal chain.
+    assert.equal(await supervisor.renewNow(second, "DMS: HTTP 401"), false);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(fake.count("p2p/verify"), 2);
+    assert.equal(authority.localToken(), second);
+    assert.equal(
+      logger.messages("INFO").filter((m) =>
+        m.endsWith("renewing the p2p-access token now")
+      ).length,
+      1,
+      logger.lines.join("\n"),
+    );
+  });
+});
+
+Deno.test("supervisor: a forced renewal that fails is not forced again for the same token", async () => {
+  await withSupervisor(async (fake, supervisor, authority) => {
+    await supervisor.ready;
+    const first = authority.localToken();
+    fake.domains.clear();
+    assert.equal(await supervisor.renewNow(first, "DMS: HTTP 401"), false);
+    const challenges = fake.count("p2p/challenge");
+    assert.equal(challenges, 2);
+    assert.equal(await supervisor.renewNow(first, "DMS: HTTP 401"), false);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(fake.count("p2p/challenge"), challenges);
+    assert.equal(authority.localToken(), first);
+  });
 });

@@ -3,13 +3,17 @@
  * relays: book, poll, reserve with the slot's limits, renew, delete at
  * stop; unreachable relays and other limits reported as `dial_failed` and
  * `limit_mismatch`, a lost reservation as `reservation_lost`, DMS garbage
- * and 5xx retried; the HOP answer decoder.
+ * and 5xx retried; a DMS 401 answered by renewing the token and retrying
+ * once; the HOP answer decoder.
  */
 import assert from "node:assert/strict";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { Libp2p } from "@libp2p/interface";
-import { relayBooking } from "../../../agent/genb/relay_booking.ts";
+import {
+  relayBooking,
+  type RelayBookingService,
+} from "../../../agent/genb/relay_booking.ts";
 import { selectBase } from "../../../agent/genb/slot_reservation.ts";
 import type { RelaySlot } from "../../../agent/genb/relay_booking_client.ts";
 import { decodeHopAnswer } from "../../../agent/relay/hop_reserve.ts";
@@ -24,7 +28,13 @@ import {
 import type { FakeProvider } from "../../../scripts/harness/fake_dms.ts";
 import { MemoryLogger } from "../../helpers/logger.ts";
 import { until } from "../../helpers/wait.ts";
-import { authorityFor, startNode, TestClock } from "./_genb.ts";
+import {
+  authorityFor,
+  DOMAIN,
+  startNode,
+  supervised,
+  TestClock,
+} from "./_genb.ts";
 
 const LIMITS = { duration_seconds: 120_000, data_bytes_per_direction: 1e8 };
 
@@ -53,27 +63,44 @@ function providerOf(relay: RelayServer, limits = LIMITS): FakeProvider {
   };
 }
 
+/**
+ * Runs a booking for a node without listen addresses; its token is minted
+ * once, or with `supervise` kept by a supervisor signing in to `fake`.
+ */
 async function withBooking(
   fake: FakeAukiServices,
-  fn: (node: Libp2p, logger: MemoryLogger) => Promise<void>,
+  fn: (
+    node: Libp2p,
+    logger: MemoryLogger,
+    service: RelayBookingService,
+  ) => Promise<void>,
+  supervise = false,
+  holds = true,
 ): Promise<void> {
-  const node = await startNode(undefined, false);
+  const key = await generateKeyPair("Ed25519");
+  const node = await startNode(key, false);
   const logger = new MemoryLogger();
-  const authority = await authorityFor(node, fake.key, new TestClock());
+  const kept = supervise ? supervised(fake, key, logger) : undefined;
+  await kept?.supervisor.ready;
+  const authority = kept?.authority ??
+    await authorityFor(node, fake.key, new TestClock());
   const service = relayBooking(
     {
       dms: fake.url,
       authority,
+      renew: kept &&
+        ((rejected, reason) => kept.supervisor.renewNow(rejected, reason)),
       timing: { pollMs: 100, minBackoffMs: 100, maxBackoffMs: 400 },
     },
     { node, logger },
   );
   service.start();
   try {
-    await fn(node, logger);
-    assert.ok(service.held() !== undefined, logger.lines.join("\n"));
+    await fn(node, logger, service);
+    assert.equal(service.held() !== undefined, holds, logger.lines.join("\n"));
   } finally {
     await service.stop();
+    await kept?.supervisor.stop();
     await node.stop();
   }
 }
@@ -85,12 +112,32 @@ Deno.test("relay booking: booked, polled until ready, reserved with the slot's l
   // Renewals come halfway to a 3 s authority.
   fake.dms.authorityS = 3;
   try {
-    await withBooking(fake, async (node, logger) => {
+    await withBooking(fake, async (node, logger, service) => {
       const circuit = `${relay.multiaddrs()[0]}/p2p-circuit/p2p/${node.peerId}`;
-      await until(
-        () => node.getMultiaddrs().some((a) => a.toString() === circuit),
+      let changes = 0;
+      service.addEventListener("change", () => changes++);
+      assert.equal(await service.firstCircuit(20_000), true);
+      assert.ok(
+        node.getMultiaddrs().some((a) => a.toString() === circuit),
         `the circuit ${circuit}`,
-        20_000,
+      );
+      assert.equal(changes, 1);
+      const [id] = fake.dms.bookings.keys();
+      const status = service.status();
+      assert.deepEqual(
+        {
+          ...status,
+          lease_expires_at: typeof status.lease_expires_at,
+          authority_expires_at: typeof status.authority_expires_at,
+        },
+        {
+          state: "reserved",
+          booking_id: id,
+          relay: relay.multiaddrs()[0],
+          circuit,
+          lease_expires_at: "string",
+          authority_expires_at: "string",
+        },
       );
       await until(() => fake.dms.renewals >= 2, "two renewals", 20_000);
       assert.equal(fake.dms.bookings.size, 1);
@@ -189,6 +236,91 @@ Deno.test("relay booking: a lost reservation is reported and the reassigned slot
     });
   } finally {
     await second.stop();
+    await fake.stop();
+  }
+});
+
+Deno.test("relay booking: status while waiting for a slot and while DMS fails; the first circuit's wait is bounded", async () => {
+  const fake = await FakeAukiServices.start();
+  // No relay provider: the slot stays queued.
+  try {
+    await withBooking(
+      fake,
+      async (_node, logger, service) => {
+        assert.equal(await service.firstCircuit(300), false);
+        const [id] = fake.dms.bookings.keys();
+        assert.deepEqual(service.status(), {
+          state: "waiting_for_slot",
+          booking_id: id,
+          relay: null,
+          circuit: null,
+          lease_expires_at: null,
+          authority_expires_at: service.status().authority_expires_at,
+        });
+        fake.failing.set("relay-bookings/active", 503);
+        await until(
+          () => service.status().state === "failed",
+          "the failed state",
+          5_000,
+        );
+        const failed = service.status();
+        assert.match(failed.error ?? "", /HTTP 503/, logger.lines.join("\n"));
+        await until(
+          () => service.status().retry_at !== undefined,
+          "the next attempt's time",
+          5_000,
+        );
+        fake.failing.clear();
+        await until(
+          () => service.status().state === "waiting_for_slot",
+          "recovered",
+          5_000,
+        );
+        assert.equal(service.status().error, undefined);
+      },
+      false,
+      false,
+    );
+  } finally {
+    await fake.stop();
+  }
+});
+
+Deno.test("relay booking: a DMS 401 renews the token now and the call is made again at once", async () => {
+  const fake = await FakeAukiServices.start();
+  fake.domains.add(DOMAIN);
+  const relay = await relayWithLimits();
+  fake.dms.providers = [providerOf(relay)];
+  // The booking's first call (its create) is refused.
+  fake.failNext.set("relay-bookings", 401);
+  try {
+    await withBooking(fake, async (node, logger) => {
+      await until(
+        () =>
+          node.getMultiaddrs().some((a) =>
+            a.toString().includes(`/p2p/${relay.node.peerId}/p2p-circuit`)
+          ),
+        "the circuit",
+        20_000,
+      );
+      // The first token and one renewal; the create retried with the new
+      // token (same idempotency key) rather than after a backoff.
+      assert.equal(fake.count("p2p/verify"), 2);
+      assert.equal(fake.count("POST /relay-bookings"), 2);
+      assert.equal(fake.dms.idempotencyKeys.length, 1);
+      assert.ok(
+        logger.messages("INFO").some((m) =>
+          /HTTP 401.*renewing the p2p-access token now/.test(m)
+        ),
+        logger.lines.join("\n"),
+      );
+      assert.deepEqual(
+        logger.messages("WARN").filter((m) => m.startsWith("relay booking:")),
+        [],
+      );
+    }, true);
+  } finally {
+    await relay.stop();
     await fake.stop();
   }
 });

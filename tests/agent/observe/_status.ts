@@ -24,6 +24,7 @@ export function statusWith(patch: Partial<AgentStatus> = {}): AgentStatus {
       circuits: [],
       error: "refused",
     }],
+    relay_booking: null,
     sensors: [
       {
         id: "cam",

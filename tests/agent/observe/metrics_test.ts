@@ -98,3 +98,57 @@ Deno.test("metrics: standalone without a clock estimate keeps every family", () 
   assert.equal(value(families, "auki_edge_cluster_members"), 0);
   assert.deepEqual(families.get("auki_edge_relay_reservation")?.samples, []);
 });
+
+Deno.test("metrics: the relay booking shares the relay reservation family, labelled source=booking", () => {
+  const relay = "/ip4/203.0.113.7/tcp/4002/p2p/12D3KooWRelay";
+  const families = parseExposition(metricsText(statusWith({
+    relay_booking: {
+      state: "reserved",
+      booking_id: "b-1",
+      relay,
+      circuit: `${relay}/p2p-circuit/p2p/12D3KooWpeer`,
+      lease_expires_at: null,
+      authority_expires_at: null,
+    },
+  })));
+  const samples = families.get("auki_edge_relay_reservation")!.samples;
+  assert.deepEqual(
+    samples.filter((s) => s.labels.source === "booking").map((s) => [
+      s.labels.relay,
+      s.labels.state,
+      s.value,
+    ]),
+    [
+      [relay, "booking", 0],
+      [relay, "waiting_for_slot", 0],
+      [relay, "reserved", 1],
+      [relay, "failed", 0],
+    ],
+  );
+  assert.equal(
+    value(families, "auki_edge_relay_reservation", {
+      source: "configured",
+      state: "waiting",
+    }),
+    1,
+  );
+  const waiting = parseExposition(metricsText(statusWith({
+    relays: [],
+    relay_booking: {
+      state: "booking",
+      booking_id: null,
+      relay: null,
+      circuit: null,
+      lease_expires_at: null,
+      authority_expires_at: null,
+    },
+  })));
+  assert.equal(
+    value(waiting, "auki_edge_relay_reservation", {
+      relay: "",
+      source: "booking",
+      state: "booking",
+    }),
+    1,
+  );
+});
