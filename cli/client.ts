@@ -38,6 +38,7 @@ import {
 } from "./cluster_flags.ts";
 import { errorMessage } from "../core/logging.ts";
 import { Authority } from "../agent/genb/authority.ts";
+import type { Bearer } from "../agent/genb/bearer_call.ts";
 import { CredentialsClient } from "../agent/genb/credentials.ts";
 import { KeyRing } from "../agent/genb/key_ring.ts";
 import type { GenBSettings } from "../agent/genb/settings.ts";
@@ -197,6 +198,11 @@ export interface DomainClient {
   node: Libp2p;
   /** Its domain, token and keys: the party of every handshake. */
   authority: Authority;
+  /**
+   * The token as the bearer of DDS and DMS calls: a call refused with a
+   * 401 fetches a fresh token and is made once more.
+   */
+  bearer: Bearer;
 }
 
 /**
@@ -222,7 +228,20 @@ export function withDomainClient<T>(
     });
     await authority.keys.install(await credentials.verificationKeys());
     await authority.install((await credentials.p2pToken()).token);
-    return await work({ node, authority });
+    const renew = async (rejected: string, reason: string) => {
+      const issued = await credentials.p2pToken().catch((error) => {
+        throw new Error(
+          `${reason}; renewing the p2p-access token failed: ${
+            errorMessage(error)
+          }`,
+        );
+      });
+      await authority.install(issued.token);
+      const token = authority.localToken();
+      return token !== "" && token !== rejected;
+    };
+    const bearer = { token: () => authority.localToken(), renew };
+    return await work({ node, authority, bearer });
   });
 }
 

@@ -11,7 +11,7 @@ import { z } from "zod";
 import type { Logger } from "../../core/logging.ts";
 import { errorMessage } from "../../core/logging.ts";
 import { sleep } from "../../core/backoff.ts";
-import { AuthHttpError, call, replyJson } from "./auth_http.ts";
+import { AuthHttpError, replyJson } from "./auth_http.ts";
 import type { Authority } from "./authority.ts";
 import { type Bearer, bearerCall, type RenewToken } from "./bearer_call.ts";
 
@@ -184,12 +184,14 @@ export class Advertiser {
 
 /**
  * Lists a domain's advertisements (all pages, at most {@link MAX_PAGES}),
- * leaving out expired ones and `selfPeerId`'s; `protocol` filters.
+ * leaving out expired ones and `selfPeerId`'s; `protocol` filters. A page
+ * refused with a 401 renews the token through `bearer` and is asked once
+ * more.
  */
 export async function listAdvertisements(
   dds: string,
   domainId: string,
-  token: string,
+  bearer: Bearer,
   options: { protocol?: string; selfPeerId?: string; nowMs?: number } = {},
 ): Promise<Advertisement[]> {
   const out: Advertisement[] = [];
@@ -198,12 +200,11 @@ export async function listAdvertisements(
     const query = new URLSearchParams({ limit: "100" });
     if (options.protocol) query.set("protocol", options.protocol);
     if (cursor) query.set("cursor", cursor);
-    const reply = await call({
+    const reply = await bearerCall({
       service: "DDS",
       method: "GET",
       url: `${base(dds, domainId)}?${query}`,
-      authorization: `Bearer ${token}`,
-    });
+    }, bearer);
     const parsed = replyJson(reply, "DDS advertisements", Page.parse);
     const now = options.nowMs ?? Date.now();
     out.push(

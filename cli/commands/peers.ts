@@ -1,19 +1,24 @@
 /**
  * `auki-edge peers --domain UUID ...`: the advertisements of an
  * authenticated domain's peers in DDS (their routes and protocols), as a
- * table or JSON.
+ * table or JSON. A listing DDS refuses with a 401 fetches a fresh token
+ * and is asked once more.
  *
  * @module
  */
 import { listAdvertisements } from "../../agent/genb/advertisements.ts";
+import { AuthHttpError } from "../../agent/genb/auth_http.ts";
 import { parseCommand, UsageError } from "../args.ts";
 import { AUTH_FLAGS, AUTH_FLAGS_HELP, authSettingsOf } from "../auth_flags.ts";
 import { withDomainClient } from "../client.ts";
+import { type Output, STDIO } from "../output.ts";
 
 const HELP =
   `Usage: auki-edge peers --domain UUID --auth-api URL --dds URL --app-key KEY --app-secret-file FILE [--protocol ID] [--json]
 
 Lists the peers that advertise themselves in an authenticated domain (DDS).
+When DDS refuses the p2p-access token (401), a fresh one is fetched and the
+listing asked once more.
 
 Options:
 ${AUTH_FLAGS_HELP}
@@ -24,7 +29,10 @@ ${AUTH_FLAGS_HELP}
 `;
 
 /** Runs the peers command; returns the exit code. */
-export async function peersCommand(argv: string[]): Promise<number> {
+export async function peersCommand(
+  argv: string[],
+  output: Output = STDIO,
+): Promise<number> {
   const { values } = parseCommand({
     name: "peers",
     options: {
@@ -34,7 +42,7 @@ export async function peersCommand(argv: string[]): Promise<number> {
     },
   }, argv);
   if (values.help) {
-    console.log(HELP);
+    output.out(HELP);
     return 0;
   }
   const auth = await authSettingsOf("peers", values);
@@ -46,18 +54,20 @@ export async function peersCommand(argv: string[]): Promise<number> {
   const ads = await withDomainClient(
     auth,
     (client) =>
-      listAdvertisements(
-        auth.dds,
-        auth.domainId,
-        client.authority.localToken(),
-        {
-          protocol: values.protocol,
-          selfPeerId: client.node.peerId.toString(),
-        },
-      ),
-  );
+      listAdvertisements(auth.dds, auth.domainId, client.bearer, {
+        protocol: values.protocol,
+        selfPeerId: client.node.peerId.toString(),
+      }),
+  ).catch((error) => {
+    if (error instanceof AuthHttpError && error.status === 401) {
+      throw new Error(
+        `DDS refused the p2p-access token for domain ${auth.domainId} and a freshly issued one too (${error.message})`,
+      );
+    }
+    throw error;
+  });
   if (values.json) {
-    console.log(JSON.stringify({ advertisements: ads }));
+    output.out(JSON.stringify({ advertisements: ads }));
     return 0;
   }
   const rows = ads.map((ad) => [
@@ -70,7 +80,7 @@ export async function peersCommand(argv: string[]): Promise<number> {
   const widths = header.map((h, i) =>
     Math.max(h.length, ...rows.map((r) => r[i].length))
   );
-  console.log(
+  output.out(
     [header, ...rows]
       .map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd())
       .join("\n"),
