@@ -2,7 +2,9 @@
  * The status page served at `/`: plain HTML, CSS and a small script (no
  * build step, no CDN). The script polls `/api/status` every second and
  * `/api/view` twice a second, and reloads each camera preview a few times
- * a second while the page is visible.
+ * a second while the page is visible. The gen-B relay booking (state,
+ * relay, circuit address, lease expiry, why it failed) has its own section,
+ * shown only while the agent has a booking.
  *
  * @module
  */
@@ -40,6 +42,9 @@ export const INDEX_HTML = `<!doctype html>
   <section><h2>Joints</h2><div id="joints"></div></section>
   <section><h2>Frames</h2><div id="frames"></div></section>
   <section><h2>Cluster, relays and clock</h2><dl id="network"></dl></section>
+  <section id="booking-section" hidden>
+    <h2>Relay booking</h2><dl id="booking"></dl>
+  </section>
 </main>
 <script src="/app.js"></script>
 </body>
@@ -173,6 +178,39 @@ function renderStatus(status, health) {
     (status.process.event_loop_lag_seconds * 1000).toFixed(1) + " ms");
   for (const address of status.multiaddrs) add("address", address);
   network.replaceChildren(...items);
+  // A status of an older agent has no booking.
+  renderBooking(status.relay_booking ?? null);
+}
+
+const BOOKING_STATES = {
+  booking: "booking a relay slot",
+  waiting_for_slot: "waiting for a slot",
+  reserved: "reserved",
+  failed: "failed",
+};
+
+function renderBooking(booking) {
+  $("booking-section").hidden = booking === null;
+  if (booking === null) return $("booking").replaceChildren();
+  const items = [];
+  const add = (name, value, attrs) => {
+    if (value) items.push(el("dt", {}, name), el("dd", attrs || {}, value));
+  };
+  add("state", BOOKING_STATES[booking.state] || booking.state, {
+    class: booking.state === "reserved"
+      ? "ok"
+      : booking.state === "failed"
+      ? "offline"
+      : "",
+  });
+  add("failure", booking.error, { class: "offline" });
+  add("retry at", booking.retry_at);
+  add("booking", booking.booking_id);
+  add("relay", booking.relay);
+  add("circuit", booking.circuit);
+  add("lease until", booking.lease_expires_at);
+  add("renewed before", booking.authority_expires_at);
+  $("booking").replaceChildren(...items);
 }
 
 const previews = new Map();

@@ -4,7 +4,10 @@
  * as text, the camera preview is at least 32x24 px with the camera's aspect
  * ratio and changes between two moments, the lidar plot has drawn points,
  * and a stored static transform appears in the frame tree. A screenshot is
- * saved (its path printed) to look at failures.
+ * saved (its path printed) to look at failures. The relay booking section,
+ * against an in-process server whose status the test changes: hidden
+ * without a booking, then a failed booking with its reason, a reserved one
+ * with its relay, circuit and lease, and hidden again.
  *
  * @module
  */
@@ -18,6 +21,12 @@ import { chromiumMissing, openPage } from "../../helpers/chromium.ts";
 import { SMALL_SIMS } from "../../e2e/_helpers.ts";
 import { delay } from "../../helpers/wait.ts";
 import { requestResources } from "../../../agent/protocols/resources.ts";
+import { startHttpServer } from "../../../agent/http/server.ts";
+import { Catalog } from "../../../agent/catalog/catalog.ts";
+import { RegistryStore } from "../../../agent/registries/store.ts";
+import type { AgentStatus } from "../../../agent/status_file.ts";
+import { MemoryLogger } from "../../helpers/logger.ts";
+import { statusWith } from "../observe/_status.ts";
 
 const missing = chromiumMissing();
 if (missing !== undefined) console.log(`page_test skipped: ${missing}`);
@@ -50,6 +59,23 @@ const SCAN = `(() => {
   }
   return { points: Number(canvas.dataset.points), red };
 })()`;
+
+/** Whether the booking section is hidden, its text, and the page's visible text (null before the page loaded). */
+const BOOKING = `(() => {
+  const section = document.getElementById("booking-section");
+  if (!section) return null;
+  return {
+    hidden: section.hidden,
+    booking: document.getElementById("booking").innerText,
+    shown: document.body.innerText,
+  };
+})()`;
+
+interface Booking {
+  hidden: boolean;
+  booking: string;
+  shown: string;
+}
 
 interface Preview {
   width: number;
@@ -160,6 +186,93 @@ Deno.test({
       await page.close();
       assert.equal(await agent.stop(), 0);
       await Deno.remove(storage, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "status page: the relay booking in Chromium, only while there is one",
+  ignore: missing !== undefined,
+  async fn() {
+    const relay = "/ip4/10.0.0.9/tcp/4001/p2p/12D3KooWbookedrelay";
+    let status: AgentStatus = statusWith();
+    const server = startHttpServer(
+      { hostname: "127.0.0.1", port: 0 },
+      new MemoryLogger(),
+    );
+    server.serve({
+      status: () => status,
+      clusterName: () => "lab",
+      catalog: new Catalog(),
+      registry: new RegistryStore(status.peer_id),
+    });
+    const page = await openPage(`${server.url}/`);
+    const booking = (what: string, ok: (b: Booking) => boolean) =>
+      until(what, async () => {
+        const now = await page.evaluate<Booking | null>(BOOKING);
+        return now !== null && ok(now) && now;
+      });
+    try {
+      const none = await booking(
+        "the status rendered",
+        (b) => b.shown.includes(status.peer_id),
+      );
+      assert.equal(none.hidden, true);
+      assert.doesNotMatch(none.shown, /Relay booking/);
+
+      status = statusWith({
+        relay_booking: {
+          state: "failed",
+          booking_id: "bk-1",
+          relay,
+          circuit: null,
+          lease_expires_at: null,
+          authority_expires_at: "2026-12-03T13:00:00.000Z",
+          error: "DMS POST /relay-bookings: HTTP 503 overloaded",
+          retry_at: "2026-12-03T12:30:05.000Z",
+        },
+      });
+      const failed = await booking(
+        "the failed booking shown",
+        (b) => !b.hidden && b.booking.includes("failed"),
+      );
+      assert.match(failed.shown, /Relay booking/);
+      assert.match(failed.booking, /state\s+failed/);
+      assert.match(
+        failed.booking,
+        /failure\s+DMS POST \/relay-bookings: HTTP 503 overloaded/,
+      );
+      assert.match(failed.booking, /retry at\s+2026-12-03T12:30:05\.000Z/);
+      assert.match(failed.booking, new RegExp(`relay\\s+${relay}`));
+      assert.doesNotMatch(failed.booking, /circuit|lease/);
+
+      const circuit = `${relay}/p2p-circuit/p2p/${status.peer_id}`;
+      status = statusWith({
+        relay_booking: {
+          state: "reserved",
+          booking_id: "bk-1",
+          relay,
+          circuit,
+          lease_expires_at: "2026-12-03T12:45:00.000Z",
+          authority_expires_at: "2026-12-03T13:00:00.000Z",
+        },
+      });
+      const reserved = await booking(
+        "the reserved booking shown",
+        (b) => b.booking.includes("reserved"),
+      );
+      assert.match(reserved.booking, /state\s+reserved/);
+      assert.ok(reserved.booking.includes(circuit), reserved.booking);
+      assert.match(reserved.booking, /lease until\s+2026-12-03T12:45:00\.000Z/);
+      assert.match(reserved.booking, /booking\s+bk-1/);
+      assert.doesNotMatch(reserved.booking, /failure|retry/);
+
+      status = statusWith();
+      const gone = await booking("the booking hidden again", (b) => b.hidden);
+      assert.doesNotMatch(gone.shown, /Relay booking|bk-1/);
+    } finally {
+      await page.close();
+      await server.stop();
     }
   },
 });
