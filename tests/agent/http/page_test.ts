@@ -206,6 +206,7 @@ Deno.test({
       catalog: new Catalog(),
       registry: new RegistryStore(status.peer_id),
     });
+    const shots = await Deno.makeTempDir({ prefix: "auki-edge-page-" });
     const page = await openPage(`${server.url}/`);
     const booking = (what: string, ok: (b: Booking) => boolean) =>
       until(what, async () => {
@@ -261,6 +262,9 @@ Deno.test({
         "the reserved booking shown",
         (b) => b.booking.includes("reserved"),
       );
+      const shot = join(shots, "relay-booking.png");
+      await page.screenshot(shot);
+      console.log(`relay booking screenshot: ${shot}`);
       assert.match(reserved.booking, /state\s+reserved/);
       assert.ok(reserved.booking.includes(circuit), reserved.booking);
       assert.match(reserved.booking, /lease until\s+2026-12-03T12:45:00\.000Z/);
