@@ -20,6 +20,7 @@ import {
 import { parseRelayAddress } from "./relay/relay_address.ts";
 import { PeerIdText } from "./cluster/discovery_types.ts";
 import { AuthConfig } from "./genb/settings.ts";
+import { ConfigError } from "./config_error.ts";
 
 /** Default listen address, fine for devices (tests use port 0). */
 export const DEFAULT_LISTEN = "/ip4/0.0.0.0/tcp/4001";
@@ -96,15 +97,6 @@ export const ConfigFile = z.strictObject({
 });
 /** The configuration file's shape. */
 export type ConfigFile = z.infer<typeof ConfigFile>;
-
-/** A configuration mistake; the message names the file and the field. */
-export class ConfigError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
 
 /** Reads and validates a configuration file. */
 export async function readConfigFile(path: string): Promise<ConfigFile> {

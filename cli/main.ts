@@ -4,51 +4,46 @@
  *
  * @module
  */
-import { ConfigError } from "../agent/config.ts";
+import { ConfigError } from "../agent/config_error.ts";
 import { SeedFileError } from "../agent/identity/seed_file.ts";
 import { USAGE_EXIT_CODE, UsageError } from "./args.ts";
-import { calibrateCommand } from "./commands/calibrate.ts";
-import { calibrationCommand } from "./commands/calibration.ts";
-import { catalogCommand } from "./commands/catalog.ts";
-import { exportCommand } from "./commands/export.ts";
-import { clustersCommand } from "./commands/clusters.ts";
-import { configCommand } from "./commands/config.ts";
-import { discoveryCommand } from "./commands/discovery.ts";
-import { framesCommand } from "./commands/frames.ts";
-import { relayCommand } from "./commands/relay.ts";
-import { identityCommand } from "./commands/identity.ts";
-import { peersCommand } from "./commands/peers.ts";
-import { portsCommand } from "./commands/ports.ts";
-import { runCommand } from "./commands/run.ts";
-import { statusCommand } from "./commands/status.ts";
-import { subscribeCommand } from "./commands/subscribe.ts";
-import { verifyCommand } from "./commands/verify.ts";
-import { versionCommand } from "./commands/version.ts";
 import { errorMessage } from "../core/logging.ts";
 import { type Output, STDIO } from "./output.ts";
 
-const COMMANDS: Record<
-  string,
-  (argv: string[], output: Output) => Promise<number>
-> = {
-  run: runCommand,
-  identity: identityCommand,
-  catalog: catalogCommand,
-  subscribe: subscribeCommand,
-  discovery: discoveryCommand,
-  clusters: clustersCommand,
-  peers: peersCommand,
-  ports: portsCommand,
-  relay: relayCommand,
-  status: statusCommand,
-  calibrate: calibrateCommand,
-  calibration: calibrationCommand,
-  frames: framesCommand,
-  export: exportCommand,
-  verify: verifyCommand,
-  config: configCommand,
-  version: versionCommand,
-  "--version": versionCommand,
+/** A command: its arguments after the name, where it prints, its exit code. */
+type Command = (argv: string[], output: Output) => Promise<number>;
+
+/**
+ * Each command's module, loaded when it runs: a client command such as
+ * `subscribe` then does not hold the agent's code (drivers, HTTP server,
+ * exports) in its heap, which halves its memory (docs/decisions.md 111).
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: () => import("./commands/run.ts").then((m) => m.runCommand),
+  identity: () =>
+    import("./commands/identity.ts").then((m) => m.identityCommand),
+  catalog: () => import("./commands/catalog.ts").then((m) => m.catalogCommand),
+  subscribe: () =>
+    import("./commands/subscribe.ts").then((m) => m.subscribeCommand),
+  discovery: () =>
+    import("./commands/discovery.ts").then((m) => m.discoveryCommand),
+  clusters: () =>
+    import("./commands/clusters.ts").then((m) => m.clustersCommand),
+  peers: () => import("./commands/peers.ts").then((m) => m.peersCommand),
+  ports: () => import("./commands/ports.ts").then((m) => m.portsCommand),
+  relay: () => import("./commands/relay.ts").then((m) => m.relayCommand),
+  status: () => import("./commands/status.ts").then((m) => m.statusCommand),
+  calibrate: () =>
+    import("./commands/calibrate.ts").then((m) => m.calibrateCommand),
+  calibration: () =>
+    import("./commands/calibration.ts").then((m) => m.calibrationCommand),
+  frames: () => import("./commands/frames.ts").then((m) => m.framesCommand),
+  export: () => import("./commands/export.ts").then((m) => m.exportCommand),
+  verify: () => import("./commands/verify.ts").then((m) => m.verifyCommand),
+  config: () => import("./commands/config.ts").then((m) => m.configCommand),
+  version: () => import("./commands/version.ts").then((m) => m.versionCommand),
+  "--version": () =>
+    import("./commands/version.ts").then((m) => m.versionCommand),
 };
 
 const HELP = `Usage: auki-edge <command> [options]
@@ -90,11 +85,12 @@ export async function main(
     output.out(HELP);
     return name === undefined ? USAGE_EXIT_CODE : 0;
   }
-  const command = COMMANDS[name];
+  const load = COMMANDS[name];
   try {
-    if (command === undefined) {
+    if (load === undefined) {
       throw new UsageError(`unknown command "${name}" (see auki-edge --help)`);
     }
+    const command = await load();
     return await command(rest, output);
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {

@@ -55,6 +55,48 @@ Deno.test("--help prints usage and exits 0", async () => {
   });
 });
 
+/** The modules `deno info` says `root` loads, following static imports only. */
+async function staticGraph(root: string): Promise<Set<string>> {
+  const { stdout } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", MAIN],
+    stdout: "piped",
+  }).output();
+  const modules = new Map<string, { code?: string; isDynamic?: boolean }[]>();
+  for (const m of JSON.parse(new TextDecoder().decode(stdout)).modules) {
+    modules.set(
+      m.specifier,
+      (m.dependencies ?? []).map((
+        d: { code?: { specifier: string }; isDynamic?: boolean },
+      ) => ({ code: d.code?.specifier, isDynamic: d.isDynamic })),
+    );
+  }
+  const reached = new Set<string>();
+  const visit = (specifier: string) => {
+    if (reached.has(specifier)) return;
+    reached.add(specifier);
+    for (const d of modules.get(specifier) ?? []) {
+      if (d.code !== undefined && !d.isDynamic) visit(d.code);
+    }
+  };
+  visit(new URL(root, new URL("../../", import.meta.url)).href);
+  assert.ok(reached.size > 1, `deno info found no imports of ${root}`);
+  return reached;
+}
+
+Deno.test("commands load lazily: subscribe holds none of the agent's code", async () => {
+  // Every command module statically imported by the dispatcher would sit in
+  // the heap of every command: a subscriber's memory doubles.
+  const dispatcher = [...await staticGraph("cli/main.ts")];
+  assert.deepEqual(dispatcher.filter((m) => m.includes("/cli/commands/")), []);
+  const subscribe = [...await staticGraph("cli/commands/subscribe.ts")];
+  for (const agentOnly of ["agent/agent.ts", "agent/config.ts"]) {
+    assert.ok(
+      !subscribe.some((m) => m.endsWith(`/${agentOnly}`)),
+      `subscribe loads ${agentOnly}`,
+    );
+  }
+});
+
 Deno.test("usage mistakes exit 2 with one line naming the flag or field", async () => {
   const dir = await Deno.makeTempDir({ prefix: "auki-edge-cli-" });
   try {
