@@ -36,7 +36,7 @@ import type { Multiaddr } from "@multiformats/multiaddr";
 import type { Stream } from "@libp2p/interface";
 import { join } from "node:path";
 import { startAgent } from "./harness/agent_process.ts";
-import { FakeAukiServices } from "./harness/fake_auki_services.ts";
+import { authFlags, FakeAukiServices } from "./harness/fake_auki_services.ts";
 import {
   RESOURCES_LIMITS,
   resourcesService,
@@ -203,18 +203,7 @@ await Deno.writeTextFile(secretPath, fake.app.secret, { mode: 0o600 });
 const genAAgent = await startAgent({ config: camera });
 const genBAgent = await startAgent({
   config: camera,
-  args: [
-    "--domain",
-    DOMAIN,
-    "--auth-api",
-    fake.url,
-    "--dds",
-    fake.url,
-    "--app-key",
-    fake.app.key,
-    "--app-secret-file",
-    secretPath,
-  ],
+  args: authFlags(fake, DOMAIN, secretPath),
 });
 try {
   await withClient(async (node) => {

@@ -8,10 +8,7 @@
 import { stringifyJson } from "../../core/codec/json.ts";
 import type { ReadFrom } from "../../agent/logs/log.ts";
 import { payloadJson, summarizePayload } from "../../agent/payloads.ts";
-import {
-  REGISTRIES_LIMITS,
-  requestRegistryEntry,
-} from "../../agent/protocols/registries.ts";
+import { requestRegistryEntry } from "../../agent/protocols/registries.ts";
 import {
   StreamDeclinedError,
   Subscription,
@@ -28,11 +25,11 @@ import {
   type Device,
   parseTarget,
   withDevice,
-  withDomainClient,
+  withDomainDevice,
 } from "../client.ts";
 import type { Stream } from "@libp2p/interface";
-import { authRequest, openAuthenticated } from "../../agent/genb/client.ts";
-import { AUTH_REGISTRIES_V2, AUTH_STREAM } from "../../agent/genb/ids.ts";
+import { openAuthenticated } from "../../agent/genb/client.ts";
+import { AUTH_STREAM } from "../../agent/genb/ids.ts";
 import { AUTH_FLAGS, AUTH_FLAGS_HELP, authSettingsOf } from "../auth_flags.ts";
 import {
   CLUSTER_FLAGS,
@@ -133,24 +130,21 @@ export async function subscribeCommand(
         (device) => read(device, options, output),
       );
     }
-    return await withDomainClient(
-      auth,
-      ({ node, authority }) =>
-        read({ node, target, request: (work) => work() }, {
-          ...options,
-          openStream: (signal) =>
-            openAuthenticated(node, target, AUTH_STREAM, authority, { signal }),
-          sendRegistries: (body) =>
-            authRequest(
-              node,
-              target,
-              AUTH_REGISTRIES_V2,
-              body,
-              REGISTRIES_LIMITS,
-              authority,
-            ),
-        }, output),
-    );
+    return await withDomainDevice(auth, target, (device) =>
+      read(device, {
+        ...options,
+        openStream: (signal) =>
+          openAuthenticated(
+            device.node,
+            target,
+            AUTH_STREAM,
+            device.authority,
+            {
+              signal,
+            },
+          ),
+        sendRegistries: device.sendRegistries,
+      }, output));
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
   }

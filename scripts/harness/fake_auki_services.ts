@@ -32,6 +32,26 @@ export interface Advertisement {
   expires_at: string;
 }
 
+/** The CLI's auth flags for `domain` against `services`, the app secret in `secretFile`. */
+export function authFlags(
+  services: { url: string; app: { key: string } },
+  domain: string,
+  secretFile: string,
+): string[] {
+  return [
+    "--domain",
+    domain,
+    "--auth-api",
+    services.url,
+    "--dds",
+    services.url,
+    "--app-key",
+    services.app.key,
+    "--app-secret-file",
+    secretFile,
+  ];
+}
+
 /** The fake services; `url` is the base of all three. */
 export class FakeAukiServices {
   /** Base URL (`http://127.0.0.1:PORT/`). */

@@ -25,7 +25,10 @@ import { withClient } from "../../cli/client.ts";
 import { runCli, startAgent } from "../../scripts/harness/agent_process.ts";
 import { freePort, startRelay } from "../../scripts/harness/cluster.ts";
 import { multiaddr } from "@multiformats/multiaddr";
-import { FakeAukiServices } from "../../scripts/harness/fake_auki_services.ts";
+import {
+  authFlags,
+  FakeAukiServices,
+} from "../../scripts/harness/fake_auki_services.ts";
 import {
   claimsFor,
   keyDocument,
@@ -43,19 +46,11 @@ async function secretFile(dir: string, secret: string, mode = 0o600) {
   return path;
 }
 
-function authArgs(fake: FakeAukiServices, secret: string): string[] {
-  return [
-    "--domain",
-    DOMAIN,
-    "--auth-api",
-    fake.url,
-    "--dds",
-    fake.url,
-    "--app-key",
-    fake.app.key,
-    "--app-secret-file",
-    secret,
-  ];
+function authArgs(
+  fake: { url: string; app: { key: string } },
+  secret: string,
+): string[] {
+  return authFlags(fake, DOMAIN, secret);
 }
 
 Deno.test("e2e genb: token, authenticated catalog, bad tokens refused, advertisement, peers", async () => {
@@ -175,7 +170,7 @@ Deno.test("e2e genb: mixed cluster and domain flags, a shared secret file, relay
   try {
     const fake = { url: "http://127.0.0.1:9/", app: { key: "k" } };
     const secret = await secretFile(dir, "s");
-    const args = authArgs(fake as FakeAukiServices, secret);
+    const args = authArgs(fake, secret);
     const mixed = await runCli([
       "run",
       "--storage",

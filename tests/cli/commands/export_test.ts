@@ -27,7 +27,10 @@ import { loadOrCreateSeed } from "../../../agent/identity/seed_file.ts";
 import { withClient } from "../../../cli/client.ts";
 import { runCli, startAgent } from "../../../scripts/harness/agent_process.ts";
 import { freePort } from "../../../scripts/harness/cluster.ts";
-import { FakeAukiServices } from "../../../scripts/harness/fake_auki_services.ts";
+import {
+  authFlags,
+  FakeAukiServices,
+} from "../../../scripts/harness/fake_auki_services.ts";
 import { withDir } from "../../helpers/temp_dir.ts";
 import { delay } from "../../helpers/wait.ts";
 
@@ -366,18 +369,7 @@ Deno.test("export: from a peer in an authenticated domain (gen B), with the auth
   await withDir(async (dir) => {
     const secret = join(dir, "app.secret");
     await Deno.writeTextFile(secret, fake.app.secret, { mode: 0o600 });
-    const auth = [
-      "--domain",
-      domain,
-      "--auth-api",
-      fake.url,
-      "--dds",
-      fake.url,
-      "--app-key",
-      fake.app.key,
-      "--app-secret-file",
-      secret,
-    ];
+    const auth = authFlags(fake, domain, secret);
     const agent = await startAgent({ args: ["--sim", "joints", ...auth] });
     try {
       await agent.waitForStderr("p2p-access token for domain", 15_000);

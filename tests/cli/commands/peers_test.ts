@@ -9,7 +9,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { main } from "../../../cli/main.ts";
-import { FakeAukiServices } from "../../../scripts/harness/fake_auki_services.ts";
+import {
+  authFlags,
+  FakeAukiServices,
+} from "../../../scripts/harness/fake_auki_services.ts";
 import { MemoryOutput } from "../../helpers/output.ts";
 import { withDir } from "../../helpers/temp_dir.ts";
 import { DOMAIN } from "../../agent/genb/_genb.ts";
@@ -25,16 +28,7 @@ async function peers(fake: FakeAukiServices, dir: string) {
   const output = new MemoryOutput();
   const code = await main([
     "peers",
-    "--domain",
-    DOMAIN,
-    "--auth-api",
-    fake.url,
-    "--dds",
-    fake.url,
-    "--app-key",
-    fake.app.key,
-    "--app-secret-file",
-    secret,
+    ...authFlags(fake, DOMAIN, secret),
   ], output);
   return { code, stdout: output.stdout, stderr: output.stderr };
 }
