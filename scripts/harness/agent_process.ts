@@ -9,6 +9,20 @@ import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
+/**
+ * `auki-edge` from source as the harness runs it: `deno run` with every
+ * permission and the installed `node_modules` taken as it is, so that
+ * processes started together never wait on its lock (Deno prints a line
+ * about that wait when a command's lazily imported npm packages resolve).
+ */
+export const AUKI_EDGE = [
+  Deno.execPath(),
+  "run",
+  "--node-modules-dir=manual",
+  "--allow-all",
+  MAIN,
+];
+
 /** A running agent process. */
 export interface AgentProcess {
   /** The agent's peer id. */
@@ -78,8 +92,7 @@ export async function startAgent(
     await Deno.writeTextFile(path, JSON.stringify(options.config));
     configArgs.push("--config", path);
   }
-  const [program, ...leading] = options.command ??
-    [Deno.execPath(), "run", "--allow-all", MAIN];
+  const [program, ...leading] = options.command ?? AUKI_EDGE;
   const child = new Deno.Command(program, {
     args: [
       ...leading,
@@ -183,7 +196,7 @@ export async function runCli(
   args: string[],
   options: { timeoutMs?: number; netns?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const command = [Deno.execPath(), "run", "--allow-all", MAIN, ...args];
+  const command = [...AUKI_EDGE, ...args];
   const output = await new Deno.Command(options.netns ? "ip" : command[0], {
     args: options.netns
       ? ["netns", "exec", options.netns, ...command]

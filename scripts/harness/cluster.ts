@@ -7,6 +7,7 @@
  * @module
  */
 import { join } from "node:path";
+import { AUKI_EDGE } from "./agent_process.ts";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Libp2p } from "@libp2p/interface";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
@@ -22,8 +23,6 @@ import { requestInfo } from "../../agent/protocols/info.ts";
 import { withClient } from "../../cli/client.ts";
 import { joinAsMember, untilAdmitted } from "../../cli/cluster_flags.ts";
 import { requestResources } from "../../agent/protocols/resources.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** A light agent: one joint bank at 20 Hz, small caches. */
 export const LIGHT = {
@@ -85,7 +84,7 @@ class Child {
 
   /** Runs `main.ts` with `args`, inside network namespace `netns` when given. */
   constructor(args: string[], netns?: string) {
-    const command = [Deno.execPath(), "run", "--allow-all", MAIN, ...args];
+    const command = [...AUKI_EDGE, ...args];
     this.process = new Deno.Command(netns ? "ip" : command[0], {
       args: netns ? ["netns", "exec", netns, ...command] : command.slice(1),
       stdin: "null",

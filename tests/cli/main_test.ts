@@ -10,7 +10,11 @@ import { join } from "node:path";
 import { parseJson } from "../../core/codec/json.ts";
 import { ResourcesResponse } from "../../agent/catalog/resource_entry.ts";
 import { isoNs } from "../../cli/commands/subscribe.ts";
-import { runCli, startAgent } from "../../scripts/harness/agent_process.ts";
+import {
+  AUKI_EDGE,
+  runCli,
+  startAgent,
+} from "../../scripts/harness/agent_process.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 import { isJointSample, SMALL_SIMS, utcNowNs } from "../e2e/_helpers.ts";
@@ -350,11 +354,10 @@ Deno.test("catalog and subscribe against a running agent", async (t) => {
     await t.step(
       "subscribe --hz prints figures once a second and a summary; Ctrl-C exits 0 quietly",
       async () => {
-        const child = new Deno.Command(Deno.execPath(), {
+        const [program, ...leading] = AUKI_EDGE;
+        const child = new Deno.Command(program, {
           args: [
-            "run",
-            "--allow-all",
-            MAIN,
+            ...leading,
             "subscribe",
             address,
             "sim_joints",

@@ -319,7 +319,7 @@ Deno.test("cluster flags: usage mistakes exit 2 with one line naming the flag", 
   results.forEach((result, i) => {
     const [args, message] = cases[i];
     assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
-    assert.match(result.stderr, message, args.join(" "));
+    assert.match(result.stderr, message, `${args.join(" ")}: ${result.stderr}`);
     assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
     assert.equal(result.stdout, "");
   });

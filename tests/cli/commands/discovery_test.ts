@@ -11,9 +11,8 @@ import { DiscoveryClient } from "../../../agent/cluster/discovery_client.ts";
 import { parseJson } from "../../../core/codec/json.ts";
 import { parseListen } from "../../../cli/commands/discovery.ts";
 import { clustersTable } from "../../../cli/commands/clusters.ts";
-import { runCli } from "../../../scripts/harness/agent_process.ts";
+import { AUKI_EDGE, runCli } from "../../../scripts/harness/agent_process.ts";
 
-const ENTRY = new URL("../../../main.ts", import.meta.url).pathname;
 const MANAGER = "12D3KooWAfBVdmphtMFPVq3GEpcg3QMiRbrwD9mpd6D6fc4CswRw";
 const NATIVE = "/ip4/192.168.9.10/tcp/4001";
 
@@ -30,11 +29,10 @@ async function withDiscovery(
 ): Promise<Output> {
   const dir = await Deno.makeTempDir({ prefix: "auki-edge-discovery-" });
   const ready = join(dir, "ready.json");
-  const child = new Deno.Command(Deno.execPath(), {
+  const [program, ...leading] = AUKI_EDGE;
+  const child = new Deno.Command(program, {
     args: [
-      "run",
-      "--allow-all",
-      ENTRY,
+      ...leading,
       "discovery",
       "--listen",
       "127.0.0.1:0",

@@ -195,8 +195,11 @@ ptyTest(
         stats.corrupt <= checksum + partial + 2,
       `${stats.corrupt} corrupt counted, ${checksum + partial} injected`,
     );
+    // A damaged answer can cost the parser its intact neighbours in the
+    // same read (how the bytes are split depends on scheduling); a cycle left
+    // with no answer is the silence watchdog's, not a fault.
     assert.ok(
-      Math.abs(stats.faults - voided) <= 2,
+      Math.abs(stats.faults - voided) <= Math.max(2, Math.ceil(voided / 5)),
       `${stats.faults} faults, ${voided} cycles with some answer damaged`,
     );
     const published = sink.samples.map((s) => angles(s.payload));
