@@ -4,9 +4,14 @@
  * catalog row's `sensor_hash` change together, and its log is archived and
  * started anew, decision 16), a joint-encoder bank's offsets and directions
  * into its driver and, as `joint_offsets_rad` / `joint_directions`, its
- * sensor registry entry (without one, the driver's configured offsets are
- * restored). A calibration that does not fit (another image size,
- * another joint count, a driver without offsets) is ignored with a warning.
+ * sensor registry entry. A stored joint calibration replaces the offsets
+ * and directions of the driver's configuration, it does not add to them:
+ * the angles are `direction * raw + offset` with the stored values alone.
+ * Without one (or with one that does not fit) the configured ones are in
+ * force, and the entry shows them as the driver describes them (no keys
+ * when every offset is 0 and every direction 1). A calibration that does
+ * not fit (another image size, another joint count, a driver without
+ * offsets) is ignored with a warning.
  *
  * @module
  */
@@ -78,7 +83,8 @@ export async function applyStoredCalibration(
       driver.calibrateJoints(undefined);
       return description;
     }
-    // Consumers see the offsets in force in the sensor entry.
+    // Consumers see the offsets in force in the sensor entry: the stored
+    // ones, in place of any configured ones the description shows.
     return {
       ...description,
       sensor: {

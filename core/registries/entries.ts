@@ -161,7 +161,8 @@ const JointEncodersSensor = z.object({
   frame: RegistryRef,
   // auki-edge's optional key: the joints' device ids in published order.
   servo_ids: z.array(u32).optional(),
-  // auki-edge's optional keys: the stored calibration in force,
+  // auki-edge's optional keys: the offsets and directions in force (the
+  // stored calibration, else the driver's configured ones),
   // angle = direction * raw + offset.
   joint_offsets_rad: z.array(finite).optional(),
   joint_directions: z.array(z.union([z.literal(1), z.literal(-1)]))

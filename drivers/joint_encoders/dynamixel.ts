@@ -7,7 +7,9 @@
  * with each servo's error byte, and with `present_velocity` /
  * `present_current` its velocity and current (`current_unit_ma`: 2.69 for
  * the XM430 and XH430; the XL430 reports Present Load in 0.1 % there
- * instead). See `dynamixel_bank.ts` for the angles, the
+ * instead). Configured `offset_rad` / `direction` other than 0 and 1 are
+ * shown in the entry as `joint_offsets_rad` / `joint_directions`. See
+ * `dynamixel_bank.ts` for the angles, the
  * timestamps and what a missing or failing servo does.
  *
  * The bus sets the top rate: one cycle moves `20 + 16 n` bytes for `n`
@@ -22,6 +24,7 @@ import { FRAME_PRESETS, RegistryId } from "../../core/registries/entries.ts";
 import type { DriverFactory, JointCalibration } from "../driver.ts";
 import { selectorOf, serialConfig } from "../serial/config.ts";
 import { serialDriver } from "../serial/serial_driver.ts";
+import { configuredCalibrationKeys } from "./configured_calibration.ts";
 import { DynamixelBank } from "./dynamixel_bank.ts";
 import {
   CURRENT_UNIT_MA,
@@ -98,6 +101,10 @@ export const serialDynamixel: DriverFactory<typeof Config> = {
         joint_count: servos.length,
         frame_rate_hz: Math.round(config.rate_hz),
         servo_ids: servos.map((s) => s.id),
+        ...configuredCalibrationKeys({
+          offsets_rad: config.servos.map((s) => s.offset_rad),
+          directions: config.servos.map((s) => s.direction),
+        }),
       },
       frame: {
         frame_id: config.frame_id,

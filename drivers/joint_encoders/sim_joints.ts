@@ -9,7 +9,8 @@
  * own seed-drawn limit inside ±0.95π and never moves faster than
  * {@link MAX_SPEED_RAD_S}. Published angles are `direction * raw +
  * offset_rad` per joint (`directions`, `offsets_rad`; 1 and 0 by default),
- * as `serial.dynamixel` applies them.
+ * as `serial.dynamixel` applies them; configured ones other than those are
+ * shown in the entry as `joint_offsets_rad` / `joint_directions`.
  *
  * @module
  */
@@ -21,6 +22,7 @@ import type { DriverFactory, JointCalibration } from "../driver.ts";
 import { RateHz, Seed } from "../sim/config.ts";
 import { seededRandom } from "../sim/random.ts";
 import { tickingDriver } from "../sim/ticking_driver.ts";
+import { configuredCalibrationKeys } from "./configured_calibration.ts";
 
 /** Sinusoids summed per joint. */
 const HARMONICS = 3;
@@ -135,6 +137,7 @@ export const simJoints: DriverFactory<typeof Config> = {
         type: "absolute",
         joint_count: config.joint_count,
         frame_rate_hz: Math.round(config.rate_hz),
+        ...configuredCalibrationKeys(calibration),
       },
       frame: {
         frame_id: config.frame_id,

@@ -1,7 +1,8 @@
 /**
  * `auki-edge calibrate joints MULTIADDR RESOURCE_ID`: with the robot held at
  * a known reference pose, average the bank's streamed angles, undo the
- * calibration in force (the one the bank's sensor entry shows), and save
+ * calibration in force (the one the bank's sensor entry shows: a stored
+ * one, else the driver's configured offsets and directions), and save
  * per-joint offsets that make the readings equal the reference
  * (`angle = direction * raw + offset_rad`); a running agent applies them
  * within a second.
@@ -47,7 +48,9 @@ reference there. Drivers that take offsets (sim.joints, serial.dynamixel,
 native joint banks) apply them within a second, without an agent restart
 (the bank restarts with a new sensor_hash, its entry shows the offsets in
 force as joint_offsets_rad / joint_directions, and its log is archived):
-angle = direction * raw + offset.
+angle = direction * raw + offset. The offsets in force (the stored ones, else
+those of the driver's configuration, which the stored ones replace) are undone
+first, as the bank's entry shows them.
 
 Options:
   --reference A,B,...   the pose's joint angles in radians (default all 0)

@@ -87,7 +87,8 @@ Deno.test("a camera calibration saved or deleted while the agent runs is publish
 });
 
 Deno.test("joint offsets saved or deleted while the agent runs are applied without a restart: the entry shows them, the log is archived", async () => {
-  // Configured offsets, which a deleted calibration gives back.
+  // Configured offsets, which a stored calibration replaces (not adds to)
+  // and a deleted one gives back, in the angles and the entry.
   const configured = [0.25, 0, 0, 0, 0, -0.5];
   const agent = await startAgent({
     config: {
@@ -119,7 +120,9 @@ Deno.test("joint offsets saved or deleted while the agent runs are applied witho
   try {
     const before = await published(agent, "sim_joints");
     assert.ok(before.entry.kind === "joint_encoders");
-    assert.equal(before.entry.joint_offsets_rad, undefined);
+    // The configured offsets are in force, and the entry says so.
+    assert.deepEqual(before.entry.joint_offsets_rad, configured);
+    assert.deepEqual(before.entry.joint_directions, [1, 1, 1, 1, 1, 1]);
     assert.deepEqual(
       await streamed(),
       raw.map((r, j) => Math.fround(r + configured[j])),

@@ -94,6 +94,19 @@ Deno.test("serial.dynamixel: configuration defaults and mistakes", () => {
     [1, 7],
     "the servo of each angle, in order",
   );
+  assert.deepEqual(
+    sensor.kind === "joint_encoders" &&
+      [sensor.joint_offsets_rad, sensor.joint_directions],
+    [[0, 0], [1, -1]],
+    "the configured calibration in force",
+  );
+  const plain = registryEntries(
+    serialDynamixel.create(
+      serialDynamixel.config.parse({ port: "/dev/a", servos: [{ id: 1 }] }),
+    ).description,
+  ).sensor;
+  assert.ok(plain.kind === "joint_encoders");
+  assert.equal(plain.joint_offsets_rad, undefined, "0 and 1 show nothing");
   assert.match(
     configErrors(serialDynamixel, { port: "/dev/a", servos: [] }),
     /servos: must list at least one servo/,

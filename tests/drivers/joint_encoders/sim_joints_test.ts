@@ -26,6 +26,27 @@ Deno.test("sim.joints: default description is a valid registry entry", () => {
   assert.deepEqual(frame.axes, { x: "forward", y: "left", z: "up" });
   assert.equal(driver.description.payload, "joint_encoders_frame");
   assert.equal(driver.description.rateHz, 100);
+  assert.equal(sensor.joint_offsets_rad, undefined, "no offsets configured");
+  assert.equal(sensor.joint_directions, undefined);
+});
+
+Deno.test("sim.joints: configured offsets and directions are shown in the entry, padded to every joint", () => {
+  const driver = simJoints.create(simJoints.config.parse({
+    joint_count: 3,
+    offsets_rad: [0.25, -0.5],
+    directions: [1, -1],
+  }));
+  const { sensor } = registryEntries(driver.description);
+  assert.ok(sensor.kind === "joint_encoders");
+  assert.deepEqual(sensor.joint_offsets_rad, [0.25, -0.5, 0]);
+  assert.deepEqual(sensor.joint_directions, [1, -1, 1]);
+  const zero = simJoints.create(simJoints.config.parse({
+    offsets_rad: [0, 0],
+    directions: [1],
+  }));
+  const plain = registryEntries(zero.description).sensor;
+  assert.ok(plain.kind === "joint_encoders");
+  assert.equal(plain.joint_offsets_rad, undefined, "0 and 1 show nothing");
 });
 
 Deno.test("sim.joints: angles are deterministic and seed-dependent", () => {

@@ -201,3 +201,92 @@ Deno.test("calibrate joints refuses when the joints move during the reference ca
     await agent.stop();
   }
 });
+
+Deno.test("calibrate joints on a bank with configured offsets: the entry shows them, the task undoes them, and the reading becomes the reference", async () => {
+  const configured = {
+    offsets_rad: [0.3, -0.2, 0, 0, 0, 0.1],
+    directions: [1, -1, 1, 1, 1, 1],
+  };
+  const agent = await startAgent({
+    config: {
+      sensors: [{
+        driver: "sim.joints",
+        still: true,
+        offsets_rad: configured.offsets_rad,
+        directions: [1, -1],
+      }],
+    },
+  });
+  try {
+    const entryOf = () =>
+      client(async (node) => {
+        const row = rowOf(await requestResources(node, agent.address), {
+          id: "sim_joints",
+        });
+        const fetched = await requestRegistryEntry(
+          node,
+          agent.address,
+          "sensor",
+          "sim_joints",
+          row.sensor!.sensor_hash,
+        );
+        const entry = SensorEntry.parse(fetched!.entry);
+        assert.ok(entry.kind === "joint_encoders");
+        return { hash: row.sensor!.sensor_hash, entry };
+      });
+    const before = await entryOf();
+    assert.deepEqual(before.entry.joint_offsets_rad, configured.offsets_rad);
+    assert.deepEqual(before.entry.joint_directions, configured.directions);
+
+    const reference = [0.1, 0.2, 0.3, -0.1, -0.2, -0.3];
+    const run = await calibrate([
+      "joints",
+      agent.address.toString(),
+      "sim_joints",
+      "--reference",
+      reference.join(","),
+      "--samples",
+      "5",
+      "--storage",
+      agent.storage,
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /joint 0: .* offset 0\.300000 -> .*, direction 1/);
+    assert.match(
+      run.stdout,
+      /joint 1: .* offset -0\.200000 -> .*, direction -1/,
+    );
+    // The offsets a bank without configured ones gets: from the true raw angles.
+    const raw = jointAngles(JOINTS.seed, JOINTS.count, 0, JOINTS.rateHz);
+    const stored =
+      (await new CalibrationStore(agent.storage).get("joints", "sim_joints"))!;
+    assert.deepEqual(stored.directions, configured.directions);
+    stored.offsets_rad.forEach((offset, j) => {
+      const expected = reference[j] - configured.directions[j] * raw[j];
+      assert.ok(Math.abs(offset - expected) < 1e-6, `joint ${j}: ${offset}`);
+    });
+
+    // Applied live, the stored offsets replace the configured ones.
+    let now = before;
+    for (let i = 0; i < 40 && now.hash === before.hash; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      now = await entryOf().catch(() => before);
+    }
+    assert.notEqual(now.hash, before.hash, "not applied within 10 s");
+    assert.deepEqual(now.entry.joint_offsets_rad, stored.offsets_rad);
+    const [received] = await client(async (node) => {
+      const sub = await Subscription.open(node, agent.address, {
+        resourceId: "sim_joints",
+      });
+      const got = await collect(sub, 1);
+      sub.close();
+      return got;
+    });
+    const { anglesRad } = fromBinary(JointEncodersDataSchema, received.payload);
+    anglesRad.forEach((angle, j) =>
+      assert.ok(Math.abs(angle - reference[j]) < 1e-6, `joint ${j}: ${angle}`)
+    );
+  } finally {
+    await agent.stop();
+  }
+});
