@@ -32,10 +32,15 @@ export class DropRequest extends Error {
 
 /** The peer ended the substream without answering. */
 export class DroppedRequestError extends Error {
-  /** Creates the error for `protocol`. */
+  /** Creates the error for `protocol`; a cluster protocol's message says how to join. */
   constructor(protocol: string) {
+    // Authenticated (gen-B) protocols answer by domain and token, not by
+    // cluster membership: joining a cluster is no remedy there.
+    const hint = protocol.startsWith("/auki/auth/")
+      ? ""
+      : " (peers in a cluster drop requests from non-members: join with --discovery URL --cluster NAME)";
     super(
-      `${protocol}: the peer dropped the request without an answer (peers in a cluster drop requests from non-members: join with --discovery URL --cluster NAME)`,
+      `${protocol}: the peer dropped the request without an answer${hint}`,
     );
     this.name = "DroppedRequestError";
   }

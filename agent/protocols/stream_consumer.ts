@@ -141,7 +141,9 @@ export class Subscription {
       await connection.newStream(STREAM, { signal, ...OVER_RELAYS });
     const reader = new FrameReader(stream, STREAM_LIMITS);
     try {
-      if (stream.status !== "open") throw new DroppedRequestError(STREAM);
+      if (stream.status !== "open") {
+        throw new DroppedRequestError(stream.protocol ?? STREAM);
+      }
       stream.send(encodeFrame(
         encodeStreamMessage({
           variant: {
@@ -157,7 +159,9 @@ export class Subscription {
         STREAM_LIMITS,
       ));
       const body = await reader.read(signal);
-      if (body === null) throw new DroppedRequestError(STREAM);
+      if (body === null) {
+        throw new DroppedRequestError(stream.protocol ?? STREAM);
+      }
       const message = decodeStreamMessage(body);
       switch (message.variant.case) {
         case "accept":
@@ -183,7 +187,7 @@ export class Subscription {
         stream.abort(error instanceof Error ? error : new Error(String(error)));
       }
       if (remoteEnded && !(error instanceof StreamDeclinedError)) {
-        throw new DroppedRequestError(STREAM);
+        throw new DroppedRequestError(stream.protocol ?? STREAM);
       }
       throw error;
     }
