@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { Multiaddr } from "@multiformats/multiaddr";
 import { fromBinary } from "@bufbuild/protobuf";
 import { CalibrationStore } from "../../../../agent/calibration/store.ts";
 import { JointEncodersDataSchema } from "../../../../core/proto/payload_schemas.ts";
@@ -12,6 +13,25 @@ import { SensorEntry } from "../../../../core/registries/entries.ts";
 import { calibrate, client, storeIsEmpty } from "./_agent.ts";
 
 const CONFIG = { sensors: [{ driver: "sim.joints", still: true }] };
+
+/** The sensor hash and joint-encoder entry `sim_joints` publishes at `address`. */
+function jointsEntry(address: Multiaddr) {
+  return client(async (node) => {
+    const row = rowOf(await requestResources(node, address), {
+      id: "sim_joints",
+    });
+    const fetched = await requestRegistryEntry(
+      node,
+      address,
+      "sensor",
+      "sim_joints",
+      row.sensor!.sensor_hash,
+    );
+    const entry = SensorEntry.parse(fetched!.entry);
+    assert.ok(entry.kind === "joint_encoders", entry.kind);
+    return { hash: row.sensor!.sensor_hash, entry };
+  });
+}
 
 Deno.test("calibrate joints saves offsets that the running agent applies at once: in the sensor entry and the streamed angles", async () => {
   const agent = await startAgent({ config: CONFIG });
@@ -32,23 +52,7 @@ Deno.test("calibrate joints saves offsets that the running agent applies at once
       "--storage",
       storage,
     ];
-    const published = () =>
-      client(async (node) => {
-        const row = rowOf(await requestResources(node, agent.address), {
-          id: "sim_joints",
-        });
-        const fetched = await requestRegistryEntry(
-          node,
-          agent.address,
-          "sensor",
-          "sim_joints",
-          row.sensor!.sensor_hash,
-        );
-        return {
-          hash: row.sensor!.sensor_hash,
-          entry: SensorEntry.parse(fetched!.entry),
-        };
-      });
+    const published = () => jointsEntry(agent.address);
     const before = await published();
     const dry = await calibrate([...args, "--dry-run"]);
     assert.equal(dry.code, 0, dry.stderr);
@@ -79,12 +83,8 @@ Deno.test("calibrate joints saves offsets that the running agent applies at once
       now = await published().catch(() => before);
     }
     assert.notEqual(now.hash, before.hash, "not applied within 10 s");
-    const { entry } = now;
-    assert.equal(entry.kind, "joint_encoders");
-    if (entry.kind === "joint_encoders") {
-      assert.deepEqual(entry.joint_offsets_rad, stored.offsets_rad);
-      assert.deepEqual(entry.joint_directions, directions);
-    }
+    assert.deepEqual(now.entry.joint_offsets_rad, stored.offsets_rad);
+    assert.deepEqual(now.entry.joint_directions, directions);
     const entries = await client(async (node) => {
       const sub = await Subscription.open(node, agent.address, {
         resourceId: "sim_joints",
@@ -218,22 +218,7 @@ Deno.test("calibrate joints on a bank with configured offsets: the entry shows t
     },
   });
   try {
-    const entryOf = () =>
-      client(async (node) => {
-        const row = rowOf(await requestResources(node, agent.address), {
-          id: "sim_joints",
-        });
-        const fetched = await requestRegistryEntry(
-          node,
-          agent.address,
-          "sensor",
-          "sim_joints",
-          row.sensor!.sensor_hash,
-        );
-        const entry = SensorEntry.parse(fetched!.entry);
-        assert.ok(entry.kind === "joint_encoders");
-        return { hash: row.sensor!.sensor_hash, entry };
-      });
+    const entryOf = () => jointsEntry(agent.address);
     const before = await entryOf();
     assert.deepEqual(before.entry.joint_offsets_rad, configured.offsets_rad);
     assert.deepEqual(before.entry.joint_directions, configured.directions);
