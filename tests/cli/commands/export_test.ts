@@ -25,7 +25,11 @@ import {
 import { requestResources } from "../../../agent/protocols/resources.ts";
 import { loadOrCreateSeed } from "../../../agent/identity/seed_file.ts";
 import { withClient } from "../../../cli/client.ts";
-import { runCli, startAgent } from "../../../scripts/harness/agent_process.ts";
+import {
+  type AgentProcess,
+  runCli,
+  startAgent,
+} from "../../../scripts/harness/agent_process.ts";
 import { freePort } from "../../../scripts/harness/cluster.ts";
 import {
   authFlags,
@@ -81,6 +85,52 @@ function schemaOf(reader: McapIndexedReader, channelId: number): DescMessage {
   assert.equal(schema.encoding, "protobuf");
   return createFileRegistry(fromBinary(FileDescriptorSetSchema, schema.data))
     .getMessage(schema.name)!;
+}
+
+/** The first of `messages` on `channelId`, and its payload decoded by the channel's schema. */
+function firstDecoded<T>(
+  reader: McapIndexedReader,
+  messages: Message[],
+  channelId: number,
+): [Message, T] {
+  const message = messages.find((m) => m.channelId === channelId)!;
+  return [
+    message,
+    fromBinary(schemaOf(reader, channelId), message.data) as unknown as T,
+  ];
+}
+
+/** Exports the second of `sim_joints` before `nowNs` from `agent` to `out`. */
+function exportJointsSecond(
+  out: string,
+  agent: AgentProcess,
+  seed: string,
+  nowNs: bigint,
+  extra: string[] = [],
+) {
+  return runCli([
+    "export",
+    out,
+    "--peer",
+    agent.address.toString(),
+    "--seed",
+    seed,
+    "--resource",
+    "sim_joints",
+    "--from",
+    String(nowNs - 1_000_000_000n),
+    "--to",
+    String(nowNs),
+    ...extra,
+  ]);
+}
+
+/** Asserts `out` holds over 10 messages, none after `nowNs`, and verifies. */
+async function assertSecondExported(out: string, nowNs: bigint): Promise<void> {
+  const { messages } = await scan(out);
+  assert(messages.length > 10, `${messages.length} messages`);
+  assert(messages.every((m) => m.logTime <= nowNs));
+  assert.equal((await runCli(["verify", out])).code, 0);
 }
 
 Deno.test("export: a running agent's logs as an indexed, signed MCAP; the remote export of a range matches the local one", async () => {
@@ -155,17 +205,13 @@ Deno.test("export: a running agent's logs as an indexed, signed MCAP; the remote
         reader.schemasById.get(camera.schemaId)!.name,
         "foxglove.RawImage",
       );
-      const frame = indexed.find((m) => m.channelId === camera.id)!;
-      const image = fromBinary(
-        schemaOf(reader, camera.id),
-        frame.data,
-      ) as unknown as {
+      const [frame, image] = firstDecoded<{
         width: number;
         height: number;
         step: number;
         data: Uint8Array;
         timestamp: { seconds: bigint; nanos: number };
-      };
+      }>(reader, indexed, camera.id);
       assert.equal(image.data.byteLength, image.step * image.height);
       assert.equal(
         image.timestamp.seconds * 1_000_000_000n +
@@ -179,14 +225,10 @@ Deno.test("export: a running agent's logs as an indexed, signed MCAP; the remote
       );
 
       const lidar = byResource.get("sim_lidar")!;
-      const scanMessage = indexed.find((m) => m.channelId === lidar.id)!;
-      const cloud = fromBinary(
-        schemaOf(reader, lidar.id),
-        scanMessage.data,
-      ) as unknown as {
+      const [, cloud] = firstDecoded<{
         pointStride: number;
         data: Uint8Array;
-      };
+      }>(reader, indexed, lidar.id);
       assert(
         cloud.data.byteLength > 0 &&
           cloud.data.byteLength % cloud.pointStride === 0,
@@ -333,29 +375,14 @@ Deno.test("export: from a peer in a cluster, joining it for the export", async (
       await loadOrCreateSeed(seed);
       const nowNs = BigInt(Date.now()) * 1_000_000n;
       const out = join(dir, "cluster.mcap");
-      const result = await runCli([
-        "export",
-        out,
-        "--peer",
-        agent.address.toString(),
-        "--seed",
-        seed,
-        "--resource",
-        "sim_joints",
-        "--from",
-        String(nowNs - 1_000_000_000n),
-        "--to",
-        String(nowNs),
+      const result = await exportJointsSecond(out, agent, seed, nowNs, [
         "--discovery",
         `http://127.0.0.1:${port}`,
         "--cluster",
         "lab",
       ]);
       assert.equal(result.code, 0, result.stderr);
-      const { messages } = await scan(out);
-      assert(messages.length > 10, `${messages.length} messages`);
-      assert(messages.every((m) => m.logTime <= nowNs));
-      assert.equal((await runCli(["verify", out])).code, 0);
+      await assertSecondExported(out, nowNs);
     });
   } finally {
     await agent.stop();
@@ -378,25 +405,9 @@ Deno.test("export: from a peer in an authenticated domain (gen B), with the auth
       await loadOrCreateSeed(seed);
       const nowNs = BigInt(Date.now()) * 1_000_000n;
       const out = join(dir, "domain.mcap");
-      const result = await runCli([
-        "export",
-        out,
-        "--peer",
-        agent.address.toString(),
-        "--seed",
-        seed,
-        "--resource",
-        "sim_joints",
-        "--from",
-        String(nowNs - 1_000_000_000n),
-        "--to",
-        String(nowNs),
-        ...auth,
-      ]);
+      const result = await exportJointsSecond(out, agent, seed, nowNs, auth);
       assert.equal(result.code, 0, result.stderr);
-      const { messages } = await scan(out);
-      assert(messages.length > 10, `${messages.length} messages`);
-      assert(messages.every((m) => m.logTime <= nowNs));
+      await assertSecondExported(out, nowNs);
       const reader = new McapStreamReader({ validateCrcs: true });
       reader.append(await Deno.readFile(out));
       const attachments: string[] = [];
@@ -407,22 +418,13 @@ Deno.test("export: from a peer in an authenticated domain (gen B), with the auth
         attachments.some((name) => name.includes("sensor")),
         `the sensor entry over /auki/auth/1/registries: ${attachments}`,
       );
-      assert.equal((await runCli(["verify", out])).code, 0);
       // Without the auth flags the gen-B peer answers nothing.
-      const plain = await runCli([
-        "export",
+      const plain = await exportJointsSecond(
         join(dir, "plain.mcap"),
-        "--peer",
-        agent.address.toString(),
-        "--seed",
+        agent,
         seed,
-        "--resource",
-        "sim_joints",
-        "--from",
-        String(nowNs - 1_000_000_000n),
-        "--to",
-        String(nowNs),
-      ]);
+        nowNs,
+      );
       assert.notEqual(plain.code, 0);
     } finally {
       await agent.stop();
