@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ParseArgsOptionsConfig } from "node:util";
 import {
   type CalibrationKind,
   CalibrationStore,
@@ -68,11 +69,11 @@ export async function calibrationCommand(
     ...TASK_FLAGS,
     ...CLUSTER_FLAGS,
   } as const;
+  const takesValue = (arg: string) =>
+    arg.startsWith("--") &&
+    (options as ParseArgsOptionsConfig)[arg.slice(2)]?.type === "string";
   const id = rest.find((a, i) =>
-    !a.startsWith("-") &&
-    !(i > 0 &&
-      /^--(kind|device|storage|config|discovery|cluster|discovery-token)$/
-        .test(rest[i - 1]))
+    !a.startsWith("-") && !(i > 0 && takesValue(rest[i - 1]))
   );
   const { values } = parseCommand({
     name,
