@@ -19,7 +19,7 @@ export interface MeterReport {
   bytes_per_second: number;
   /** Standard deviation of the arrival intervals, ms (0 with fewer than two intervals). */
   jitter_ms: number;
-  /** Shortest and longest arrival interval, ms (0 without intervals). */
+  /** Shortest arrival interval, ms (0 without intervals). */
   min_interval_ms: number;
   /** Longest arrival interval, ms. */
   max_interval_ms: number;
