@@ -10,7 +10,8 @@ import {
   type CalibrationKind,
   CalibrationStore,
 } from "../../agent/calibration/store.ts";
-import { SensorEntry } from "../../core/registries/entries.ts";
+import type { SensorEntry } from "../../core/registries/entries.ts";
+import { readSensorEntry } from "../../core/registries/sensor_reader.ts";
 import { requestRegistryEntry } from "../../agent/protocols/registries.ts";
 import { requestResources } from "../../agent/protocols/resources.ts";
 import { parseCommand, UsageError } from "../args.ts";
@@ -154,7 +155,7 @@ export async function calibrationCommand(
           id,
           row.sensor.sensor_hash,
         );
-        return fetched && SensorEntry.parse(fetched.entry);
+        return fetched && readSensorEntry(fetched.entry);
       },
     );
     if (entry === undefined || entry === null) {
