@@ -94,7 +94,7 @@ export async function catalogCommand(
 }
 
 /** Width of the terminal the table is made to fit. */
-export const TABLE_WIDTH = 120;
+const TABLE_WIDTH = 120;
 
 /**
  * Renders catalog rows as an aligned text table within `width` columns:
@@ -140,7 +140,7 @@ export function table(rows: ResourceEntry[], width = TABLE_WIDTH): string {
  * cut to their head and tail, then to their head, then the middle of the
  * whole id elided.
  */
-export function shortenId(id: string, max: number): string {
+function shortenId(id: string, max: number): string {
   if (id.length <= max) return id;
   const parts = (keep: (part: string) => string) =>
     id.replace(/[^/>-]{17,}/g, keep);
