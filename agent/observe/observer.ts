@@ -81,8 +81,12 @@ export interface ObservedStatus {
   connections: { direct: number; relayed: number };
   /** Peer ids of the cluster's members (empty when standalone). */
   members: string[];
-  /** This peer's domain-clock offset (domain minus session clock), once estimated. */
-  domain_clock: { offset_ns: number; uncertainty_ns: number } | null;
+  /**
+   * This peer's domain-clock offset (domain minus session clock; a decimal
+   * string: offsets between sessions may exceed 2^53 ns) and uncertainty,
+   * ns, once estimated.
+   */
+  domain_clock: { offset_ns: string; uncertainty_ns: number } | null;
   /** The process. */
   process: ProcessStatus;
 }
@@ -202,7 +206,7 @@ export class AgentObserver {
       connections,
       members: cluster?.membership()?.peers.map((p) => p.peer_id) ?? [],
       domain_clock: offset === undefined ? null : {
-        offset_ns: Number(offset.offsetNs),
+        offset_ns: offset.offsetNs.toString(),
         uncertainty_ns: Number(offset.uncertaintyNs),
       },
       process: processStatus(this.#lag),
