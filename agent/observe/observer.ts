@@ -157,7 +157,6 @@ export class AgentObserver {
   /** The observed status now. */
   status(): ObservedStatus {
     const { catalog, sensors, failed, traffic, node, cluster } = this.#sources;
-    const sent = new Map(traffic.entries());
     const connections = { direct: 0, relayed: 0 };
     for (const connection of node.getConnections()) {
       if (connection.remoteAddr.toString().includes("/p2p-circuit")) {
@@ -188,7 +187,7 @@ export class AgentObserver {
       resources: catalog.all().map((resource) => {
         const window = this.#windows.get(resource.id);
         const available = resource.log.available();
-        const t = sent.get(resource.id);
+        const t = traffic.get(resource.id);
         return {
           resource_id: resource.id,
           variant: resource.variant,
