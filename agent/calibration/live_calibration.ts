@@ -41,13 +41,21 @@ export class LiveCalibration {
     this.#logger = context.logger.child("calibration");
   }
 
-  /** Notes what the sensors started with and follows the store from then on (every `pollMs`, default 1000). */
+  /**
+   * Notes what the sensors started with and follows the store from then on
+   * (every `pollMs`, default 1000), when any sensor is calibrated live.
+   */
   static async start(
     sensors: HostedSensor[],
     context: SensorHostContext,
     pollMs = 1000,
   ): Promise<LiveCalibration> {
     const live = new LiveCalibration(sensors, context);
+    // Restarts keep each sensor's kind: without one calibrated live, the
+    // store is never read.
+    if (!sensors.some((host) => STORED[host.sensor.kind] !== undefined)) {
+      return live;
+    }
     for (const [key, stored] of await live.#stored()) {
       live.#applied.set(key, stored);
     }

@@ -146,7 +146,7 @@ export function metricsText(status: AgentStatus): string {
       "auki_edge_domain_clock_offset_seconds",
       "gauge",
       "Domain clock minus session clock, once estimated.",
-      clockSample(status, (c) => c.offset_ns),
+      clockSample(status, (c) => Number(c.offset_ns)),
     )
     .family(
       "auki_edge_domain_clock_uncertainty_seconds",

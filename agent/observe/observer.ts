@@ -81,8 +81,12 @@ export interface ObservedStatus {
   connections: { direct: number; relayed: number };
   /** Peer ids of the cluster's members (empty when standalone). */
   members: string[];
-  /** This peer's domain-clock offset (domain minus session clock), once estimated. */
-  domain_clock: { offset_ns: number; uncertainty_ns: number } | null;
+  /**
+   * This peer's domain-clock offset (domain minus session clock; a decimal
+   * string: offsets between sessions may exceed 2^53 ns) and uncertainty,
+   * ns, once estimated.
+   */
+  domain_clock: { offset_ns: string; uncertainty_ns: number } | null;
   /** The process. */
   process: ProcessStatus;
 }
@@ -153,7 +157,6 @@ export class AgentObserver {
   /** The observed status now. */
   status(): ObservedStatus {
     const { catalog, sensors, failed, traffic, node, cluster } = this.#sources;
-    const sent = new Map(traffic.entries());
     const connections = { direct: 0, relayed: 0 };
     for (const connection of node.getConnections()) {
       if (connection.remoteAddr.toString().includes("/p2p-circuit")) {
@@ -184,7 +187,7 @@ export class AgentObserver {
       resources: catalog.all().map((resource) => {
         const window = this.#windows.get(resource.id);
         const available = resource.log.available();
-        const t = sent.get(resource.id);
+        const t = traffic.get(resource.id);
         return {
           resource_id: resource.id,
           variant: resource.variant,
@@ -202,7 +205,7 @@ export class AgentObserver {
       connections,
       members: cluster?.membership()?.peers.map((p) => p.peer_id) ?? [],
       domain_clock: offset === undefined ? null : {
-        offset_ns: Number(offset.offsetNs),
+        offset_ns: offset.offsetNs.toString(),
         uncertainty_ns: Number(offset.uncertaintyNs),
       },
       process: processStatus(this.#lag),

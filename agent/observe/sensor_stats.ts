@@ -16,6 +16,10 @@ export class SensorStats {
   recordErrors = 0;
   /** Times the driver reported the device failing or gone (read or decode failures). */
   deviceErrors = 0;
+  /** Failed reads the driver's sessions survived. */
+  readFailures = 0;
+  /** What the last of them said, or null. */
+  lastReadFailure: string | null = null;
   /** Why the sensor last went offline; undefined once it produces again. */
   offlineReason: string | undefined = "not producing yet";
 
@@ -23,6 +27,12 @@ export class SensorStats {
   record(bytes: number): void {
     this.samples++;
     this.bytes += bytes;
+  }
+
+  /** Notes a failed read the session survived. */
+  readFailure(detail: string): void {
+    this.readFailures++;
+    this.lastReadFailure = detail;
   }
 
   /** Notes that the device produces again. */

@@ -9,8 +9,6 @@
 export interface ResourceTraffic {
   /** Subscriptions open now. */
   subscribers: number;
-  /** Entries sent since the agent started. */
-  entriesSent: number;
   /** Bytes sent (frame heads and payloads) since the agent started. */
   bytesSent: number;
 }
@@ -23,14 +21,14 @@ export class StreamTraffic {
   of(resourceId: string): ResourceTraffic {
     let traffic = this.#byResource.get(resourceId);
     if (traffic === undefined) {
-      traffic = { subscribers: 0, entriesSent: 0, bytesSent: 0 };
+      traffic = { subscribers: 0, bytesSent: 0 };
       this.#byResource.set(resourceId, traffic);
     }
     return traffic;
   }
 
-  /** Every resource that had a subscription, with its traffic. */
-  entries(): [string, ResourceTraffic][] {
-    return [...this.#byResource.entries()];
+  /** The record of `resourceId`; undefined before its first subscription. */
+  get(resourceId: string): ResourceTraffic | undefined {
+    return this.#byResource.get(resourceId);
   }
 }

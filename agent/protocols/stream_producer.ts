@@ -332,7 +332,6 @@ async function pump(
       if (!writable) await waitForDrain(stream, signal);
       seq = (seq + 1n) & 0xffff_ffff_ffff_ffffn;
       sent++;
-      traffic.entriesSent++;
       traffic.bytesSent += head.byteLength + payload.byteLength;
     }
   } catch (error) {

@@ -66,8 +66,6 @@ export class HostedSensor {
   readonly #driver: SensorDriver;
   readonly #retention: Retention;
   readonly #log: SegmentLog;
-  #readFailures = 0;
-  #lastReadFailure: string | null = null;
 
   private constructor(
     driver: SensorDriver,
@@ -198,10 +196,7 @@ export class HostedSensor {
           stats.online();
           for (const served of [resource, ...poses]) served.goOnline();
         },
-        readFailure: (detail) => {
-          host.#readFailures++;
-          host.#lastReadFailure = detail;
-        },
+        readFailure: (detail) => stats.readFailure(detail),
         offline: (reason, detail) => {
           if (resource.online) {
             logger.warn(`offline: ${detail}`, {
@@ -231,8 +226,8 @@ export class HostedSensor {
     return {
       id: this.resource.id,
       online: this.resource.online,
-      read_failures: this.#readFailures,
-      last_read_failure: this.#lastReadFailure,
+      read_failures: this.stats.readFailures,
+      last_read_failure: this.stats.lastReadFailure,
       ...(device === undefined ? {} : { device }),
     };
   }

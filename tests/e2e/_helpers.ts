@@ -10,6 +10,10 @@ import { fromBinary } from "@bufbuild/protobuf";
 import type { Libp2p } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { encodeFrame } from "../../core/codec/framing.ts";
+import {
+  encodeStreamMessage,
+  STREAM_LIMITS,
+} from "../../agent/protocols/stream_messages.ts";
 import type { ResourceEntry } from "../../agent/catalog/resource_entry.ts";
 import type {
   ReceivedEntry,
@@ -186,4 +190,17 @@ export async function probe(
 /** A frame around a text body. */
 export function textFrame(text: string): Uint8Array {
   return encodeFrame(new TextEncoder().encode(text), { maxBytes: 1 << 24 });
+}
+
+/** A framed stream request for `resourceId` from the latest entry. */
+export function streamRequestFrame(resourceId: string): Uint8Array {
+  return encodeFrame(
+    encodeStreamMessage({
+      variant: {
+        case: "request",
+        value: { resourceId, readFrom: { case: "latest", value: {} } },
+      },
+    }),
+    STREAM_LIMITS,
+  );
 }

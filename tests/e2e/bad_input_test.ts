@@ -34,6 +34,7 @@ import {
   type ProbeResult,
   rowOf,
   SMALL_SIMS,
+  streamRequestFrame,
   textFrame,
   utcNowNs,
 } from "./_helpers.ts";
@@ -42,18 +43,6 @@ import { fromSpacedHex } from "../helpers/hex.ts";
 import { requestResources } from "../../agent/protocols/resources.ts";
 
 const OPEN = { timeoutMs: 10_000 };
-
-function streamRequestFrame(resourceId: string): Uint8Array {
-  return encodeFrame(
-    encodeStreamMessage({
-      variant: {
-        case: "request",
-        value: { resourceId, readFrom: { case: "latest", value: {} } },
-      },
-    }),
-    STREAM_LIMITS,
-  );
-}
 
 function assertDropped(result: ProbeResult, what: string): void {
   assert.equal(result.received, 0, `${what}: no answer`);

@@ -7,29 +7,17 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { encodeFrame } from "../../core/codec/framing.ts";
 import { REGISTRIES, STREAM } from "../../agent/protocols/ids.ts";
-import {
-  encodeStreamMessage,
-  STREAM_LIMITS,
-} from "../../agent/protocols/stream_messages.ts";
 import { withClient } from "../../cli/client.ts";
 import { startAgent } from "../../scripts/harness/agent_process.ts";
-import { probe, SMALL_SIMS, textFrame } from "./_helpers.ts";
+import {
+  probe,
+  SMALL_SIMS,
+  streamRequestFrame,
+  textFrame,
+} from "./_helpers.ts";
 
 const MIB = 1024 * 1024;
-
-function streamRequest(resourceId: string): Uint8Array {
-  return encodeFrame(
-    encodeStreamMessage({
-      variant: {
-        case: "request",
-        value: { resourceId, readFrom: { case: "latest", value: {} } },
-      },
-    }),
-    STREAM_LIMITS,
-  );
-}
 
 Deno.test("a flood of requests with huge ids grows the log by a bounded amount", async () => {
   const agent = await startAgent({ config: SMALL_SIMS });
@@ -37,7 +25,7 @@ Deno.test("a flood of requests with huge ids grows the log by a bounded amount",
     await withClient(async (node) => {
       const before = agent.stderr().length;
       const hugeId = "r".repeat(8 * MIB);
-      await probe(node, agent.address, STREAM, streamRequest(hugeId), {
+      await probe(node, agent.address, STREAM, streamRequestFrame(hugeId), {
         waitMs: 5_000,
       });
       await agent.waitForStderr(/declined with sensor_not_found/, 10_000);
@@ -54,7 +42,7 @@ Deno.test("a flood of requests with huge ids grows the log by a bounded amount",
               node,
               agent.address,
               STREAM,
-              streamRequest(hugeId.slice(0, MIB + i)),
+              streamRequestFrame(hugeId.slice(0, MIB + i)),
               {
                 waitMs: 2_000,
               },

@@ -76,7 +76,7 @@ export function statusWith(patch: Partial<AgentStatus> = {}): AgentStatus {
     ],
     connections: { direct: 2, relayed: 1 },
     members: ["12D3KooWmanager", "12D3KooWpeer", "12D3KooWother"],
-    domain_clock: { offset_ns: 1_500_000, uncertainty_ns: 20_000 },
+    domain_clock: { offset_ns: "1500000", uncertainty_ns: 20_000 },
     process: {
       resident_memory_bytes: 123_456_789,
       cpu_seconds: 12.5,
