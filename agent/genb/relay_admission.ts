@@ -146,7 +146,7 @@ export class AdmissionCache {
 const caches = new WeakMap<Libp2p, AdmissionCache>();
 
 /** The admission cache of `node` (one per node). */
-export function admissionCacheOf(node: Libp2p): AdmissionCache {
+function admissionCacheOf(node: Libp2p): AdmissionCache {
   let cache = caches.get(node);
   if (cache === undefined) {
     cache = new AdmissionCache();
