@@ -48,7 +48,7 @@ export type AuthFlagValues = {
 };
 
 /** Whether any gen-B flag is given. */
-export function hasAuthFlags(values: AuthFlagValues): boolean {
+function hasAuthFlags(values: AuthFlagValues): boolean {
   return Object.keys(AUTH_FLAGS).some((flag) =>
     values[flag as keyof AuthFlagValues] !== undefined
   );

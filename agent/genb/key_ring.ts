@@ -57,7 +57,7 @@ export async function sha256Hex(
 }
 
 /** Imports a PEM SPKI P-256 public key for ES256 verification. */
-export async function importVerificationKey(pem: string): Promise<CryptoKey> {
+async function importVerificationKey(pem: string): Promise<CryptoKey> {
   return await crypto.subtle.importKey(
     "spki",
     pemToDer(pem),

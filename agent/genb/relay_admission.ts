@@ -23,8 +23,10 @@ export const ADMISSION_TIMEOUT_MS = 10_000;
 /** How far ahead `accepted_until` may lie, ms. */
 export const MAX_ACCEPTED_AHEAD_MS = 30_000;
 
-const REQUEST_LIMITS = { maxBytes: 64 * 1024 };
-const RESPONSE_LIMITS = { maxBytes: 4 * 1024 };
+/** Frame limits of an admission request (it carries a token). */
+export const REQUEST_LIMITS = { maxBytes: 64 * 1024 };
+/** Frame limits of an admission response. */
+export const RESPONSE_LIMITS = { maxBytes: 4 * 1024 };
 
 const Response = z.union([
   z.strictObject({ accepted: z.literal(true), accepted_until: z.string() }),
@@ -146,7 +148,7 @@ export class AdmissionCache {
 const caches = new WeakMap<Libp2p, AdmissionCache>();
 
 /** The admission cache of `node` (one per node). */
-export function admissionCacheOf(node: Libp2p): AdmissionCache {
+function admissionCacheOf(node: Libp2p): AdmissionCache {
   let cache = caches.get(node);
   if (cache === undefined) {
     cache = new AdmissionCache();

@@ -18,7 +18,12 @@ import { call } from "./auth_http.ts";
 import { Authority } from "./authority.ts";
 import { KEY_REFRESH_MS } from "./auth_supervisor.ts";
 import { KeyRing } from "./key_ring.ts";
-import { ADMISSION_TIMEOUT_MS, RELAY_AUTH } from "./relay_admission.ts";
+import {
+  ADMISSION_TIMEOUT_MS,
+  RELAY_AUTH,
+  REQUEST_LIMITS,
+  RESPONSE_LIMITS,
+} from "./relay_admission.ts";
 
 /** How long an admission lasts (below the clients' 30 s bound), ms. */
 export const ADMISSION_MS = 20_000;
@@ -122,7 +127,7 @@ export class AdmissionServer {
     const signal = AbortSignal.timeout(ADMISSION_TIMEOUT_MS);
     let answer: Record<string, unknown> = { accepted: false };
     try {
-      const body = await new FrameReader(stream, { maxBytes: 64 * 1024 })
+      const body = await new FrameReader(stream, REQUEST_LIMITS)
         .read(signal);
       if (body === null || body.length === 0) throw new Error("no request");
       const request = Request.parse(
@@ -138,7 +143,7 @@ export class AdmissionServer {
     try {
       stream.send(encodeFrame(
         new TextEncoder().encode(JSON.stringify(answer)),
-        { maxBytes: 4 * 1024 },
+        RESPONSE_LIMITS,
       ));
       await stream.close({ signal });
     } catch (error) {

@@ -92,7 +92,7 @@ export interface RelayBookingService extends EventTarget {
 }
 
 /** When to renew: halfway to the authority's end, at least 1 s from now. */
-export function renewDelayMs(booking: BookingSnapshot, nowMs: number): number {
+function renewDelayMs(booking: BookingSnapshot, nowMs: number): number {
   const end = Date.parse(booking.authority_expires_at);
   return Math.max(1_000, (end - nowMs) / 2);
 }

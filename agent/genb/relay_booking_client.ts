@@ -11,8 +11,6 @@ import { z } from "zod";
 import { AuthHttpError, type Reply, replyJson } from "./auth_http.ts";
 import { type Bearer, bearerCall } from "./bearer_call.ts";
 
-/** Shortest booking DMS accepts, seconds. */
-export const MIN_BOOKING_S = 300;
 /** Longest booking DMS accepts, seconds. */
 export const MAX_BOOKING_S = 86_400;
 

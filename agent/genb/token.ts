@@ -142,7 +142,7 @@ export interface Expectation {
 }
 
 /** Checks the time window (`exp > now` literally, `iat`/`nbf` at most 60 s ahead). */
-export function checkTimes(claims: TokenClaims, nowS: number): void {
+function checkTimes(claims: TokenClaims, nowS: number): void {
   if (!(claims.exp > nowS)) {
     throw new TokenError("expired", `token expired at ${claims.exp}`);
   }

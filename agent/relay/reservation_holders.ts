@@ -52,7 +52,7 @@ export class ReservationHolders {
   }
 
   /** How many reservations peers at `ip` hold, leaving `except` out. */
-  heldBy(ip: string, except?: PeerId): number {
+  #heldBy(ip: string, except?: PeerId): number {
     let held = 0;
     for (const [peer, reservation] of this.#reservations()) {
       if (except !== undefined && peer.equals(except)) continue;
@@ -68,7 +68,7 @@ export class ReservationHolders {
     const connection = node.getConnections(peer)[0];
     if (connection === undefined) return false;
     const ip = ipOf(connection.remoteAddr.toString());
-    const held = this.heldBy(ip, peer);
+    const held = this.#heldBy(ip, peer);
     if (held < this.#maxPerIp) return false;
     this.#logger.warn(
       `reservation of ${

@@ -11,7 +11,7 @@
 import { publicKeyFromProtobuf } from "@libp2p/crypto/keys";
 import { peerIdFromPublicKey } from "@libp2p/peer-id";
 import { base64url, fromBase64url } from "../../agent/genb/base64url.ts";
-import { FakeDms } from "./fake_dms.ts";
+import { FakeDms, json } from "./fake_dms.ts";
 import {
   claimsFor,
   keyDocument,
@@ -138,14 +138,6 @@ export class FakeAukiServices {
     for (const [part, status] of this.failing) {
       if (path.includes(part)) return new Response("injected", { status });
     }
-    const json = (body: unknown, status = 200) =>
-      new Response(JSON.stringify(body), {
-        status,
-        headers: {
-          "content-type": "application/json",
-          "cache-control": "no-store",
-        },
-      });
     const auth = request.headers.get("authorization") ?? "";
     if (path === "/service/domains-access-token") {
       const expected = `Basic ${btoa(`${this.app.key}:${this.app.secret}`)}`;

@@ -39,8 +39,13 @@ interface Booking {
   slot: Record<string, unknown> & { slot_id: string; state: string };
 }
 
-const json = (body: unknown, status = 200, headers: HeadersInit = {}) =>
-  new Response(JSON.stringify(body), {
+/** A JSON response (not cached), as the fake services answer. */
+export function json(
+  body: unknown,
+  status = 200,
+  headers: HeadersInit = {},
+): Response {
+  return new Response(JSON.stringify(body), {
     status,
     headers: {
       "content-type": "application/json",
@@ -48,6 +53,7 @@ const json = (body: unknown, status = 200, headers: HeadersInit = {}) =>
       ...headers,
     },
   });
+}
 
 const error = (status: number, code: string) =>
   json({ error: code.replaceAll("_", " "), code }, status);

@@ -8,7 +8,7 @@
  */
 import { Buffer } from "node:buffer";
 import { base64url } from "../../agent/genb/base64url.ts";
-import { sha256Hex } from "../../agent/genb/key_ring.ts";
+import { pemToDer, sha256Hex } from "../../agent/genb/key_ring.ts";
 import { TOKEN_LIFETIME_S } from "../../agent/genb/token.ts";
 
 const encoder = new TextEncoder();
@@ -52,10 +52,8 @@ export async function keyEntry(
   pem: string,
   status: "current" | "previous",
 ): Promise<Record<string, string>> {
-  const body = pem.replace(/-----[A-Z ]+-----|\s+/g, "");
-  const der = new Uint8Array(Buffer.from(body, "base64"));
   return {
-    id: await sha256Hex(der),
+    id: await sha256Hex(pemToDer(pem)),
     status,
     signing_method: "ES256",
     public_key: pem,

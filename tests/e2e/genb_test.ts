@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { generateKeyPair } from "@libp2p/crypto/keys";
+import type { Libp2p } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { Authority } from "../../agent/genb/authority.ts";
 import {
@@ -46,6 +47,42 @@ async function secretFile(dir: string, secret: string, mode = 0o600) {
   return path;
 }
 
+/**
+ * Fake services admitting {@link DOMAIN}, a temporary directory and the
+ * app secret file in it.
+ */
+async function startServices(): Promise<
+  { fake: FakeAukiServices; dir: string; secret: string }
+> {
+  const fake = await FakeAukiServices.start();
+  fake.domains.add(DOMAIN);
+  const dir = await Deno.makeTempDir({ prefix: "auki-edge-genb-" });
+  const secret = await secretFile(dir, fake.app.secret);
+  return { fake, dir, secret };
+}
+
+/**
+ * An authority for the consumer `node` in `domainId` (the agent's by
+ * default) holding a token the fake DDS signed now.
+ */
+async function consumerAuthority(
+  node: Libp2p,
+  fake: FakeAukiServices,
+  domainId = DOMAIN,
+): Promise<Authority> {
+  const ring = new KeyRing();
+  await ring.install(await keyDocument(1, fake.key.pem));
+  const me = node.peerId.toString();
+  const authority = new Authority({ domainId, peerId: me, keys: ring });
+  await authority.install(
+    await signToken(
+      claimsFor(me, domainId, Math.floor(Date.now() / 1000)),
+      fake.key.privateKey,
+    ),
+  );
+  return authority;
+}
+
 function authArgs(
   fake: { url: string; app: { key: string } },
   secret: string,
@@ -54,10 +91,7 @@ function authArgs(
 }
 
 Deno.test("e2e genb: token, authenticated catalog, bad tokens refused, advertisement, peers", async () => {
-  const fake = await FakeAukiServices.start();
-  fake.domains.add(DOMAIN);
-  const dir = await Deno.makeTempDir({ prefix: "auki-edge-genb-" });
-  const secret = await secretFile(dir, fake.app.secret);
+  const { fake, dir, secret } = await startServices();
   const agent = await startAgent({
     config: SMALL_SIMS,
     args: [...authArgs(fake, secret), "--advertise", "--dms", fake.url],
@@ -220,33 +254,17 @@ Deno.test("e2e genb: mixed cluster and domain flags, a shared secret file, relay
 });
 
 Deno.test("e2e genb: a subscription stays open across the agent's token expiry and renewals", async () => {
-  const fake = await FakeAukiServices.start();
-  fake.domains.add(DOMAIN);
+  const { fake, dir, secret } = await startServices();
   // Every token the agent gets has 4 s left: it expires and is renewed
   // (halfway to expiry) several times while the stream is open.
   fake.tokenAgeS = 1796;
-  const dir = await Deno.makeTempDir({ prefix: "auki-edge-genb-" });
-  const secret = await secretFile(dir, fake.app.secret);
   const agent = await startAgent({
     config: SMALL_SIMS,
     args: authArgs(fake, secret),
   });
   try {
     await withClient(async (node) => {
-      const ring = new KeyRing();
-      await ring.install(await keyDocument(1, fake.key.pem));
-      const me = node.peerId.toString();
-      const authority = new Authority({
-        domainId: DOMAIN,
-        peerId: me,
-        keys: ring,
-      });
-      await authority.install(
-        await signToken(
-          claimsFor(me, DOMAIN, Math.floor(Date.now() / 1000)),
-          fake.key.privateKey,
-        ),
-      );
+      const authority = await consumerAuthority(node, fake);
       const firstVerify = fake.count("p2p/verify");
       const subscription = await Subscription.open(
         node,
@@ -290,10 +308,7 @@ Deno.test("e2e genb: a subscription stays open across the agent's token expiry a
 });
 
 Deno.test("e2e genb: an agent reachable only through a relay serves over the limited relayed connection", async () => {
-  const fake = await FakeAukiServices.start();
-  fake.domains.add(DOMAIN);
-  const dir = await Deno.makeTempDir({ prefix: "auki-edge-genb-" });
-  const secret = await secretFile(dir, fake.app.secret);
+  const { fake, dir, secret } = await startServices();
   // Limits make every relayed connection a limited one.
   const relay = await startRelay(dir, {
     port: freePort(),
@@ -309,20 +324,7 @@ Deno.test("e2e genb: an agent reachable only through a relay serves over the lim
         `${relay.address}/p2p-circuit/p2p/${agent.peerId}`,
       );
       await withClient(async (node) => {
-        const ring = new KeyRing();
-        await ring.install(await keyDocument(1, fake.key.pem));
-        const me = node.peerId.toString();
-        const authority = new Authority({
-          domainId: DOMAIN,
-          peerId: me,
-          keys: ring,
-        });
-        await authority.install(
-          await signToken(
-            claimsFor(me, DOMAIN, Math.floor(Date.now() / 1000)),
-            fake.key.privateKey,
-          ),
-        );
+        const authority = await consumerAuthority(node, fake);
         const rows = await requestAuthResources(node, circuit, authority);
         assert.ok(rows.some((r) => r.resource_id === "sim_joints"));
         const toAgent = node.getConnections().filter((c) =>
@@ -348,10 +350,7 @@ Deno.test("e2e genb: an agent reachable only through a relay serves over the lim
 });
 
 Deno.test("e2e genb: --relay-booking reserves the booked slot on a real admitting relay, advertises the circuit, consumers are admitted, the booking is deleted at shutdown", async () => {
-  const fake = await FakeAukiServices.start();
-  fake.domains.add(DOMAIN);
-  const dir = await Deno.makeTempDir({ prefix: "auki-edge-genb-" });
-  const secret = await secretFile(dir, fake.app.secret);
+  const { fake, dir, secret } = await startServices();
   // A relay admitting the domain's peers only (genb.md 1.4).
   const relay = await startRelay(dir, {
     port: freePort(),
@@ -432,20 +431,10 @@ Deno.test("e2e genb: --relay-booking reserves the booked slot on a real admittin
       // another domain is refused admission.
       await withClient(async (node) => {
         await assert.rejects(node.dial(multiaddr(circuit)));
-        const ring = new KeyRing();
-        await ring.install(await keyDocument(1, fake.key.pem));
-        const me = node.peerId.toString();
-        const other = "00000000-0000-4000-8000-00000000000b";
-        const authority = new Authority({
-          domainId: other,
-          peerId: me,
-          keys: ring,
-        });
-        await authority.install(
-          await signToken(
-            claimsFor(me, other, Math.floor(Date.now() / 1000)),
-            fake.key.privateKey,
-          ),
+        const authority = await consumerAuthority(
+          node,
+          fake,
+          "00000000-0000-4000-8000-00000000000b",
         );
         await assert.rejects(
           requestAuthResources(node, multiaddr(circuit), authority),
@@ -466,10 +455,7 @@ Deno.test("e2e genb: --relay-booking reserves the booked slot on a real admittin
 });
 
 Deno.test("e2e genb: with --listen none --relay-booking the ready file waits for the booked circuit; status, the status file and /metrics show the booking", async () => {
-  const fake = await FakeAukiServices.start();
-  fake.domains.add(DOMAIN);
-  const dir = await Deno.makeTempDir({ prefix: "auki-edge-genb-" });
-  const secret = await secretFile(dir, fake.app.secret);
+  const { fake, dir, secret } = await startServices();
   const relay = await startRelay(dir, {
     port: freePort(),
     args: ["--max-data", "100000000", "--max-duration", "120"],

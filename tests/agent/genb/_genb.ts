@@ -1,8 +1,9 @@
 /**
  * Helpers of the gen-B tests: libp2p nodes with given keys on loopback, an
  * authority (domain, token, key ring) for a node at a chosen time, one
- * kept by a supervisor against the fake services, and a gen-B server
- * serving fixed catalog rows.
+ * kept by a supervisor against the fake services (alone or with the fake
+ * services started around it), and a gen-B server serving fixed catalog
+ * rows.
  *
  * @module
  */
@@ -34,7 +35,7 @@ import {
   type SigningKey,
   signToken,
 } from "../../../scripts/harness/genb_tokens.ts";
-import type { FakeAukiServices } from "../../../scripts/harness/fake_auki_services.ts";
+import { FakeAukiServices } from "../../../scripts/harness/fake_auki_services.ts";
 
 /** The domain of the gen-B tests. */
 export const DOMAIN = "de66fdf4-a830-4017-95dd-5741c30a6d0f";
@@ -129,6 +130,37 @@ export function supervised(
   });
   supervisor.start();
   return { authority, supervisor };
+}
+
+/**
+ * Runs `fn` with started fake services admitting {@link DOMAIN} and a
+ * started supervisor ({@link supervised}, fresh key) signing in to them;
+ * stops both after.
+ */
+export async function withSupervised(
+  fn: (
+    fake: FakeAukiServices,
+    supervisor: AuthSupervisor,
+    authority: Authority,
+    logger: MemoryLogger,
+  ) => Promise<void>,
+  timing: Partial<SupervisorTiming> = {},
+): Promise<void> {
+  const fake = await FakeAukiServices.start();
+  fake.domains.add(DOMAIN);
+  const logger = new MemoryLogger();
+  const { authority, supervisor } = supervised(
+    fake,
+    await generateKeyPair("Ed25519"),
+    logger,
+    timing,
+  );
+  try {
+    await fn(fake, supervisor, authority, logger);
+  } finally {
+    await supervisor.stop();
+    await fake.stop();
+  }
 }
 
 /** Starts the gen-B service on `node` serving `rows`; returns it and its log. */

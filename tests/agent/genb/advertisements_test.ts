@@ -5,34 +5,39 @@
  * the 401 is logged and the next period tries again.
  */
 import assert from "node:assert/strict";
-import { generateKeyPair } from "@libp2p/crypto/keys";
 import { Advertiser } from "../../../agent/genb/advertisements.ts";
+import type { Authority } from "../../../agent/genb/authority.ts";
+import type { RenewToken } from "../../../agent/genb/bearer_call.ts";
 import { AUTH_PROTOCOLS } from "../../../agent/genb/ids.ts";
-import { FakeAukiServices } from "../../../scripts/harness/fake_auki_services.ts";
-import { MemoryLogger } from "../../helpers/logger.ts";
+import type { FakeAukiServices } from "../../../scripts/harness/fake_auki_services.ts";
+import type { MemoryLogger } from "../../helpers/logger.ts";
 import { until } from "../../helpers/wait.ts";
-import { DOMAIN, supervised } from "./_genb.ts";
+import { withSupervised } from "./_genb.ts";
 
 const ROUTE = "/ip4/127.0.0.1/tcp/4001";
 
-Deno.test("advertisements: a DDS 401 renews the token now and publishes with the new one, once", async () => {
-  const fake = await FakeAukiServices.start();
-  fake.domains.add(DOMAIN);
-  const logger = new MemoryLogger();
-  const { authority, supervisor } = supervised(
-    fake,
-    await generateKeyPair("Ed25519"),
+/** An advertiser of {@link ROUTE} with the gen-B protocols to `fake`'s DDS. */
+function advertiserOf(
+  fake: FakeAukiServices,
+  authority: Authority,
+  logger: MemoryLogger,
+  options: { renew?: RenewToken; renewMs?: number },
+): Advertiser {
+  return new Advertiser({
+    dds: fake.url,
+    authority,
+    routes: () => [ROUTE],
+    protocols: AUTH_PROTOCOLS,
     logger,
-  );
-  try {
+    ...options,
+  });
+}
+
+Deno.test("advertisements: a DDS 401 renews the token now and publishes with the new one, once", async () => {
+  await withSupervised(async (fake, supervisor, authority, logger) => {
     await supervisor.ready;
     const first = authority.localToken();
-    const advertiser = new Advertiser({
-      dds: fake.url,
-      authority,
-      routes: () => [ROUTE],
-      protocols: AUTH_PROTOCOLS,
-      logger,
+    const advertiser = advertiserOf(fake, authority, logger, {
       renew: (rejected, reason) => supervisor.renewNow(rejected, reason),
     });
     fake.failNext.set("advertisements/self", 401);
@@ -60,29 +65,13 @@ Deno.test("advertisements: a DDS 401 renews the token now and publishes with the
       ),
       logger.lines.join("\n"),
     );
-  } finally {
-    await supervisor.stop();
-    await fake.stop();
-  }
+  });
 });
 
 Deno.test("advertisements: a DDS 401 on the withdrawal renews the token and withdraws with the new one", async () => {
-  const fake = await FakeAukiServices.start();
-  fake.domains.add(DOMAIN);
-  const logger = new MemoryLogger();
-  const { authority, supervisor } = supervised(
-    fake,
-    await generateKeyPair("Ed25519"),
-    logger,
-  );
-  try {
+  await withSupervised(async (fake, supervisor, authority, logger) => {
     await supervisor.ready;
-    const advertiser = new Advertiser({
-      dds: fake.url,
-      authority,
-      routes: () => [ROUTE],
-      protocols: AUTH_PROTOCOLS,
-      logger,
+    const advertiser = advertiserOf(fake, authority, logger, {
       renew: (rejected, reason) => supervisor.renewNow(rejected, reason),
     });
     advertiser.start();
@@ -97,29 +86,13 @@ Deno.test("advertisements: a DDS 401 on the withdrawal renews the token and with
     assert.equal(fake.count("p2p/verify"), 2);
     assert.equal(fake.count("DELETE /api"), 2);
     assert.deepEqual(logger.messages("WARN"), []);
-  } finally {
-    await supervisor.stop();
-    await fake.stop();
-  }
+  });
 });
 
 Deno.test("advertisements: without a renewal a DDS 401 is logged and retried at the next period", async () => {
-  const fake = await FakeAukiServices.start();
-  fake.domains.add(DOMAIN);
-  const logger = new MemoryLogger();
-  const { authority, supervisor } = supervised(
-    fake,
-    await generateKeyPair("Ed25519"),
-    logger,
-  );
-  try {
+  await withSupervised(async (fake, supervisor, authority, logger) => {
     await supervisor.ready;
-    const advertiser = new Advertiser({
-      dds: fake.url,
-      authority,
-      routes: () => [ROUTE],
-      protocols: AUTH_PROTOCOLS,
-      logger,
+    const advertiser = advertiserOf(fake, authority, logger, {
       renewMs: 200,
     });
     fake.failNext.set("advertisements/self", 401);
@@ -137,8 +110,5 @@ Deno.test("advertisements: without a renewal a DDS 401 is logged and retried at 
       logger.lines.join("\n"),
     );
     await advertiser.stop();
-  } finally {
-    await supervisor.stop();
-    await fake.stop();
-  }
+  });
 });

@@ -6,43 +6,11 @@
  * by the callers, at most one per token.
  */
 import assert from "node:assert/strict";
-import { generateKeyPair } from "@libp2p/crypto/keys";
-import type { AuthSupervisor } from "../../../agent/genb/auth_supervisor.ts";
-import type { Authority } from "../../../agent/genb/authority.ts";
-import { FakeAukiServices } from "../../../scripts/harness/fake_auki_services.ts";
-import { MemoryLogger } from "../../helpers/logger.ts";
 import { until } from "../../helpers/wait.ts";
-import { DOMAIN, supervised } from "./_genb.ts";
-
-async function withSupervisor(
-  fn: (
-    fake: FakeAukiServices,
-    supervisor: AuthSupervisor,
-    authority: Authority,
-    logger: MemoryLogger,
-  ) => Promise<void>,
-  keyRefreshMs = 60_000,
-  minRenewMs = 30_000,
-): Promise<void> {
-  const fake = await FakeAukiServices.start();
-  fake.domains.add(DOMAIN);
-  const logger = new MemoryLogger();
-  const { authority, supervisor } = supervised(
-    fake,
-    await generateKeyPair("Ed25519"),
-    logger,
-    { keyRefreshMs, minRenewMs },
-  );
-  try {
-    await fn(fake, supervisor, authority, logger);
-  } finally {
-    await supervisor.stop();
-    await fake.stop();
-  }
-}
+import { DOMAIN, withSupervised } from "./_genb.ts";
 
 Deno.test("supervisor: renews at 75 % of the lifetime", async () => {
-  await withSupervisor(async (fake, supervisor, authority) => {
+  await withSupervised(async (fake, supervisor, authority) => {
     // Issued 1349 s ago: renewal (at 1350 s) is due within a second.
     fake.tokenAgeS = 1349;
     await supervisor.ready;
@@ -62,7 +30,7 @@ Deno.test("supervisor: renews at 75 % of the lifetime", async () => {
 });
 
 Deno.test("supervisor: failures are retried with backoff and logged, then recover", async () => {
-  await withSupervisor(async (fake, supervisor, authority, logger) => {
+  await withSupervised(async (fake, supervisor, authority, logger) => {
     fake.domains.clear();
     await until(
       () => fake.count("p2p/challenge") >= 3,
@@ -83,16 +51,16 @@ Deno.test("supervisor: failures are retried with backoff and logged, then recove
 });
 
 Deno.test("supervisor: a key rotation is picked up at the next refresh", async () => {
-  await withSupervisor(async (fake, supervisor, authority) => {
+  await withSupervised(async (fake, supervisor, authority) => {
     await supervisor.ready;
     await fake.rotate();
     await until(() => authority.keys.generation === 2, "generation 2", 5_000);
     assert.equal(authority.keys.keys().length, 2);
-  }, 200);
+  }, { keyRefreshMs: 200 });
 });
 
 Deno.test("supervisor: a token past its 75 % mark on arrival is renewed at a bounded pace, not in a loop", async () => {
-  await withSupervisor(
+  await withSupervised(
     async (fake, supervisor) => {
       // Every token arrives 1700 s old: past the 1350 s mark, 100 s to live.
       fake.tokenAgeS = 1700;
@@ -101,13 +69,12 @@ Deno.test("supervisor: a token past its 75 % mark on arrival is renewed at a bou
       const renewals = fake.count("p2p/verify");
       assert.ok(renewals >= 2 && renewals <= 4, `${renewals} tokens in 1.2 s`);
     },
-    60_000,
-    400,
+    { keyRefreshMs: 60_000, minRenewMs: 400 },
   );
 });
 
 Deno.test("supervisor: a 401 renews the token now, once for every caller; a token a forced renewal gave is not renewed again", async () => {
-  await withSupervisor(async (fake, supervisor, authority, logger) => {
+  await withSupervised(async (fake, supervisor, authority, logger) => {
     await supervisor.ready;
     const first = authority.localToken();
     // DMS and DDS refusing the same token at once share one renewal.
@@ -139,7 +106,7 @@ Deno.test("supervisor: a 401 renews the token now, once for every caller; a toke
 });
 
 Deno.test("supervisor: a forced renewal that fails is not forced again for the same token", async () => {
-  await withSupervisor(async (fake, supervisor, authority) => {
+  await withSupervised(async (fake, supervisor, authority) => {
     await supervisor.ready;
     const first = authority.localToken();
     fake.domains.clear();
