@@ -15,6 +15,7 @@ import {
 import { checkAppCredentials } from "../agent/genb/credentials.ts";
 import { errorMessage } from "../core/logging.ts";
 import { flagValue, UsageError } from "./args.ts";
+import { clusterOf } from "./cluster_flags.ts";
 
 /** The flag definitions, for `parseCommand` options. */
 export const AUTH_FLAGS = {
@@ -121,4 +122,26 @@ export async function authSettingsOf(
     advertise: run.advertise || (file?.advertise ?? false),
     relayBooking,
   };
+}
+
+/**
+ * Where a client command (`catalog`, `subscribe`, `export`) reaches its
+ * peer: through a generation-A cluster, in an authenticated domain, or
+ * directly; cluster and domain flags together are a usage error.
+ */
+export async function peerAccessOf(
+  command: string,
+  values: AuthFlagValues & Parameters<typeof clusterOf>[1],
+): Promise<{
+  cluster: ReturnType<typeof clusterOf>;
+  auth: GenBSettings | undefined;
+}> {
+  const cluster = clusterOf(command, values);
+  const auth = await authSettingsOf(command, values);
+  if (auth !== undefined && cluster !== undefined) {
+    throw new UsageError(
+      `${command}: --domain: cluster flags and domain flags cannot be mixed`,
+    );
+  }
+  return { cluster, auth };
 }

@@ -8,16 +8,12 @@ import { canonicalJson } from "../../core/codec/json.ts";
 import type { ResourceEntry } from "../../agent/catalog/resource_entry.ts";
 import { type Variant, VARIANTS } from "../../agent/catalog/resource_entry.ts";
 import { requestResources } from "../../agent/protocols/resources.ts";
-import { flagValue, parseCommand, UsageError } from "../args.ts";
+import { flagValue, parseCommand } from "../args.ts";
 import { parseTarget, withDevice, withDomainClient } from "../client.ts";
 import { requestAuthResources } from "../../agent/genb/client.ts";
-import { AUTH_FLAGS, AUTH_FLAGS_HELP, authSettingsOf } from "../auth_flags.ts";
+import { AUTH_FLAGS, AUTH_FLAGS_HELP, peerAccessOf } from "../auth_flags.ts";
 import { humanBytes, humanRate } from "../units.ts";
-import {
-  CLUSTER_FLAGS,
-  CLUSTER_FLAGS_HELP,
-  clusterOf,
-} from "../cluster_flags.ts";
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP } from "../cluster_flags.ts";
 import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge catalog MULTIADDR [--json] [--variant VARIANT]...
@@ -70,13 +66,7 @@ export async function catalogCommand(
       return raw as Variant;
     })
   );
-  const auth = await authSettingsOf("catalog", values);
-  const cluster = clusterOf("catalog", values);
-  if (auth !== undefined && cluster !== undefined) {
-    throw new UsageError(
-      "catalog: --domain: cluster flags and domain flags cannot be mixed",
-    );
-  }
+  const { cluster, auth } = await peerAccessOf("catalog", values);
   const rows = auth !== undefined
     ? await withDomainClient(
       auth,

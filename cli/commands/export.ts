@@ -26,12 +26,8 @@ import { errorMessage } from "../../core/logging.ts";
 import { type Output, STDIO } from "../output.ts";
 import { flagValue, parseCommand, UsageError } from "../args.ts";
 import { parseTarget, withDevice, withDomainDevice } from "../client.ts";
-import { AUTH_FLAGS, AUTH_FLAGS_HELP, authSettingsOf } from "../auth_flags.ts";
-import {
-  CLUSTER_FLAGS,
-  CLUSTER_FLAGS_HELP,
-  clusterOf,
-} from "../cluster_flags.ts";
+import { AUTH_FLAGS, AUTH_FLAGS_HELP, peerAccessOf } from "../auth_flags.ts";
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP } from "../cluster_flags.ts";
 import { ProgressBar } from "../progress.ts";
 
 const HELP = `Usage: auki-edge export OUT.mcap [options]
@@ -110,13 +106,7 @@ export async function exportCommand(
   if (fromNs !== undefined && toNs !== undefined && toNs < fromNs) {
     throw new UsageError("export: --to: is before --from");
   }
-  const cluster = clusterOf("export", values);
-  const auth = await authSettingsOf("export", values);
-  if (auth !== undefined && cluster !== undefined) {
-    throw new UsageError(
-      "export: --domain: cluster flags and domain flags cannot be mixed",
-    );
-  }
+  const { cluster, auth } = await peerAccessOf("export", values);
   const resources = values.resource ?? [];
   const storage = values.storage ?? defaultStorage();
   const seedPath = values.seed ?? defaultSeedPath(storage);

@@ -15,7 +15,7 @@ import {
 } from "../../agent/protocols/stream_consumer.ts";
 import { snakeCase } from "../../agent/protocols/stream_messages.ts";
 import { readSensorEntry } from "../../core/registries/sensor_reader.ts";
-import { flagValue, parseCommand, parseCount, UsageError } from "../args.ts";
+import { flagValue, parseCommand, parseCount } from "../args.ts";
 import {
   formatReport,
   type MeterReport,
@@ -30,12 +30,8 @@ import {
 import type { Stream } from "@libp2p/interface";
 import { openAuthenticated } from "../../agent/genb/client.ts";
 import { AUTH_STREAM } from "../../agent/genb/ids.ts";
-import { AUTH_FLAGS, AUTH_FLAGS_HELP, authSettingsOf } from "../auth_flags.ts";
-import {
-  CLUSTER_FLAGS,
-  CLUSTER_FLAGS_HELP,
-  clusterOf,
-} from "../cluster_flags.ts";
+import { AUTH_FLAGS, AUTH_FLAGS_HELP, peerAccessOf } from "../auth_flags.ts";
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP } from "../cluster_flags.ts";
 import { type Output, STDIO } from "../output.ts";
 
 const HELP = `Usage: auki-edge subscribe MULTIADDR RESOURCE_ID [options]
@@ -103,13 +99,7 @@ export async function subscribeCommand(
   const count = values.count === undefined
     ? undefined
     : flagValue("subscribe", "count", values.count, parseCount);
-  const cluster = clusterOf("subscribe", values);
-  const auth = await authSettingsOf("subscribe", values);
-  if (auth !== undefined && cluster !== undefined) {
-    throw new UsageError(
-      "subscribe: --domain: cluster flags and domain flags cannot be mixed",
-    );
-  }
+  const { cluster, auth } = await peerAccessOf("subscribe", values);
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort();
   Deno.addSignalListener("SIGINT", onInterrupt);
