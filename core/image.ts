@@ -78,16 +78,18 @@ export function greyFrame(camera: Camera, bytes: Uint8Array): GreyImage {
   checkReadable(camera);
   const format = camera.pixel_format.toLowerCase();
   const stride = camera.row_stride_bytes;
-  if (bytes.byteLength < stride * (height - 1) + width) {
+  const colour = COLOUR[format];
+  const luma = LUMA[format];
+  const pixelBytes = colour?.[3] ?? luma[1];
+  if (bytes.byteLength < stride * (height - 1) + width * pixelBytes) {
     throw new Error(
       `a ${width}x${height} ${camera.pixel_format} frame holds ${bytes.byteLength} bytes, too few`,
     );
   }
-  const colour = COLOUR[format];
   if (colour !== undefined) {
     return fromColour(width, height, stride, bytes, colour);
   }
-  const [offset, step] = LUMA[format];
+  const [offset, step] = luma;
   const data = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
     const row = y * stride + offset;

@@ -1,7 +1,7 @@
 /**
  * Waiting on device calls without trusting them: a call raced against a
  * deadline (the call may never return; its promise is handed back so the
- * caller can tell when it finally does), and sleeps that end early on abort.
+ * caller can tell when it finally does), and a wait for an abort.
  *
  * @module
  */
@@ -41,20 +41,6 @@ export async function withDeadline<T>(
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Resolves after `ms` milliseconds, or as soon as `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
 }
 
 /** Resolves when `signal` aborts. */

@@ -12,8 +12,8 @@
  *
  * @module
  */
-import { Backoff } from "../core/backoff.ts";
-import { aborted, sleep } from "./deadline.ts";
+import { Backoff, sleep } from "../core/backoff.ts";
+import { aborted } from "./deadline.ts";
 import type { OfflineReason } from "./driver.ts";
 
 /** How one session ended. */

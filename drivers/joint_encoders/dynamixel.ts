@@ -29,6 +29,7 @@ import { DynamixelBank } from "./dynamixel_bank.ts";
 import {
   CURRENT_UNIT_MA,
   DXL_MAX_ID,
+  PRESENT_POSITION_SIZE,
   presentBlock,
 } from "./dynamixel_protocol.ts";
 
@@ -70,7 +71,7 @@ export function cycleTimeoutMs(
   servos: number,
   baud: number,
   rateHz: number,
-  size = 4,
+  size = PRESENT_POSITION_SIZE,
 ): number {
   const bytes = 14 + servos + (11 + size) * servos;
   const lineMs = bytes * 10 * 1000 / baud;

@@ -35,13 +35,15 @@ import {
   HARDWARE_ERROR_STATUS_ADDRESS,
   PRESENT_CURRENT_ADDRESS,
   PRESENT_POSITION_ADDRESS,
+  PRESENT_POSITION_SIZE,
   PRESENT_VELOCITY_ADDRESS,
   statusPacket,
   VELOCITY_UNIT_RPM,
 } from "./dynamixel_protocol.ts";
 
 /** Bytes of the simulated control table block, Present Current to Present Position. */
-const BLOCK_SIZE = PRESENT_POSITION_ADDRESS + 4 - PRESENT_CURRENT_ADDRESS;
+const BLOCK_SIZE = PRESENT_POSITION_ADDRESS + PRESENT_POSITION_SIZE -
+  PRESENT_CURRENT_ADDRESS;
 
 /** What a simulated bank does. */
 export interface DynamixelSimOptions {

@@ -84,7 +84,10 @@ export function presentBlock(
     : velocity
     ? PRESENT_VELOCITY_ADDRESS
     : PRESENT_POSITION_ADDRESS;
-  return { address, size: PRESENT_POSITION_ADDRESS + 4 - address };
+  return {
+    address,
+    size: PRESENT_POSITION_ADDRESS + PRESENT_POSITION_SIZE - address,
+  };
 }
 
 /** Present Current, Velocity and Position read from a block's data. */

@@ -16,27 +16,9 @@ import {
   ld06Source,
   roomScene,
 } from "../../../drivers/rangefinder/ld06_device_sim.ts";
-import { POINT_STEP } from "../../../drivers/rangefinder/lidar2d.ts";
 import { registryEntries } from "../fake_sink.ts";
+import { intensityAndRange, scanPoints } from "./_scan_points.ts";
 import { ptyTest, runDriver, runHotplug } from "../../helpers/serial.ts";
-
-/** Decodes a published scan into (LD06 angle, distance mm, intensity) triples. */
-function scanPoints(payload: Uint8Array) {
-  const { data } = fromBinary(PointCloudDataSchema, payload);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const points = [];
-  for (let at = 0; at < data.byteLength; at += POINT_STEP) {
-    const x = view.getFloat32(at, true);
-    const y = view.getFloat32(at + 4, true);
-    assert.equal(view.getFloat32(at + 8, true), 0);
-    points.push({
-      angleDeg: ((Math.atan2(-y, x) * 180 / Math.PI) + 360) % 360,
-      distanceMm: Math.hypot(x, y) * 1000,
-      intensity: view.getFloat32(at + 12, true),
-    });
-  }
-  return points;
-}
 
 Deno.test("serial.ld06: configuration defaults and the sensor", () => {
   const config = serialLd06.config.parse({ port: "/dev/ttyUSB0" });
@@ -52,16 +34,8 @@ Deno.test("serial.ld06: configuration defaults and the sensor", () => {
   assert.equal(sensor.kind, "rangefinder");
   assert.equal(sensor.kind === "rangefinder" && sensor.type, "2d_lidar");
   assert.equal(frame.frame_id, "ld06_link");
-  assert.ok(sensor.kind === "rangefinder");
   assert.deepEqual(
-    [
-      sensor.intensity_meaning,
-      sensor.intensity_min,
-      sensor.intensity_max,
-      sensor.range_min_m,
-      sensor.range_max_m,
-      sensor.scan_direction,
-    ],
+    intensityAndRange(sensor),
     ["ld06_intensity", 0, 255, 0.02, 12, "clockwise"],
   );
 });

@@ -31,24 +31,8 @@ import {
   withPair,
 } from "../../helpers/serial.ts";
 import { MemoryLogger } from "../../helpers/logger.ts";
+import { intensityAndRange, scanPoints } from "./_scan_points.ts";
 import { until } from "../../helpers/wait.ts";
-
-/** Decodes a published scan into (angle, distance mm, intensity) triples. */
-function scanPoints(payload: Uint8Array) {
-  const { data } = fromBinary(PointCloudDataSchema, payload);
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const points = [];
-  for (let at = 0; at < data.byteLength; at += POINT_STEP) {
-    const x = view.getFloat32(at, true);
-    const y = view.getFloat32(at + 4, true);
-    points.push({
-      angleDeg: ((Math.atan2(-y, x) * 180 / Math.PI) + 360) % 360,
-      distanceMm: Math.hypot(x, y) * 1000,
-      intensity: view.getFloat32(at + 12, true),
-    });
-  }
-  return points;
-}
 
 /** Asserts every point of `payload` is the room's range and quality at its angle. */
 function assertRoom(payload: Uint8Array): number {
@@ -79,16 +63,8 @@ Deno.test("serial.rplidar: configuration defaults and the sensor", () => {
   );
   assert.equal(sensor.kind === "rangefinder" && sensor.type, "2d_lidar");
   assert.equal(frame.frame_id, "rplidar_link");
-  assert.ok(sensor.kind === "rangefinder");
   assert.deepEqual(
-    [
-      sensor.intensity_meaning,
-      sensor.intensity_min,
-      sensor.intensity_max,
-      sensor.range_min_m,
-      sensor.range_max_m,
-      sensor.scan_direction,
-    ],
+    intensityAndRange(sensor),
     ["rplidar_quality", 0, 63, 0.15, 12, "clockwise"],
   );
   assert.match(

@@ -21,6 +21,7 @@ import {
   registryEntries,
   runFor,
 } from "../fake_sink.ts";
+import { intensityAndRange } from "./_scan_points.ts";
 
 /** Unpacks little-endian float32 x, y, z, intensity records. */
 function unpack(data: Uint8Array): LidarPoint[] {
@@ -53,14 +54,7 @@ Deno.test("sim.lidar2d: default description is a valid registry entry", () => {
   );
   assert.equal(frame.frame_id, "sim_lidar_link");
   assert.deepEqual(
-    [
-      sensor.intensity_meaning,
-      sensor.intensity_min,
-      sensor.intensity_max,
-      sensor.range_min_m,
-      sensor.range_max_m,
-      sensor.scan_direction,
-    ],
+    intensityAndRange(sensor),
     ["simulated_reflectance", 0, 1, 0, 12, "counterclockwise"],
   );
   assert.deepEqual(frame.axes, { x: "forward", y: "left", z: "up" });

@@ -23,6 +23,7 @@ import {
 import { tfminiSource } from "../../../drivers/rangefinder/tfmini_device_sim.ts";
 import type { Fault } from "../../../drivers/serial/packet_source.ts";
 import { registryEntries } from "../fake_sink.ts";
+import { intensityAndRange } from "./_scan_points.ts";
 import { ptyTest, runDriver } from "../../helpers/serial.ts";
 
 /** The single point of a published payload. */
@@ -49,16 +50,8 @@ Deno.test("serial.tfmini: configuration defaults and the published point", () =>
   const { sensor } = registryEntries(serialTfmini.create(config).description);
   assert.equal(sensor.kind === "rangefinder" && sensor.type, "1d_lidar");
   assert.equal(sensor.kind === "rangefinder" && sensor.frame_rate_hz, 100);
-  assert.ok(sensor.kind === "rangefinder");
   assert.deepEqual(
-    [
-      sensor.intensity_meaning,
-      sensor.intensity_min,
-      sensor.intensity_max,
-      sensor.range_min_m,
-      sensor.range_max_m,
-      sensor.scan_direction,
-    ],
+    intensityAndRange(sensor),
     ["tfmini_signal_strength", 0, 65535, 0.1, 12, undefined],
   );
   assert.deepEqual(
