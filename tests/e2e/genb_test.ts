@@ -217,6 +217,28 @@ Deno.test("e2e genb: mixed cluster and domain flags, a shared secret file, relay
     ]);
     assert.equal(mixed.code, 2, mixed.stderr);
     assert.match(mixed.stderr, /cannot be mixed/);
+    const target = "/ip4/127.0.0.1/tcp/9/p2p/" +
+      "12D3KooWAfBVdmphtMFPVq3GEpcg3QMiRbrwD9mpd6D6fc4CswRw";
+    const cluster = ["--cluster", "x", "--discovery", "http://127.0.0.1:9"];
+    const clients = await Promise.all([
+      runCli(["catalog", target, ...args, ...cluster]),
+      runCli(["subscribe", target, "sim_joints", ...args, ...cluster]),
+      runCli([
+        "export",
+        join(dir, "out.mcap"),
+        "--peer",
+        target,
+        ...args,
+        ...cluster,
+      ]),
+    ]);
+    for (const [i, command] of ["catalog", "subscribe", "export"].entries()) {
+      assert.equal(clients[i].code, 2, clients[i].stderr);
+      assert.equal(
+        clients[i].stderr,
+        `auki-edge ${command}: --domain: cluster flags and domain flags cannot be mixed\n`,
+      );
+    }
     const booking = await runCli([
       "run",
       "--storage",
